@@ -1,1 +1,52 @@
-//! burn glue
+//! # cyclr-burn — cyclical learning rates on the burn deep-learning framework
+//!
+//! * [`scheduler`]: [`CyclrLrScheduler`], any `cyclr` schedule as a burn `LrScheduler`
+//!   (usable in burn's own `Learner`; see `examples/learner.rs`).
+//! * [`optim`]: [`CyclrOptimizer`], PyTorch-exact SGD / Adam(W) / RMSProp / Adagrad / Adadelta
+//!   updates whose momentum (β1) is a per-step input, so schedules can cycle it.
+//! * [`model`]: [`Net`], the networks (MLP, LeNet, Caffe CIFAR-10 quick/full, small ResNet).
+//! * [`train`]: the training loop ([`train()`](train::train)) with evaluation, metrics,
+//!   crash-safe checkpoints and bit-exact resumption.
+//! * [`lr_find`]: the LR range test ([`lr_find()`](lr_find::lr_find)) driving `cyclr`'s engine,
+//!   restoring model and optimizer afterwards.
+//! * [`data`], [`checkpoint`]: batches as tensors; the checkpoint file format.
+//!
+//! Everything runs on burn's Flex CPU backend ([`device`]), which parallelises its kernels
+//! (matrix products, convolutions) over all cores with rayon.
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+pub mod data;
+pub mod lr_find;
+pub mod model;
+pub mod optim;
+pub mod scheduler;
+pub mod train;
+
+pub use lr_find::{LrFindConfig, LrFindError, lr_find};
+pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
+pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
+pub use scheduler::CyclrLrScheduler;
+pub use train::{
+    EvalInfo, MetricRow, StepInfo, TrainConfig, TrainError, TrainObserver, TrainSummary, train,
+};
+
+/// The training device: burn's Flex CPU backend with autodiff.
+pub fn device() -> burn::tensor::Device {
+    burn::tensor::Device::flex().autodiff()
+}
+
+/// A fresh, empty directory under the system temp dir, for tests.
+#[cfg(test)]
+pub(crate) fn test_dir(name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "cyclr-burn-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

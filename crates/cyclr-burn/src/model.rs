@@ -1,0 +1,743 @@
+//! The networks: an MLP, LeNet, the two Caffe CIFAR-10 networks the CLR paper trains, and a
+//! small ResNet, as one enum-dispatched burn module [`Net`].
+//!
+//! Every network takes any `C×H×W` input (digits 1×8×8, (Fashion-)MNIST 1×28×28, CIFAR 3×32×32):
+//! the flatten sizes are computed from the input shape ([`NetConfig::input`]).
+//!
+//! | kind            | layers |
+//! |-----------------|--------|
+//! | `mlp`           | flatten → FC 512 → act → FC 256 → act → FC classes |
+//! | `lenet`         | conv 20@5×5 → act → maxpool 2 → conv 50@5×5 → act → maxpool 2 → FC 500 → act → FC classes (Caffe LeNet's sizes; "valid" convolutions when H, W ≥ 16, "same" padding below, so 8×8 digits fit) |
+//! | `cifar10-quick` | Caffe `cifar10_quick`: conv 32@5×5 p2 → maxpool 3/2 → act → conv 32@5×5 p2 → act → avgpool 3/2 → conv 64@5×5 p2 → act → avgpool 3/2 → FC 64 → FC classes |
+//! | `cifar10-full`  | Caffe `cifar10_full`: conv 32@5×5 p2 → maxpool 3/2 → act → LRN → conv 32@5×5 p2 → act → avgpool 3/2 → LRN → conv 64@5×5 p2 → act → avgpool 3/2 → FC classes |
+//! | `resnet`        | conv 16@3×3 → BN → act → 3 basic residual blocks (16, 32/2, 64/2; two 3×3 conv+BN each, 1×1 conv+BN projection shortcut when the shape changes) → global average pool → FC classes (a ResNet-8; always with batch norm) |
+//!
+//! Caffe's pooling rounds the output size up; so do these (`ceil_mode`), so a 32×32 input gives
+//! 16, 8, 4 as in Caffe. The LRN of `cifar10_full` is Caffe's `norm_region: WITHIN_CHANNEL`,
+//! `local_size 3, alpha 5e-5, beta 0.75` (what Caffe's prototxt uses, rather than the
+//! across-channels variant): `x / (1 + α/n² · Σ_{n×n window} x²)^β`, the window zero-padded, as
+//! Caffe computes it (an average pool counting the padding).
+//!
+//! With `batch_norm`, a batch-norm layer follows every convolution and hidden fully connected
+//! layer, before the activation (the paper's sigmoid + BN experiment uses `Activation::Sigmoid`).
+//! Batch norm uses batch statistics on an autodiff device and running statistics otherwise (burn's
+//! `BatchNorm`; evaluate with `net.valid()`), momentum 0.1, eps 1e-5 as in PyTorch.
+//!
+//! Weights are drawn from a seeded generator owned by this crate (not burn's global RNG, whose
+//! lazy initialisation order is not deterministic across threads), with PyTorch's default
+//! initialisation: weights and biases `U(−1/√fan_in, 1/√fan_in)`. Caffe's Gaussian fillers are not
+//! reproduced.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{log_softmax, relu, sigmoid};
+use burn::tensor::module::{avg_pool2d, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// Which network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// Two hidden fully connected layers (512, 256).
+    Mlp,
+    /// Two convolutions and two fully connected layers.
+    Lenet,
+    /// Caffe's `cifar10_quick`.
+    #[serde(rename = "cifar10-quick")]
+    Cifar10Quick,
+    /// Caffe's `cifar10_full` (with LRN).
+    #[serde(rename = "cifar10-full")]
+    Cifar10Full,
+    /// A small ResNet with batch norm.
+    Resnet,
+}
+
+/// The accepted model names.
+pub const MODEL_NAMES: &str = "mlp, lenet, cifar10-quick, cifar10-full, resnet";
+
+impl ModelKind {
+    /// The name [`FromStr`] accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Lenet => "lenet",
+            ModelKind::Cifar10Quick => "cifar10-quick",
+            ModelKind::Cifar10Full => "cifar10-full",
+            ModelKind::Resnet => "resnet",
+        }
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "mlp" => Ok(ModelKind::Mlp),
+            "lenet" => Ok(ModelKind::Lenet),
+            "cifar10-quick" | "cifar-quick" => Ok(ModelKind::Cifar10Quick),
+            "cifar10-full" | "cifar-full" => Ok(ModelKind::Cifar10Full),
+            "resnet" => Ok(ModelKind::Resnet),
+            _ => Err(ModelError::UnknownModel(s.to_owned())),
+        }
+    }
+}
+
+/// The nonlinearity after every hidden layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// `max(0, x)`.
+    #[default]
+    Relu,
+    /// `1 / (1 + e^−x)`.
+    Sigmoid,
+}
+
+impl Activation {
+    fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Relu => relu(x),
+            Activation::Sigmoid => sigmoid(x),
+        }
+    }
+}
+
+impl FromStr for Activation {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "relu" => Ok(Activation::Relu),
+            "sigmoid" => Ok(Activation::Sigmoid),
+            _ => Err(ModelError::UnknownActivation(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+        })
+    }
+}
+
+/// Errors building a network.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// Not one of [`MODEL_NAMES`].
+    #[error("unknown model `{0}` (expected one of: {MODEL_NAMES})")]
+    UnknownModel(String),
+    /// Not `relu` or `sigmoid`.
+    #[error("unknown activation `{0}` (expected relu or sigmoid)")]
+    UnknownActivation(String),
+    /// The input is too small (or empty) for the network.
+    #[error("model {model} cannot take a {c}x{h}x{w} input: {why}")]
+    BadInput {
+        /// The network.
+        model: ModelKind,
+        /// Channels.
+        c: usize,
+        /// Height.
+        h: usize,
+        /// Width.
+        w: usize,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Everything that determines a network's architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Which network.
+    pub kind: ModelKind,
+    /// Hidden nonlinearity.
+    pub activation: Activation,
+    /// Batch norm after every convolution / hidden FC layer (always on for `resnet`).
+    pub batch_norm: bool,
+    /// Input `[channels, height, width]`.
+    pub input: [usize; 3],
+    /// Number of classes (outputs).
+    pub num_classes: usize,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Initialisation.
+// ---------------------------------------------------------------------------------------------
+
+struct Init {
+    rng: StdRng,
+    device: Device,
+}
+
+impl Init {
+    fn uniform<const D: usize>(&mut self, shape: [usize; D], bound: f64) -> Param<Tensor<D>> {
+        let n: usize = shape.iter().product();
+        let b = bound as f32;
+        let values: Vec<f32> = (0..n)
+            .map(|_| {
+                if b > 0.0 {
+                    self.rng.random_range(-b..b)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, shape),
+            &self.device,
+        ))
+    }
+
+    fn linear(&mut self, d_in: usize, d_out: usize) -> Linear {
+        let mut layer = LinearConfig::new(d_in, d_out).init(&self.device);
+        let bound = 1.0 / (d_in as f64).sqrt();
+        layer.weight = self.uniform([d_in, d_out], bound);
+        layer.bias = Some(self.uniform([d_out], bound));
+        layer
+    }
+
+    fn conv(
+        &mut self,
+        c_in: usize,
+        c_out: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        bias: bool,
+    ) -> Conv2d {
+        let mut layer = Conv2dConfig::new([c_in, c_out], [k, k])
+            .with_stride([stride, stride])
+            .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+            .with_bias(bias)
+            .init(&self.device);
+        let fan_in = c_in * k * k;
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        layer.weight = self.uniform([c_out, c_in, k, k], bound);
+        layer.bias = bias.then(|| self.uniform([c_out], bound));
+        layer
+    }
+
+    fn bn(&mut self, features: usize, enabled: bool) -> Option<BatchNorm> {
+        enabled.then(|| BatchNormConfig::new(features).init(&self.device))
+    }
+}
+
+fn bn_fwd<const D: usize>(bn: &Option<BatchNorm>, x: Tensor<D>) -> Tensor<D> {
+    match bn {
+        Some(bn) => bn.forward(x),
+        None => x,
+    }
+}
+
+/// Output size of a convolution / pooling along one axis (`ceil`: Caffe/PyTorch ceil mode).
+fn out_size(n: usize, k: usize, s: usize, p: usize, ceil: bool) -> Option<usize> {
+    let padded = n + 2 * p;
+    if padded < k {
+        return None;
+    }
+    let span = padded - k;
+    let mut o = if ceil { span.div_ceil(s) } else { span / s } + 1;
+    // PyTorch/Caffe: the last window must start inside the input (or left padding).
+    if ceil && (o - 1) * s >= n + p {
+        o -= 1;
+    }
+    Some(o)
+}
+
+/// Output size of a Caffe pooling layer (ceil mode; a window larger than the input is clipped
+/// to it, giving one output).
+fn caffe_pool_out(n: usize, k: usize, s: usize) -> Option<usize> {
+    if n == 0 {
+        None
+    } else if n <= k {
+        Some(1)
+    } else {
+        out_size(n, k, s, 0, true)
+    }
+}
+
+/// The pooling kernel actually used on an `h×w` input: Caffe clips a window larger than the
+/// input to the input (for average pooling it also divides by the clipped size), which is a
+/// `min(k, n)` kernel.
+fn clipped_kernel(x: &Tensor<4>, k: usize, ceil: bool) -> [usize; 2] {
+    let [_, _, h, w] = x.dims();
+    if ceil { [k.min(h), k.min(w)] } else { [k, k] }
+}
+
+fn max_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool) -> Tensor<4> {
+    let kernel = clipped_kernel(&x, k, ceil);
+    max_pool2d(
+        x,
+        MaxPoolOptions::new(kernel)
+            .with_stride([s, s])
+            .with_ceil_mode(ceil),
+    )
+}
+
+fn avg_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool) -> Tensor<4> {
+    let kernel = clipped_kernel(&x, k, ceil);
+    avg_pool2d(
+        x,
+        AvgPoolOptions::new(kernel)
+            .with_stride([s, s])
+            .with_ceil_mode(ceil),
+    )
+}
+
+/// Caffe's within-channel LRN: `x / (1 + α · avg_{n×n, zero-padded}(x²))^β`.
+fn lrn_within_channel(x: Tensor<4>) -> Tensor<4> {
+    const SIZE: usize = 3;
+    const ALPHA: f64 = 5e-5;
+    const BETA: f64 = 0.75;
+    let avg = avg_pool2d(
+        x.clone().square(),
+        AvgPoolOptions::new([SIZE, SIZE])
+            .with_stride([1, 1])
+            .with_padding([(SIZE - 1) / 2; 2])
+            .with_count_include_pad(true),
+    );
+    x.div(avg.mul_scalar(ALPHA).add_scalar(1.0).powf_scalar(BETA))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The networks.
+// ---------------------------------------------------------------------------------------------
+
+/// A fully connected layer with optional batch norm.
+#[derive(Module, Debug)]
+pub struct Dense {
+    linear: Linear,
+    bn: Option<BatchNorm>,
+}
+
+impl Dense {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        bn_fwd(&self.bn, self.linear.forward(x))
+    }
+}
+
+/// A convolution with optional batch norm.
+#[derive(Module, Debug)]
+pub struct ConvBn {
+    conv: Conv2d,
+    bn: Option<BatchNorm>,
+}
+
+impl ConvBn {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        bn_fwd(&self.bn, self.conv.forward(x))
+    }
+}
+
+/// See the [module documentation](self).
+#[derive(Module, Debug)]
+pub struct Mlp {
+    hidden: Vec<Dense>,
+    out: Linear,
+    #[module(skip)]
+    act: Activation,
+}
+
+/// See the [module documentation](self).
+#[derive(Module, Debug)]
+pub struct Lenet {
+    conv1: ConvBn,
+    conv2: ConvBn,
+    fc1: Dense,
+    fc2: Linear,
+    #[module(skip)]
+    act: Activation,
+}
+
+/// `cifar10-quick` and `cifar10-full` (see the [module documentation](self)).
+#[derive(Module, Debug)]
+pub struct CaffeCifar {
+    conv1: ConvBn,
+    conv2: ConvBn,
+    conv3: ConvBn,
+    fc1: Linear,
+    fc2: Option<Linear>,
+    #[module(skip)]
+    act: Activation,
+    #[module(skip)]
+    lrn: bool,
+}
+
+/// A basic residual block.
+#[derive(Module, Debug)]
+pub struct BasicBlock {
+    conv1: ConvBn,
+    conv2: ConvBn,
+    shortcut: Option<ConvBn>,
+    #[module(skip)]
+    act: Activation,
+}
+
+/// See the [module documentation](self).
+#[derive(Module, Debug)]
+pub struct Resnet {
+    stem: ConvBn,
+    blocks: Vec<BasicBlock>,
+    fc: Linear,
+    #[module(skip)]
+    act: Activation,
+}
+
+/// Any of the networks. Build with [`Net::new`]; [`Net::forward`] maps `[N, C, H, W]` images
+/// to `[N, classes]` logits.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Net {
+    /// `mlp`.
+    Mlp(Mlp),
+    /// `lenet`.
+    Lenet(Lenet),
+    /// `cifar10-quick` / `cifar10-full`.
+    Cifar(CaffeCifar),
+    /// `resnet`.
+    Resnet(Resnet),
+}
+
+impl Net {
+    /// Builds the network described by `cfg` on `device`, with weights drawn from a generator
+    /// seeded by `seed` (same seed, same weights, whatever else runs concurrently).
+    pub fn new(cfg: &NetConfig, seed: u64, device: &Device) -> Result<Net, ModelError> {
+        let [c, h, w] = cfg.input;
+        let bad = |why: &str| ModelError::BadInput {
+            model: cfg.kind,
+            c,
+            h,
+            w,
+            why: why.to_owned(),
+        };
+        if c == 0 || h == 0 || w == 0 {
+            return Err(bad("empty input"));
+        }
+        if cfg.num_classes == 0 {
+            return Err(bad("no classes"));
+        }
+        let mut init = Init {
+            rng: StdRng::seed_from_u64(seed),
+            device: device.clone(),
+        };
+        let bn = cfg.batch_norm;
+        let act = cfg.activation;
+        let classes = cfg.num_classes;
+        Ok(match cfg.kind {
+            ModelKind::Mlp => {
+                let mut d = c * h * w;
+                let mut hidden = Vec::new();
+                for width in [512, 256] {
+                    hidden.push(Dense {
+                        linear: init.linear(d, width),
+                        bn: init.bn(width, bn),
+                    });
+                    d = width;
+                }
+                Net::Mlp(Mlp {
+                    hidden,
+                    out: init.linear(d, classes),
+                    act,
+                })
+            }
+            ModelKind::Lenet => {
+                let pad = if h >= 16 && w >= 16 { 0 } else { 2 };
+                let size = |n: usize| -> Option<usize> {
+                    let n = out_size(n, 5, 1, pad, false)?;
+                    let n = out_size(n, 2, 2, 0, false)?;
+                    let n = out_size(n, 5, 1, pad, false)?;
+                    out_size(n, 2, 2, 0, false)
+                };
+                let (oh, ow) = match (size(h), size(w)) {
+                    (Some(a), Some(b)) if a > 0 && b > 0 => (a, b),
+                    _ => return Err(bad("lenet needs at least 4x4")),
+                };
+                let conv1 = ConvBn {
+                    conv: init.conv(c, 20, 5, 1, pad, true),
+                    bn: init.bn(20, bn),
+                };
+                let conv2 = ConvBn {
+                    conv: init.conv(20, 50, 5, 1, pad, true),
+                    bn: init.bn(50, bn),
+                };
+                let flat = 50 * oh * ow;
+                Net::Lenet(Lenet {
+                    conv1,
+                    conv2,
+                    fc1: Dense {
+                        linear: init.linear(flat, 500),
+                        bn: init.bn(500, bn),
+                    },
+                    fc2: init.linear(500, classes),
+                    act,
+                })
+            }
+            ModelKind::Cifar10Quick | ModelKind::Cifar10Full => {
+                let full = cfg.kind == ModelKind::Cifar10Full;
+                let size = |n: usize| -> Option<usize> {
+                    let mut n = n;
+                    for _ in 0..3 {
+                        n = out_size(n, 5, 1, 2, false)?;
+                        n = caffe_pool_out(n, 3, 2)?;
+                    }
+                    Some(n)
+                };
+                let (oh, ow) = match (size(h), size(w)) {
+                    (Some(a), Some(b)) if a > 0 && b > 0 => (a, b),
+                    _ => return Err(bad("empty input")),
+                };
+                let conv1 = ConvBn {
+                    conv: init.conv(c, 32, 5, 1, 2, true),
+                    bn: init.bn(32, bn),
+                };
+                let conv2 = ConvBn {
+                    conv: init.conv(32, 32, 5, 1, 2, true),
+                    bn: init.bn(32, bn),
+                };
+                let conv3 = ConvBn {
+                    conv: init.conv(32, 64, 5, 1, 2, true),
+                    bn: init.bn(64, bn),
+                };
+                let flat = 64 * oh * ow;
+                let (fc1, fc2) = if full {
+                    (init.linear(flat, classes), None)
+                } else {
+                    (init.linear(flat, 64), Some(init.linear(64, classes)))
+                };
+                Net::Cifar(CaffeCifar {
+                    conv1,
+                    conv2,
+                    conv3,
+                    fc1,
+                    fc2,
+                    act,
+                    lrn: full,
+                })
+            }
+            ModelKind::Resnet => {
+                let cb = |init: &mut Init, ci: usize, co: usize, k: usize, s: usize| ConvBn {
+                    conv: init.conv(ci, co, k, s, k / 2, false),
+                    bn: init.bn(co, true),
+                };
+                let stem = cb(&mut init, c, 16, 3, 1);
+                let mut blocks = Vec::new();
+                let mut ci = 16;
+                for (co, stride) in [(16, 1), (32, 2), (64, 2)] {
+                    let shortcut =
+                        (stride != 1 || ci != co).then(|| cb(&mut init, ci, co, 1, stride));
+                    blocks.push(BasicBlock {
+                        conv1: cb(&mut init, ci, co, 3, stride),
+                        conv2: cb(&mut init, co, co, 3, 1),
+                        shortcut,
+                        act,
+                    });
+                    ci = co;
+                }
+                Net::Resnet(Resnet {
+                    stem,
+                    blocks,
+                    fc: init.linear(ci, classes),
+                    act,
+                })
+            }
+        })
+    }
+
+    /// Logits `[N, classes]` for images `[N, C, H, W]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        match self {
+            Net::Mlp(m) => {
+                let mut x: Tensor<2> = x.flatten(1, 3);
+                for layer in &m.hidden {
+                    x = m.act.apply(layer.forward(x));
+                }
+                m.out.forward(x)
+            }
+            Net::Lenet(m) => {
+                let x = max_pool(m.act.apply(m.conv1.forward(x)), 2, 2, false);
+                let x = max_pool(m.act.apply(m.conv2.forward(x)), 2, 2, false);
+                let x: Tensor<2> = x.flatten(1, 3);
+                let x = m.act.apply(m.fc1.forward(x));
+                m.fc2.forward(x)
+            }
+            Net::Cifar(m) => {
+                let x = m.act.apply(max_pool(m.conv1.forward(x), 3, 2, true));
+                let x = if m.lrn { lrn_within_channel(x) } else { x };
+                let x = avg_pool(m.act.apply(m.conv2.forward(x)), 3, 2, true);
+                let x = if m.lrn { lrn_within_channel(x) } else { x };
+                let x = avg_pool(m.act.apply(m.conv3.forward(x)), 3, 2, true);
+                let x: Tensor<2> = x.flatten(1, 3);
+                let x = m.fc1.forward(x);
+                match &m.fc2 {
+                    Some(fc2) => fc2.forward(x),
+                    None => x,
+                }
+            }
+            Net::Resnet(m) => {
+                let mut x = m.act.apply(m.stem.forward(x));
+                for b in &m.blocks {
+                    let y = m.act.apply(b.conv1.forward(x.clone()));
+                    let y = b.conv2.forward(y);
+                    let s = match &b.shortcut {
+                        Some(sc) => sc.forward(x),
+                        None => x,
+                    };
+                    x = b.act.apply(y.add(s));
+                }
+                let [n, ch, _, _] = x.dims();
+                let x = x.mean_dim(3).mean_dim(2).reshape([n, ch]);
+                m.fc.forward(x)
+            }
+        }
+    }
+
+    /// Mean cross-entropy of `logits` against `targets` (`[N]` class indices).
+    pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+        let [n, _] = logits.dims();
+        log_softmax(logits, 1)
+            .gather(1, targets.reshape([n, 1]))
+            .mean()
+            .neg()
+    }
+
+    /// Number of scalar parameters.
+    pub fn param_count(&self) -> usize {
+        self.num_params()
+    }
+}
+
+/// A batch of images and labels as burn tensors (what [`Net`]'s `TrainStep` / `InferenceStep`
+/// for burn's `Learner` consume).
+#[derive(Debug, Clone)]
+pub struct ImageBatch {
+    /// `[N, C, H, W]`.
+    pub images: Tensor<4>,
+    /// `[N]` class indices.
+    pub targets: Tensor<1, Int>,
+}
+
+impl burn::train::TrainStep for Net {
+    type Input = ImageBatch;
+    type Output = burn::train::ClassificationOutput;
+
+    fn step(&self, item: ImageBatch) -> burn::train::TrainOutput<Self::Output> {
+        let logits = self.forward(item.images);
+        let loss = Net::cross_entropy(logits.clone(), item.targets.clone());
+        let grads = loss.backward();
+        burn::train::TrainOutput::new(
+            self,
+            grads,
+            burn::train::ClassificationOutput::new(loss, logits, item.targets),
+        )
+    }
+}
+
+impl burn::train::InferenceStep for Net {
+    type Input = ImageBatch;
+    type Output = burn::train::ClassificationOutput;
+
+    fn step(&self, item: ImageBatch) -> Self::Output {
+        let logits = self.forward(item.images);
+        let loss = Net::cross_entropy(logits.clone(), item.targets.clone());
+        burn::train::ClassificationOutput::new(loss, logits, item.targets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caffe_pool_sizes() {
+        // 32 → 16 → 8 → 4 with 3/2 ceil-mode pooling, as in Caffe.
+        assert_eq!(out_size(32, 3, 2, 0, true), Some(16));
+        assert_eq!(out_size(16, 3, 2, 0, true), Some(8));
+        assert_eq!(out_size(8, 3, 2, 0, true), Some(4));
+        assert_eq!(out_size(28, 3, 2, 0, true), Some(14));
+        assert_eq!(out_size(7, 3, 2, 0, true), Some(3));
+        assert_eq!(caffe_pool_out(2, 3, 2), Some(1));
+        assert_eq!(caffe_pool_out(4, 3, 2), Some(2));
+    }
+
+    #[test]
+    fn every_model_takes_every_input_shape() {
+        let device = Device::flex();
+        for kind in [
+            ModelKind::Mlp,
+            ModelKind::Lenet,
+            ModelKind::Cifar10Quick,
+            ModelKind::Cifar10Full,
+            ModelKind::Resnet,
+        ] {
+            for input in [[1, 8, 8], [1, 28, 28], [3, 32, 32]] {
+                let cfg = NetConfig {
+                    kind,
+                    activation: Activation::Relu,
+                    batch_norm: true,
+                    input,
+                    num_classes: 10,
+                };
+                let net = Net::new(&cfg, 1, &device).unwrap();
+                let x = Tensor::<4>::zeros([2, input[0], input[1], input[2]], &device);
+                assert_eq!(net.forward(x).dims(), [2, 10], "{kind} {input:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_weights() {
+        let device = Device::flex();
+        let cfg = NetConfig {
+            kind: ModelKind::Lenet,
+            activation: Activation::Sigmoid,
+            batch_norm: false,
+            input: [1, 8, 8],
+            num_classes: 10,
+        };
+        let a = Net::new(&cfg, 7, &device).unwrap();
+        let b = Net::new(&cfg, 7, &device).unwrap();
+        let c = Net::new(&cfg, 8, &device).unwrap();
+        let x = Tensor::<4>::ones([1, 1, 8, 8], &device);
+        let ya: Vec<f32> = a
+            .forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let yb: Vec<f32> = b
+            .forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let yc: Vec<f32> = c.forward(x).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(ya, yb);
+        assert_ne!(ya, yc);
+    }
+
+    #[test]
+    fn parse_names() {
+        for name in MODEL_NAMES.split(", ") {
+            assert_eq!(name.parse::<ModelKind>().unwrap().name(), name);
+        }
+        assert!("vgg".parse::<ModelKind>().is_err());
+        assert_eq!(
+            "sigmoid".parse::<Activation>().unwrap(),
+            Activation::Sigmoid
+        );
+    }
+}

@@ -1,0 +1,701 @@
+//! The training loop: a `cyclr` schedule driving a [`CyclrOptimizer`] on a [`Net`], with
+//! evaluation, metrics, crash-safe checkpoints and bit-exact resumption.
+//!
+//! # Iterations
+//!
+//! Iteration `t` (0-based, `0..iters`) takes the mini-batch `t mod B` of epoch `t div B` in the
+//! order `cyclr_data::batches(n, batch_size, seed, epoch, drop_last = true)` (`B = n div
+//! batch_size` batches per epoch), the learning rate `schedule.lr(t)` and the momentum
+//! `schedule.momentum(t)` (or the optimizer's configured one), computes the mean cross-entropy of
+//! the batch (the row's `train_loss`, measured *before* the update) and updates the weights.
+//! After the update of iteration `t`, the test split is evaluated when `(t+1) % eval_every == 0`
+//! and always after the last iteration; the row of `t` then carries the test loss and accuracy.
+//!
+//! The smoothed loss reported to the observer is fastai's debiased exponential moving average
+//! (β = 0.98) of the training loss.
+//!
+//! # Determinism and resumption
+//!
+//! Weights are initialised from `seed` ([`Net::new`]), the data order depends only on `(seed,
+//! epoch)`, and nothing else is random, so a run is a function of its configuration. With
+//! `checkpoint_every = Some(k)` and an `out_dir`, a checkpoint is written after every `k`-th
+//! iteration: the weights (with batch-norm running statistics and parameter ids), the optimizer
+//! state, the iteration, the smoothing state and the metrics so far (all floats stored as their
+//! bits), in the [`checkpoint`](crate::checkpoint) format (atomic replace, CRC-32; the two most
+//! recent are kept). `train(.., resume = true)` starts from the newest valid checkpoint in
+//! `out_dir` (skipping corrupt ones) whose configuration matches (everything but `out_dir`,
+//! `checkpoint_every`), and the run then continues exactly: the metrics and final weights of an
+//! interrupted and resumed run are bit-identical to an uninterrupted one. Without a usable
+//! checkpoint, `resume = true` starts from scratch.
+//!
+//! # Divergence
+//!
+//! A NaN or infinite training loss stops the run before the update, with
+//! [`TrainError::Diverged`], which carries the metrics up to the last good iteration; the last
+//! good checkpoint is left in place.
+//!
+//! # Outputs
+//!
+//! With an `out_dir`, `metrics.csv` ([`write_metrics_csv`]) and `summary.json` are written there
+//! at the end of the run (also on divergence).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use cyclr::ParamError;
+use cyclr::schedule::ScheduleConfig;
+use cyclr_data::{Dataset, Split};
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint;
+use crate::data;
+use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
+use crate::optim::{CyclrOptimizer, OptimizerConfig};
+
+/// Batch size used to evaluate the test split (it does not change the result).
+pub const EVAL_BATCH: usize = 1000;
+
+/// Everything that determines a training run (serde; TOML/JSON friendly).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Network.
+    pub model: ModelKind,
+    /// Hidden nonlinearity.
+    #[serde(default)]
+    pub activation: Activation,
+    /// Batch norm after every convolution / hidden FC layer.
+    #[serde(default)]
+    pub batch_norm: bool,
+    /// Optimizer.
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate (and momentum) policy, built for `iters` iterations.
+    pub schedule: ScheduleConfig,
+    /// Number of iterations (optimizer steps).
+    pub iters: u64,
+    /// Mini-batch size.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Evaluate the test split every this many iterations (and after the last one).
+    #[serde(default = "default_eval_every")]
+    pub eval_every: u64,
+    /// Seed of the weights and the data order.
+    #[serde(default)]
+    pub seed: u64,
+    /// Write a checkpoint every this many iterations (needs `out_dir`).
+    #[serde(default)]
+    pub checkpoint_every: Option<u64>,
+    /// Where checkpoints, `metrics.csv` and `summary.json` go.
+    #[serde(default)]
+    pub out_dir: Option<PathBuf>,
+}
+
+fn default_batch_size() -> usize {
+    128
+}
+fn default_eval_every() -> u64 {
+    100
+}
+
+/// Passed to [`TrainObserver::on_step`] after every iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepInfo {
+    /// 0-based iteration just taken.
+    pub iteration: u64,
+    /// Total iterations of the run.
+    pub iters: u64,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Momentum (β1) used, if the optimizer has one.
+    pub momentum: Option<f64>,
+    /// Training loss of the batch (before the update).
+    pub loss: f64,
+    /// Debiased EMA (β = 0.98) of the training loss.
+    pub smoothed_loss: f64,
+}
+
+/// Passed to [`TrainObserver::on_eval`] after every evaluation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalInfo {
+    /// 0-based iteration after whose update the model was evaluated.
+    pub iteration: u64,
+    /// Mean cross-entropy on the test split.
+    pub test_loss: f64,
+    /// Fraction of the test split classified correctly.
+    pub test_accuracy: f64,
+}
+
+/// Progress callbacks (the CLI renders a progress bar from them).
+pub trait TrainObserver {
+    /// After every iteration.
+    fn on_step(&mut self, _info: &StepInfo) {}
+    /// After every evaluation.
+    fn on_eval(&mut self, _info: &EvalInfo) {}
+    /// After a checkpoint was written (`path`) for `next_iteration` completed iterations.
+    fn on_checkpoint(&mut self, _next_iteration: u64, _path: &Path) {}
+    /// When a run resumes from a checkpoint at `next_iteration`.
+    fn on_resume(&mut self, _next_iteration: u64, _path: &Path) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+impl TrainObserver for NoObserver {}
+
+/// One metrics row per iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MetricRow {
+    /// 0-based iteration.
+    pub iteration: u64,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Momentum used (`None`: the optimizer has none).
+    pub momentum: Option<f64>,
+    /// Training loss of the batch (before the update).
+    pub train_loss: f64,
+    /// Test loss after the update (only at evaluation points).
+    pub test_loss: Option<f64>,
+    /// Test accuracy after the update (only at evaluation points).
+    pub test_accuracy: Option<f64>,
+}
+
+/// Where and how a run diverged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Divergence {
+    /// Iteration whose loss was not finite (no update was made).
+    pub iteration: u64,
+    /// Its learning rate.
+    pub lr: f64,
+    /// The loss (NaN or ±∞; `null` in JSON).
+    pub loss: f64,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSummary {
+    /// Test accuracy after the last iteration (of the last evaluation when diverged; 0 if none).
+    pub final_test_accuracy: f64,
+    /// Test loss of the same evaluation (NaN if none).
+    pub final_test_loss: f64,
+    /// Best test accuracy over all evaluations (0 if none).
+    pub best_test_accuracy: f64,
+    /// Iterations completed (including those before a resume).
+    pub iterations: u64,
+    /// Iteration this process resumed at (`None`: started from scratch).
+    pub resumed_from: Option<u64>,
+    /// Wall-clock seconds of this process's part of the run (training, evaluation, checkpoints).
+    pub wall_time_s: f64,
+    /// Training throughput of this process: images of the iterations it ran / seconds spent in
+    /// those iterations (forward, backward, update, batch assembly; not evaluation).
+    pub images_per_s: f64,
+    /// One row per completed iteration.
+    pub metrics: Vec<MetricRow>,
+    /// Set when the run stopped on a non-finite loss.
+    pub diverged: Option<Divergence>,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// An invalid setting of the run itself (iters, batch size, ...).
+    #[error("invalid training configuration: {0}")]
+    Config(String),
+    /// An invalid schedule or optimizer parameter.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    /// The network cannot be built for this data.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Writing outputs or checkpoints failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Serializing or restoring model/optimizer state failed.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    /// The training loss became NaN or infinite.
+    #[error("training diverged at iteration {iteration}: loss {loss} at lr {lr}")]
+    Diverged {
+        /// Iteration whose loss was not finite.
+        iteration: u64,
+        /// Its learning rate.
+        lr: f64,
+        /// The loss.
+        loss: f64,
+        /// The run up to the last good iteration (`diverged` is set).
+        partial: Box<TrainSummary>,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainError {
+    let context = context.into();
+    move |source| TrainError::Io { context, source }
+}
+
+/// fastai's debiased exponential moving average.
+#[derive(Debug, Clone, Copy)]
+struct Smoother {
+    beta: f64,
+    avg: f64,
+    n: u64,
+}
+
+impl Smoother {
+    fn new(beta: f64) -> Self {
+        Smoother {
+            beta,
+            avg: 0.0,
+            n: 0,
+        }
+    }
+    fn push(&mut self, v: f64) -> f64 {
+        self.n += 1;
+        self.avg = self.beta * self.avg + (1.0 - self.beta) * v;
+        self.avg / (1.0 - self.beta.powi(self.n.min(i32::MAX as u64) as i32))
+    }
+}
+
+/// Mean cross-entropy and accuracy of `model` on `ds` (batch norm in inference mode; no
+/// autodiff).
+pub fn evaluate(model: &Net, ds: &Dataset) -> (f64, f64) {
+    let model = model.valid();
+    let device = Device::flex();
+    let n = ds.len();
+    if n == 0 {
+        return (f64::NAN, 0.0);
+    }
+    let mut loss_sum = 0.0f64;
+    let mut correct = 0i64;
+    let all: Vec<usize> = (0..n).collect();
+    for idx in all.chunks(EVAL_BATCH) {
+        let batch = data::batch(ds, idx, &device);
+        let logits = model.forward(batch.images);
+        let loss = Net::cross_entropy(logits.clone(), batch.targets.clone());
+        loss_sum += f64::from(loss.into_scalar::<f32>()) * idx.len() as f64;
+        let hits = logits
+            .argmax(1)
+            .reshape([idx.len()])
+            .equal(batch.targets)
+            .int()
+            .sum();
+        correct += hits.into_scalar::<i64>();
+    }
+    (loss_sum / n as f64, correct as f64 / n as f64)
+}
+
+/// The metrics as CSV: `iteration,lr,momentum,train_loss,test_loss,test_accuracy` (empty cells
+/// where a value is absent; floats in Rust's shortest round-trip form).
+pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Result<()> {
+    fn opt(v: Option<f64>) -> String {
+        v.map(|v| format!("{v:?}")).unwrap_or_default()
+    }
+    writeln!(
+        w,
+        "iteration,lr,momentum,train_loss,test_loss,test_accuracy"
+    )?;
+    for r in rows {
+        writeln!(
+            w,
+            "{},{:?},{},{:?},{},{}",
+            r.iteration,
+            r.lr,
+            opt(r.momentum),
+            r.train_loss,
+            opt(r.test_loss),
+            opt(r.test_accuracy)
+        )?;
+    }
+    w.flush()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoint contents.
+// ---------------------------------------------------------------------------------------------
+
+/// A metrics row with every float as its bits (JSON float parsing is not guaranteed exact).
+#[derive(Serialize, Deserialize)]
+struct RowBits(u64, u64, Option<u64>, u64, Option<u64>, Option<u64>);
+
+impl From<&MetricRow> for RowBits {
+    fn from(r: &MetricRow) -> Self {
+        RowBits(
+            r.iteration,
+            r.lr.to_bits(),
+            r.momentum.map(f64::to_bits),
+            r.train_loss.to_bits(),
+            r.test_loss.map(f64::to_bits),
+            r.test_accuracy.map(f64::to_bits),
+        )
+    }
+}
+
+impl From<&RowBits> for MetricRow {
+    fn from(b: &RowBits) -> Self {
+        MetricRow {
+            iteration: b.0,
+            lr: f64::from_bits(b.1),
+            momentum: b.2.map(f64::from_bits),
+            train_loss: f64::from_bits(b.3),
+            test_loss: b.4.map(f64::from_bits),
+            test_accuracy: b.5.map(f64::from_bits),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CheckpointMeta {
+    /// The run's configuration without `out_dir` / `checkpoint_every`.
+    config: serde_json::Value,
+    next_iter: u64,
+    smoother_avg: u64,
+    smoother_n: u64,
+    best_accuracy: Option<u64>,
+    last_eval: Option<(u64, u64)>,
+    metrics: Vec<RowBits>,
+}
+
+/// The configuration fields that must match for a checkpoint to be resumed.
+fn identity(cfg: &TrainConfig) -> serde_json::Value {
+    let mut c = cfg.clone();
+    c.out_dir = None;
+    c.checkpoint_every = None;
+    serde_json::to_value(&c).unwrap_or(serde_json::Value::Null)
+}
+
+/// The mutable state of a run besides model and optimizer.
+struct RunState {
+    next_iter: u64,
+    smoother: Smoother,
+    best_accuracy: Option<f64>,
+    last_eval: Option<(f64, f64)>,
+    metrics: Vec<MetricRow>,
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).expect("writing to a Vec");
+    enc.finish().expect("writing to a Vec")
+}
+
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("meta: {e}"))?;
+    Ok(out)
+}
+
+fn save_checkpoint(
+    dir: &Path,
+    cfg: &TrainConfig,
+    model: &Net,
+    optim: &CyclrOptimizer,
+    st: &RunState,
+) -> Result<PathBuf, TrainError> {
+    // `valid()` folds pending batch-norm running-stat updates in (the value the next forward
+    // would read) and yields detached tensors with the same parameter ids.
+    let model_bytes = model
+        .valid()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| TrainError::Checkpoint(format!("model: {e}")))?;
+    let optim_bytes = optim
+        .to_bytes()
+        .map_err(|e| TrainError::Checkpoint(format!("optimizer: {e}")))?;
+    let meta = CheckpointMeta {
+        config: identity(cfg),
+        next_iter: st.next_iter,
+        smoother_avg: st.smoother.avg.to_bits(),
+        smoother_n: st.smoother.n,
+        best_accuracy: st.best_accuracy.map(f64::to_bits),
+        last_eval: st.last_eval.map(|(l, a)| (l.to_bits(), a.to_bits())),
+        metrics: st.metrics.iter().map(RowBits::from).collect(),
+    };
+    let meta = gzip(&serde_json::to_vec(&meta).expect("plain data serializes"));
+    checkpoint::write(
+        dir,
+        st.next_iter,
+        &[
+            ("meta", &meta),
+            ("model", &model_bytes),
+            ("optim", &optim_bytes),
+        ],
+    )
+    .map_err(io_err(format!(
+        "writing a checkpoint into {}",
+        dir.display()
+    )))
+}
+
+/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`.
+fn load_checkpoint(
+    dir: &Path,
+    cfg: &TrainConfig,
+    model: &mut Net,
+    optim: &mut CyclrOptimizer,
+) -> Result<Option<(RunState, PathBuf)>, TrainError> {
+    let want = identity(cfg);
+    let (found, _skipped) = checkpoint::latest_valid(dir, |it, sections| {
+        let get = |name: &str| {
+            checkpoint::section(&sections, name).ok_or_else(|| format!("no `{name}` section"))
+        };
+        let meta: CheckpointMeta =
+            serde_json::from_slice(&gunzip(get("meta")?)?).map_err(|e| format!("meta: {e}"))?;
+        if meta.config != want {
+            return Err("written by a different configuration".to_owned());
+        }
+        if meta.next_iter != it || meta.metrics.len() as u64 != it {
+            return Err("inconsistent iteration count".to_owned());
+        }
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(get("model")?.to_vec()))
+            .map_err(|e| format!("model: {e}"))?;
+        let restored = model
+            .clone()
+            .try_load_record(record)
+            .map_err(|e| format!("model: {e}"))?;
+        let mut opt = optim.clone();
+        opt.load_bytes(get("optim")?)
+            .map_err(|e| format!("optimizer: {e}"))?;
+        let st = RunState {
+            next_iter: meta.next_iter,
+            smoother: Smoother {
+                beta: 0.98,
+                avg: f64::from_bits(meta.smoother_avg),
+                n: meta.smoother_n,
+            },
+            best_accuracy: meta.best_accuracy.map(f64::from_bits),
+            last_eval: meta
+                .last_eval
+                .map(|(l, a)| (f64::from_bits(l), f64::from_bits(a))),
+            metrics: meta.metrics.iter().map(MetricRow::from).collect(),
+        };
+        Ok((restored, opt, st))
+    })
+    .map_err(io_err(format!("listing checkpoints in {}", dir.display())))?;
+    Ok(found.map(|(it, (restored, opt, st))| {
+        *model = restored;
+        *optim = opt;
+        (st, dir.join(checkpoint::file_name(it)))
+    }))
+}
+
+fn write_outputs(dir: &Path, summary: &TrainSummary) -> Result<(), TrainError> {
+    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    let path = dir.join("metrics.csv");
+    let f = std::fs::File::create(&path).map_err(io_err(format!("writing {}", path.display())))?;
+    write_metrics_csv(&summary.metrics, std::io::BufWriter::new(f))
+        .map_err(io_err(format!("writing {}", path.display())))?;
+    let path = dir.join("summary.json");
+    let mut s = summary.clone();
+    s.metrics.clear();
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&s).expect("plain data serializes"),
+    )
+    .map_err(io_err(format!("writing {}", path.display())))
+}
+
+fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
+    let bad = |m: String| Err(TrainError::Config(m));
+    if cfg.iters == 0 {
+        return bad("iters must be >= 1".into());
+    }
+    if cfg.batch_size == 0 {
+        return bad("batch_size must be >= 1".into());
+    }
+    if cfg.batch_size > train.len() {
+        return bad(format!(
+            "batch_size {} exceeds the {} training samples",
+            cfg.batch_size,
+            train.len()
+        ));
+    }
+    if cfg.eval_every == 0 {
+        return bad("eval_every must be >= 1".into());
+    }
+    match (cfg.checkpoint_every, &cfg.out_dir) {
+        (Some(0), _) => bad("checkpoint_every must be >= 1".into()),
+        (Some(_), None) => bad("checkpoint_every needs an out_dir".into()),
+        _ => Ok(()),
+    }
+}
+
+/// The network a configuration trains on `train`'s data, initialised from its seed.
+pub fn build_model(cfg: &TrainConfig, train: &Dataset, device: &Device) -> Result<Net, TrainError> {
+    let net_cfg = NetConfig {
+        kind: cfg.model,
+        activation: cfg.activation,
+        batch_norm: cfg.batch_norm,
+        input: data::input_shape(train),
+        num_classes: train.num_classes,
+    };
+    Ok(Net::new(&net_cfg, cfg.seed, device)?)
+}
+
+/// Trains `cfg.model` on `split.train` and evaluates on `split.test` (see the
+/// [module documentation](self) for the exact semantics). `resume`: continue from the newest
+/// valid checkpoint in `cfg.out_dir`, if any.
+pub fn train(
+    cfg: &TrainConfig,
+    split: &Split,
+    observer: &mut dyn TrainObserver,
+    resume: bool,
+) -> Result<TrainSummary, TrainError> {
+    train_until(cfg, split, observer, resume, None).map(|(s, _)| s)
+}
+
+/// [`train`], also returning the trained network; with `stop_after = Some(k)` the run stops
+/// (as if interrupted) once `k` iterations are complete, without the final evaluation.
+pub fn train_until(
+    cfg: &TrainConfig,
+    split: &Split,
+    observer: &mut dyn TrainObserver,
+    resume: bool,
+    stop_after: Option<u64>,
+) -> Result<(TrainSummary, Net), TrainError> {
+    let start = Instant::now();
+    let ds = &split.train;
+    check_config(cfg, ds)?;
+    let schedule = cfg.schedule.build(cfg.iters)?;
+    let device = crate::device();
+    let mut model = build_model(cfg, ds, &device)?;
+    let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
+    let mut st = RunState {
+        next_iter: 0,
+        smoother: Smoother::new(0.98),
+        best_accuracy: None,
+        last_eval: None,
+        metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
+    };
+    let mut resumed_from = None;
+    if resume && let Some(dir) = &cfg.out_dir {
+        if let Some((loaded, path)) = load_checkpoint(dir, cfg, &mut model, &mut optim)? {
+            observer.on_resume(loaded.next_iter, &path);
+            resumed_from = Some(loaded.next_iter);
+            st = loaded;
+        }
+    }
+
+    let n = ds.len();
+    let per_epoch = (n / cfg.batch_size) as u64;
+    let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
+    let end = stop_after.map_or(cfg.iters, |k| k.min(cfg.iters));
+    let mut train_secs = 0.0f64;
+    let first = st.next_iter;
+    let mut diverged = None;
+
+    while st.next_iter < end {
+        let t = st.next_iter;
+        let step_start = Instant::now();
+        let epoch = t / per_epoch;
+        if order.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            order = Some((
+                epoch,
+                cyclr_data::batches(n, cfg.batch_size, cfg.seed, epoch, true),
+            ));
+        }
+        let idx = &order.as_ref().expect("set above").1[(t % per_epoch) as usize];
+        let batch = data::batch(ds, idx, &device);
+        let lr = schedule.lr(t);
+        let momentum = optim.effective_momentum(schedule.momentum(t));
+
+        let logits = model.forward(batch.images);
+        let loss = Net::cross_entropy(logits, batch.targets);
+        let loss_v = f64::from(loss.clone().into_scalar::<f32>());
+        if !loss_v.is_finite() {
+            diverged = Some(Divergence {
+                iteration: t,
+                lr,
+                loss: loss_v,
+            });
+            break;
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(lr, momentum, model, grads);
+        let smoothed = st.smoother.push(loss_v);
+        st.next_iter = t + 1;
+        train_secs += step_start.elapsed().as_secs_f64();
+
+        observer.on_step(&StepInfo {
+            iteration: t,
+            iters: cfg.iters,
+            lr,
+            momentum,
+            loss: loss_v,
+            smoothed_loss: smoothed,
+        });
+        let mut row = MetricRow {
+            iteration: t,
+            lr,
+            momentum,
+            train_loss: loss_v,
+            test_loss: None,
+            test_accuracy: None,
+        };
+        if (t + 1) % cfg.eval_every == 0 || t + 1 == cfg.iters {
+            let (test_loss, test_accuracy) = evaluate(&model, &split.test);
+            row.test_loss = Some(test_loss);
+            row.test_accuracy = Some(test_accuracy);
+            st.last_eval = Some((test_loss, test_accuracy));
+            st.best_accuracy = Some(
+                st.best_accuracy
+                    .map_or(test_accuracy, |b| b.max(test_accuracy)),
+            );
+            observer.on_eval(&EvalInfo {
+                iteration: t,
+                test_loss,
+                test_accuracy,
+            });
+        }
+        st.metrics.push(row);
+        if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
+            && (t + 1) % k == 0
+        {
+            let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+            observer.on_checkpoint(t + 1, &path);
+        }
+    }
+
+    let ran = st.next_iter - first;
+    let (final_test_loss, final_test_accuracy) = st.last_eval.unwrap_or((f64::NAN, 0.0));
+    let summary = TrainSummary {
+        final_test_accuracy,
+        final_test_loss,
+        best_test_accuracy: st.best_accuracy.unwrap_or(0.0),
+        iterations: st.next_iter,
+        resumed_from,
+        wall_time_s: start.elapsed().as_secs_f64(),
+        images_per_s: if train_secs > 0.0 {
+            (ran * cfg.batch_size as u64) as f64 / train_secs
+        } else {
+            0.0
+        },
+        metrics: st.metrics,
+        diverged,
+    };
+    if let Some(dir) = &cfg.out_dir
+        && (diverged.is_some() || st.next_iter == cfg.iters)
+    {
+        write_outputs(dir, &summary)?;
+    }
+    match diverged {
+        Some(d) => Err(TrainError::Diverged {
+            iteration: d.iteration,
+            lr: d.lr,
+            loss: d.loss,
+            partial: Box::new(summary),
+        }),
+        None => Ok((summary, model)),
+    }
+}

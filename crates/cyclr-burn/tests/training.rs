@@ -1,0 +1,316 @@
+//! End-to-end tests on the embedded digits (and Fashion-MNIST when installed). Release build:
+//! each runs in a few seconds.
+
+use std::path::PathBuf;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
+use cyclr::finder::{Metric, RangeTestConfig, StopReason};
+use cyclr::schedule::ScheduleConfig;
+use cyclr_burn::train::{NoObserver, train_until};
+use cyclr_burn::{
+    Activation, CyclrOptimizer, LrFindConfig, ModelKind, Net, OptimizerConfig, TrainConfig,
+    TrainError, data, lr_find, train,
+};
+use cyclr_data::{DatasetSpec, Split};
+
+fn digits() -> Split {
+    DatasetSpec::Digits.load().expect("embedded digits")
+}
+
+fn schedule(json: &str) -> ScheduleConfig {
+    serde_json::from_str(json).expect("valid schedule json")
+}
+
+fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
+    TrainConfig {
+        model,
+        activation: Activation::Relu,
+        batch_norm: false,
+        optimizer: OptimizerConfig::default(),
+        schedule: schedule(schedule_json),
+        iters,
+        batch_size: 64,
+        eval_every: 50,
+        seed: 1,
+        checkpoint_every: None,
+        out_dir: None,
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cyclr-burn-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Every float the module holds (parameters and batch-norm running statistics), as bits, in
+/// traversal order.
+fn weight_bits(net: &Net) -> Vec<u32> {
+    struct Collect(Vec<u32>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let v: Vec<f32> = param.val().into_data().try_to_vec().unwrap();
+            self.0.extend(v.into_iter().map(f32::to_bits));
+        }
+    }
+    let mut c = Collect(Vec::new());
+    net.valid().visit(&mut c);
+    c.0
+}
+
+#[test]
+fn mlp_learns_digits_with_a_triangular_schedule() {
+    let split = digits();
+    let cfg = config(
+        ModelKind::Mlp,
+        r#"{"policy":"triangular","base_lr":0.01,"max_lr":0.1,"step_size":75}"#,
+        300,
+    );
+    let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    assert_eq!(s.metrics.len(), 300);
+    assert_eq!(s.iterations, 300);
+    let mean =
+        |r: &[cyclr_burn::MetricRow]| r.iter().map(|m| m.train_loss).sum::<f64>() / r.len() as f64;
+    let (first, last) = (mean(&s.metrics[..20]), mean(&s.metrics[280..]));
+    assert!(last < 0.25 * first, "loss {first} -> {last}");
+    assert!(
+        s.final_test_accuracy > 0.85,
+        "accuracy {}",
+        s.final_test_accuracy
+    );
+    // Evaluations at 50, 100, ..., 300 (1-based), on the last row at least.
+    let evals: Vec<u64> = s
+        .metrics
+        .iter()
+        .filter(|r| r.test_accuracy.is_some())
+        .map(|r| r.iteration)
+        .collect();
+    assert_eq!(evals, vec![49, 99, 149, 199, 249, 299]);
+    // The lr follows the schedule: the peak at t = 75.
+    assert!((s.metrics[75].lr - 0.1).abs() < 1e-12);
+    assert!((s.metrics[0].lr - 0.01).abs() < 1e-12);
+}
+
+/// Interrupted (with the newest checkpoint corrupted) and resumed, the run ends with exactly the
+/// metrics and weights of the uninterrupted one.
+#[test]
+fn resume_is_bit_identical() {
+    let split = digits();
+    let runs = [
+        (
+            ModelKind::Mlp,
+            OptimizerConfig::Sgd {
+                momentum: 0.9,
+                nesterov: true,
+                weight_decay: 5e-4,
+            },
+            r#"{"policy":"one-cycle","max_lr":0.2}"#,
+            false,
+        ),
+        (
+            ModelKind::Lenet,
+            OptimizerConfig::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 0.0,
+                decoupled_weight_decay: true,
+            },
+            r#"{"policy":"triangular2","base_lr":0.0005,"max_lr":0.005,"step_size":10,"base_momentum":0.85,"max_momentum":0.95}"#,
+            true,
+        ),
+    ];
+    for (i, (model, optimizer, sched, corrupt)) in runs.into_iter().enumerate() {
+        let mut cfg = config(model, sched, 60);
+        cfg.batch_norm = true;
+        cfg.optimizer = optimizer;
+        cfg.eval_every = 7;
+        cfg.batch_size = 32;
+        let (straight, net_a) = train_until(&cfg, &split, &mut NoObserver, false, None).unwrap();
+
+        let dir = temp_dir(&format!("resume{i}"));
+        cfg.out_dir = Some(dir.clone());
+        cfg.checkpoint_every = Some(10);
+        let (part, _) = train_until(&cfg, &split, &mut NoObserver, false, Some(30)).unwrap();
+        assert_eq!(part.iterations, 30);
+        if corrupt {
+            // A crash that damaged the newest checkpoint: resume falls back to iteration 20.
+            let newest = dir.join(cyclr_burn::checkpoint::file_name(30));
+            let mut bytes = std::fs::read(&newest).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 1;
+            std::fs::write(&newest, bytes).unwrap();
+        }
+        let (resumed, net_b) = train_until(&cfg, &split, &mut NoObserver, true, None).unwrap();
+        assert_eq!(resumed.resumed_from, Some(if corrupt { 20 } else { 30 }));
+        assert_eq!(resumed.iterations, 60);
+        assert_eq!(straight.metrics.len(), resumed.metrics.len());
+        for (a, b) in straight.metrics.iter().zip(&resumed.metrics) {
+            let bits = |r: &cyclr_burn::MetricRow| {
+                (
+                    r.iteration,
+                    r.lr.to_bits(),
+                    r.momentum.map(f64::to_bits),
+                    r.train_loss.to_bits(),
+                    r.test_loss.map(f64::to_bits),
+                    r.test_accuracy.map(f64::to_bits),
+                )
+            };
+            assert_eq!(bits(a), bits(b), "{model}: row {}", a.iteration);
+        }
+        let (wa, wb) = (weight_bits(&net_a), weight_bits(&net_b));
+        assert!(!wa.is_empty());
+        assert!(wa == wb, "{model}: final weights differ");
+        assert!(dir.join("metrics.csv").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
+    let split = digits();
+    let mut cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":1e6}"#, 100);
+    let dir = temp_dir("diverge");
+    cfg.out_dir = Some(dir.clone());
+    cfg.checkpoint_every = Some(1);
+    match train(&cfg, &split, &mut NoObserver, false) {
+        Err(TrainError::Diverged {
+            iteration, partial, ..
+        }) => {
+            assert!(iteration > 0 && iteration < 100);
+            assert_eq!(partial.metrics.len() as u64, iteration);
+            assert_eq!(partial.diverged.unwrap().iteration, iteration);
+            let newest = cyclr_burn::checkpoint::list(&dir).unwrap()[0].0;
+            assert_eq!(newest, iteration);
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn pretrained(split: &Split) -> (Net, CyclrOptimizer) {
+    let cfg = config(ModelKind::Lenet, r#"{"policy":"fixed","lr":0.01}"#, 1);
+    let device = cyclr_burn::device();
+    let mut cfg = cfg;
+    cfg.batch_norm = true;
+    let mut net = cyclr_burn::train::build_model(&cfg, &split.train, &device).unwrap();
+    let mut optim = CyclrOptimizer::new(&cfg.optimizer).unwrap();
+    // A few steps so that the optimizer has momentum buffers to restore.
+    for k in 0..3 {
+        net = one_step(net, &mut optim, split, k);
+    }
+    (net, optim)
+}
+
+fn one_step(net: Net, optim: &mut CyclrOptimizer, split: &Split, k: usize) -> Net {
+    let device = cyclr_burn::device();
+    let idx: Vec<usize> = (k * 32..(k + 1) * 32).collect();
+    let b = data::batch(&split.train, &idx, &device);
+    let loss = Net::cross_entropy(net.forward(b.images), b.targets);
+    let grads = GradientsParams::from_grads(loss.backward(), &net);
+    optim.step(0.01, None, net, grads)
+}
+
+#[test]
+fn lr_find_restores_model_and_optimizer_bit_for_bit() {
+    let split = digits();
+    let (net, mut optim) = pretrained(&split);
+    let before = weight_bits(&net);
+    let optim_before = optim.clone();
+    let mut cfg = LrFindConfig {
+        batch_size: 32,
+        ..LrFindConfig::default()
+    };
+    cfg.range.num_it = 60;
+    let (result, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
+    assert!(result.recorded_points() > 20);
+    assert!(result.suggestions.valley.is_some());
+    let after = weight_bits(&net);
+    let diff: Vec<usize> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "{} of {} values changed by lr_find, first at {:?}",
+        diff.len(),
+        before.len(),
+        diff.first()
+    );
+    // The optimizer state is restored too: the next step is the one it would have been.
+    let mut optim_before = optim_before;
+    let a = one_step(net.clone(), &mut optim, &split, 5);
+    let b = one_step(net, &mut optim_before, &split, 5);
+    assert!(
+        weight_bits(&a) == weight_bits(&b),
+        "optimizer state not restored"
+    );
+}
+
+#[test]
+fn lr_find_stops_on_nan_and_runs_every_metric() {
+    let split = digits();
+    let (net, mut optim) = pretrained(&split);
+    let before = weight_bits(&net);
+    let mut cfg = LrFindConfig {
+        batch_size: 32,
+        ..LrFindConfig::default()
+    };
+    cfg.range.start_lr = 1e-3;
+    cfg.range.end_lr = 1e12;
+    cfg.range.num_it = 80;
+    cfg.range.stop_factor = None;
+    let (result, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
+    assert!(
+        matches!(result.stop_reason, StopReason::NonFinite { .. }),
+        "{}",
+        result.stop_reason
+    );
+    assert!(weight_bits(&net) == before, "parameters changed");
+
+    cfg.range = RangeTestConfig {
+        num_it: 30,
+        metric: Metric::ValLoss,
+        ..RangeTestConfig::default()
+    };
+    cfg.val_batches = 2;
+    let (r, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
+    assert!(r.recorded_points() >= 10);
+    assert!(weight_bits(&net) == before, "parameters changed");
+
+    cfg.range = RangeTestConfig {
+        start_lr: 1e-4,
+        end_lr: 1.0,
+        num_it: 15,
+        metric: Metric::Accuracy,
+        ..RangeTestConfig::default()
+    };
+    cfg.eval_every = 3;
+    let (r, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
+    assert!(r.raw.iter().all(|a| (0.0..=1.0).contains(a)));
+    assert!(weight_bits(&net) == before, "parameters changed");
+}
+
+/// Fashion-MNIST from the Debian package `dataset-fashion-mnist`, when installed.
+#[test]
+fn lenet_learns_fashion_mnist_when_installed() {
+    let dir = std::path::Path::new(cyclr_data::FASHION_MNIST_DEFAULT_DIR);
+    if !dir.exists() {
+        eprintln!("skipped: {} not found", dir.display());
+        return;
+    }
+    let split = DatasetSpec::FashionMnist(None).load().unwrap();
+    let mut cfg = config(
+        ModelKind::Lenet,
+        r#"{"policy":"triangular","base_lr":0.01,"max_lr":0.05,"step_size":50}"#,
+        100,
+    );
+    cfg.eval_every = 100;
+    let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    assert!(
+        s.final_test_accuracy > 0.6,
+        "accuracy {}",
+        s.final_test_accuracy
+    );
+}
