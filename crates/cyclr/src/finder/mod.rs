@@ -1,0 +1,38 @@
+//! The LR range test (Smith, arXiv 1506.01186 §3.3; fastai's `lr_find`), framework-free.
+//!
+//! * [`RangeTest`]: an ask/tell engine — ask [`RangeTest::next_lr`], train one batch at it,
+//!   tell [`RangeTest::record`] the loss — with fastai 2.8.12's smoothing (debiased EMA,
+//!   β = 0.98) and stop rule (smoothed loss > 4 × best, that point recorded).
+//! * [`analyze`]: the same pipeline on a curve logged elsewhere (read one with
+//!   [`read_curve_csv`]).
+//! * [`RangeTestResult`]: the curve, why it stopped, fastai's four suggestions ([`valley`],
+//!   [`steep`], [`minimum`], [`slide`], on the window `[num_it/10 : −5]` of the smoothed curve)
+//!   and CLR bounds ([`ClrBounds`]).
+//!
+//! The loss modes reproduce fastai's `lr_find` exactly (same sweep, smoothing, stop, window and
+//! index arithmetic); `Accuracy` mode is the paper's own method.
+mod bounds;
+mod config;
+mod curve;
+mod engine;
+mod error;
+mod result;
+mod smoothing;
+mod suggest;
+mod sweep;
+
+pub use bounds::{
+    BASE_DIVISOR, ClrBounds, MAX_DIVISOR, MIN_RELATIVE_FALL, ONSET_FRACTION, accuracy_bounds,
+    loss_bounds,
+};
+pub use config::{Metric, RangeTestConfig};
+pub use curve::{ACCURACY_NAMES, Curve, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve_csv};
+pub use engine::{RangeTest, analyze};
+pub use error::FinderError;
+pub use result::{RangeTestResult, StopReason, suggestion_window};
+pub use smoothing::{DebiasedEma, smooth, torch_lerp};
+pub use suggest::{
+    SKIP_END, SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions,
+    argmin_first, minimum, numpy_gradient, skip_start, slide, slide_with, steep, valley,
+};
+pub use sweep::Sweep;

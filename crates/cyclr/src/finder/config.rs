@@ -1,0 +1,203 @@
+//! Range-test configuration.
+use serde::{Deserialize, Serialize};
+
+use super::suggest::{SKIP_END, skip_start};
+use super::sweep::Sweep;
+use crate::ParamError;
+
+/// What the training loop reports at each step of the range test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// The training loss of the step's batch (fastai's `lr_find`).
+    #[default]
+    TrainLoss,
+    /// A validation loss measured after the step (torch-lr-finder's `val_loader` mode). Handled
+    /// exactly like [`Metric::TrainLoss`].
+    ValLoss,
+    /// Accuracy (higher is better): the method of Smith's paper (arXiv 1506.01186 §3.3), not in
+    /// fastai. See [`RangeTest`](super::RangeTest) for the stop rule and
+    /// [`ClrBounds`](super::ClrBounds) for the bounds.
+    Accuracy,
+}
+
+impl Metric {
+    /// `true` for the two loss metrics (lower is better).
+    pub fn is_loss(self) -> bool {
+        !matches!(self, Metric::Accuracy)
+    }
+
+    /// The metric's name in CSV headers and JSON: `train_loss`, `val_loss` or `accuracy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::TrainLoss => "train_loss",
+            Metric::ValLoss => "val_loss",
+            Metric::Accuracy => "accuracy",
+        }
+    }
+}
+
+/// Configuration of an LR range test. Defaults are fastai's `lr_find`:
+/// `start_lr = 1e-7`, `end_lr = 10`, `num_it = 100`, exponential sweep, `beta = 0.98`,
+/// stop when the smoothed loss exceeds 4× its best.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RangeTestConfig {
+    /// First learning rate (group 0, before `group_scales`). Finite, > 0.
+    pub start_lr: f64,
+    /// Learning rate the sweep heads for. Finite, > `start_lr`.
+    pub end_lr: f64,
+    /// Number of steps (the most points a test records). ≥ 2; the suggestions need at least
+    /// `num_it/10 + 5 + 2` recorded points (fastai's window `[num_it//10 : -5]` must keep 2, and
+    /// `slide` needs 16 in it). fastai silently raises a `num_it` below 6 to 6; cyclr runs the
+    /// `num_it` it is given.
+    pub num_it: usize,
+    /// How the learning rate grows.
+    pub sweep: Sweep,
+    /// Smoothing factor of fastai's debiased EMA, in `[0, 1)` (0 = no smoothing).
+    pub beta: f64,
+    /// Stop once the smoothed loss exceeds `stop_factor ×` its best so far (fastai's
+    /// `stop_div`, factor 4). In `Accuracy` mode: once the smoothed accuracy falls below
+    /// `best / stop_factor`. `None` never stops early (except on a non-finite value). Finite, > 1.
+    pub stop_factor: Option<f64>,
+    /// What the recorded values are.
+    pub metric: Metric,
+    /// Per-parameter-group multipliers of `start_lr`/`end_lr` (fastai's list-valued
+    /// `start_lr`/`end_lr`); empty = one group with multiplier 1. Each finite, > 0.
+    pub group_scales: Vec<f64>,
+}
+
+impl Default for RangeTestConfig {
+    fn default() -> Self {
+        Self {
+            start_lr: 1e-7,
+            end_lr: 10.0,
+            num_it: 100,
+            sweep: Sweep::Exponential,
+            beta: 0.98,
+            stop_factor: Some(4.0),
+            metric: Metric::TrainLoss,
+            group_scales: Vec::new(),
+        }
+    }
+}
+
+impl RangeTestConfig {
+    /// Check every parameter; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if !(self.start_lr.is_finite() && self.start_lr > 0.0) {
+            return Err(ParamError::new(
+                "start_lr",
+                self.start_lr,
+                "must be finite and > 0",
+            ));
+        }
+        if !(self.end_lr.is_finite() && self.end_lr > self.start_lr) {
+            return Err(ParamError::new(
+                "end_lr",
+                self.end_lr,
+                format!("must be finite and > `start_lr` ({})", self.start_lr),
+            ));
+        }
+        if self.num_it < 2 {
+            return Err(ParamError::new(
+                "num_it",
+                self.num_it,
+                format!(
+                    "must be >= 2 (and suggestions need at least num_it/10 + {SKIP_END} + 2 \
+                     recorded points, e.g. {} for num_it = 100)",
+                    skip_start(100) + SKIP_END + 2
+                ),
+            ));
+        }
+        if !(self.beta.is_finite() && (0.0..1.0).contains(&self.beta)) {
+            return Err(ParamError::new(
+                "beta",
+                self.beta,
+                "must be in [0, 1) (fastai: 0.98)",
+            ));
+        }
+        if let Some(f) = self.stop_factor
+            && !(f.is_finite() && f > 1.0)
+        {
+            return Err(ParamError::new(
+                "stop_factor",
+                f,
+                "must be finite and > 1 (fastai: 4), or none to never stop early",
+            ));
+        }
+        for (g, &s) in self.group_scales.iter().enumerate() {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(ParamError::new(
+                    format!("group_scales[{g}]"),
+                    s,
+                    "every group scale must be finite and > 0",
+                ));
+            }
+            let (a, b) = (self.start_lr * s, self.end_lr * s);
+            if !(a > 0.0 && b.is_finite() && b > a) {
+                return Err(ParamError::new(
+                    format!("group_scales[{g}]"),
+                    s,
+                    format!("scaled range {a} .. {b} must be finite, > 0 and increasing"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The multipliers actually used: `group_scales`, or `[1.0]` when it is empty.
+    pub fn scales(&self) -> Vec<f64> {
+        if self.group_scales.is_empty() {
+            vec![1.0]
+        } else {
+            self.group_scales.clone()
+        }
+    }
+
+    /// Points the suggestions need: `num_it/10` skipped at the start, 5 at the end, 2 to
+    /// measure a slope.
+    pub fn min_points_for_suggestions(&self) -> usize {
+        skip_start(self.num_it) + SKIP_END + 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad(f: impl FnOnce(&mut RangeTestConfig)) -> String {
+        let mut c = RangeTestConfig::default();
+        f(&mut c);
+        c.validate().unwrap_err().param
+    }
+
+    #[test]
+    fn default_is_valid() {
+        RangeTestConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        assert_eq!(bad(|c| c.start_lr = 0.0), "start_lr");
+        assert_eq!(bad(|c| c.start_lr = f64::NAN), "start_lr");
+        assert_eq!(bad(|c| c.end_lr = 1e-8), "end_lr");
+        assert_eq!(bad(|c| c.end_lr = f64::INFINITY), "end_lr");
+        assert_eq!(bad(|c| c.num_it = 1), "num_it");
+        assert_eq!(bad(|c| c.beta = 1.0), "beta");
+        assert_eq!(bad(|c| c.beta = -0.1), "beta");
+        assert_eq!(bad(|c| c.stop_factor = Some(1.0)), "stop_factor");
+        assert_eq!(bad(|c| c.stop_factor = Some(f64::INFINITY)), "stop_factor");
+        assert_eq!(bad(|c| c.group_scales = vec![1.0, 0.0]), "group_scales[1]");
+    }
+
+    #[test]
+    fn serde_fills_defaults() {
+        let c: RangeTestConfig =
+            serde_json::from_str(r#"{"num_it": 200, "sweep": "linear"}"#).unwrap();
+        assert_eq!(c.num_it, 200);
+        assert_eq!(c.sweep, Sweep::Linear);
+        assert_eq!(c.beta, 0.98);
+        assert_eq!(c.metric, Metric::TrainLoss);
+    }
+}

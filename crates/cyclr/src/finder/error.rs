@@ -1,0 +1,122 @@
+//! Errors for curves and range-test data (bad configuration is a [`ParamError`]).
+use crate::ParamError;
+
+/// A curve (CSV file or `lrs`/`values` slices) that the range-test pipeline cannot use.
+///
+/// Configuration problems are reported as [`ParamError`] (wrapped in [`FinderError::Config`]
+/// when they reach [`analyze`](super::analyze)).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FinderError {
+    /// The configuration failed validation.
+    #[error(transparent)]
+    Config(#[from] ParamError),
+
+    /// No points at all.
+    #[error("the curve is empty: no learning rates and no values")]
+    EmptyCurve,
+
+    /// `lrs` and `values` differ in length.
+    #[error("the curve has {lrs} learning rates but {values} values: they must be the same length")]
+    LengthMismatch {
+        /// Number of learning rates.
+        lrs: usize,
+        /// Number of values (losses or accuracies).
+        values: usize,
+    },
+
+    /// A learning rate that is not finite and > 0.
+    #[error(
+        "learning rate #{index} (0-based) is {value}: every learning rate must be finite and > 0"
+    )]
+    InvalidLr {
+        /// 0-based index in the curve.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+
+    /// Learning rates that do not strictly increase.
+    #[error(
+        "learning rates must strictly increase, but lr #{index} (0-based) = {value} follows {previous}"
+    )]
+    NotIncreasing {
+        /// 0-based index of the first offending point.
+        index: usize,
+        /// The learning rate before it.
+        previous: f64,
+        /// The offending learning rate.
+        value: f64,
+    },
+
+    /// Too few points for the suggestions to be computed.
+    #[error(
+        "the curve has {got} points but suggestions need at least {needed}: \
+         num_it/10 = {skip_start} skipped at the start (num_it = {num_it}), {skip_end} at the end, \
+         and 2 left to measure a slope"
+    )]
+    TooFewPoints {
+        /// Points in the curve.
+        got: usize,
+        /// Points needed (`num_it/10 + 5 + 2`).
+        needed: usize,
+        /// The configured `num_it`.
+        num_it: usize,
+        /// Points dropped at the start (`num_it / 10`).
+        skip_start: usize,
+        /// Points dropped at the end (5).
+        skip_end: usize,
+    },
+
+    /// More points than `num_it`: the test would have ended at `num_it`.
+    #[error(
+        "the curve has {got} points but num_it is {num_it}: a range test records at most num_it \
+         points (set num_it to at least {got})"
+    )]
+    TooManyPoints {
+        /// Points in the curve.
+        got: usize,
+        /// The configured `num_it`.
+        num_it: usize,
+    },
+
+    /// The CSV input has no header line at all.
+    #[error("the CSV input is empty: expected a header line with columns `lr` and `loss`")]
+    EmptyCsv,
+
+    /// The CSV has a header but no data rows.
+    #[error("the CSV input has a header but no data rows")]
+    NoDataRows,
+
+    /// A required CSV column is missing.
+    #[error("missing column `{column}` (accepted names: {accepted}); columns found: {found:?}")]
+    MissingColumn {
+        /// The column that is needed.
+        column: String,
+        /// The header names accepted for it, comma-separated.
+        accepted: String,
+        /// The header as read.
+        found: Vec<String>,
+    },
+
+    /// A CSV cell that is not a number (or, for `lr`, not a finite number > 0).
+    #[error("line {line}, column `{column}`: {value:?} is not {expected}")]
+    BadCell {
+        /// 1-based line in the file (the header is line 1).
+        line: u64,
+        /// Column name as written in the header.
+        column: String,
+        /// The cell's text.
+        value: String,
+        /// What the cell should have been.
+        expected: String,
+    },
+
+    /// Malformed CSV (ragged row, invalid UTF-8, I/O failure).
+    #[error("CSV error{}: {message}", .line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Csv {
+        /// 1-based line, where known.
+        line: Option<u64>,
+        /// The reader's message.
+        message: String,
+    },
+}

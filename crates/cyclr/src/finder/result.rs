@@ -1,0 +1,318 @@
+//! The outcome of a range test: the curve, why it stopped, fastai's suggestions and CLR bounds.
+use std::fmt;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::bounds::{ClrBounds, accuracy_bounds, loss_bounds};
+use super::config::RangeTestConfig;
+use super::suggest::{SKIP_END, Suggestion, Suggestions, skip_start};
+
+/// Why a range test ended. `iteration` is the 0-based step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum StopReason {
+    /// All `num_it` steps were recorded (or, for [`analyze`](super::analyze) and an early
+    /// [`RangeTest::finish`](super::RangeTest::finish), the data ended first).
+    Completed,
+    /// The stop rule fired at `iteration`, after that point was recorded: the smoothed loss
+    /// exceeded `factor × best` (fastai's `stop_div`), or in `Accuracy` mode the smoothed
+    /// accuracy fell below `best / factor`.
+    Diverged {
+        /// The step whose point triggered the stop (it is the last recorded point).
+        iteration: usize,
+        /// Its smoothed value.
+        smoothed: f64,
+        /// The best smoothed value before it (lowest loss / highest accuracy).
+        best: f64,
+        /// The configured `stop_factor`.
+        factor: f64,
+    },
+    /// The value reported at `iteration` was NaN or ±∞. That point is *not* recorded:
+    /// `iteration` points were kept.
+    NonFinite {
+        /// The step that reported the value (= the number of points kept).
+        iteration: usize,
+        /// The value (NaN or ±∞; JSON shows it as `null`).
+        value: f64,
+    },
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            StopReason::Completed => write!(f, "completed"),
+            StopReason::Diverged {
+                iteration,
+                smoothed,
+                best,
+                factor,
+            } if smoothed >= best => write!(
+                f,
+                "diverged at iteration {iteration}: smoothed loss {smoothed:.6} > {factor} x best {best:.6}"
+            ),
+            StopReason::Diverged {
+                iteration,
+                smoothed,
+                best,
+                factor,
+            } => write!(
+                f,
+                "accuracy collapsed at iteration {iteration}: smoothed accuracy {smoothed:.6} < best \
+                 {best:.6} / {factor}"
+            ),
+            StopReason::NonFinite { iteration, value } => {
+                write!(
+                    f,
+                    "stopped at iteration {iteration}: non-finite value {value}"
+                )
+            }
+        }
+    }
+}
+
+/// A finished range test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeTestResult {
+    /// The configuration it ran with.
+    pub config: RangeTestConfig,
+    /// Learning rate of each recorded point, for parameter group 0 (fastai records its *last*
+    /// group's; with `group_scales`, group `g`'s lr is this × `group_scales[g] / group_scales[0]`,
+    /// and so are the suggestions and bounds).
+    pub lrs: Vec<f64>,
+    /// The value reported at each recorded point (loss, or accuracy in `Accuracy` mode).
+    pub raw: Vec<f64>,
+    /// fastai's debiased EMA of `raw`.
+    pub smoothed: Vec<f64>,
+    /// Why the test ended.
+    pub stop_reason: StopReason,
+    /// fastai's suggestions, computed on `smoothed[window_start..window_end]`; their `index` is
+    /// into `lrs`/`smoothed`.
+    pub suggestions: Suggestions,
+    /// CLR bounds; `None` when the window has fewer than 2 points (or, in `Accuracy` mode, the
+    /// accuracy never rises).
+    pub bounds: Option<ClrBounds>,
+    /// First recorded point the suggestions saw: `num_it / 10` (capped at the points recorded).
+    pub window_start: usize,
+    /// One past the last recorded point the suggestions saw (`window_start` when they saw none).
+    pub window_end: usize,
+}
+
+impl RangeTestResult {
+    /// Assemble a result from a recorded curve: computes the suggestion window, the suggestions
+    /// and the bounds.
+    pub(crate) fn build(
+        config: RangeTestConfig,
+        lrs: Vec<f64>,
+        raw: Vec<f64>,
+        smoothed: Vec<f64>,
+        stop_reason: StopReason,
+    ) -> Self {
+        let (ws, we) = suggestion_window(&config, &smoothed, stop_reason);
+        let (wl, wv) = (&lrs[ws..we], &smoothed[ws..we]);
+        let (suggestions, bounds) = if config.metric.is_loss() {
+            let s = Suggestions::compute(wl, wv);
+            (s, loss_bounds(wl, wv, s.valley))
+        } else {
+            // The paper's metric: run fastai's functions on the negated accuracy (loss-like), then
+            // report the accuracy itself as each suggestion's value.
+            let neg: Vec<f64> = wv.iter().map(|a| -a).collect();
+            (Suggestions::compute(wl, &neg), accuracy_bounds(wl, wv))
+        };
+        let suggestions = suggestions.map(|s| Suggestion {
+            index: s.index + ws,
+            value: smoothed[s.index + ws],
+            ..s
+        });
+        Self {
+            config,
+            lrs,
+            raw,
+            smoothed,
+            stop_reason,
+            suggestions,
+            bounds,
+            window_start: ws,
+            window_end: we,
+        }
+    }
+
+    /// Number of points recorded (`lrs.len()`).
+    pub fn recorded_points(&self) -> usize {
+        self.lrs.len()
+    }
+
+    /// The curve as CSV: `iteration,lr,raw_<metric>,smoothed_<metric>` with `<metric>` one of
+    /// `train_loss`, `val_loss`, `accuracy`. Numbers are written in Rust's shortest round-trip
+    /// form, so [`read_curve_csv`](super::read_curve_csv) reads the file back exactly (it takes
+    /// `raw_*` columns as the values).
+    pub fn write_csv<W: Write>(&self, mut w: W) -> std::io::Result<()> {
+        let m = self.config.metric.name();
+        writeln!(w, "iteration,lr,raw_{m},smoothed_{m}")?;
+        for (i, ((lr, raw), sm)) in self
+            .lrs
+            .iter()
+            .zip(&self.raw)
+            .zip(&self.smoothed)
+            .enumerate()
+        {
+            writeln!(w, "{i},{lr:?},{raw:?},{sm:?}")?;
+        }
+        w.flush()
+    }
+
+    /// A summary as one JSON object:
+    ///
+    /// * `valley`, `steep`, `minimum`, `slide`: the suggested lr, or `null`;
+    /// * `suggestion_points`: for each, `{lr, index, value}` or `null`;
+    /// * `recorded_points`, `num_it`, `window` (`[start, end)` of the suggestion window);
+    /// * `stop_reason` (the sentence) and `stop` (`{"reason": "completed" | "diverged" |
+    ///   "non_finite", ...}`);
+    /// * `base_lr`, `max_lr`, `one_cycle_max_lr`, `rule` (all `null` without bounds);
+    /// * `metric` (`train_loss`, `val_loss` or `accuracy`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let s = &self.suggestions;
+        let lr = |x: &Option<Suggestion>| x.map(|x| x.lr);
+        let b = self.bounds.as_ref();
+        json!({
+            "valley": lr(&s.valley),
+            "steep": lr(&s.steep),
+            "minimum": lr(&s.minimum),
+            "slide": lr(&s.slide),
+            "suggestion_points": {
+                "valley": s.valley,
+                "steep": s.steep,
+                "minimum": s.minimum,
+                "slide": s.slide,
+            },
+            "recorded_points": self.recorded_points(),
+            "num_it": self.config.num_it,
+            "window": [self.window_start, self.window_end],
+            "stop_reason": self.stop_reason.to_string(),
+            "stop": self.stop_reason,
+            "base_lr": b.map(|b| b.base_lr),
+            "max_lr": b.map(|b| b.max_lr),
+            "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),
+            "rule": b.map(|b| b.rule.clone()),
+            "metric": self.config.metric.name(),
+        })
+    }
+}
+
+/// The `[start, end)` range of recorded points that fastai's `lr_find` hands to the suggestion
+/// functions: `[num_it//10 : -5]` of the recorded curve, cut at its first NaN.
+///
+/// fastai records every step until its stop rule fires. A divergence (or `num_it`) ends the test
+/// with that point recorded, and the window drops the last 5 points. A NaN loss does not stop
+/// fastai: the smoothed loss stays NaN, the test runs to `num_it`, and the NaN cut ends the
+/// window at the NaN (the last 5 of `num_it` are still dropped). Here a non-finite value stops
+/// the test without being recorded, so the window ends at `min(kept, num_it − 5)`: fastai's
+/// window exactly. A `+∞` loss is different in fastai when `torch.lerp` keeps the EMA at `+∞`
+/// (β ≥ 0.5): it is recorded and trips the divergence stop (∞ > 4·best), so with the stop on the
+/// window ends at `kept + 1 − 5`, again as in fastai. The remaining cases (`−∞`; `+∞` without the
+/// stop) would leave one infinite point in fastai's window; here the window ends before it.
+pub fn suggestion_window(
+    cfg: &RangeTestConfig,
+    smoothed: &[f64],
+    stop: StopReason,
+) -> (usize, usize) {
+    let n = smoothed.len();
+    let start = skip_start(cfg.num_it);
+    let end = match stop {
+        StopReason::NonFinite { value, .. }
+            if value == f64::INFINITY
+                && cfg.metric.is_loss()
+                && cfg.stop_factor.is_some()
+                && cfg.beta >= 0.5
+                && n > 0 =>
+        {
+            (n + 1).saturating_sub(SKIP_END)
+        }
+        StopReason::NonFinite { .. } => n.min(cfg.num_it.saturating_sub(SKIP_END)),
+        _ => n.saturating_sub(SKIP_END),
+    };
+    let end = end.min(n);
+    if start >= end {
+        return (start.min(n), start.min(n));
+    }
+    let end = smoothed[start..end]
+        .iter()
+        .position(|x| x.is_nan())
+        .map_or(end, |k| start + k);
+    (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finder::{Metric, RangeTest};
+
+    fn run(cfg: RangeTestConfig, values: &[f64]) -> RangeTestResult {
+        let mut t = RangeTest::new(cfg).unwrap();
+        for &v in values {
+            t.record(v);
+        }
+        t.finish()
+    }
+
+    fn cfg40() -> RangeTestConfig {
+        RangeTestConfig {
+            num_it: 40,
+            ..RangeTestConfig::default()
+        }
+    }
+
+    #[test]
+    fn windows_follow_fastai() {
+        let mut v = vec![1.0; 40];
+        assert_eq!(run(cfg40(), &v).window_end, 35);
+        v[30] = f64::NAN; // fastai: runs on in NaN, cut at 30
+        let r = run(cfg40(), &v);
+        assert_eq!(
+            (r.recorded_points(), r.window_start, r.window_end),
+            (30, 4, 30)
+        );
+        v[30] = f64::INFINITY; // fastai: records inf, stops, drops 5
+        let r = run(cfg40(), &v);
+        assert_eq!((r.recorded_points(), r.window_end), (30, 26));
+        v[38] = f64::NAN; // num_it - 5 bounds the NaN window
+        v[30] = 1.0;
+        assert_eq!(run(cfg40(), &v).window_end, 35);
+        let r = run(cfg40(), &v[..3]); // too short: an empty window
+        assert_eq!((r.window_start, r.window_end), (3, 3));
+    }
+
+    #[test]
+    fn json_and_display() {
+        let mut v = vec![1.0; 40];
+        v[35] = f64::NAN;
+        let r = run(cfg40(), &v);
+        let j = r.to_json();
+        assert_eq!(j["recorded_points"], 35);
+        assert_eq!(j["stop"]["reason"], "non_finite");
+        assert!(j["stop"]["value"].is_null());
+        assert_eq!(
+            j["stop_reason"],
+            "stopped at iteration 35: non-finite value NaN"
+        );
+        assert_eq!(j["metric"], "train_loss");
+        assert!(j["valley"].is_f64() && j["base_lr"].is_f64() && j["rule"].is_string());
+
+        let mut v: Vec<f64> = (0..40).map(|i| 2.0 - 0.01 * i as f64).collect();
+        v[39] = 1e3;
+        let r = run(cfg40(), &v);
+        assert!(
+            r.stop_reason
+                .to_string()
+                .starts_with("diverged at iteration 39")
+        );
+        let short = run(cfg40(), &[1.0; 3]).to_json();
+        assert!(short["valley"].is_null() && short["base_lr"].is_null());
+        let acc = RangeTestConfig {
+            metric: Metric::Accuracy,
+            ..cfg40()
+        };
+        assert_eq!(run(acc, &[0.5; 40]).to_json()["metric"], "accuracy");
+    }
+}
