@@ -1,1 +1,316 @@
-//! datasets
+//! Datasets for `cyclr`, with no ML-framework dependency (so the parsers can be fuzzed
+//! and tested without building one).
+//!
+//! - [`DatasetSpec::Digits`]: the scikit-learn digits (1797 8×8 greyscale images, values
+//!   0–16), compiled into the crate; a fixed stratified split of 1437 train / 360 test
+//!   (see [`digits_split_indices`]).
+//! - [`DatasetSpec::FashionMnist`] / [`DatasetSpec::Mnist`]: the four IDX files
+//!   `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
+//!   `t10k-labels-idx1-ubyte`, raw or `.gz`. Fashion-MNIST defaults to
+//!   `/usr/share/datasets/fashion-mnist/` (Debian package `dataset-fashion-mnist`).
+//! - [`DatasetSpec::Cifar10`]: the CIFAR-10 binary batches `data_batch_1.bin` …
+//!   `data_batch_5.bin` and `test_batch.bin`.
+//!
+//! Every split is returned as `f32` CHW images normalised per channel with the training
+//! split's mean and standard deviation ([`Normalization`]).
+//!
+//! The pure parsers ([`parse_idx_images`], [`parse_idx_labels`], [`parse_cifar_batch`],
+//! [`maybe_gunzip`]) never panic, whatever the input; they are fuzzed by the targets in
+//! the repository's `fuzz/` directory.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cifar;
+mod digits;
+mod error;
+mod gz;
+mod idx;
+mod spec;
+
+use std::path::Path;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub use cifar::{
+    CIFAR_PIXELS, CIFAR_RECORD, CIFAR_RECORDS_PER_FILE, CIFAR_SIDE, CIFAR10_CLASSES,
+    parse_cifar_batch,
+};
+pub use digits::{
+    DIGITS_LEN, DIGITS_MAX_PIXEL, DIGITS_SIDE, DIGITS_SPLIT_SEED, DIGITS_TEST_LEN, digits_raw,
+    digits_split_indices,
+};
+pub use error::DataError;
+pub use gz::{MAX_DECOMPRESSED_BYTES, maybe_gunzip};
+pub use idx::{
+    FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC,
+    MNIST_CLASSES, parse_idx_images, parse_idx_labels,
+};
+pub use spec::{DatasetSpec, VALID_FORMS};
+
+/// Number of classes of every dataset in this crate.
+pub const NUM_CLASSES: usize = 10;
+
+/// A set of labelled images.
+///
+/// `images` holds `len() × channels × height × width` values: sample-major, CHW within a
+/// sample, already normalised. `labels[i] < num_classes` is the class of sample `i`.
+#[derive(Clone, PartialEq)]
+pub struct Dataset {
+    /// Pixel values, `len() × sample_dim()`, sample-major, CHW within a sample.
+    pub images: Vec<f32>,
+    /// Class of each sample.
+    pub labels: Vec<u8>,
+    /// Channels per image (1 for greyscale, 3 for RGB).
+    pub channels: usize,
+    /// Image height in pixels.
+    pub height: usize,
+    /// Image width in pixels.
+    pub width: usize,
+    /// Number of classes.
+    pub num_classes: usize,
+    /// Human-readable class names, indexed by label.
+    pub class_names: Vec<String>,
+}
+
+impl std::fmt::Debug for Dataset {
+    /// A summary (the pixel data of a real dataset runs to millions of values).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dataset")
+            .field("len", &self.len())
+            .field("channels", &self.channels)
+            .field("height", &self.height)
+            .field("width", &self.width)
+            .field("num_classes", &self.num_classes)
+            .field("class_names", &self.class_names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dataset {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Values per sample: `channels × height × width`.
+    pub fn sample_dim(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// The `sample_dim()` values of sample `i` (CHW).
+    ///
+    /// # Panics
+    /// If `i >= len()`.
+    pub fn image(&self, i: usize) -> &[f32] {
+        let d = self.sample_dim();
+        &self.images[i * d..(i + 1) * d]
+    }
+
+    /// A new dataset with the samples at `idx`, in that order (repeats allowed).
+    ///
+    /// # Panics
+    /// If an index is `>= len()`.
+    pub fn subset(&self, idx: &[usize]) -> Dataset {
+        let mut images = Vec::with_capacity(idx.len() * self.sample_dim());
+        let mut labels = Vec::with_capacity(idx.len());
+        for &i in idx {
+            images.extend_from_slice(self.image(i));
+            labels.push(self.labels[i]);
+        }
+        Dataset {
+            images,
+            labels,
+            channels: self.channels,
+            height: self.height,
+            width: self.width,
+            num_classes: self.num_classes,
+            class_names: self.class_names.clone(),
+        }
+    }
+}
+
+/// Per-channel normalisation, `x' = (x − mean[c]) / std[c]`, with statistics computed on
+/// a training split and applied to both splits.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Normalization {
+    /// Mean of each channel (of the pixel values scaled to `[0, 1]`).
+    pub mean: Vec<f32>,
+    /// Population standard deviation of each channel; 1 where a channel is constant.
+    pub std: Vec<f32>,
+}
+
+impl Normalization {
+    /// Mean and population standard deviation of each channel of `ds` (accumulated in
+    /// `f64`). A channel with (near-)zero spread, or an empty dataset, gets std 1 so that
+    /// applying the normalisation never divides by zero.
+    pub fn compute(ds: &Dataset) -> Normalization {
+        let hw = ds.height * ds.width;
+        let mut sum = vec![0.0f64; ds.channels];
+        let mut sum_sq = vec![0.0f64; ds.channels];
+        if hw > 0 && ds.channels > 0 {
+            for sample in ds.images.chunks_exact(ds.channels * hw) {
+                for (c, plane) in sample.chunks_exact(hw).enumerate() {
+                    for &v in plane {
+                        let v = f64::from(v);
+                        sum[c] += v;
+                        sum_sq[c] += v * v;
+                    }
+                }
+            }
+        }
+        let count = (ds.len() * hw) as f64;
+        let mut mean = Vec::with_capacity(ds.channels);
+        let mut std = Vec::with_capacity(ds.channels);
+        for c in 0..ds.channels {
+            if count == 0.0 {
+                mean.push(0.0);
+                std.push(1.0);
+                continue;
+            }
+            let m = sum[c] / count;
+            let var = (sum_sq[c] / count - m * m).max(0.0);
+            let s = var.sqrt();
+            mean.push(m as f32);
+            std.push(if s > 1e-6 { s as f32 } else { 1.0 });
+        }
+        Normalization { mean, std }
+    }
+
+    /// Normalises `ds.images` in place.
+    ///
+    /// # Panics
+    /// If `self` has fewer channels than `ds`.
+    pub fn apply(&self, ds: &mut Dataset) {
+        let hw = ds.height * ds.width;
+        if hw == 0 || ds.channels == 0 {
+            return;
+        }
+        let channels = ds.channels;
+        for sample in ds.images.chunks_exact_mut(channels * hw) {
+            for (c, plane) in sample.chunks_exact_mut(hw).enumerate() {
+                let (m, inv) = (self.mean[c], 1.0 / self.std[c]);
+                for v in plane {
+                    *v = (*v - m) * inv;
+                }
+            }
+        }
+    }
+}
+
+/// A named train/test pair, as loaded by [`DatasetSpec::load`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// Short dataset name ([`DatasetSpec::name`]).
+    pub name: String,
+    /// Training split (normalised).
+    pub train: Dataset,
+    /// Test split (normalised with the training statistics).
+    pub test: Dataset,
+    /// Where the data came from, for reports (directory and files, or "embedded …").
+    pub source: String,
+    /// The normalisation applied to both splits (computed on `train`).
+    pub normalization: Normalization,
+}
+
+/// Computes the normalisation on `train`, applies it to both, and builds the [`Split`].
+pub(crate) fn normalize_split(
+    name: &str,
+    mut train: Dataset,
+    mut test: Dataset,
+    source: String,
+) -> Split {
+    let normalization = Normalization::compute(&train);
+    normalization.apply(&mut train);
+    normalization.apply(&mut test);
+    Split {
+        name: name.to_owned(),
+        train,
+        test,
+        source,
+        normalization,
+    }
+}
+
+/// Checks every label is below [`NUM_CLASSES`].
+pub(crate) fn check_labels(labels: &[u8], what: &str) -> Result<(), DataError> {
+    match labels.iter().position(|&l| usize::from(l) >= NUM_CLASSES) {
+        Some(index) => Err(DataError::LabelOutOfRange {
+            what: what.to_owned(),
+            index,
+            label: labels[index],
+            num_classes: NUM_CLASSES,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Reads a whole file, mapping errors to [`DataError`] naming the path.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
+    std::fs::read(path).map_err(|e| DataError::io(path, e))
+}
+
+/// A ChaCha8 generator keyed by `seed` on stream `stream`. ChaCha8's output is
+/// value-stable across `rand_chacha` releases, so orders derived from it are reproducible.
+pub(crate) fn chacha(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..18].copy_from_slice(b"cyclr-data");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(stream);
+    rng
+}
+
+/// Uniform integer in `0..bound` (`bound > 0`), unbiased (Lemire's multiply-and-reject).
+/// Implemented here rather than taken from `rand` so that shuffles stay identical across
+/// `rand` releases.
+fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
+    debug_assert!(bound > 0);
+    let threshold = bound.wrapping_neg() % bound;
+    loop {
+        let m = u128::from(rng.next_u64()) * u128::from(bound);
+        if (m as u64) >= threshold {
+            return (m >> 64) as u64;
+        }
+    }
+}
+
+/// Fisher–Yates shuffle driven by [`below`].
+pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
+    for i in (1..items.len()).rev() {
+        let j = below(rng, i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// The mini-batches of one epoch: the indices `0..n` shuffled and cut into batches of
+/// `batch_size` (the last one shorter unless `drop_last`, in which case it is dropped).
+///
+/// Deterministic: the order depends only on `(n, seed, epoch)`. Each epoch uses its own
+/// stream of a ChaCha8 generator keyed by `seed`, so epochs differ from one another and
+/// the result is stable across `rand` upgrades.
+///
+/// # Panics
+/// If `batch_size` is 0.
+pub fn batches(
+    n: usize,
+    batch_size: usize,
+    seed: u64,
+    epoch: u64,
+    drop_last: bool,
+) -> Vec<Vec<usize>> {
+    assert!(batch_size > 0, "batches: batch_size must be at least 1");
+    let mut order: Vec<usize> = (0..n).collect();
+    shuffle(&mut order, &mut chacha(seed, epoch));
+    order
+        .chunks(batch_size)
+        .filter(|b| !drop_last || b.len() == batch_size)
+        .map(<[usize]>::to_vec)
+        .collect()
+}
