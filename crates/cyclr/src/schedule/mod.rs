@@ -3,6 +3,30 @@
 //! A [`Schedule`] has no hidden step counter: resuming at iteration `t` is just asking for `t`.
 //! Iteration `t` is the 0-based index of the optimizer step about to be taken (PyTorch: the value
 //! in `param_groups` before optimizer step `t`; fastai: batch `t`).
+//!
+//! | module | policies |
+//! |---|---|
+//! | [`cyclical`] | Smith's `triangular`, `triangular2`, `exp_range`; PyTorch `CyclicLR` (asymmetric, custom scale fn, momentum); Welch and Hann windows |
+//! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]) and fastai `fit_one_cycle` ([`FastaiOneCycle`]) |
+//! | [`restarts`] | SGDR / PyTorch `CosineAnnealingWarmRestarts` ([`Sgdr`]) |
+//! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
+//! | [`compose`] | [`Warmup`] and [`Sequence`] |
+//! | [`config`] | [`ScheduleConfig`]: all of the above as serde data |
+
+pub mod baseline;
+pub(crate) mod check;
+pub mod compose;
+pub mod config;
+pub mod cyclical;
+pub mod one_cycle;
+pub mod restarts;
+
+pub use baseline::{Exponential, Fixed, Inv, MultiStep, Poly, Sigmoid, StepDecay};
+pub use compose::{Sequence, Warmup};
+pub use config::{OneCycleStyle, ScheduleConfig};
+pub use cyclical::{Cyclical, CyclicalBuilder, ScaleFn, ScaleMode, ScalePolicy, Window};
+pub use one_cycle::{Anneal, FastaiOneCycle, FastaiOneCycleBuilder, OneCycle, OneCycleBuilder};
+pub use restarts::Sgdr;
 
 /// A learning-rate policy: `lr(t)` and, where the policy cycles it, `momentum(t)`.
 pub trait Schedule: Send + Sync + std::fmt::Debug {
