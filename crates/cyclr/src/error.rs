@@ -16,14 +16,26 @@ pub struct ParamError {
 
 impl ParamError {
     /// Build an error for parameter `param` with bad `value` and a description of the valid range.
-    pub fn new(param: impl Into<String>, value: impl fmt::Display, valid: impl Into<String>) -> Self {
-        Self { param: param.into(), value: value.to_string(), valid: valid.into() }
+    pub fn new(
+        param: impl Into<String>,
+        value: impl fmt::Display,
+        valid: impl Into<String>,
+    ) -> Self {
+        Self {
+            param: param.into(),
+            value: value.to_string(),
+            valid: valid.into(),
+        }
     }
 }
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid `{}` = {}: {}", self.param, self.value, self.valid)
+        write!(
+            f,
+            "invalid `{}` = {}: {}",
+            self.param, self.value, self.valid
+        )
     }
 }
 

@@ -1,0 +1,108 @@
+//! `cyclr suggest`: run the range-test pipeline (smoothing, stop rule, fastai suggestions, CLR
+//! bounds) on a curve logged by any framework.
+use std::fs::File;
+
+use cyclr::finder::{self, Metric, RangeTestConfig};
+
+use crate::args::{SuggestArgs, SuggestMethod, TextOrJson};
+use crate::cmd::report;
+use crate::error::{CliError, Result};
+use crate::output;
+
+pub fn run(a: SuggestArgs) -> Result<()> {
+    if let Some(p) = &a.plot {
+        output::check_plot_path("--plot", p)?;
+    }
+    let file = File::open(&a.input)
+        .map_err(|e| CliError::usage(format!("--input {}: cannot open: {e}", a.input.display())))?;
+    let curve = finder::read_curve_csv(file)
+        .map_err(|e| CliError::usage(format!("--input {}: {e}", a.input.display())))?;
+    let (values, metric) = if a.accuracy {
+        let acc = curve.accuracies.clone().ok_or_else(|| {
+            CliError::usage(format!(
+                "--accuracy: {} has no `accuracy` column",
+                a.input.display()
+            ))
+        })?;
+        (acc, Metric::Accuracy)
+    } else {
+        let loss = curve.losses.clone().ok_or_else(|| {
+            CliError::usage(format!(
+                "--input {}: no `loss` column (use --accuracy for a curve of accuracies)",
+                a.input.display()
+            ))
+        })?;
+        (loss, Metric::TrainLoss)
+    };
+    let n = curve.lrs.len();
+    let num_it = match a.num_it {
+        None => n,
+        Some(k) => usize::try_from(k)
+            .ok()
+            .filter(|&k| k >= 2)
+            .ok_or_else(|| CliError::usage(format!("--num-it {k}: must be an integer >= 2")))?,
+    };
+    let cfg = RangeTestConfig {
+        start_lr: curve.lrs.first().copied().unwrap_or(1e-7),
+        end_lr: curve.lrs.last().copied().unwrap_or(10.0),
+        num_it,
+        beta: a.beta,
+        stop_factor: Some(a.stop_factor),
+        metric,
+        ..RangeTestConfig::default()
+    };
+    cfg.validate()
+        .map_err(|e| CliError::usage(crate::cmd::policy::flagify(&e.to_string())))?;
+    let result = finder::analyze(&curve.lrs, &values, &cfg)
+        .map_err(|e| CliError::usage(format!("--input {}: {e}", a.input.display())))?;
+
+    if let Some(p) = &a.plot {
+        let title = format!(
+            "LR range test: {}",
+            a.input
+                .file_name()
+                .map(|f| f.to_string_lossy())
+                .unwrap_or_default()
+        );
+        report::plot_range_test(p, &title, &result)?;
+    }
+    match a.format {
+        TextOrJson::Json => {
+            let mut v = result.to_json();
+            if a.method != SuggestMethod::All {
+                keep_only(&mut v, a.method);
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(CliError::runtime)?
+            );
+        }
+        TextOrJson::Text => print!(
+            "{}",
+            report::suggestions_text(&result, method_name(a.method))
+        ),
+    }
+    Ok(())
+}
+
+fn method_name(m: SuggestMethod) -> Option<&'static str> {
+    match m {
+        SuggestMethod::Valley => Some("valley"),
+        SuggestMethod::Steep => Some("steep"),
+        SuggestMethod::Minimum => Some("minimum"),
+        SuggestMethod::Slide => Some("slide"),
+        SuggestMethod::All => None,
+    }
+}
+
+/// With `--method X --format json`, the other suggestions are dropped (keys stay, as null).
+fn keep_only(v: &mut serde_json::Value, m: SuggestMethod) {
+    let keep = method_name(m).unwrap_or("");
+    if let Some(obj) = v.as_object_mut() {
+        for k in ["valley", "steep", "minimum", "slide"] {
+            if k != keep {
+                obj.insert(k.into(), serde_json::Value::Null);
+            }
+        }
+    }
+}

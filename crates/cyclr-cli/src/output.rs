@@ -1,0 +1,102 @@
+//! Writing output files so that nothing is ever half-written: write to a temporary file in the
+//! same directory, fsync it, then rename it over the destination.
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{CliError, Result};
+
+/// A temporary path next to `dest` (same directory, so the rename is atomic).
+pub fn temp_path(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Atomically replace `dest` with what `fill` writes.
+pub fn write_atomic(
+    dest: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| {
+            CliError::runtime(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
+    }
+    let tmp = temp_path(dest);
+    let res = (|| -> std::io::Result<()> {
+        let file = fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&tmp, dest)
+    })();
+    if let Err(e) = res {
+        let _ = fs::remove_file(&tmp);
+        return Err(CliError::runtime(format!(
+            "cannot write {}: {e}",
+            dest.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Atomically write bytes.
+pub fn write_bytes(dest: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(dest, |w| w.write_all(bytes))
+}
+
+/// Render a plot into a temporary file with the same extension, then rename it into place.
+/// `draw` receives the temporary path (plotters picks PNG or SVG from the caller).
+pub fn plot_atomic(
+    dest: &Path,
+    draw: impl FnOnce(&Path) -> std::result::Result<(), String>,
+) -> Result<()> {
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(|e| {
+            CliError::runtime(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
+    }
+    let ext = dest.extension().and_then(|e| e.to_str()).unwrap_or("png");
+    let stem = dest
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()));
+    match draw(&tmp) {
+        Ok(()) => {
+            if let Ok(f) = fs::File::open(&tmp) {
+                let _ = f.sync_all();
+            }
+            fs::rename(&tmp, dest).map_err(|e| {
+                let _ = fs::remove_file(&tmp);
+                CliError::runtime(format!("cannot write {}: {e}", dest.display()))
+            })
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(CliError::runtime(format!(
+                "cannot draw {}: {e}",
+                dest.display()
+            )))
+        }
+    }
+}
+
+/// Check a plot path's extension before any work is done (usage error otherwise).
+pub fn check_plot_path(flag: &str, path: &Path) -> Result<()> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+    {
+        Some(e) if e == "png" || e == "svg" => Ok(()),
+        _ => Err(CliError::usage(format!(
+            "{flag} {}: the file name must end in .png or .svg",
+            path.display()
+        ))),
+    }
+}
