@@ -202,13 +202,17 @@ where
     } else {
         (1e-7, 10.0)
     };
-    // y range from the smoothed curve (raw spikes at divergence would flatten everything else),
-    // widened a little to show most raw points.
+    // y range: from the lowest smoothed value to a little above the starting value, so the
+    // divergence at the end (which can be 100x the start) does not flatten the informative part.
     let (slo, shi) = min_max(p.smoothed.iter().copied());
-    let (rlo, _) = min_max(p.raw.iter().copied());
-    let lo = slo.min(rlo);
-    let hi = shi.max(slo + (shi - slo) * 1.2);
-    let (ylo, yhi) = padded(lo, hi, 0.05);
+    let start = p
+        .smoothed
+        .iter()
+        .copied()
+        .find(|v| v.is_finite())
+        .unwrap_or(shi);
+    let top = start.max(slo + (shi - slo).min((start - slo).abs().max(start.abs() * 0.05) * 2.5));
+    let (ylo, yhi) = padded(slo - (top - slo) * 0.15, top, 0.05);
     let mut chart = ChartBuilder::on(&root)
         .caption(p.title, ("sans-serif", 24))
         .margin(16)
@@ -220,7 +224,7 @@ where
         .x_desc("learning rate (log scale)")
         .y_desc(p.y_desc)
         .x_label_formatter(&sci)
-        .y_label_formatter(&|v| format!("{v:.3}"))
+        .y_label_formatter(&|v| format!("{v:.2}"))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 18))

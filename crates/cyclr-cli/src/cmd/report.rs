@@ -98,3 +98,14 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
     };
     output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
 }
+
+/// Smoothed value at the recorded lr nearest (in log space) to `lr`.
+fn value_at(r: &RangeTestResult, n: usize, lr: f64) -> f64 {
+    (0..n)
+        .min_by(|&a, &b| {
+            let da = (r.lrs[a].ln() - lr.ln()).abs();
+            let db = (r.lrs[b].ln() - lr.ln()).abs();
+            da.total_cmp(&db)
+        })
+        .map_or(f64::NAN, |i| r.smoothed[i])
+}

@@ -16,7 +16,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         output::check_plot_path("--plot", p)?;
     }
-    let (_cfg, s) = policy::build(a.policy, &a.flags, iters)?;
+    let (cfg, s) = policy::build(a.policy, &a.flags, iters)?;
     let lrs: Vec<f64> = (0..iters).map(|t| s.lr(t)).collect();
     let moms: Option<Vec<f64>> = s.cycles_momentum().then(|| {
         (0..iters)
@@ -26,7 +26,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
 
     // Draw first: a failing plot must not leave a half-printed table behind.
     if let Some(p) = &a.plot {
-        let title = format!("{} schedule", a.policy.as_str());
+        let title = format!("{} ({})", a.policy.as_str(), params_text(&cfg));
         output::plot_atomic(p, |tmp| plot::schedule(tmp, &title, &lrs, moms.as_deref()))?;
     }
 
@@ -76,5 +76,18 @@ pub fn ignore_broken_pipe(e: std::io::Error) -> Result<()> {
         Ok(())
     } else {
         Err(CliError::runtime(format!("cannot write to stdout: {e}")))
+    }
+}
+
+/// `base_lr=0.001, max_lr=0.006, step_size=2000` for plot titles.
+pub fn params_text(cfg: &cyclr::schedule::ScheduleConfig) -> String {
+    match serde_json::to_value(cfg) {
+        Ok(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter(|(k, _)| k.as_str() != "policy")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
     }
 }
