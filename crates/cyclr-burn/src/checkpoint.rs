@@ -196,7 +196,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
             out.push((it, entry.path()));
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|c| std::cmp::Reverse(c.0));
     Ok(out)
 }
 
@@ -212,12 +212,16 @@ pub fn read(path: &Path) -> Result<Vec<(String, Vec<u8>)>, CheckpointError> {
     })
 }
 
+/// What [`latest_valid`] found: the newest accepted checkpoint (iteration, value), if any, and
+/// the files it skipped with why.
+pub type Found<T> = (Option<(u64, T)>, Vec<CheckpointError>);
+
 /// The newest checkpoint in `dir` that `accept` takes (it is given the verified sections and may
 /// reject them, e.g. when they do not parse), with the files skipped on the way and why.
 pub fn latest_valid<T>(
     dir: &Path,
     mut accept: impl FnMut(u64, Vec<(String, Vec<u8>)>) -> Result<T, String>,
-) -> io::Result<(Option<(u64, T)>, Vec<CheckpointError>)> {
+) -> io::Result<Found<T>> {
     let mut skipped = Vec::new();
     for (it, path) in list(dir)? {
         match read(&path) {

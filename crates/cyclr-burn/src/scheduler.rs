@@ -143,6 +143,34 @@ mod tests {
     }
 
     #[test]
+    fn config_schedule_round_trip_and_momentum() {
+        let cfg: ScheduleConfig =
+            serde_json::from_str(r#"{"policy":"one-cycle","max_lr":0.1}"#).unwrap();
+        let direct = cfg.build(1000).unwrap();
+        let mut a = CyclrLrScheduler::from_config(&cfg, 1000).unwrap();
+        for _ in 0..123 {
+            a.step();
+        }
+        let mut b = CyclrLrScheduler::from_config(&cfg, 1000).unwrap();
+        b.load_record(a.to_record());
+        let cell = MomentumCell::new(0.0);
+        let mut b = b.with_momentum_cell(cell.clone());
+        for t in 123..1000 {
+            let lr = b.step();
+            assert_eq!(lr.to_bits(), a.step().to_bits());
+            assert_eq!(lr.to_bits(), direct.lr(t).to_bits());
+            assert_eq!(Some(cell.get()), direct.momentum(t));
+        }
+        assert!(
+            CyclrLrScheduler::from_config(
+                &serde_json::from_str(r#"{"policy":"fixed","lr":-1}"#).unwrap(),
+                10
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn momentum_cell_follows_the_schedule() {
         let cell = MomentumCell::new(0.9);
         let mut s = CyclrLrScheduler::new(Arc::new(Wiggle)).with_momentum_cell(cell.clone());

@@ -25,8 +25,10 @@
 //! recent are kept). `train(.., resume = true)` starts from the newest valid checkpoint in
 //! `out_dir` (skipping corrupt ones) whose configuration matches (everything but `out_dir`,
 //! `checkpoint_every`), and the run then continues exactly: the metrics and final weights of an
-//! interrupted and resumed run are bit-identical to an uninterrupted one. Without a usable
-//! checkpoint, `resume = true` starts from scratch.
+//! interrupted and resumed run are bit-identical to an uninterrupted one. With no checkpoint in
+//! `out_dir`, `resume = true` starts from scratch; with checkpoints of which none is usable
+//! (all corrupt, or written by another configuration) it fails with
+//! [`TrainError::Checkpoint`] naming each file and why.
 //!
 //! # Divergence
 //!
@@ -446,7 +448,7 @@ fn load_checkpoint(
     optim: &mut CyclrOptimizer,
 ) -> Result<Option<(RunState, PathBuf)>, TrainError> {
     let want = identity(cfg);
-    let (found, _skipped) = checkpoint::latest_valid(dir, |it, sections| {
+    let (found, skipped) = checkpoint::latest_valid(dir, |it, sections| {
         let get = |name: &str| {
             checkpoint::section(&sections, name).ok_or_else(|| format!("no `{name}` section"))
         };
@@ -483,6 +485,14 @@ fn load_checkpoint(
         Ok((restored, opt, st))
     })
     .map_err(io_err(format!("listing checkpoints in {}", dir.display())))?;
+    if found.is_none() && !skipped.is_empty() {
+        let reasons: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+        return Err(TrainError::Checkpoint(format!(
+            "no usable checkpoint to resume from in {}: {}",
+            dir.display(),
+            reasons.join("; ")
+        )));
+    }
     Ok(found.map(|(it, (restored, opt, st))| {
         *model = restored;
         *optim = opt;
@@ -579,12 +589,13 @@ pub fn train_until(
         metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
     };
     let mut resumed_from = None;
-    if resume && let Some(dir) = &cfg.out_dir {
-        if let Some((loaded, path)) = load_checkpoint(dir, cfg, &mut model, &mut optim)? {
-            observer.on_resume(loaded.next_iter, &path);
-            resumed_from = Some(loaded.next_iter);
-            st = loaded;
-        }
+    if resume
+        && let Some(dir) = &cfg.out_dir
+        && let Some((loaded, path)) = load_checkpoint(dir, cfg, &mut model, &mut optim)?
+    {
+        observer.on_resume(loaded.next_iter, &path);
+        resumed_from = Some(loaded.next_iter);
+        st = loaded;
     }
 
     let n = ds.len();
@@ -643,7 +654,7 @@ pub fn train_until(
             test_loss: None,
             test_accuracy: None,
         };
-        if (t + 1) % cfg.eval_every == 0 || t + 1 == cfg.iters {
+        if (t + 1).is_multiple_of(cfg.eval_every) || t + 1 == cfg.iters {
             let (test_loss, test_accuracy) = evaluate(&model, &split.test);
             row.test_loss = Some(test_loss);
             row.test_accuracy = Some(test_accuracy);
@@ -660,7 +671,7 @@ pub fn train_until(
         }
         st.metrics.push(row);
         if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
-            && (t + 1) % k == 0
+            && (t + 1).is_multiple_of(k)
         {
             let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
             observer.on_checkpoint(t + 1, &path);

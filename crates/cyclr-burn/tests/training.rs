@@ -314,3 +314,24 @@ fn lenet_learns_fashion_mnist_when_installed() {
         s.final_test_accuracy
     );
 }
+
+#[test]
+fn resuming_another_configuration_is_refused() {
+    let split = digits();
+    let mut cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":0.01}"#, 10);
+    let dir = temp_dir("mismatch");
+    cfg.out_dir = Some(dir.clone());
+    cfg.checkpoint_every = Some(5);
+    train(&cfg, &split, &mut NoObserver, false).unwrap();
+    // Same configuration: resumes at 10 (nothing left to do), metrics kept.
+    let s = train(&cfg, &split, &mut NoObserver, true).unwrap();
+    assert_eq!((s.resumed_from, s.metrics.len()), (Some(10), 10));
+    cfg.seed = 2;
+    match train(&cfg, &split, &mut NoObserver, true) {
+        Err(TrainError::Checkpoint(msg)) => {
+            assert!(msg.contains("different configuration"), "{msg}")
+        }
+        other => panic!("expected a checkpoint error, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
