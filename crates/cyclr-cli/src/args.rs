@@ -262,9 +262,10 @@ pub struct SetupFlags {
     /// sgd | nesterov | adam | rmsprop | adagrad | adadelta
     #[arg(long, default_value = "sgd")]
     pub optimizer: String,
-    /// SGD momentum / Adam beta1 (when the policy does not cycle it).
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
-    pub momentum: f64,
+    /// SGD/RMSProp momentum or Adam beta1 when the policy does not cycle it
+    /// (default: 0.9 for sgd/nesterov/adam, 0 for rmsprop).
+    #[arg(long, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
     /// L2 weight decay.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub weight_decay: f64,

@@ -71,7 +71,7 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
         s.as_ref().map(|s| plot::Mark {
             name: name.into(),
             lr: s.lr,
-            value: s.value,
+            value: value_at(r, n, s.lr),
         })
     })
     .collect();
@@ -108,4 +108,52 @@ fn value_at(r: &RangeTestResult, n: usize, lr: f64) -> f64 {
             da.total_cmp(&db)
         })
         .map_or(f64::NAN, |i| r.smoothed[i])
+}
+
+/// Curves of one run for the overlay plot: test accuracy at evaluations, the LR and the
+/// smoothed (β = 0.98, debiased) training loss, thinned to at most ~2000 points per line.
+pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
+    let step = (rows.len() / 2000).max(1);
+    let losses: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();
+    let smoothed = cyclr::finder::smooth(&losses, 0.98);
+    let x = |r: &cyclr_burn::MetricRow| (r.iteration + 1) as f64;
+    plot::RunCurves {
+        name: name.to_string(),
+        accuracy: rows
+            .iter()
+            .filter_map(|r| r.test_accuracy.map(|a| (x(r), a)))
+            .collect(),
+        lr: rows.iter().step_by(step).map(|r| (x(r), r.lr)).collect(),
+        loss: rows
+            .iter()
+            .zip(&smoothed)
+            .step_by(step)
+            .map(|(r, s)| (x(r), *s))
+            .collect(),
+    }
+}
+
+/// Map a training error to the CLI's exit codes, with advice for divergence.
+pub fn train_error(
+    e: cyclr_burn::TrainError,
+    out: &Path,
+    hint: Option<&str>,
+) -> crate::error::CliError {
+    use crate::error::CliError;
+    use cyclr_burn::TrainError as E;
+    match e {
+        E::Config(m) => CliError::usage(crate::cmd::policy::flagify(&m)),
+        E::Param(p) => CliError::usage(crate::cmd::policy::flagify(&p.to_string())),
+        E::Model(m) => CliError::usage(format!("--model: {m}")),
+        E::Diverged { iteration, lr, loss, .. } => CliError::runtime(format!(
+            "training diverged at iteration {iteration}: loss {loss} at lr {lr:.4e}. \
+             The last good checkpoint is kept in {} (metrics.csv holds the run up to there). \
+             Lower the learning rate (--max-lr / --lr){}",
+            out.display(),
+            hint.map(|h| format!(": {h}")).unwrap_or_else(|| {
+                "; `cyclr find` with the same --dataset/--model/--optimizer measures where the loss stops falling".into()
+            })
+        )),
+        other => CliError::runtime(other.to_string()),
+    }
 }

@@ -1,0 +1,76 @@
+//! `cyclr` / `cyclr demo`: the main job on the embedded digits dataset.
+//!
+//! Range test -> CLR bounds -> train an MLP with triangular2 (bounds from the test) and with a
+//! fixed LR (fastai's valley suggestion from the same test) -> comparison table and plots.
+use std::time::Instant;
+
+use cyclr_burn::OptimizerConfig;
+use serde_json::json;
+
+use crate::args::DemoArgs;
+use crate::cmd::compare::{Experiment, RangeTestSpec, RunSpec, run_experiment, write_report};
+use crate::cmd::setup;
+use crate::error::Result;
+
+fn run_spec(name: &str, step_epochs: Option<f64>, schedule: serde_json::Value) -> RunSpec {
+    RunSpec {
+        name: name.into(),
+        auto_lr: true,
+        step_epochs,
+        optimizer: None,
+        iters: None,
+        schedule: schedule.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// The demo as an experiment (what `experiments/digits-mlp.toml` spells out in a file).
+pub fn experiment(iters: u64, seed: u64) -> Experiment {
+    Experiment {
+        name: "demo".into(),
+        description: "Embedded sklearn digits (1437 train / 360 test, 8x8), MLP, SGD momentum 0.9, batch 64: \
+                      triangular2 with bounds from the LR range test vs a fixed LR (the test's valley suggestion)."
+            .into(),
+        dataset: "digits".into(),
+        model: "mlp".into(),
+        activation: "relu".into(),
+        batch_norm: false,
+        optimizer: OptimizerConfig::default(),
+        batch_size: 64,
+        iters,
+        eval_every: 20,
+        seeds: vec![seed],
+        baseline: "fixed".into(),
+        range_test: RangeTestSpec { seed, ..RangeTestSpec::default() },
+        runs: vec![
+            run_spec("fixed", None, json!({"policy": "fixed"})),
+            run_spec("triangular2", Some(4.0), json!({"policy": "triangular2"})),
+        ],
+    }
+}
+
+pub fn run(a: DemoArgs) -> Result<()> {
+    let iters = setup::positive("iters", a.iters)?;
+    let exp = experiment(iters, a.seed);
+    let start = Instant::now();
+    eprintln!(
+        "cyclr demo: LR range test, then triangular2 vs fixed LR on the embedded digits dataset"
+    );
+    let outcomes = run_experiment(&exp, &a.out, 2, a.quiet)?;
+    let config = toml::to_string_pretty(&exp).unwrap_or_default();
+    let md = write_report(&exp, &config, &a.out, &outcomes)?;
+    println!();
+    for o in outcomes
+        .iter()
+        .filter(|o| o.bounds.starts_with("range test"))
+    {
+        println!("{}: {}", o.name, o.bounds);
+    }
+    println!();
+    println!("{md}");
+    println!(
+        "done in {:.1} s; wrote {}/range_test-sgd/ (range_test.png, suggestions.json), comparison.png, table.md, report.html",
+        start.elapsed().as_secs_f64(),
+        a.out.display()
+    );
+    Ok(())
+}
