@@ -1,8 +1,11 @@
 //! Training throughput (images/s) and the cost of `lr_find` relative to plain training steps.
 //!
 //! ```text
-//! cargo run --release -p cyclr-burn --example throughput [-- ITERS]
+//! cargo run --release -p cyclr-burn --example throughput [-- ITERS [all]]
 //! ```
+//!
+//! With `all`, also `cifar10-quick`, `cifar10-full` and `resnet` (on the same 1×28×28 data,
+//! ITERS iterations each).
 //!
 //! `ITERS` (default 100) is the number of LeNet iterations; the MLP, ~15× cheaper per
 //! iteration, runs 5×ITERS so that its timings are not dominated by noise.
@@ -114,7 +117,15 @@ fn main() {
         "| model | iters | img/s | ms/iter | CPU busy (cores) | batch assembly | lr_find / plain steps |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for (kind, iters) in [(ModelKind::Mlp, 5 * iters), (ModelKind::Lenet, iters)] {
+    let mut models = vec![(ModelKind::Mlp, 5 * iters), (ModelKind::Lenet, iters)];
+    if std::env::args().nth(2).as_deref() == Some("all") {
+        models.extend([
+            (ModelKind::Cifar10Quick, iters),
+            (ModelKind::Cifar10Full, iters),
+            (ModelKind::Resnet, iters),
+        ]);
+    }
+    for (kind, iters) in models {
         // Warm up (allocator, rayon pool).
         plain_steps(kind, ds, 5, 0.01);
         let plain = plain_steps(kind, ds, iters, 0.01);

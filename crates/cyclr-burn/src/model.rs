@@ -7,7 +7,7 @@
 //! | kind            | layers |
 //! |-----------------|--------|
 //! | `mlp`           | flatten → FC 512 → act → FC 256 → act → FC classes |
-//! | `lenet`         | conv 20@5×5 → act → maxpool 2 → conv 50@5×5 → act → maxpool 2 → FC 500 → act → FC classes (Caffe LeNet's sizes; "valid" convolutions when H, W ≥ 16, "same" padding below, so 8×8 digits fit) |
+//! | `lenet`         | conv 20@5×5 → act → maxpool 2 → conv 50@5×5 → act → maxpool 2 → FC 500 → act → FC classes (Caffe LeNet's sizes, plus an activation after each convolution, which Caffe's LeNet lacks; "valid" convolutions when H, W ≥ 16, "same" padding below, so 8×8 digits fit) |
 //! | `cifar10-quick` | Caffe `cifar10_quick`: conv 32@5×5 p2 → maxpool 3/2 → act → conv 32@5×5 p2 → act → avgpool 3/2 → conv 64@5×5 p2 → act → avgpool 3/2 → FC 64 → FC classes |
 //! | `cifar10-full`  | Caffe `cifar10_full`: conv 32@5×5 p2 → maxpool 3/2 → act → LRN → conv 32@5×5 p2 → act → avgpool 3/2 → LRN → conv 64@5×5 p2 → act → avgpool 3/2 → FC classes |
 //! | `resnet`        | conv 16@3×3 → BN → act → 3 basic residual blocks (16, 32/2, 64/2; two 3×3 conv+BN each, 1×1 conv+BN projection shortcut when the shape changes) → global average pool → FC classes (a ResNet-8; always with batch norm) |
