@@ -75,6 +75,10 @@ fn mlp_learns_digits_with_a_triangular_schedule() {
         |r: &[cyclr_burn::MetricRow]| r.iter().map(|m| m.train_loss).sum::<f64>() / r.len() as f64;
     let (first, last) = (mean(&s.metrics[..20]), mean(&s.metrics[280..]));
     assert!(last < 0.25 * first, "loss {first} -> {last}");
+    eprintln!(
+        "mlp/digits: loss {first:.3} -> {last:.3}, test accuracy {:.4}",
+        s.final_test_accuracy
+    );
     assert!(
         s.final_test_accuracy > 0.85,
         "accuracy {}",
@@ -308,6 +312,10 @@ fn lenet_learns_fashion_mnist_when_installed() {
     );
     cfg.eval_every = 100;
     let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    eprintln!(
+        "lenet/fashion-mnist, 100 iterations: test accuracy {:.4} ({:.0} img/s)",
+        s.final_test_accuracy, s.images_per_s
+    );
     assert!(
         s.final_test_accuracy > 0.6,
         "accuracy {}",
