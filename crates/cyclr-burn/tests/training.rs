@@ -343,3 +343,28 @@ fn resuming_another_configuration_is_refused() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The paper's sigmoid + batch-norm setting trains, and evaluation (batch norm on its running
+/// statistics) agrees with it.
+#[test]
+fn sigmoid_with_batch_norm_learns_digits() {
+    let split = digits();
+    let mut cfg = config(
+        ModelKind::Lenet,
+        r#"{"policy":"triangular","base_lr":0.01,"max_lr":0.2,"step_size":50}"#,
+        200,
+    );
+    cfg.activation = Activation::Sigmoid;
+    cfg.batch_norm = true;
+    cfg.eval_every = 200;
+    let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    eprintln!(
+        "lenet sigmoid+BN/digits: test accuracy {:.4}",
+        s.final_test_accuracy
+    );
+    assert!(
+        s.final_test_accuracy > 0.85,
+        "accuracy {}",
+        s.final_test_accuracy
+    );
+}
