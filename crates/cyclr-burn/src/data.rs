@@ -40,35 +40,3 @@ pub fn batch(ds: &Dataset, idx: &[usize], device: &Device) -> ImageBatch {
 pub fn input_shape(ds: &Dataset) -> [usize; 3] {
     [ds.channels, ds.height, ds.width]
 }
-
-/// A small synthetic, linearly separable dataset for tests and examples: `n` samples of
-/// `channels×side×side`, `classes` classes, each class a fixed random pattern plus noise.
-pub fn synthetic(n: usize, channels: usize, side: usize, classes: usize, seed: u64) -> Dataset {
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-    let mut rng = StdRng::seed_from_u64(seed);
-    let d = channels * side * side;
-    let prototypes: Vec<Vec<f32>> = (0..classes)
-        .map(|_| (0..d).map(|_| rng.random_range(-1.0f32..1.0)).collect())
-        .collect();
-    let mut images = Vec::with_capacity(n * d);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let c = i % classes;
-        labels.push(c as u8);
-        images.extend(
-            prototypes[c]
-                .iter()
-                .map(|&p| p + rng.random_range(-0.5f32..0.5)),
-        );
-    }
-    Dataset {
-        images,
-        labels,
-        channels,
-        height: side,
-        width: side,
-        num_classes: classes,
-        class_names: (0..classes).map(|c| c.to_string()).collect(),
-    }
-}
