@@ -360,6 +360,10 @@ pub struct CompareArgs {
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Do not train: redraw the table, plots and report from the `outcomes.json` of an earlier
+    /// run in --out.
+    #[arg(long)]
+    pub report_only: bool,
 }
 
 #[derive(Args, Debug, Default)]

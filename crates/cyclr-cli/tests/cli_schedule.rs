@@ -653,9 +653,6 @@ fn closed_stdout_is_not_an_error_csv() {
 }
 
 #[test]
-#[ignore = "defect: --format json on a closed stdout prints 'error: cannot write to stdout: \
-            Broken pipe' and exits 1 (schedule.rs wraps serde_json's error in \
-            io::Error::other, losing ErrorKind::BrokenPipe)"]
 fn closed_stdout_is_not_an_error_json() {
     early_close(&["--format", "json"]);
 }

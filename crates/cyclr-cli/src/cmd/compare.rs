@@ -180,7 +180,7 @@ fn check_experiment(e: &Experiment) -> std::result::Result<(), String> {
 }
 
 /// One finished run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunOutcome {
     pub name: String,
     pub seed: u64,
@@ -189,6 +189,13 @@ pub struct RunOutcome {
     pub summary: TrainSummary,
     pub diverged: Option<String>,
 }
+
+/// (run index, seed, outcome) of one training job.
+type Finished = (
+    usize,
+    u64,
+    std::result::Result<TrainSummary, cyclr_burn::TrainError>,
+);
 
 struct Job {
     run: usize,
@@ -245,7 +252,7 @@ pub fn run_experiment(
                 None => {
                     let s = FindSetup {
                         split: &split,
-                        net: net.clone(),
+                        net,
                         optimizer: optimizer.clone(),
                         batch_size: exp.batch_size,
                         seed: exp.range_test.seed,
@@ -327,13 +334,7 @@ pub fn run_experiment(
     );
     queue.reverse();
     let queue = Mutex::new(queue);
-    let results: Mutex<
-        Vec<(
-            usize,
-            u64,
-            std::result::Result<TrainSummary, cyclr_burn::TrainError>,
-        )>,
-    > = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Finished>> = Mutex::new(Vec::new());
     let multi = if quiet {
         MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden())
     } else {
@@ -441,7 +442,7 @@ pub fn table_markdown(
         let bounds = outcomes
             .iter()
             .find(|o| o.name == r.policy)
-            .map(|o| bounds_cell(o))
+            .map(bounds_cell)
             .unwrap_or_default();
         let reach = match r.iterations_to_baseline {
             Some(i) if r.reached == r.seeds => format!("{i:.0}"),
@@ -628,16 +629,6 @@ pub fn write_report(
             let _ = write!(notes, " {} seed {}: {d}.", o.name, o.seed);
         }
     }
-    let names: Vec<String> = exp.runs.iter().map(|r| r.name.clone()).collect();
-    let overlay = overlay_curves(&names, outcomes, &cs);
-    let title = format!("{}: test accuracy vs iteration", exp.name);
-    output::plot_atomic(&out.join("comparison.png"), |tmp| {
-        plot::runs(tmp, &title, &overlay)
-    })?;
-    output::plot_atomic(&out.join("comparison.svg"), |tmp| {
-        plot::runs(tmp, &title, &overlay)
-    })?;
-    let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap_or_default();
     output::write_bytes(&out.join("table.md"), format!("{md}\n{notes}\n").as_bytes())?;
     output::write_bytes(&out.join("table.csv"), table_csv(&rows).as_bytes())?;
     let results = json!({
@@ -661,6 +652,26 @@ pub fn write_report(
         )
         .as_bytes(),
     )?;
+    // Plots last: one that cannot be drawn (no fonts on a headless box, say) must not lose the
+    // results written above.
+    let names: Vec<String> = exp.runs.iter().map(|r| r.name.clone()).collect();
+    let overlay = overlay_curves(&names, outcomes, &cs);
+    let title = format!("{}: test accuracy vs iteration", exp.name);
+    let drawn = output::plot_atomic(&out.join("comparison.png"), |tmp| {
+        plot::runs(tmp, &title, &overlay)
+    })
+    .and_then(|_| {
+        output::plot_atomic(&out.join("comparison.svg"), |tmp| {
+            plot::runs(tmp, &title, &overlay)
+        })
+    });
+    let svg = match drawn {
+        Ok(()) => std::fs::read_to_string(out.join("comparison.svg")).unwrap_or_default(),
+        Err(e) => {
+            eprintln!("warning: {e}; the table and results are written, redraw with --report-only");
+            String::new()
+        }
+    };
     output::write_bytes(
         &out.join("report.html"),
         report_html(exp, config_text, &md, &svg, &notes).as_bytes(),
@@ -680,7 +691,19 @@ pub fn run(a: CompareArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("out/compare").join(&exp.name));
     let config_text = std::fs::read_to_string(&a.config).unwrap_or_default();
     let start = Instant::now();
-    let outcomes = run_experiment(&exp, &out, jobs, a.quiet)?;
+    let outcomes = if a.report_only {
+        let p = out.join("outcomes.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            CliError::usage(format!("--report-only: cannot read {}: {e}", p.display()))
+        })?;
+        serde_json::from_str::<Vec<RunOutcome>>(&text)
+            .map_err(|e| CliError::usage(format!("--report-only: {}: {e}", p.display())))?
+    } else {
+        let o = run_experiment(&exp, &out, jobs, a.quiet)?;
+        let json = serde_json::to_string(&o).map_err(CliError::runtime)?;
+        output::write_bytes(&out.join("outcomes.json"), json.as_bytes())?;
+        o
+    };
     let md = write_report(&exp, &config_text, &out, &outcomes)?;
     println!("{md}");
     println!(

@@ -48,15 +48,40 @@ fn non_negative(flag: &str, v: i64) -> Result<u64> {
 
 /// Parse `--lr` as a number (`auto` is handled by `cyclr train` before this).
 pub fn parse_lr(s: &str) -> Result<f64> {
-    s.trim()
-        .parse::<f64>()
-        .map_err(|_| CliError::usage(format!("--lr {s:?}: expected a number (e.g. 0.01){}", "")))
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(CliError::usage(format!(
+            "--lr {s}: must be a finite number"
+        ))),
+        Err(_) => Err(CliError::usage(format!(
+            "--lr {s:?}: expected a number (e.g. 0.01)"
+        ))),
+    }
 }
 
 /// The flags as a config object (keys as in experiment TOML files).
 pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, Value>> {
     let mut m = Map::new();
     m.insert("policy".into(), json!(policy.as_str()));
+    // NaN/inf would become JSON null (= "not given"): reject them here, naming the flag.
+    for (k, v) in [
+        ("base-lr", f.base_lr),
+        ("max-lr", f.max_lr),
+        ("gamma", f.gamma),
+        ("base-momentum", f.base_momentum),
+        ("max-momentum", f.max_momentum),
+        ("pct-start", f.pct_start),
+        ("div", f.div),
+        ("final-div", f.final_div),
+        ("min-lr", f.min_lr),
+        ("power", f.power),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_finite()) {
+            return Err(CliError::usage(format!(
+                "--{k} {v}: must be a finite number"
+            )));
+        }
+    }
     let mut put_f = |k: &str, v: Option<f64>| {
         if let Some(v) = v {
             m.insert(k.into(), json!(v));
@@ -85,9 +110,19 @@ pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, 
         }
     }
     if let Some(s) = &f.style {
+        if !matches!(s.as_str(), "pytorch" | "fastai") {
+            return Err(CliError::usage(format!(
+                "--style {s:?}: expected pytorch or fastai"
+            )));
+        }
         m.insert("style".into(), json!(s));
     }
     if let Some(s) = &f.anneal {
+        if !matches!(s.as_str(), "cos" | "linear") {
+            return Err(CliError::usage(format!(
+                "--anneal {s:?}: expected cos or linear"
+            )));
+        }
         m.insert("anneal".into(), json!(s));
     }
     if f.three_phase {
@@ -105,6 +140,17 @@ pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, 
                 ))
             })?;
             v.push(x);
+        }
+        if v.is_empty() {
+            return Err(CliError::usage(format!(
+                "--milestones {ms:?}: give at least one iteration (e.g. 600,650)"
+            )));
+        }
+        if let Some(w) = v.windows(2).find(|w| w[1] <= w[0]) {
+            return Err(CliError::usage(format!(
+                "--milestones {ms:?}: must be strictly increasing ({} then {})",
+                w[0], w[1]
+            )));
         }
         m.insert("milestones".into(), json!(v));
     }

@@ -1,8 +1,6 @@
 //! `cyclr schedule`: print a policy's LR (and momentum) per iteration, optionally plot it.
 use std::io::Write;
 
-use serde_json::json;
-
 use crate::args::{ScheduleArgs, ScheduleFormat};
 use crate::cmd::policy;
 use crate::error::{CliError, Result};
@@ -34,21 +32,28 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let res = match a.format {
         ScheduleFormat::Csv => write_csv(&mut out, &lrs, moms.as_deref()),
-        ScheduleFormat::Json => {
-            let rows: Vec<_> = lrs
-                .iter()
-                .enumerate()
-                .map(|(t, lr)| match &moms {
-                    Some(m) => json!({"iteration": t, "lr": lr, "momentum": m[t]}),
-                    None => json!({"iteration": t, "lr": lr}),
-                })
-                .collect();
-            serde_json::to_writer(&mut out, &rows)
-                .map_err(std::io::Error::other)
-                .and_then(|_| writeln!(out))
-        }
+        ScheduleFormat::Json => write_json(&mut out, &lrs, moms.as_deref()),
     };
     res.and_then(|_| out.flush()).or_else(ignore_broken_pipe)
+}
+
+/// A JSON array of `{"iteration", "lr"[, "momentum"]}` objects, one per line.
+fn write_json(out: &mut impl Write, lrs: &[f64], moms: Option<&[f64]>) -> std::io::Result<()> {
+    let num = |v: f64| serde_json::Value::from(v).to_string();
+    writeln!(out, "[")?;
+    for (t, lr) in lrs.iter().enumerate() {
+        let sep = if t + 1 == lrs.len() { "" } else { "," };
+        match moms {
+            Some(m) => writeln!(
+                out,
+                "{{\"iteration\":{t},\"lr\":{},\"momentum\":{}}}{sep}",
+                num(*lr),
+                num(m[t])
+            )?,
+            None => writeln!(out, "{{\"iteration\":{t},\"lr\":{}}}{sep}", num(*lr))?,
+        }
+    }
+    writeln!(out, "]")
 }
 
 /// `iteration,lr[,momentum]`, full f64 precision (shortest round-trip representation).

@@ -35,6 +35,17 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         (loss, Metric::TrainLoss)
     };
     let n = curve.lrs.len();
+    if n < 2 {
+        return Err(CliError::usage(format!(
+            "--input {}: {n} data row(s); a range-test curve needs at least 2 points (and {} for the suggestions)",
+            a.input.display(),
+            RangeTestConfig {
+                num_it: n.max(2),
+                ..RangeTestConfig::default()
+            }
+            .min_points_for_suggestions()
+        )));
+    }
     let num_it = match a.num_it {
         None => n,
         Some(k) => usize::try_from(k)
@@ -53,8 +64,10 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     };
     cfg.validate()
         .map_err(|e| CliError::usage(crate::cmd::policy::flagify(&e.to_string())))?;
-    let result = finder::analyze(&curve.lrs, &values, &cfg)
-        .map_err(|e| CliError::usage(format!("--input {}: {e}", a.input.display())))?;
+    let result = finder::analyze(&curve.lrs, &values, &cfg).map_err(|e| {
+        let msg = e.to_string().replace("num_it", "--num-it");
+        CliError::usage(format!("--input {}: {msg}", a.input.display()))
+    })?;
 
     if let Some(p) = &a.plot {
         let title = format!(

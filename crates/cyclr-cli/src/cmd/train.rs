@@ -52,7 +52,7 @@ impl Progress {
 impl TrainObserver for Progress {
     fn on_step(&mut self, i: &StepInfo) {
         self.pb.set_position(i.iteration + 1);
-        if i.iteration % 5 == 0 || i.iteration + 1 == i.iters {
+        if i.iteration.is_multiple_of(5) || i.iteration + 1 == i.iters {
             let acc = self
                 .last_acc
                 .map_or("-".into(), |a| format!("{:.2}%", a * 100.0));
@@ -200,7 +200,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if auto {
         let s = FindSetup {
             split: &split,
-            net: net.clone(),
+            net,
             optimizer: optimizer.clone(),
             batch_size,
             seed: a.setup.seed,
@@ -212,7 +212,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
         let r = run_range_test(&s, RangeTestConfig::default())?;
         write_outputs(&a.out, "LR range test (--lr auto)", &r)?;
         let why = fill_bounds(a.policy, &mut obj, &r)?;
-        eprintln!("--lr auto chose {why}");
         if let Some(b) = &r.bounds {
             hint = Some(format!(
                 "the range test put max_lr at {:.4e} (loss minimum at {:.4e})",
