@@ -117,10 +117,14 @@ pub fn fill_bounds(
                 b.max_lr, b.base_lr, b.rule
             )
         }
-        _ => {
+        P::Fixed => {
             let v = r.suggestions.valley.as_ref().map_or(b.base_lr, |s| s.lr);
             set("lr", v);
             format!("lr = {v:.4e} (fastai's valley suggestion, its default)")
+        }
+        P::Step | P::Multistep | P::Exp | P::Inv | P::Poly | P::Sigmoid => {
+            set("lr", b.max_lr);
+            format!("lr = {:.4e}, decaying from the range test's max_lr ({})", b.max_lr, b.rule)
         }
     };
     Ok(why)
