@@ -301,6 +301,11 @@ fn lr_find_stops_on_nan_and_runs_every_metric() {
 fn lenet_learns_fashion_mnist_when_installed() {
     let dir = std::path::Path::new(cyclr_data::FASHION_MNIST_DEFAULT_DIR);
     if !dir.exists() {
+        assert!(
+            std::env::var_os("CYCLR_REQUIRE_FASHION_MNIST").is_none(),
+            "CYCLR_REQUIRE_FASHION_MNIST is set but {} is missing (apt-get install -y dataset-fashion-mnist)",
+            dir.display()
+        );
         eprintln!("skipped: {} not found", dir.display());
         return;
     }

@@ -411,6 +411,11 @@ fn fashion_mnist_missing_at_custom_dir() {
 fn real_fashion_mnist_if_installed() {
     let dir = Path::new(cyclr_data::FASHION_MNIST_DEFAULT_DIR);
     if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CYCLR_REQUIRE_FASHION_MNIST").is_none(),
+            "CYCLR_REQUIRE_FASHION_MNIST is set but {} is missing",
+            dir.display()
+        );
         println!(
             "note: {} absent; skipping (apt-get install -y dataset-fashion-mnist)",
             dir.display()
