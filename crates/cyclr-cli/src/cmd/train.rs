@@ -124,7 +124,10 @@ pub fn fill_bounds(
         }
         P::Step | P::Multistep | P::Exp | P::Inv | P::Poly | P::Sigmoid => {
             set("lr", b.max_lr);
-            format!("lr = {:.4e}, decaying from the range test's max_lr ({})", b.max_lr, b.rule)
+            format!(
+                "lr = {:.4e}, decaying from the range test's max_lr ({})",
+                b.max_lr, b.rule
+            )
         }
     };
     Ok(why)
