@@ -1,0 +1,510 @@
+//! `cyclr find` and `cyclr compare` end to end through the real binary on the embedded digits,
+//! `compare --report-only`, and a table of bad inputs to `find`, `train` and `compare`.
+//!
+//! Bad input must: exit 2; print nothing on stdout; print `error: …` on stderr naming the flag
+//! (or config key / file) and the bad value; never panic; and create nothing in `--out` (nor
+//! anything else in the case's working directory).
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
+
+const EXPERIMENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../experiments/digits-mlp.toml"
+);
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn run_env(cwd: &Path, args: &[&str]) -> Output {
+    cyclr_in(cwd)
+        .env("RAYON_NUM_THREADS", "2")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
+}
+
+fn expect_ok(out: &Output, what: &str) -> String {
+    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{what}: exit {}\nstdout: {so}\nstderr: {se}",
+        out.status
+    );
+    assert!(!se.contains("panicked"), "{what}: panic: {se}");
+    so
+}
+
+fn read_json(p: &Path) -> serde_json::Value {
+    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+    serde_json::from_str(&t).unwrap_or_else(|e| panic!("parse {}: {e}", p.display()))
+}
+
+fn read_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// find
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `find` with `extra` flags; checks the outputs; returns (stdout, suggestions.json).
+fn find(extra: &[&str], header: &str) -> (String, serde_json::Value) {
+    let tmp = tempdir();
+    let out = tmp.path().join("find");
+    let mut args = vec![
+        "find",
+        "--dataset",
+        "digits",
+        "--model",
+        "mlp",
+        "--batch-size",
+        "64",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run_env(tmp.path(), &args);
+    let stdout = expect_ok(&o, &format!("find {extra:?}"));
+    let csv = std::fs::read_to_string(out.join("range_test.csv")).expect("range_test.csv");
+    assert_eq!(csv.lines().next(), Some(header), "range_test.csv header");
+    let t = parse_csv(&csv, "range_test.csv");
+    assert!(t.rows.len() >= 17, "only {} recorded points", t.rows.len());
+    // The sweep's LR rises monotonically.
+    assert!(
+        t.rows.windows(2).all(|w| w[1][1] > w[0][1]),
+        "lr column not increasing"
+    );
+    assert!(
+        is_png(&read_bytes(&out.join("range_test.png"))),
+        "range_test.png"
+    );
+    let sug = read_json(&out.join("suggestions.json"));
+    for k in [
+        "valley",
+        "steep",
+        "minimum",
+        "slide",
+        "base_lr",
+        "max_lr",
+        "recorded_points",
+        "stop_reason",
+    ] {
+        assert!(sug.get(k).is_some(), "suggestions.json lacks {k}: {sug}");
+    }
+    assert_eq!(
+        sug["recorded_points"].as_u64(),
+        Some(t.rows.len() as u64),
+        "recorded_points = rows of range_test.csv"
+    );
+    let (base, max) = (
+        sug["base_lr"].as_f64().expect("base_lr"),
+        sug["max_lr"].as_f64().expect("max_lr"),
+    );
+    assert!(0.0 < base && base < max, "bounds {base} .. {max}");
+    assert!(stdout.contains("valley:"), "{stdout}");
+    assert!(stdout.contains("CLR bounds"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("base_lr = {base:.4e}")),
+        "printed bounds differ from suggestions.json: {stdout}"
+    );
+    (stdout, sug)
+}
+
+#[test]
+fn find_train_loss_default() {
+    let (_, sug) = find(&[], "iteration,lr,raw_train_loss,smoothed_train_loss");
+    assert_eq!(sug["metric"], "train_loss");
+    // Default sweep of 100 iterations.
+    assert!(sug["recorded_points"].as_u64().unwrap() <= 100);
+}
+
+#[test]
+fn find_accuracy_metric() {
+    let (_, sug) = find(
+        &["--metric", "accuracy", "--eval-every", "2", "--iters", "60"],
+        "iteration,lr,raw_accuracy,smoothed_accuracy",
+    );
+    assert_eq!(sug["metric"], "accuracy");
+    assert!(sug["recorded_points"].as_u64().unwrap() <= 60);
+}
+
+#[test]
+fn find_val_loss_metric() {
+    let (_, sug) = find(
+        &["--metric", "val-loss", "--iters", "60"],
+        "iteration,lr,raw_val_loss,smoothed_val_loss",
+    );
+    assert_eq!(sug["metric"], "val_loss");
+}
+
+// ---------------------------------------------------------------------------------------------
+// compare
+// ---------------------------------------------------------------------------------------------
+
+/// `compare --config experiments/digits-mlp.toml --out DIR --quiet --jobs 2` (or with
+/// `--report-only` instead of `--jobs 2`); returns stdout.
+fn compare(dir: &Path, report_only: bool) -> String {
+    let mut args = vec![
+        "compare",
+        "--config",
+        EXPERIMENT,
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(if report_only {
+        &["--report-only"][..]
+    } else {
+        &["--jobs", "2"][..]
+    });
+    let o = run_env(dir.parent().unwrap(), &args);
+    expect_ok(&o, &format!("compare {args:?}"))
+}
+
+#[test]
+fn compare_digits_and_report_only() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cmp");
+    let stdout = compare(&out, false);
+    for f in [
+        "table.md",
+        "table.csv",
+        "comparison.png",
+        "report.html",
+        "results.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing: {:?}", dir_names(&out));
+    }
+    assert!(is_png(&read_bytes(&out.join("comparison.png"))));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<table>"), "report.html has no <table>");
+    assert!(html.contains("<svg"), "report.html has no inline <svg");
+    let md = read_bytes(&out.join("table.md"));
+    assert!(
+        stdout.contains(text(&md).lines().next().unwrap()),
+        "stdout does not show the table"
+    );
+
+    // table.csv: one row per run, the triangular2 row reaches the baseline's final accuracy.
+    let csv = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| {
+        h.iter()
+            .position(|c| c == n)
+            .unwrap_or_else(|| panic!("no {n}: {h:?}"))
+    };
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| &r[col("policy")]).collect();
+    assert_eq!(names, ["fixed", "triangular2", "one-cycle"], "{csv}");
+    let tri = &rows[1];
+    assert_eq!(&tri[col("seeds")], "3", "{csv}");
+    assert!(
+        !tri[col("iterations_to_baseline")].is_empty(),
+        "triangular2 never reached the baseline: {csv}"
+    );
+    assert_eq!(
+        &tri[col("reached")],
+        &tri[col("seeds")],
+        "triangular2 reached the baseline in only some seeds: {csv}"
+    );
+    let ratio: f64 = tri[col("ratio_to_baseline")].parse().unwrap();
+    assert!(
+        ratio > 0.0 && ratio <= 1.0,
+        "triangular2 ratio {ratio}: {csv}"
+    );
+
+    let results = read_json(&out.join("results.json"));
+    assert_eq!(
+        results["runs"].as_array().map(Vec::len),
+        Some(9),
+        "3 policies x 3 seeds"
+    );
+
+    // --report-only re-renders the same table byte for byte.
+    compare(&out, true);
+    assert!(
+        read_bytes(&out.join("table.md")) == md,
+        "--report-only changed table.md"
+    );
+}
+
+/// `--report-only` must reproduce every output of the run, not only the rounded Markdown.
+#[test]
+#[ignore = "defect: compare --report-only re-reads outcomes.json with serde_json's default (inexact) float parsing, so table.csv and results.json differ from the original run in the last digit (e.g. final_accuracy_std 0.0016037507477489547 -> ...490828, accuracies 0.9361111111111111 -> ...112)"]
+fn compare_report_only_reproduces_csv_and_json() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cmp");
+    compare(&out, false);
+    let csv = read_bytes(&out.join("table.csv"));
+    let json = read_bytes(&out.join("results.json"));
+    compare(&out, true);
+    assert!(
+        read_bytes(&out.join("table.csv")) == csv,
+        "--report-only changed table.csv"
+    );
+    assert!(
+        read_bytes(&out.join("results.json")) == json,
+        "--report-only changed results.json"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input.
+// ---------------------------------------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    /// Files created in the case's (otherwise empty) working directory first.
+    files: Vec<(&'static str, Vec<u8>)>,
+    /// Arguments (every case writes, if anything, to `--out out`).
+    args: Vec<&'static str>,
+    /// Substrings stderr must contain.
+    want: Vec<&'static str>,
+}
+
+fn case(name: &'static str, args: &[&'static str], want: &[&'static str]) -> Case {
+    Case {
+        name,
+        files: Vec::new(),
+        args: args.to_vec(),
+        want: want.to_vec(),
+    }
+}
+
+/// The digits experiment with one textual replacement (must match).
+fn experiment_with(from: &str, to: &str) -> Vec<u8> {
+    let t = std::fs::read_to_string(EXPERIMENT).expect("experiments/digits-mlp.toml");
+    assert!(t.contains(from), "{from:?} not in the experiment file");
+    t.replacen(from, to, 1).into_bytes()
+}
+
+/// A gzip-less IDX file: magic (u32 BE) then the given u32 dimensions and payload.
+fn idx(magic: u32, dims: &[u32], payload: &[u8]) -> Vec<u8> {
+    let mut v = magic.to_be_bytes().to_vec();
+    for d in dims {
+        v.extend(d.to_be_bytes());
+    }
+    v.extend_from_slice(payload);
+    v
+}
+
+fn cases() -> Vec<Case> {
+    let mut v = vec![
+        // --- find ---
+        case(
+            "find: unknown dataset",
+            &["find", "--dataset", "nope", "--out", "out"],
+            &["--dataset", "nope", "digits"],
+        ),
+        case(
+            "find: missing IDX dir",
+            &["find", "--dataset", "mnist:/nonexistent", "--out", "out"],
+            &["/nonexistent", "train-images-idx3-ubyte"],
+        ),
+        case(
+            "find: unknown model",
+            &["find", "--model", "vgg", "--out", "out"],
+            &["--model", "vgg", "mlp"],
+        ),
+        case(
+            "find: unknown optimizer",
+            &["find", "--optimizer", "sgdx", "--out", "out"],
+            &["--optimizer", "sgdx", "sgd"],
+        ),
+        case(
+            "find: start-lr 0",
+            &["find", "--start-lr", "0", "--out", "out"],
+            &["--start-lr", "0", "> 0"],
+        ),
+        case(
+            "find: end-lr below start-lr",
+            &["find", "--end-lr", "1e-9", "--out", "out"],
+            &["--end-lr", "0.000000001", "--start-lr"],
+        ),
+        case(
+            "find: iters 1",
+            &["find", "--iters", "1", "--out", "out"],
+            &["1", ">= 2"],
+        ),
+        case(
+            "find: batch-size 0",
+            &["find", "--batch-size", "0", "--out", "out"],
+            &["--batch-size", "0", ">= 1"],
+        ),
+        // --- train ---
+        case(
+            "train: iters 0",
+            &["train", "--iters", "0", "--out", "out"],
+            &["--iters", "0", ">= 1"],
+        ),
+        case(
+            "train: triangular without bounds",
+            &[
+                "train",
+                "--policy",
+                "triangular",
+                "--iters",
+                "10",
+                "--out",
+                "out",
+            ],
+            &["triangular", "--base-lr", "missing"],
+        ),
+        case(
+            "train: --lr abc",
+            &[
+                "train", "--policy", "fixed", "--lr", "abc", "--iters", "10", "--out", "out",
+            ],
+            &["--lr", "abc"],
+        ),
+        case(
+            "train: momentum with adagrad",
+            &[
+                "train",
+                "--policy",
+                "fixed",
+                "--lr",
+                "0.1",
+                "--momentum",
+                "0.9",
+                "--optimizer",
+                "adagrad",
+                "--iters",
+                "10",
+                "--out",
+                "out",
+            ],
+            &["--momentum", "0.9", "adagrad"],
+        ),
+        // --- compare ---
+        case(
+            "compare: missing config",
+            &["compare", "--config", "missing.toml", "--out", "out"],
+            &["--config", "missing.toml", "cannot read"],
+        ),
+        case(
+            "compare: --jobs 0",
+            &[
+                "compare", "--config", EXPERIMENT, "--jobs", "0", "--out", "out",
+            ],
+            &["--jobs", "0", ">= 1"],
+        ),
+    ];
+    v.push(Case {
+        name: "compare: unknown key",
+        files: vec![(
+            "exp.toml",
+            experiment_with("iters = 600\n", "iters = 600\nbogus_key = 3\n"),
+        )],
+        args: vec!["compare", "--config", "exp.toml", "--out", "out"],
+        want: vec!["exp.toml", "bogus_key", "unknown field"],
+    });
+    v.push(Case {
+        name: "compare: baseline names no run",
+        files: vec![(
+            "exp.toml",
+            experiment_with("baseline = \"fixed\"", "baseline = \"nosuch\""),
+        )],
+        args: vec!["compare", "--config", "exp.toml", "--out", "out"],
+        want: vec!["exp.toml", "baseline", "nosuch", "triangular2"],
+    });
+    v.push(Case {
+        name: "compare: invalid TOML",
+        files: vec![(
+            "exp.toml",
+            b"name = \"x\ndataset = digits\n[[run\n".to_vec(),
+        )],
+        args: vec!["compare", "--config", "exp.toml", "--out", "out"],
+        want: vec!["exp.toml", "line 1"],
+    });
+    // A corrupt IDX directory: every file present, the training images with a wrong magic.
+    let labels = idx(0x0801, &[1], &[5]);
+    let images = idx(0x0803, &[1, 28, 28], &[0; 784]);
+    v.push(Case {
+        name: "find: IDX file with a wrong magic",
+        files: vec![
+            ("idx/train-images-idx3-ubyte", idx(0x0909, &[1, 1, 1], &[0])),
+            ("idx/train-labels-idx1-ubyte", labels.clone()),
+            ("idx/t10k-images-idx3-ubyte", images),
+            ("idx/t10k-labels-idx1-ubyte", labels),
+        ],
+        args: vec!["find", "--dataset", "mnist:idx", "--out", "out"],
+        want: vec!["train-images-idx3-ubyte", "magic"],
+    });
+    v
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let mut failures = Vec::new();
+    for c in cases() {
+        let tmp = tempdir();
+        for (name, bytes) in &c.files {
+            let p = tmp.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, bytes).unwrap();
+        }
+        let before = all_files(tmp.path());
+        let o = run_env(tmp.path(), &c.args);
+        let (so, se) = (text(&o.stdout), text(&o.stderr));
+        let mut why = Vec::new();
+        if o.status.code() != Some(2) {
+            why.push(format!("exit {:?}, want 2", o.status.code()));
+        }
+        if !so.is_empty() {
+            why.push(format!("stdout not empty: {so:?}"));
+        }
+        if se.contains("panicked") {
+            why.push("panicked".into());
+        }
+        if !se.starts_with("error: ") {
+            why.push("stderr does not start with `error: `".into());
+        }
+        for w in &c.want {
+            if !se.contains(w) {
+                why.push(format!("stderr lacks {w:?}"));
+            }
+        }
+        let after = all_files(tmp.path());
+        if after != before {
+            why.push(format!("files changed: before {before:?}, after {after:?}"));
+        }
+        if !why.is_empty() {
+            failures.push(format!(
+                "{} ({:?}): {}\n  stderr: {se}",
+                c.name,
+                c.args,
+                why.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every path under `dir`, relative, sorted.
+fn all_files(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            out.push(p.strip_prefix(base).unwrap().display().to_string());
+            if p.is_dir() {
+                walk(base, &p, out);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(dir, dir, &mut v);
+    v.sort();
+    v
+}
