@@ -332,7 +332,12 @@ impl OneCycle {
         let last = self.n_phases - 1;
         for (i, phase) in self.phases[..self.n_phases].iter().enumerate() {
             if step <= phase.end_step || i == last {
-                return (phase, (step - start_step) / (phase.end_step - start_step));
+                // `min(1.0)`: in the last phase `step` can exceed `end_step` when
+                // `total_steps > 2^53` (`(total − 1) as f64` vs `total as f64 − 1.0` round
+                // differently), and `pct > 1` would extrapolate past the final lr/momentum.
+                // For `total_steps ≤ 2^53` both are exact, `pct ≤ 1`, and this is a no-op.
+                let pct = (step - start_step) / (phase.end_step - start_step);
+                return (phase, pct.min(1.0));
             }
             start_step = phase.end_step;
         }
@@ -582,6 +587,38 @@ mod tests {
                 .param,
             "pct_start"
         );
+    }
+
+    /// Found by `fuzz_schedule_ctors` (docs/reliability-fuzz-core.md): with `total_steps`
+    /// above 2^53, `(total_steps − 1) as f64` can exceed the last phase's `end_step =
+    /// total_steps as f64 − 1.0`, so `pct` went past 1 and linear annealing extrapolated
+    /// beyond the final values (here lr −0.5·max_lr and momentum 1.0 at the last step).
+    #[test]
+    fn pct_never_exceeds_one_past_2_pow_53() {
+        let total = (1u64 << 53) + 1;
+        let pct_start = 1.0 - f64::EPSILON; // phase 1 ends at 2^53 − 3, phase 2 at 2^53 − 1
+        for anneal in [Anneal::Linear, Anneal::Cos] {
+            let s = OneCycle::builder(1.0, total)
+                .pct_start(pct_start)
+                .anneal(anneal)
+                .build()
+                .unwrap();
+            let (lo, hi) = s.bounds();
+            for t in [total - 3, total - 2, total - 1, total, u64::MAX] {
+                let lr = s.lr(t);
+                assert!(lr >= lo && lr <= hi, "{anneal:?}: lr({t}) = {lr}");
+                let m = s.momentum(t).unwrap();
+                assert!(
+                    (0.85..=0.95).contains(&m),
+                    "{anneal:?}: momentum({t}) = {m}"
+                );
+            }
+            // The last step (and every later one) is the end of the last phase (pct = 1).
+            let end_lr = anneal.apply(s.max_lr(), s.min_lr(), 1.0);
+            assert_eq!(s.lr(total - 1), end_lr, "{anneal:?}");
+            assert_eq!(s.lr(u64::MAX), end_lr, "{anneal:?}");
+            assert_eq!(s.momentum(u64::MAX), Some(anneal.apply(0.85, 0.95, 1.0)));
+        }
     }
 
     #[test]
