@@ -39,17 +39,23 @@ pub fn run_range_test(s: &FindSetup<'_>, range: RangeTestConfig) -> Result<Range
     let mut optim =
         CyclrOptimizer::new(&s.optimizer).map_err(|e| CliError::usage(flagify(&e.to_string())))?;
     let metric = range.metric;
-    let (train, val) = if metric == Metric::TrainLoss {
-        (
-            s.split.train.clone(),
-            Dataset {
-                images: Vec::new(),
-                labels: Vec::new(),
-                ..s.split.train.clone()
-            },
-        )
+    // Train-loss mode needs no held-out set: borrow the training split (no 60k-image copy).
+    let t = &s.split.train;
+    let empty = Dataset {
+        images: Vec::new(),
+        labels: Vec::new(),
+        channels: t.channels,
+        height: t.height,
+        width: t.width,
+        num_classes: t.num_classes,
+        class_names: t.class_names.clone(),
+    };
+    let split_off;
+    let (train, val): (&Dataset, &Dataset) = if metric == Metric::TrainLoss {
+        (&s.split.train, &empty)
     } else {
-        held_out(&s.split.train)
+        split_off = held_out(&s.split.train);
+        (&split_off.0, &split_off.1)
     };
     let cfg = LrFindConfig {
         range,
@@ -58,7 +64,7 @@ pub fn run_range_test(s: &FindSetup<'_>, range: RangeTestConfig) -> Result<Range
         eval_every: s.eval_every.max(1),
         val_batches: if metric == Metric::TrainLoss { 0 } else { 8 },
     };
-    let (result, _restored) = lr_find(model, &mut optim, &train, &val, &cfg)
+    let (result, _restored) = lr_find(model, &mut optim, train, val, &cfg)
         .map_err(|e| CliError::usage(format!("range test: {}", flagify(&e.to_string()))))?;
     Ok(result)
 }
