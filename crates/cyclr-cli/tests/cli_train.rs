@@ -531,6 +531,23 @@ fn resume_cleans_stale_checkpoint_temp_files() {
     );
 }
 
+/// A kill can land after the run finished: `--resume` then finds the checkpoint of the last
+/// iteration, trains nothing and must rewrite the same outputs.
+#[test]
+fn resume_of_a_finished_run_changes_nothing() {
+    let tmp = tempdir();
+    let (ref_metrics, ref_summary) = reference_run(tmp.path());
+    let dir = tmp.path().join("reference");
+    assert_eq!(checkpoints(&dir).first().map(|c| c.0), Some(400));
+    let o = run_args(tmp.path(), &crash_args(&dir, 20, true));
+    let (stdout, _) = expect_ok(&o, "resume of a finished run");
+    assert!(stdout.contains("final test accuracy"), "{stdout}");
+    assert_same_result(&dir, &ref_metrics, &ref_summary, "resume after completion");
+    let s = read_json(&dir.join("summary.json"));
+    assert_eq!(s["resumed_from"].as_u64(), Some(400));
+    assert!(tmp_files(&dir).is_empty(), "{:?}", dir_names(&dir));
+}
+
 #[test]
 fn corrupt_newest_checkpoint_falls_back_to_previous() {
     let tmp = tempdir();
