@@ -182,6 +182,29 @@ pub fn write(dir: &Path, iteration: u64, sections: &[(&str, &[u8])]) -> io::Resu
     Ok(final_path)
 }
 
+/// Deletes the temporary files (`.ckpt-<iteration>.cyclr.tmp`) that a process killed in the
+/// middle of [`write`] leaves behind; returns how many were removed. A missing directory has none.
+pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp"))
+            && parse_name(inner).is_some()
+        {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// The checkpoints in `dir`, newest (highest iteration) first. A missing directory has none.
 pub fn list(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     let entries = match fs::read_dir(dir) {

@@ -589,6 +589,13 @@ pub fn train_until(
         metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
     };
     let mut resumed_from = None;
+    if let Some(dir) = &cfg.out_dir {
+        // Half-written checkpoints of a killed run: never valid, never read; remove them.
+        checkpoint::remove_stale_temps(dir).map_err(io_err(format!(
+            "removing stale temporary checkpoints in {}",
+            dir.display()
+        )))?;
+    }
     if resume
         && let Some(dir) = &cfg.out_dir
         && let Some((loaded, path)) = load_checkpoint(dir, cfg, &mut model, &mut optim)?

@@ -100,3 +100,18 @@ pub fn check_plot_path(flag: &str, path: &Path) -> Result<()> {
         ))),
     }
 }
+
+/// Remove the temporary files (`.NAME.tmp-PID[.ext]`) that a killed earlier run of ours left in
+/// `dir` (a missing directory has none).
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}

@@ -480,8 +480,7 @@ fn sigkill_and_resume_is_bit_identical() {
             }
         );
     }
-    // Temporary files a killed segment left behind (see the ignored
-    // `resume_cleans_stale_checkpoint_temp_files` for why they may survive).
+    // Temporary files the killed segments left behind (the final resume must remove them).
     let stale = if dir.exists() {
         tmp_files(&dir)
     } else {
@@ -494,24 +493,17 @@ fn sigkill_and_resume_is_bit_identical() {
 
     assert_same_result(&dir, &ref_metrics, &ref_summary, &log);
     let left = tmp_files(&dir);
-    let new: Vec<&String> = left.iter().filter(|n| !stale.contains(n)).collect();
     assert!(
-        new.is_empty(),
-        "the final run left temporary files {new:?} in {:?}\nsegments:\n{log}",
+        left.is_empty(),
+        "temporary files {left:?} survive in {:?} (killed segments left {stale:?})\nsegments:\n{log}",
         dir_names(&dir)
     );
-    if !left.is_empty() {
-        eprintln!(
-            "note (known defect): stale temporary files of killed segments survive: {left:?}"
-        );
-    }
 }
 
 /// A checkpoint write interrupted by a crash leaves its hidden `.ckpt-*.cyclr.tmp` behind; a
 /// later `--resume` that completes must not leave it there (deterministic version of the stale
 /// file a SIGKILL during a `--checkpoint-every 1` segment leaves).
 #[test]
-#[ignore = "defect: cyclr-burn checkpoint::write never removes stale `.ckpt-<it>.cyclr.tmp` files left by a crash mid-write; they stay forever unless the same iteration is checkpointed again"]
 fn resume_cleans_stale_checkpoint_temp_files() {
     let tmp = tempdir();
     let dir = tmp.path().join("run");

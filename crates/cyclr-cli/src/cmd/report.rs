@@ -147,7 +147,7 @@ pub fn train_error(
         E::Model(m) => CliError::usage(format!("--model: {m}")),
         E::Diverged { iteration, lr, loss, .. } => CliError::runtime(format!(
             "training diverged at iteration {iteration}: loss {loss} at lr {lr:.4e}. \
-             The last good checkpoint is kept in {} (metrics.csv holds the run up to there). \
+             Any checkpoint written before it is kept in {} (metrics.csv holds the run up to there). \
              Lower the learning rate (--max-lr / --lr){}",
             out.display(),
             hint.map(|h| format!(": {h}")).unwrap_or_else(|| {

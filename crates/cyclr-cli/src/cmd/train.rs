@@ -191,6 +191,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         })?;
     }
     let split = setup::load(&spec)?;
+    output::remove_stale_temps(&a.out);
     let net = NetConfig {
         kind: model,
         activation,
