@@ -433,8 +433,9 @@ pub fn table_markdown(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| policy | LR bounds (how found) | iterations | final test acc. % (mean ± std, {} seeds) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
+        "| policy | LR bounds (how found) | iterations | final test acc. % (mean ± std, {} seed{}) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
         exp.seeds.len(),
+        if exp.seeds.len() == 1 { "" } else { "s" },
         target * 100.0
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
