@@ -32,7 +32,8 @@ pub struct ClrBounds {
 }
 
 /// Bounds from a smoothed **loss** window (the suggestion window: `lrs`, `losses` of equal
-/// length ≥ 2, NaN-free; `valley` is fastai's valley suggestion on it, if any).
+/// length ≥ 2, NaN-free). `_valley` (fastai's valley on the window) is no longer used: kept so
+/// callers need not change.
 ///
 /// * `max_lr` = one tenth of the learning rate at the minimum of the smoothed loss, i.e. fastai's
 ///   `minimum` suggestion ("one-tenth the minimum before divergence"). The minimum is where the
@@ -55,14 +56,13 @@ pub struct ClrBounds {
 ///   valley ended ~1 point below the fixed-LR baseline.
 ///
 /// `None` with fewer than 2 points.
-pub fn loss_bounds(lrs: &[f64], losses: &[f64], valley: Option<Suggestion>) -> Option<ClrBounds> {
+pub fn loss_bounds(lrs: &[f64], losses: &[f64], _valley: Option<Suggestion>) -> Option<ClrBounds> {
     let n = losses.len();
     if n < 2 || lrs.len() != n {
         return None;
     }
     let m = argmin_first(losses)?;
     let max_lr = lrs[m] / MAX_DIVISOR;
-    let _ = valley;
     let (one_cycle_max_lr, oc_rule) = (
         max_lr,
         "one_cycle_max_lr = max_lr (Smith's 1cycle: the test's upper bound is the peak)",
