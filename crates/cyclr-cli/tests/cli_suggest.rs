@@ -305,3 +305,26 @@ fn accuracy_mode_reads_the_bounds_off_the_accuracy_peak() {
     ]);
     assert_ne!(loss["metric"], "accuracy");
 }
+
+/// A reader that has gone away before the results are printed (`cyclr suggest ... | head -0`)
+/// is not an error and never a panic (`println!` would panic on the broken pipe).
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let curve = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cyclr/tests/fixtures/golden/suggest/curve_00.csv"
+    );
+    for format in ["text", "json"] {
+        let mut child = cyclr_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .args(["suggest", "--input", curve, "--format", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn cyclr");
+        drop(child.stdout.take()); // close the read end before cyclr writes
+        let out = child.wait_with_output().expect("wait for cyclr");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{format}: {stderr}");
+        assert!(out.status.success(), "{format}: {:?} {stderr}", out.status);
+    }
+}

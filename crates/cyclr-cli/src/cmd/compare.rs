@@ -706,8 +706,8 @@ pub fn run(a: CompareArgs) -> Result<()> {
         o
     };
     let md = write_report(&exp, &config_text, &out, &outcomes)?;
-    println!("{md}");
-    println!(
+    outln!("{md}");
+    outln!(
         "{} runs in {:.0} s; wrote {}/table.md, table.csv, comparison.png, comparison.svg, report.html, results.json",
         outcomes.len(),
         start.elapsed().as_secs_f64(),

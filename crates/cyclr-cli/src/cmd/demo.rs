@@ -58,16 +58,16 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let outcomes = run_experiment(&exp, &a.out, 2, a.quiet)?;
     let config = toml::to_string_pretty(&exp).unwrap_or_default();
     let md = write_report(&exp, &config, &a.out, &outcomes)?;
-    println!();
+    outln!();
     for o in outcomes
         .iter()
         .filter(|o| o.bounds.starts_with("range test"))
     {
-        println!("{}: {}", o.name, o.bounds);
+        outln!("{}: {}", o.name, o.bounds);
     }
-    println!();
-    println!("{md}");
-    println!(
+    outln!();
+    outln!("{md}");
+    outln!(
         "done in {:.1} s; wrote {}/range_test-sgd/ (range_test.png, suggestions.json), comparison.png, table.md, report.html",
         start.elapsed().as_secs_f64(),
         a.out.display()

@@ -141,8 +141,8 @@ pub fn run(a: FindArgs) -> Result<()> {
         s.optimizer.name()
     );
     write_outputs(&a.out, &title, &r)?;
-    print!("{}", report::suggestions_text(&r, None));
-    println!(
+    out!("{}", report::suggestions_text(&r, None));
+    outln!(
         "wrote {}/range_test.csv, range_test.png, suggestions.json",
         a.out.display()
     );

@@ -1,4 +1,33 @@
 //! One module per subcommand.
+
+/// `println!` for results on stdout that treats a closed pipe (`cyclr ... | head`) as the reader
+/// having seen enough, instead of panicking like `println!` does.
+macro_rules! outln {
+    () => {
+        $crate::cmd::write_stdout("\n")
+    };
+    ($($t:tt)*) => {
+        $crate::cmd::write_stdout(&format!("{}\n", format!($($t)*)))
+    };
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cmd::write_stdout(&format!($($t)*))
+    };
+}
+
+/// Write to stdout; a closed pipe is not an error, any other failure is reported on stderr.
+pub fn write_stdout(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("warning: cannot write to stdout: {e}");
+    }
+}
 pub mod compare;
 pub mod demo;
 pub mod find;

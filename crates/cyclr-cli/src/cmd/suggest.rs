@@ -85,12 +85,12 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             if a.method != SuggestMethod::All {
                 keep_only(&mut v, a.method);
             }
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&v).map_err(CliError::runtime)?
             );
         }
-        TextOrJson::Text => print!(
+        TextOrJson::Text => out!(
             "{}",
             report::suggestions_text(&result, method_name(a.method))
         ),

@@ -296,7 +296,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(e) = err {
         return Err(report::train_error(e, &a.out, hint.as_deref()));
     }
-    println!(
+    outln!(
         "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",
         summary.final_test_accuracy * 100.0,
         summary.best_test_accuracy * 100.0,
@@ -305,7 +305,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         summary.wall_time_s,
         summary.images_per_s
     );
-    println!(
+    outln!(
         "wrote {}/metrics.csv, summary.json, curves.png, curves.svg",
         a.out.display()
     );
