@@ -50,6 +50,7 @@ use burn::optim::GradientsParams;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use cyclr::ParamError;
+use cyclr::finder::DebiasedEma;
 use cyclr::schedule::ScheduleConfig;
 use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
@@ -244,29 +245,6 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainErr
     move |source| TrainError::Io { context, source }
 }
 
-/// fastai's debiased exponential moving average.
-#[derive(Debug, Clone, Copy)]
-struct Smoother {
-    beta: f64,
-    avg: f64,
-    n: u64,
-}
-
-impl Smoother {
-    fn new(beta: f64) -> Self {
-        Smoother {
-            beta,
-            avg: 0.0,
-            n: 0,
-        }
-    }
-    fn push(&mut self, v: f64) -> f64 {
-        self.n += 1;
-        self.avg = self.beta * self.avg + (1.0 - self.beta) * v;
-        self.avg / (1.0 - self.beta.powi(self.n.min(i32::MAX as u64) as i32))
-    }
-}
-
 /// Mean cross-entropy and accuracy of `model` on `ds` (batch norm in inference mode; no
 /// autodiff).
 pub fn evaluate(model: &Net, ds: &Dataset) -> (f64, f64) {
@@ -377,7 +355,7 @@ fn identity(cfg: &TrainConfig) -> serde_json::Value {
 /// The mutable state of a run besides model and optimizer.
 struct RunState {
     next_iter: u64,
-    smoother: Smoother,
+    smoother: DebiasedEma,
     best_accuracy: Option<f64>,
     last_eval: Option<(f64, f64)>,
     metrics: Vec<MetricRow>,
@@ -418,8 +396,8 @@ fn save_checkpoint(
     let meta = CheckpointMeta {
         config: identity(cfg),
         next_iter: st.next_iter,
-        smoother_avg: st.smoother.avg.to_bits(),
-        smoother_n: st.smoother.n,
+        smoother_avg: st.smoother.raw().to_bits(),
+        smoother_n: st.smoother.count(),
         best_accuracy: st.best_accuracy.map(f64::to_bits),
         last_eval: st.last_eval.map(|(l, a)| (l.to_bits(), a.to_bits())),
         metrics: st.metrics.iter().map(RowBits::from).collect(),
@@ -471,11 +449,11 @@ fn load_checkpoint(
             .map_err(|e| format!("optimizer: {e}"))?;
         let st = RunState {
             next_iter: meta.next_iter,
-            smoother: Smoother {
-                beta: 0.98,
-                avg: f64::from_bits(meta.smoother_avg),
-                n: meta.smoother_n,
-            },
+            smoother: DebiasedEma::from_state(
+                0.98,
+                f64::from_bits(meta.smoother_avg),
+                meta.smoother_n,
+            ),
             best_accuracy: meta.best_accuracy.map(f64::from_bits),
             last_eval: meta
                 .last_eval
@@ -583,7 +561,7 @@ pub fn train_until(
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
     let mut st = RunState {
         next_iter: 0,
-        smoother: Smoother::new(0.98),
+        smoother: DebiasedEma::new(0.98),
         best_accuracy: None,
         last_eval: None,
         metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
@@ -641,7 +619,7 @@ pub fn train_until(
         }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(lr, momentum, model, grads);
-        let smoothed = st.smoother.push(loss_v);
+        let smoothed = st.smoother.update(loss_v);
         st.next_iter = t + 1;
         train_secs += step_start.elapsed().as_secs_f64();
 

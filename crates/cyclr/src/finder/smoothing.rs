@@ -54,6 +54,20 @@ impl DebiasedEma {
     pub fn count(&self) -> u64 {
         self.count
     }
+
+    /// The biased running average (before the debiasing division), for saving the state.
+    pub fn raw(&self) -> f64 {
+        self.val
+    }
+
+    /// Restore a state saved with [`raw`](Self::raw) and [`count`](Self::count).
+    pub fn from_state(beta: f64, raw: f64, count: u64) -> Self {
+        Self {
+            beta,
+            val: raw,
+            count,
+        }
+    }
 }
 
 /// The debiased EMA of a whole series: `out[i]` is the smoothed value after `values[..=i]`.
