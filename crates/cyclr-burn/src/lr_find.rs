@@ -30,7 +30,6 @@
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
-use burn::tensor::Device;
 use cyclr::ParamError;
 use cyclr::finder::{Metric, RangeTest, RangeTestConfig, RangeTestResult};
 use cyclr_data::Dataset;
@@ -80,28 +79,6 @@ pub enum LrFindError {
     /// The model snapshot could not be restored.
     #[error("restoring the model after the range test: {0}")]
     Restore(String),
-}
-
-/// Mean loss and accuracy of `model` on the samples `idx` of `ds` (inference mode).
-fn eval_on(model: &Net, ds: &Dataset, batches: &[Vec<usize>]) -> (f64, f64) {
-    let model = model.valid();
-    let device = Device::flex();
-    let (mut loss_sum, mut correct, mut n) = (0.0f64, 0i64, 0usize);
-    for idx in batches {
-        let b = data::batch(ds, idx, &device);
-        let logits = model.forward(b.images);
-        let loss = Net::cross_entropy(logits.clone(), b.targets.clone());
-        loss_sum += f64::from(loss.into_scalar::<f32>()) * idx.len() as f64;
-        correct += logits
-            .argmax(1)
-            .reshape([idx.len()])
-            .equal(b.targets)
-            .int()
-            .sum()
-            .into_scalar::<i64>();
-        n += idx.len();
-    }
-    (loss_sum / n as f64, correct as f64 / n as f64)
 }
 
 /// Runs the LR range test (see the [module documentation](self)) and returns its result with
@@ -181,8 +158,8 @@ pub fn lr_find(
         let value = match (value, metric) {
             (Some(v), _) if !v.is_finite() => v,
             (Some(v), Metric::TrainLoss) => v,
-            (_, Metric::ValLoss) => eval_on(&model, val, &held_out).0,
-            (_, Metric::Accuracy) => eval_on(&model, val, &held_out).1,
+            (_, Metric::ValLoss) => crate::train::evaluate_batches(&model, val, &held_out).0,
+            (_, Metric::Accuracy) => crate::train::evaluate_batches(&model, val, &held_out).1,
             (None, Metric::TrainLoss) => f64::NAN,
         };
         test.record(value);

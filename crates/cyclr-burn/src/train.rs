@@ -248,16 +248,18 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainErr
 /// Mean cross-entropy and accuracy of `model` on `ds` (batch norm in inference mode; no
 /// autodiff).
 pub fn evaluate(model: &Net, ds: &Dataset) -> (f64, f64) {
+    let all: Vec<usize> = (0..ds.len()).collect();
+    let batches: Vec<&[usize]> = all.chunks(EVAL_BATCH).collect();
+    evaluate_batches(model, ds, &batches)
+}
+
+/// Mean cross-entropy and accuracy of `model` on the given batches of sample indices of `ds`
+/// (inference mode); `(NaN, 0)` when they hold no sample.
+pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &[B]) -> (f64, f64) {
     let model = model.valid();
     let device = Device::flex();
-    let n = ds.len();
-    if n == 0 {
-        return (f64::NAN, 0.0);
-    }
-    let mut loss_sum = 0.0f64;
-    let mut correct = 0i64;
-    let all: Vec<usize> = (0..n).collect();
-    for idx in all.chunks(EVAL_BATCH) {
+    let (mut loss_sum, mut correct, mut n) = (0.0f64, 0i64, 0usize);
+    for idx in batches.iter().map(AsRef::as_ref).filter(|b| !b.is_empty()) {
         let batch = data::batch(ds, idx, &device);
         let logits = model.forward(batch.images);
         let loss = Net::cross_entropy(logits.clone(), batch.targets.clone());
@@ -269,6 +271,10 @@ pub fn evaluate(model: &Net, ds: &Dataset) -> (f64, f64) {
             .int()
             .sum();
         correct += hits.into_scalar::<i64>();
+        n += idx.len();
+    }
+    if n == 0 {
+        return (f64::NAN, 0.0);
     }
     (loss_sum / n as f64, correct as f64 / n as f64)
 }
