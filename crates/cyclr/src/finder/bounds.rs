@@ -21,6 +21,8 @@ pub const MIN_RELATIVE_FALL: f64 = 0.01;
 /// Learning-rate bounds for a cyclical (triangular) policy and a peak for 1cycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClrBounds {
+    /// Learning rate for a fixed-LR run (`--lr auto` with `fixed`).
+    pub fixed_lr: f64,
     /// Lower bound of the cycle.
     pub base_lr: f64,
     /// Upper bound of the cycle.
@@ -32,9 +34,9 @@ pub struct ClrBounds {
 }
 
 /// Bounds from a smoothed **loss** window (the suggestion window: `lrs`, `losses` of equal
-/// length ≥ 2, NaN-free). `_valley` (fastai's valley on the window) is no longer used: kept so
-/// callers need not change.
+/// length ≥ 2, NaN-free); `valley` is fastai's valley suggestion on the window.
 ///
+/// * `fixed_lr` = `valley` (fastai's default suggestion), or `base_lr` without one.
 /// * `max_lr` = one tenth of the learning rate at the minimum of the smoothed loss, i.e. fastai's
 ///   `minimum` suggestion ("one-tenth the minimum before divergence"). The minimum is where the
 ///   smoothed loss stops falling — the paper's "accuracy stops rising" read on a loss curve —
@@ -56,7 +58,7 @@ pub struct ClrBounds {
 ///   valley ended ~1 point below the fixed-LR baseline.
 ///
 /// `None` with fewer than 2 points.
-pub fn loss_bounds(lrs: &[f64], losses: &[f64], _valley: Option<Suggestion>) -> Option<ClrBounds> {
+pub fn loss_bounds(lrs: &[f64], losses: &[f64], valley: Option<Suggestion>) -> Option<ClrBounds> {
     let n = losses.len();
     if n < 2 || lrs.len() != n {
         return None;
@@ -99,6 +101,7 @@ pub fn loss_bounds(lrs: &[f64], losses: &[f64], _valley: Option<Suggestion>) -> 
         lrs[m]
     );
     Some(ClrBounds {
+        fixed_lr: valley.map_or(base_lr, |v| v.lr),
         base_lr,
         max_lr,
         one_cycle_max_lr,
@@ -118,9 +121,14 @@ pub fn loss_bounds(lrs: &[f64], losses: &[f64], _valley: Option<Suggestion>) -> 
 ///   `max_lr / 4` if that first point is the peak itself.
 /// * `one_cycle_max_lr` = `max_lr` (Smith's 1cycle, arXiv 1803.09820: the range test's maximum
 ///   bound is the cycle's peak).
+/// * `fixed_lr` = `valley` (fastai's valley on the negated accuracy), or `base_lr` without one.
 ///
 /// `None` with fewer than 2 points, or when the accuracy never rises above its starting value.
-pub fn accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Option<ClrBounds> {
+pub fn accuracy_bounds(
+    lrs: &[f64],
+    accuracies: &[f64],
+    valley: Option<Suggestion>,
+) -> Option<ClrBounds> {
     let n = accuracies.len();
     if n < 2 || lrs.len() != n {
         return None;
@@ -163,6 +171,7 @@ pub fn accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Option<ClrBounds> {
          accuracy; one_cycle_max_lr = max_lr"
     );
     Some(ClrBounds {
+        fixed_lr: valley.map_or(base_lr, |v| v.lr),
         base_lr,
         max_lr,
         one_cycle_max_lr: max_lr,
@@ -257,10 +266,10 @@ mod tests {
             })
             .collect();
         let x = lrs(30);
-        let b = accuracy_bounds(&x, &acc).unwrap();
+        let b = accuracy_bounds(&x, &acc, None).unwrap();
         assert_eq!(b.max_lr, x[18]);
         assert_eq!(b.base_lr, x[11]);
         assert_eq!(b.one_cycle_max_lr, x[18]);
-        assert!(accuracy_bounds(&x, &[0.5; 30]).is_none());
+        assert!(accuracy_bounds(&x, &[0.5; 30], None).is_none());
     }
 }

@@ -118,7 +118,8 @@ impl RangeTestResult {
             // The paper's metric: run fastai's functions on the negated accuracy (loss-like), then
             // report the accuracy itself as each suggestion's value.
             let neg: Vec<f64> = wv.iter().map(|a| -a).collect();
-            (Suggestions::compute(wl, &neg), accuracy_bounds(wl, wv))
+            let s = Suggestions::compute(wl, &neg);
+            (s, accuracy_bounds(wl, wv, s.valley))
         };
         let suggestions = suggestions.map(|s| Suggestion {
             index: s.index + ws,
@@ -169,7 +170,7 @@ impl RangeTestResult {
     /// * `recorded_points`, `num_it`, `window` (`[start, end)` of the suggestion window);
     /// * `stop_reason` (the sentence) and `stop` (`{"reason": "completed" | "diverged" |
     ///   "non_finite", ...}`);
-    /// * `base_lr`, `max_lr`, `one_cycle_max_lr`, `rule` (all `null` without bounds);
+    /// * `fixed_lr`, `base_lr`, `max_lr`, `one_cycle_max_lr`, `rule` (all `null` without bounds);
     /// * `metric` (`train_loss`, `val_loss` or `accuracy`).
     pub fn to_json(&self) -> serde_json::Value {
         let s = &self.suggestions;
@@ -191,6 +192,7 @@ impl RangeTestResult {
             "window": [self.window_start, self.window_end],
             "stop_reason": self.stop_reason.to_string(),
             "stop": self.stop_reason,
+            "fixed_lr": b.map(|b| b.fixed_lr),
             "base_lr": b.map(|b| b.base_lr),
             "max_lr": b.map(|b| b.max_lr),
             "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use super::compose::{Sequence, Warmup};
 use super::cyclical::{Cyclical, ScalePolicy, Window};
 use super::one_cycle::{Anneal, FastaiOneCycle, OneCycle};
+use super::policy::Policy;
 use super::restarts::Sgdr;
 use super::{Exponential, Fixed, Inv, MultiStep, Poly, Schedule, Sigmoid, StepDecay};
 use crate::ParamError;
@@ -342,45 +343,31 @@ fn boxed<S: Schedule + 'static>(s: S) -> Box<dyn Schedule> {
 }
 
 impl ScheduleConfig {
-    /// The policy's name, as its `policy` tag (`"triangular"`, `"one-cycle"`, …).
-    pub fn name(&self) -> &str {
+    /// The policy.
+    pub fn policy(&self) -> Policy {
         match self {
-            Self::Triangular { .. } => "triangular",
-            Self::Triangular2 { .. } => "triangular2",
-            Self::ExpRange { .. } => "exp-range",
-            Self::Welch { .. } => "welch",
-            Self::Hann { .. } => "hann",
-            Self::OneCycle { .. } => "one-cycle",
-            Self::Sgdr { .. } => "sgdr",
-            Self::Fixed { .. } => "fixed",
-            Self::Step { .. } => "step",
-            Self::Multistep { .. } => "multistep",
-            Self::Exp { .. } => "exp",
-            Self::Inv { .. } => "inv",
-            Self::Poly { .. } => "poly",
-            Self::Sigmoid { .. } => "sigmoid",
-            Self::Sequence { .. } => "sequence",
+            Self::Triangular { .. } => Policy::Triangular,
+            Self::Triangular2 { .. } => Policy::Triangular2,
+            Self::ExpRange { .. } => Policy::ExpRange,
+            Self::Welch { .. } => Policy::Welch,
+            Self::Hann { .. } => Policy::Hann,
+            Self::OneCycle { .. } => Policy::OneCycle,
+            Self::Sgdr { .. } => Policy::Sgdr,
+            Self::Fixed { .. } => Policy::Fixed,
+            Self::Step { .. } => Policy::Step,
+            Self::Multistep { .. } => Policy::Multistep,
+            Self::Exp { .. } => Policy::Exp,
+            Self::Inv { .. } => Policy::Inv,
+            Self::Poly { .. } => Policy::Poly,
+            Self::Sigmoid { .. } => Policy::Sigmoid,
+            Self::Sequence { .. } => Policy::Sequence,
         }
     }
 
-    /// Every policy name accepted in the `policy` tag.
-    pub const NAMES: [&'static str; 15] = [
-        "triangular",
-        "triangular2",
-        "exp-range",
-        "welch",
-        "hann",
-        "one-cycle",
-        "sgdr",
-        "fixed",
-        "step",
-        "multistep",
-        "exp",
-        "inv",
-        "poly",
-        "sigmoid",
-        "sequence",
-    ];
+    /// The policy's name, as its `policy` tag (`"triangular"`, `"one-cycle"`, …).
+    pub fn name(&self) -> &'static str {
+        self.policy().as_str()
+    }
 
     /// The `warmup` iterations, if any.
     pub fn warmup(&self) -> Option<u64> {
@@ -903,7 +890,7 @@ mod tests {
         let all = all_variants();
         let mut names: Vec<&str> = all.iter().map(ScheduleConfig::name).collect();
         names.dedup();
-        assert_eq!(names, ScheduleConfig::NAMES);
+        assert_eq!(names, Policy::names());
         for cfg in &all {
             let json = serde_json::to_string(cfg).unwrap();
             assert_eq!(

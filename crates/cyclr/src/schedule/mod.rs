@@ -12,6 +12,8 @@
 //! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
 //! | [`compose`] | [`Warmup`] and [`Sequence`] |
 //! | [`config`] | [`ScheduleConfig`]: all of the above as serde data |
+//! | [`policy`] | [`Policy`]: every policy's name and keys, in one place |
+//! | [`spec`] | [`ScheduleSpec`]: a policy with open parameters, filled by a range test and the step-size rule |
 
 pub mod baseline;
 pub(crate) mod check;
@@ -19,14 +21,21 @@ pub mod compose;
 pub mod config;
 pub mod cyclical;
 pub mod one_cycle;
+pub mod policy;
 pub mod restarts;
+pub mod spec;
 
 pub use baseline::{Exponential, Fixed, Inv, MultiStep, Poly, Sigmoid, StepDecay};
 pub use compose::{Sequence, Warmup};
 pub use config::{OneCycleStyle, ScheduleConfig};
 pub use cyclical::{Cyclical, CyclicalBuilder, ScaleFn, ScaleMode, ScalePolicy, Window};
 pub use one_cycle::{Anneal, FastaiOneCycle, FastaiOneCycleBuilder, OneCycle, OneCycleBuilder};
+pub use policy::{AutoLr, Policy, UnknownPolicy};
 pub use restarts::Sgdr;
+pub use spec::{
+    Auto, Choice, Resolved, RunShape, ScheduleSpec, Source, SpecError, default_step_size,
+    step_size_from_epochs,
+};
 
 /// A learning-rate policy: `lr(t)` and, where the policy cycles it, `momentum(t)`.
 pub trait Schedule: Send + Sync + std::fmt::Debug {
