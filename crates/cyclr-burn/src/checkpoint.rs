@@ -10,14 +10,14 @@
 //! crc32    u32 LE   CRC-32 (IEEE) of every byte before it
 //! ```
 //!
-//! A file is written to a hidden temporary name in the same directory, `fsync`ed, renamed over
-//! its final name, and the directory is `fsync`ed, so a crash leaves either the previous file or
-//! the complete new one. A truncated, partial or corrupted file fails the length checks or the
+//! A file is written atomically ([`fsio`](crate::fsio): a hidden temporary name in the same
+//! directory, `fsync`, rename over its final name, `fsync` of the directory), so a crash leaves
+//! either the previous file or the complete new one. A truncated, partial or corrupted file fails the length checks or the
 //! CRC and is skipped by [`latest_valid`], which falls back to the previous checkpoint; the
 //! [`KEEP`] most recent checkpoints are kept for that reason.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"CYCLRCKP";
@@ -49,35 +49,11 @@ pub enum CheckpointError {
     },
 }
 
-const fn crc_table() -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-}
-
-static CRC_TABLE: [u32; 256] = crc_table();
-
-/// CRC-32 (IEEE 802.3, as zlib/PNG).
+/// CRC-32 (IEEE 802.3, as zlib/PNG), by flate2.
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut c = !0u32;
-    for &b in bytes {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
+    let mut c = flate2::Crc::new();
+    c.update(bytes);
+    c.sum()
 }
 
 /// The file name of the checkpoint taken after `iteration` steps.
@@ -160,19 +136,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// Writes the checkpoint of `iteration` into `dir` atomically (see the
 /// [module documentation](self)), then deletes all but the [`KEEP`] most recent checkpoints.
 pub fn write(dir: &Path, iteration: u64, sections: &[(&str, &[u8])]) -> io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
     let final_path = dir.join(file_name(iteration));
-    let tmp_path = dir.join(format!(".{}.tmp", file_name(iteration)));
-    {
-        let mut f = File::create(&tmp_path)?;
-        f.write_all(&encode(sections))?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp_path, &final_path)?;
-    // Make the rename itself durable (best effort where directories cannot be opened).
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::fsio::write_bytes_atomic(&final_path, &encode(sections))?;
     let all = list(dir)?;
     if all.len() > KEEP {
         for (_, old) in &all[KEEP..] {
@@ -182,8 +147,10 @@ pub fn write(dir: &Path, iteration: u64, sections: &[(&str, &[u8])]) -> io::Resu
     Ok(final_path)
 }
 
-/// Deletes the temporary files (`.ckpt-<iteration>.cyclr.tmp`) that a process killed in the
-/// middle of [`write`] leaves behind; returns how many were removed. A missing directory has none.
+/// Deletes the temporary files that a process killed in the middle of [`write`] leaves behind
+/// (`.ckpt-<iteration>.cyclr.tmp-PID`, see [`fsio`](crate::fsio), and the
+/// `.ckpt-<iteration>.cyclr.tmp` of earlier versions); returns how many were removed. A missing
+/// directory has none.
 pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
@@ -195,9 +162,12 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp"))
-            && parse_name(inner).is_some()
-        {
+        let inner = name
+            .strip_prefix('.')
+            .and_then(|n| n.split_once(".tmp").map(|(a, rest)| (a, rest)))
+            .filter(|(_, rest)| rest.is_empty() || rest.starts_with('-'))
+            .map(|(a, _)| a);
+        if inner.and_then(parse_name).is_some() {
             fs::remove_file(entry.path())?;
             removed += 1;
         }

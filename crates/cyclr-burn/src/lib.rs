@@ -7,9 +7,13 @@
 //! * [`model`]: [`Net`], the networks (MLP, LeNet, Caffe CIFAR-10 quick/full, small ResNet).
 //! * [`train`]: the training loop ([`train()`](train::train)) with evaluation, metrics,
 //!   crash-safe checkpoints and bit-exact resumption.
-//! * [`lr_find`]: the LR range test ([`lr_find()`](lr_find::lr_find)) driving `cyclr`'s engine,
-//!   restoring model and optimizer afterwards.
-//! * [`data`], [`checkpoint`]: batches as tensors; the checkpoint file format.
+//! * [`lr_find`]: the LR range test on any burn model ([`lr_find_model`]) or a [`Net`]
+//!   ([`lr_find()`](lr_find::lr_find)), driving `cyclr`'s engine and restoring model and
+//!   optimizer afterwards.
+//! * [`experiment`]: policies × seeds from an experiment file ([`Experiment`],
+//!   [`run_experiment`]), resumable and shardable.
+//! * [`data`], [`checkpoint`], [`fsio`]: batches as tensors; the checkpoint file format; files
+//!   that are never half-written.
 //!
 //! Everything runs on burn's Flex CPU backend ([`device`]), which parallelises its kernels
 //! (matrix products, convolutions) over all cores with rayon.
@@ -17,18 +21,28 @@
 
 pub mod checkpoint;
 pub mod data;
+pub mod experiment;
+pub mod fsio;
 pub mod lr_find;
 pub mod model;
 pub mod optim;
 pub mod scheduler;
 pub mod train;
 
-pub use lr_find::{LrFindConfig, LrFindError, lr_find};
+pub use lr_find::{
+    FindLoop, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest, lr_find,
+    lr_find_model,
+};
 pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
+pub use experiment::{
+    Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
+    collect_outcomes, run_experiment,
+};
 pub use train::{
-    EvalInfo, MetricRow, StepInfo, TrainConfig, TrainError, TrainObserver, TrainSummary, train,
+    Divergence, DivergenceKind, EvalInfo, MetricRow, StepInfo, TrainConfig, TrainError,
+    TrainObserver, TrainSummary, train,
 };
 
 /// The training device: burn's Flex CPU backend with autodiff.

@@ -1,43 +1,234 @@
-//! The LR range test on a [`Net`], driving `cyclr`'s ask/tell engine
+//! The LR range test on **any burn model**, driving `cyclr`'s ask/tell engine
 //! ([`RangeTest`]: `next_lr` / `record`), with fastai's semantics: the model and the optimizer
 //! state are snapshotted before the test and **restored afterwards**, so the test leaves no trace
 //! (fastai saves and reloads the model and optimizer around `lr_find`; fastai issue #2892 shows
 //! what goes wrong when state leaks out of it).
 //!
+//! * [`lr_find_model`] is the generic test: any [`Module`], any optimizer implementing
+//!   [`FindOptimizer`] (burn's own [`ModuleOptimizer`] — SGD, Adam, … built with `.into()` or
+//!   `init()` — and [`CyclrOptimizer`]), and the user's data through [`FindLoop`]: a closure
+//!   `|model, step| loss`, or a burn [`DataLoader`] with a loss function ([`LoaderLoop`]).
+//! * [`lr_find`] is the same on a [`Net`] and a `cyclr_data` [`Dataset`] (what `cyclr find`
+//!   runs).
+//!
+//! Snapshot and restore:
 //! * The model snapshot is a [`ModuleRecord`](burn::store::ModuleRecord) of `model.valid()`: a
 //!   deep copy of every parameter *and* of the batch-norm running statistics (a `clone()` would
 //!   not do: burn's running statistics are shared between clones and would be updated by the
 //!   test).
 //! * The optimizer snapshot is its burn optimizer record (every per-parameter state tensor).
+//! * Restoring goes through `valid().train()` first, which gives the module fresh batch-norm
+//!   running-state cells (the old ones still hold the test's last, not yet folded-in update).
 //!
-//! Each step trains one batch (order `cyclr_data::batches(n, batch_size, seed, epoch, true)`,
-//! cycling through epochs) at the engine's learning rate, with the optimizer's configured
-//! momentum, and reports, depending on `range.metric`:
+//! Each point of the sweep trains `steps_per_point` batches (1 for the loss metrics; the
+//! `Accuracy` metric holds each learning rate for several steps, the paper's method) at the
+//! engine's learning rate and reports, depending on `range.metric`:
 //!
 //! * `TrainLoss` — the batch's training loss before the update (fastai; the engine smooths it);
-//! * `ValLoss` — the mean loss on a fixed held-out set after the update (torch-lr-finder's
-//!   `val_loader` mode): the first `val_batches` batches (`batch_size` each, a seeded shuffle of
-//!   `val`), or all of `val` when `val_batches` is 0;
-//! * `Accuracy` — the paper's method: each learning rate of the sweep is held for `eval_every`
-//!   training steps, then the accuracy on that held-out set is reported (so the test trains
-//!   `num_it × eval_every` batches).
+//! * `ValLoss` — the held-out loss after the update (torch-lr-finder's `val_loader` mode);
+//! * `Accuracy` — the held-out accuracy after the update.
 //!
 //! A NaN or infinite training loss is reported as is: the engine stops the test on it, and the
 //! result (with `StopReason::NonFinite`) is still returned, the model restored.
 //!
-//! Only one learning rate is used (`group_scales[0]`, 1 by default): [`Net`] has a single
-//! parameter group.
+//! Only one learning rate is used (`group_scales[0]`, 1 by default).
 
+use burn::data::dataloader::DataLoader;
 use burn::module::Module;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
+use burn::tensor::Tensor;
 use cyclr::ParamError;
 use cyclr::finder::{Metric, RangeTest, RangeTestConfig, RangeTestResult};
-use cyclr_data::Dataset;
+use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
 
 use crate::data;
-use crate::model::Net;
-use crate::optim::CyclrOptimizer;
+use crate::model::{ModelError, Net, NetConfig};
+use crate::optim::{CyclrOptimizer, OptimizerConfig};
+
+/// An optimizer the range test can drive: one step at a given learning rate, and a snapshot of
+/// its state to restore afterwards.
+pub trait FindOptimizer {
+    /// One update of `module` at learning rate `lr`.
+    fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M;
+    /// The optimizer's state.
+    fn snapshot(&self) -> OptimizerRecord;
+    /// Put back a state taken with [`snapshot`](Self::snapshot).
+    fn restore(&mut self, record: OptimizerRecord);
+}
+
+impl FindOptimizer for ModuleOptimizer {
+    fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        self.step(lr, module, grads)
+    }
+    fn snapshot(&self) -> OptimizerRecord {
+        self.to_record()
+    }
+    fn restore(&mut self, record: OptimizerRecord) {
+        *self = self.clone().load_record(record);
+    }
+}
+
+impl FindOptimizer for CyclrOptimizer {
+    /// With the optimizer's configured momentum.
+    fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        self.step(lr, None, module, grads)
+    }
+    fn snapshot(&self) -> OptimizerRecord {
+        self.to_record()
+    }
+    fn restore(&mut self, record: OptimizerRecord) {
+        self.load_record(record);
+    }
+}
+
+/// The data side of a range test: the training loss of each step, and (for the `ValLoss` and
+/// `Accuracy` metrics) an evaluation on held-out data.
+///
+/// Any closure `FnMut(&M, u64) -> Tensor<1>` is a `FindLoop` for the training loss.
+pub trait FindLoop<M> {
+    /// The mean loss of training batch number `step` (0-based) under `model`: a one-element
+    /// tensor on the autodiff device, whose `backward()` gives the gradients. An error (the data
+    /// could not be read) ends the test.
+    fn train_loss(&mut self, model: &M, step: u64) -> Result<Tensor<1>, LrFindError>;
+
+    /// Held-out `(loss, accuracy)` of `model`; `None` (the default) when there is no held-out
+    /// data (then only the `TrainLoss` metric can be used).
+    fn evaluate(&mut self, _model: &M) -> Option<(f64, f64)> {
+        None
+    }
+}
+
+impl<M, F: FnMut(&M, u64) -> Tensor<1>> FindLoop<M> for F {
+    fn train_loss(&mut self, model: &M, step: u64) -> Result<Tensor<1>, LrFindError> {
+        Ok(self(model, step))
+    }
+}
+
+/// A [`FindLoop`] over a burn [`DataLoader`]: it cycles through the loader's batches (starting a
+/// new pass when one ends) and computes each batch's loss with `loss`.
+pub struct LoaderLoop<'a, B, F> {
+    loader: &'a dyn DataLoader<B>,
+    iter: Option<Box<dyn burn::data::dataloader::DataLoaderIterator<B> + 'a>>,
+    loss: F,
+}
+
+impl<'a, B, F> LoaderLoop<'a, B, F> {
+    /// Batches from `loader`, losses from `loss(model, batch)`.
+    pub fn new(loader: &'a dyn DataLoader<B>, loss: F) -> Self {
+        LoaderLoop {
+            loader,
+            iter: None,
+            loss,
+        }
+    }
+}
+
+impl<M, B, F: FnMut(&M, B) -> Tensor<1>> FindLoop<M> for LoaderLoop<'_, B, F> {
+    fn train_loss(&mut self, model: &M, _step: u64) -> Result<Tensor<1>, LrFindError> {
+        for _ in 0..2 {
+            let it = self.iter.get_or_insert_with(|| self.loader.iter());
+            match it.next() {
+                Some(Ok(batch)) => return Ok((self.loss)(model, batch)),
+                Some(Err(e)) => return Err(LrFindError::Data(format!("{e:?}"))),
+                None => self.iter = None,
+            }
+        }
+        Err(LrFindError::Data("the data loader yields no batch".into()))
+    }
+}
+
+/// Why a range test could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LrFindError {
+    /// An invalid range-test parameter.
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    /// An invalid setting of the loop (batch size, datasets, ...).
+    #[error("invalid lr_find configuration: {0}")]
+    Config(String),
+    /// The network cannot be built for this data.
+    #[error("{0}")]
+    Model(String),
+    /// The training data could not be read.
+    #[error("reading the training data: {0}")]
+    Data(String),
+    /// The model snapshot could not be restored.
+    #[error("restoring the model after the range test: {0}")]
+    Restore(String),
+}
+
+impl From<ModelError> for LrFindError {
+    fn from(e: ModelError) -> Self {
+        LrFindError::Model(e.to_string())
+    }
+}
+
+/// Runs the LR range test on any model (see the [module documentation](self)); returns the
+/// result and the model restored to its state before the test (`optim`'s state is restored
+/// too). `steps_per_point` (≥ 1) training steps are taken at each learning rate of the sweep.
+///
+/// The `ValLoss` and `Accuracy` metrics need `data.evaluate` to return values.
+pub fn lr_find_model<M: Module, O: FindOptimizer, L: FindLoop<M>>(
+    model: M,
+    optim: &mut O,
+    data: &mut L,
+    range: &RangeTestConfig,
+    steps_per_point: u64,
+) -> Result<(RangeTestResult, M), LrFindError> {
+    let mut test = RangeTest::new(range.clone())?;
+    let metric = range.metric;
+    let steps_per_point = steps_per_point.max(1);
+    // Snapshot (deep copies; see the module documentation).
+    let model_snapshot = model.valid().into_record();
+    let optim_snapshot = optim.snapshot();
+    let mut model = model;
+    let mut t = 0u64;
+    let mut failure = None;
+    'sweep: while let Some(lr) = test.next_lr() {
+        let mut value = f64::NAN;
+        for _ in 0..steps_per_point {
+            let loss = match data.train_loss(&model, t) {
+                Ok(l) => l,
+                Err(e) => {
+                    failure = Some(e);
+                    break 'sweep;
+                }
+            };
+            t += 1;
+            value = f64::from(loss.clone().into_scalar::<f32>());
+            if !value.is_finite() {
+                break;
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step_at(lr, model, grads);
+        }
+        if value.is_finite() && metric != Metric::TrainLoss {
+            match data.evaluate(&model) {
+                Some((l, a)) => value = if metric == Metric::ValLoss { l } else { a },
+                None => {
+                    failure = Some(LrFindError::Config(format!(
+                        "metric {} needs held-out data: FindLoop::evaluate returned None",
+                        metric.name()
+                    )));
+                    break;
+                }
+            }
+        }
+        test.record(value);
+    }
+    let result = test.finish();
+    let model = model
+        .valid()
+        .train()
+        .try_load_record(model_snapshot)
+        .map_err(|e| LrFindError::Restore(e.to_string()))?;
+    optim.restore(optim_snapshot);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((result, model)),
+    }
+}
 
 /// Settings of [`lr_find`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,22 +258,44 @@ impl Default for LrFindConfig {
     }
 }
 
-/// Why [`lr_find`] could not run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LrFindError {
-    /// An invalid range-test parameter.
-    #[error(transparent)]
-    Param(#[from] ParamError),
-    /// An invalid setting of the loop (batch size, datasets, ...).
-    #[error("invalid lr_find configuration: {0}")]
-    Config(String),
-    /// The model snapshot could not be restored.
-    #[error("restoring the model after the range test: {0}")]
-    Restore(String),
+/// A [`Net`] trained on a `cyclr_data` [`Dataset`]: batches in the order
+/// `cyclr_data::batches(n, batch_size, seed, epoch, drop_last = true)`, cycling through epochs,
+/// and a fixed held-out set (the first `val_batches` batches of a seeded shuffle of `val`, or all
+/// of it).
+struct DatasetLoop<'a> {
+    train: &'a Dataset,
+    val: &'a Dataset,
+    batch_size: usize,
+    seed: u64,
+    held_out: Vec<Vec<usize>>,
+    order: Option<(u64, Vec<Vec<usize>>)>,
+    device: burn::tensor::Device,
 }
 
-/// Runs the LR range test (see the [module documentation](self)) and returns its result with
-/// the model restored to its state before the test; `optim`'s state is restored too.
+impl FindLoop<Net> for DatasetLoop<'_> {
+    fn train_loss(&mut self, model: &Net, t: u64) -> Result<Tensor<1>, LrFindError> {
+        let n = self.train.len();
+        let per_epoch = (n / self.batch_size) as u64;
+        let epoch = t / per_epoch;
+        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            self.order = Some((
+                epoch,
+                cyclr_data::batches(n, self.batch_size, self.seed, epoch, true),
+            ));
+        }
+        let idx = &self.order.as_ref().expect("set above").1[(t % per_epoch) as usize];
+        let b = data::batch(self.train, idx, &self.device);
+        Ok(Net::cross_entropy(model.forward(b.images), b.targets))
+    }
+
+    fn evaluate(&mut self, model: &Net) -> Option<(f64, f64)> {
+        (!self.held_out.is_empty())
+            .then(|| crate::train::evaluate_batches(model, self.val, &self.held_out))
+    }
+}
+
+/// Runs the LR range test on a [`Net`] (see the [module documentation](self)) and returns its
+/// result with the model restored to its state before the test; `optim`'s state is restored too.
 ///
 /// `val` is the held-out set of the `ValLoss` and `Accuracy` modes (unused for `TrainLoss`).
 pub fn lr_find(
@@ -92,7 +305,7 @@ pub fn lr_find(
     val: &Dataset,
     cfg: &LrFindConfig,
 ) -> Result<(RangeTestResult, Net), LrFindError> {
-    let mut test = RangeTest::new(cfg.range.clone())?;
+    cfg.range.validate()?;
     let metric = cfg.range.metric;
     if cfg.batch_size == 0 || cfg.batch_size > train.len() {
         return Err(LrFindError::Config(format!(
@@ -107,11 +320,6 @@ pub fn lr_find(
             metric.name()
         )));
     }
-    let steps_per_point = if metric == Metric::Accuracy {
-        cfg.eval_every.max(1)
-    } else {
-        1
-    };
     let held_out: Vec<Vec<usize>> = if metric == Metric::TrainLoss {
         Vec::new()
     } else {
@@ -121,59 +329,74 @@ pub fn lr_find(
             k => all.into_iter().take(k).collect(),
         }
     };
+    let mut data = DatasetLoop {
+        train,
+        val,
+        batch_size: cfg.batch_size,
+        seed: cfg.seed,
+        held_out,
+        order: None,
+        device: crate::device(),
+    };
+    let steps = if metric == Metric::Accuracy {
+        cfg.eval_every.max(1)
+    } else {
+        1
+    };
+    lr_find_model(model, optim, &mut data, &cfg.range, steps)
+}
 
-    // Snapshot (deep copies; see the module documentation).
-    let model_snapshot = model.valid().into_record();
-    let optim_snapshot = optim.to_record();
+/// Held-out part of a training split used by the val-loss and accuracy metrics: every tenth
+/// sample (the test split is never used to choose learning rates). Returns `(train, held_out)`.
+pub fn held_out(train: &Dataset) -> (Dataset, Dataset) {
+    let (keep, held): (Vec<usize>, Vec<usize>) = (0..train.len()).partition(|i| i % 10 != 9);
+    (train.subset(&keep), train.subset(&held))
+}
 
-    let device = crate::device();
-    let n = train.len();
-    let per_epoch = (n / cfg.batch_size) as u64;
-    let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
-    let mut model = model;
-    let mut t = 0u64;
-    while let Some(lr) = test.next_lr() {
-        let mut value = None;
-        for _ in 0..steps_per_point {
-            let epoch = t / per_epoch;
-            if order.as_ref().is_none_or(|(e, _)| *e != epoch) {
-                order = Some((
-                    epoch,
-                    cyclr_data::batches(n, cfg.batch_size, cfg.seed, epoch, true),
-                ));
-            }
-            let idx = &order.as_ref().expect("set above").1[(t % per_epoch) as usize];
-            t += 1;
-            let b = data::batch(train, idx, &device);
-            let loss = Net::cross_entropy(model.forward(b.images), b.targets);
-            let loss_v = f64::from(loss.clone().into_scalar::<f32>());
-            if !loss_v.is_finite() {
-                value = Some(loss_v);
-                break;
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, None, model, grads);
-            value = Some(loss_v);
-        }
-        let value = match (value, metric) {
-            (Some(v), _) if !v.is_finite() => v,
-            (Some(v), Metric::TrainLoss) => v,
-            (_, Metric::ValLoss) => crate::train::evaluate_batches(&model, val, &held_out).0,
-            (_, Metric::Accuracy) => crate::train::evaluate_batches(&model, val, &held_out).1,
-            (None, Metric::TrainLoss) => f64::NAN,
+/// A range test of a fresh [`Net`] on a data split: what `cyclr find`, `--lr auto` and
+/// experiments run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetRangeTest {
+    /// The network (built from `seed`).
+    pub net: NetConfig,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// Batch size (capped at the training samples).
+    pub batch_size: usize,
+    /// Seed of the weights and the data order.
+    pub seed: u64,
+    /// Accuracy metric: training steps per learning rate.
+    pub eval_every: u64,
+}
+
+impl NetRangeTest {
+    /// Runs the test on `split.train` (the loss metrics on the whole training split; val-loss and
+    /// accuracy hold every tenth sample out, see [`held_out`]; 8 held-out batches are evaluated).
+    pub fn run(
+        &self,
+        split: &Split,
+        range: RangeTestConfig,
+    ) -> Result<RangeTestResult, LrFindError> {
+        range.validate()?;
+        let device = crate::device();
+        let model = Net::new(&self.net, self.seed, &device)?;
+        let mut optim = CyclrOptimizer::new(&self.optimizer)?;
+        let metric = range.metric;
+        let split_off;
+        let empty = split.train.subset(&[]);
+        let (train, val): (&Dataset, &Dataset) = if metric == Metric::TrainLoss {
+            (&split.train, &empty)
+        } else {
+            split_off = held_out(&split.train);
+            (&split_off.0, &split_off.1)
         };
-        test.record(value);
+        let cfg = LrFindConfig {
+            range,
+            batch_size: self.batch_size.min(train.len()),
+            seed: self.seed,
+            eval_every: self.eval_every.max(1),
+            val_batches: if metric == Metric::TrainLoss { 0 } else { 8 },
+        };
+        Ok(lr_find(model, &mut optim, train, val, &cfg)?.0)
     }
-    let result = test.finish();
-
-    // Restore. `valid().train()` first gives the module fresh batch-norm running-state cells:
-    // the old ones still hold the test's last, not yet folded-in running-stat update, which
-    // would otherwise be folded in over the restored value at the next read.
-    let model = model
-        .valid()
-        .train()
-        .try_load_record(model_snapshot)
-        .map_err(|e| LrFindError::Restore(e.to_string()))?;
-    optim.load_record(optim_snapshot);
-    Ok((result, model))
 }

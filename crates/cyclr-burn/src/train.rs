@@ -32,14 +32,26 @@
 //!
 //! # Divergence
 //!
-//! A NaN or infinite training loss stops the run before the update, with
-//! [`TrainError::Diverged`], which carries the metrics up to the last good iteration; the last
-//! good checkpoint is left in place.
+//! A run diverges when the training loss of a batch is NaN or infinite (the run stops before
+//! that update), when its smoothed loss (the debiased EMA above) exceeds
+//! [`DIVERGENCE_FACTOR`] times its first value — a classifier that far worse than where it
+//! started is not training — or when an evaluation's test loss is not finite. The run then stops
+//! and returns `Ok` with [`TrainSummary::diverged`] set ([`Divergence`]: iteration, learning
+//! rate, loss and which rule fired) and the metrics up to the last good iteration; the last good
+//! checkpoint is left in place. Divergence is an outcome of the run, not an error of the library:
+//! check `diverged`.
+//!
+//! # Stopping early
+//!
+//! [`TrainObserver::should_stop`] is asked after every iteration (e.g. on Ctrl-C): when it says
+//! yes, a checkpoint is written (with checkpointing on), the outputs so far are written, and the
+//! summary has `interrupted` set; `train(.., resume = true)` continues from there exactly.
 //!
 //! # Outputs
 //!
 //! With an `out_dir`, `metrics.csv` ([`write_metrics_csv`]) and `summary.json` are written there
-//! at the end of the run (also on divergence).
+//! atomically (see [`fsio`](crate::fsio)) at the end of the run, on divergence and when stopped
+//! early.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,9 +74,18 @@ use crate::optim::{CyclrOptimizer, OptimizerConfig};
 
 /// Batch size used to evaluate the test split (it does not change the result).
 pub const EVAL_BATCH: usize = 1000;
+/// The default mini-batch size (the CLI's `--batch-size`, experiment files' `batch_size`).
+pub const DEFAULT_BATCH_SIZE: usize = 128;
+/// The default evaluation interval in iterations.
+pub const DEFAULT_EVAL_EVERY: u64 = 100;
+/// Smoothing factor of the displayed training loss (fastai's β).
+pub const LOSS_BETA: f64 = 0.98;
+/// A run diverges when its smoothed training loss exceeds this many times its first value (the
+/// factor fastai's range test stops at).
+pub const DIVERGENCE_FACTOR: f64 = 4.0;
 
 /// Everything that determines a training run (serde; TOML/JSON friendly).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     /// Network.
@@ -100,10 +121,10 @@ pub struct TrainConfig {
 }
 
 fn default_batch_size() -> usize {
-    128
+    DEFAULT_BATCH_SIZE
 }
 fn default_eval_every() -> u64 {
-    100
+    DEFAULT_EVAL_EVERY
 }
 
 /// Passed to [`TrainObserver::on_step`] after every iteration.
@@ -144,6 +165,10 @@ pub trait TrainObserver {
     fn on_checkpoint(&mut self, _next_iteration: u64, _path: &Path) {}
     /// When a run resumes from a checkpoint at `next_iteration`.
     fn on_resume(&mut self, _next_iteration: u64, _path: &Path) {}
+    /// Asked after every iteration: `true` stops the run there (see the module documentation).
+    fn should_stop(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -161,22 +186,56 @@ pub struct MetricRow {
     /// Momentum used (`None`: the optimizer has none).
     pub momentum: Option<f64>,
     /// Training loss of the batch (before the update).
+    #[serde(with = "cyclr::serde_float")]
     pub train_loss: f64,
     /// Test loss after the update (only at evaluation points).
+    #[serde(with = "cyclr::serde_float::option")]
     pub test_loss: Option<f64>,
     /// Test accuracy after the update (only at evaluation points).
     pub test_accuracy: Option<f64>,
 }
 
+/// Which divergence rule fired (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DivergenceKind {
+    /// The batch's training loss was NaN or infinite (no update was made).
+    NonFiniteLoss,
+    /// The smoothed training loss exceeded [`DIVERGENCE_FACTOR`] × its first value.
+    ExplodingLoss,
+    /// An evaluation's test loss was NaN or infinite.
+    NonFiniteTestLoss,
+}
+
 /// Where and how a run diverged.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Divergence {
-    /// Iteration whose loss was not finite (no update was made).
+    /// The iteration at which the rule fired.
     pub iteration: u64,
     /// Its learning rate.
     pub lr: f64,
-    /// The loss (NaN or ±∞; `null` in JSON).
+    /// The loss that fired the rule (the batch loss, the smoothed loss or the test loss).
+    #[serde(with = "cyclr::serde_float")]
     pub loss: f64,
+    /// Which rule fired.
+    pub kind: DivergenceKind,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            DivergenceKind::NonFiniteLoss => "training loss".to_string(),
+            DivergenceKind::ExplodingLoss => format!(
+                "smoothed training loss above {DIVERGENCE_FACTOR} x its first value:"
+            ),
+            DivergenceKind::NonFiniteTestLoss => "test loss".to_string(),
+        };
+        write!(
+            f,
+            "diverged at iteration {} (lr {:.4e}): {what} {}",
+            self.iteration, self.lr, self.loss
+        )
+    }
 }
 
 /// The outcome of a run.
@@ -185,6 +244,7 @@ pub struct TrainSummary {
     /// Test accuracy after the last iteration (of the last evaluation when diverged; 0 if none).
     pub final_test_accuracy: f64,
     /// Test loss of the same evaluation (NaN if none).
+    #[serde(with = "cyclr::serde_float")]
     pub final_test_loss: f64,
     /// Best test accuracy over all evaluations (0 if none).
     pub best_test_accuracy: f64,
@@ -199,8 +259,11 @@ pub struct TrainSummary {
     pub images_per_s: f64,
     /// One row per completed iteration.
     pub metrics: Vec<MetricRow>,
-    /// Set when the run stopped on a non-finite loss.
+    /// Set when the run diverged (see the module documentation).
     pub diverged: Option<Divergence>,
+    /// Set when [`TrainObserver::should_stop`] stopped the run before its last iteration.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// Why a run failed.
@@ -226,17 +289,16 @@ pub enum TrainError {
     /// Serializing or restoring model/optimizer state failed.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
-    /// The training loss became NaN or infinite.
-    #[error("training diverged at iteration {iteration}: loss {loss} at lr {lr}")]
-    Diverged {
-        /// Iteration whose loss was not finite.
-        iteration: u64,
-        /// Its learning rate.
-        lr: f64,
-        /// The loss.
-        loss: f64,
-        /// The run up to the last good iteration (`diverged` is set).
-        partial: Box<TrainSummary>,
+    /// The checkpoints in `out_dir` were written by a run with another configuration.
+    #[error(
+        "the checkpoints in {dir} belong to a run with another configuration ({differs}); \
+         resume with that configuration, or train into another directory"
+    )]
+    ForeignCheckpoint {
+        /// The directory.
+        dir: PathBuf,
+        /// The first configuration field that differs, e.g. `schedule.max_lr: 0.1 vs 0.2`.
+        differs: String,
     },
 }
 
@@ -424,6 +486,35 @@ fn save_checkpoint(
     )))
 }
 
+const FOREIGN: &str = "written by a run with another configuration";
+
+/// The first field (as a dotted path) where two JSON values differ, with both values.
+fn first_difference(
+    path: &str,
+    want: &serde_json::Value,
+    got: &serde_json::Value,
+) -> Option<String> {
+    use serde_json::Value;
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+                first_difference(&p, x, y)
+            })
+        }
+        _ if want == got => None,
+        _ => Some(format!("{path}: {want} here, {got} in the checkpoint")),
+    }
+}
+
 /// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`.
 fn load_checkpoint(
     dir: &Path,
@@ -439,7 +530,10 @@ fn load_checkpoint(
         let meta: CheckpointMeta =
             serde_json::from_slice(&gunzip(get("meta")?)?).map_err(|e| format!("meta: {e}"))?;
         if meta.config != want {
-            return Err("written by a different configuration".to_owned());
+            return Err(format!(
+                "{FOREIGN}: {}",
+                first_difference("", &want, &meta.config).unwrap_or_default()
+            ));
         }
         if meta.next_iter != it || meta.metrics.len() as u64 != it {
             return Err("inconsistent iteration count".to_owned());
@@ -456,7 +550,7 @@ fn load_checkpoint(
         let st = RunState {
             next_iter: meta.next_iter,
             smoother: DebiasedEma::from_state(
-                0.98,
+                LOSS_BETA,
                 f64::from_bits(meta.smoother_avg),
                 meta.smoother_n,
             ),
@@ -470,6 +564,20 @@ fn load_checkpoint(
     })
     .map_err(io_err(format!("listing checkpoints in {}", dir.display())))?;
     if found.is_none() && !skipped.is_empty() {
+        // Every checkpoint is intact but from another configuration: say so, not "corrupt".
+        let foreign: Vec<&str> = skipped
+            .iter()
+            .filter_map(|e| match e {
+                checkpoint::CheckpointError::Corrupt { why, .. } => why.strip_prefix(FOREIGN),
+                _ => None,
+            })
+            .collect();
+        if foreign.len() == skipped.len() {
+            return Err(TrainError::ForeignCheckpoint {
+                dir: dir.to_owned(),
+                differs: foreign[0].trim_start_matches(": ").to_string(),
+            });
+        }
         let reasons: Vec<String> = skipped.iter().map(ToString::to_string).collect();
         return Err(TrainError::Checkpoint(format!(
             "no usable checkpoint to resume from in {}: {}",
@@ -485,19 +593,15 @@ fn load_checkpoint(
 }
 
 fn write_outputs(dir: &Path, summary: &TrainSummary) -> Result<(), TrainError> {
-    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
     let path = dir.join("metrics.csv");
-    let f = std::fs::File::create(&path).map_err(io_err(format!("writing {}", path.display())))?;
-    write_metrics_csv(&summary.metrics, std::io::BufWriter::new(f))
+    crate::fsio::write_atomic(&path, |w| write_metrics_csv(&summary.metrics, w))
         .map_err(io_err(format!("writing {}", path.display())))?;
     let path = dir.join("summary.json");
     let mut s = summary.clone();
     s.metrics.clear();
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&s).expect("plain data serializes"),
-    )
-    .map_err(io_err(format!("writing {}", path.display())))
+    let bytes = serde_json::to_vec_pretty(&s).expect("plain data serializes");
+    crate::fsio::write_bytes_atomic(&path, &bytes)
+        .map_err(io_err(format!("writing {}", path.display())))
 }
 
 fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
@@ -539,7 +643,8 @@ pub fn build_model(cfg: &TrainConfig, train: &Dataset, device: &Device) -> Resul
 
 /// Trains `cfg.model` on `split.train` and evaluates on `split.test` (see the
 /// [module documentation](self) for the exact semantics). `resume`: continue from the newest
-/// valid checkpoint in `cfg.out_dir`, if any.
+/// valid checkpoint in `cfg.out_dir`, if any. A diverged run returns `Ok`, with
+/// [`TrainSummary::diverged`] set.
 pub fn train(
     cfg: &TrainConfig,
     split: &Split,
@@ -567,18 +672,20 @@ pub fn train_until(
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
     let mut st = RunState {
         next_iter: 0,
-        smoother: DebiasedEma::new(0.98),
+        smoother: DebiasedEma::new(LOSS_BETA),
         best_accuracy: None,
         last_eval: None,
         metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
     };
     let mut resumed_from = None;
     if let Some(dir) = &cfg.out_dir {
-        // Half-written checkpoints of a killed run: never valid, never read; remove them.
-        checkpoint::remove_stale_temps(dir).map_err(io_err(format!(
-            "removing stale temporary checkpoints in {}",
-            dir.display()
-        )))?;
+        // Half-written files of a killed run: never valid, never read; remove them.
+        checkpoint::remove_stale_temps(dir)
+            .and_then(|_| crate::fsio::remove_stale_temps(dir))
+            .map_err(io_err(format!(
+                "removing stale temporary files in {}",
+                dir.display()
+            )))?;
     }
     if resume
         && let Some(dir) = &cfg.out_dir
@@ -596,6 +703,10 @@ pub fn train_until(
     let mut train_secs = 0.0f64;
     let first = st.next_iter;
     let mut diverged = None;
+    let mut interrupted = false;
+    // The divergence rule's reference: the first smoothed loss of the run (the first batch's
+    // loss, which the debiased EMA returns unchanged), also after a resume.
+    let mut first_loss = st.metrics.first().map(|r| r.train_loss);
 
     while st.next_iter < end {
         let t = st.next_iter;
@@ -620,12 +731,14 @@ pub fn train_until(
                 iteration: t,
                 lr,
                 loss: loss_v,
+                kind: DivergenceKind::NonFiniteLoss,
             });
             break;
         }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(lr, momentum, model, grads);
         let smoothed = st.smoother.update(loss_v);
+        let reference = *first_loss.get_or_insert(loss_v);
         st.next_iter = t + 1;
         train_secs += step_start.elapsed().as_secs_f64();
 
@@ -645,7 +758,8 @@ pub fn train_until(
             test_loss: None,
             test_accuracy: None,
         };
-        if (t + 1).is_multiple_of(cfg.eval_every) || t + 1 == cfg.iters {
+        let exploding = smoothed > DIVERGENCE_FACTOR * reference;
+        if (t + 1).is_multiple_of(cfg.eval_every) || t + 1 == cfg.iters || exploding {
             let (test_loss, test_accuracy) = evaluate(&model, &split.test);
             row.test_loss = Some(test_loss);
             row.test_accuracy = Some(test_accuracy);
@@ -659,13 +773,42 @@ pub fn train_until(
                 test_loss,
                 test_accuracy,
             });
+            if !test_loss.is_finite() {
+                diverged = Some(Divergence {
+                    iteration: t,
+                    lr,
+                    loss: test_loss,
+                    kind: DivergenceKind::NonFiniteTestLoss,
+                });
+            }
+        }
+        if exploding && diverged.is_none() {
+            diverged = Some(Divergence {
+                iteration: t,
+                lr,
+                loss: smoothed,
+                kind: DivergenceKind::ExplodingLoss,
+            });
         }
         st.metrics.push(row);
+        if diverged.is_some() {
+            break;
+        }
         if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
             && (t + 1).is_multiple_of(k)
         {
             let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
             observer.on_checkpoint(t + 1, &path);
+        }
+        if st.next_iter < end && observer.should_stop() {
+            interrupted = true;
+            if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
+                && !st.next_iter.is_multiple_of(k)
+            {
+                let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+                observer.on_checkpoint(st.next_iter, &path);
+            }
+            break;
         }
     }
 
@@ -685,19 +828,12 @@ pub fn train_until(
         },
         metrics: st.metrics,
         diverged,
+        interrupted,
     };
     if let Some(dir) = &cfg.out_dir
-        && (diverged.is_some() || st.next_iter == cfg.iters)
+        && (diverged.is_some() || interrupted || st.next_iter == cfg.iters)
     {
         write_outputs(dir, &summary)?;
     }
-    match diverged {
-        Some(d) => Err(TrainError::Diverged {
-            iteration: d.iteration,
-            lr: d.lr,
-            loss: d.loss,
-            partial: Box::new(summary),
-        }),
-        None => Ok((summary, model)),
-    }
+    Ok((summary, model))
 }

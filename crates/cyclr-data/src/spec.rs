@@ -8,8 +8,9 @@ use crate::{DataError, Split};
 /// The accepted spellings, for error messages and `--help` texts.
 pub const VALID_FORMS: &str = "digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR";
 
-/// Which dataset to load and from where.
+/// Which dataset to load and from where. Serialized as its string form (`"fashion-mnist:DIR"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum DatasetSpec {
     /// The scikit-learn digits, compiled into the crate (no files needed).
     Digits,
@@ -52,6 +53,19 @@ impl FromStr for DatasetSpec {
             ("cifar10", None) => Err(bad("cifar10 needs a directory: cifar10:DIR")),
             _ => Err(bad("unknown dataset")),
         }
+    }
+}
+
+impl TryFrom<String> for DatasetSpec {
+    type Error = DataError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<DatasetSpec> for String {
+    fn from(d: DatasetSpec) -> String {
+        d.to_string()
     }
 }
 

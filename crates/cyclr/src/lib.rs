@@ -10,6 +10,7 @@ pub mod compare;
 pub mod error;
 pub mod finder;
 pub mod schedule;
+pub mod serde_float;
 
 pub use error::ParamError;
 pub use schedule::Schedule;

@@ -34,7 +34,8 @@ pub enum StopReason {
     NonFinite {
         /// The step that reported the value (= the number of points kept).
         iteration: usize,
-        /// The value (NaN or ±∞; JSON shows it as `null`).
+        /// The value (NaN or ±∞; JSON shows NaN as `null`, ±∞ as `"inf"`/`"-inf"`).
+        #[serde(with = "crate::serde_float")]
         value: f64,
     },
 }

@@ -1,0 +1,698 @@
+//! Experiments: several policies × seeds on one dataset, model and optimizer — the paper's
+//! Table 1 — described in a TOML file ([`Experiment`]) and run by [`run_experiment`].
+//!
+//! ```toml
+//! name = "digits-mlp"
+//! dataset = "digits"
+//! model = "mlp"
+//! iters = 600
+//! seeds = [0, 1, 2]
+//! baseline = "fixed"
+//! [optimizer]
+//! kind = "sgd"
+//! momentum = 0.9
+//! [[run]]
+//! name = "fixed"
+//! auto_lr = true                          # learning rates from the range test
+//! schedule = { policy = "fixed" }
+//! [[run]]
+//! name = "triangular2"
+//! auto_lr = true
+//! step_epochs = 4
+//! schedule = { policy = "triangular2" }
+//! ```
+//!
+//! How a run's schedule is resolved: [`ScheduleSpec::resolve`] with the experiment's run length,
+//! the epoch length of the loaded dataset, `step_epochs`, and — for `auto_lr` runs — the picks of
+//! the range test of that run's optimizer ([`RangeTestResult::bounds`]). Every spec is checked
+//! (with stand-in rates) before the dataset is loaded or any range test runs.
+//!
+//! # Files (all written atomically, see [`fsio`](crate::fsio))
+//!
+//! * `range_test-<optimizer>/result.json` (+ `range_test.csv`, `suggestions.json`): one range
+//!   test per distinct optimizer, computed once and **reused** by every later run of the
+//!   experiment into the same directory (a resumed run, another shard). The first process to
+//!   finish a test publishes it with [`create_new_atomic`](crate::fsio::create_new_atomic);
+//!   a process that finds one already published uses that one, so all jobs of an experiment
+//!   train with the same bounds.
+//! * `runs/<job>/outcome.json`: each finished job's [`RunOutcome`], with `metrics.csv` and
+//!   `summary.json` beside it. A job whose outcome exists for the same training configuration
+//!   is skipped (so an interrupted experiment resumes where it stopped, and shards only run
+//!   their own jobs); [`collect_outcomes`] gathers whatever outcomes exist.
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use cyclr::finder::{RangeTestConfig, RangeTestResult};
+use cyclr::schedule::{Auto, RunShape, ScheduleConfig, ScheduleSpec, SpecError};
+use cyclr_data::{DatasetSpec, Split};
+use serde::{Deserialize, Serialize};
+
+use crate::lr_find::NetRangeTest;
+use crate::model::{Activation, ModelKind, NetConfig};
+use crate::optim::OptimizerConfig;
+use crate::train::{TrainConfig, TrainError, TrainObserver, TrainSummary};
+use crate::{data, fsio};
+
+fn default_batch_size() -> usize {
+    crate::train::DEFAULT_BATCH_SIZE
+}
+fn default_eval_every() -> u64 {
+    crate::train::DEFAULT_EVAL_EVERY
+}
+fn default_seeds() -> Vec<u64> {
+    vec![0]
+}
+
+/// An experiment file. Unknown keys are errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Short name: letters, digits, `-`, `_`, `.` (the default output folder's name).
+    pub name: String,
+    /// What the experiment shows.
+    #[serde(default)]
+    pub description: String,
+    /// `digits`, `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, ...
+    pub dataset: DatasetSpec,
+    /// The network.
+    pub model: ModelKind,
+    /// Hidden nonlinearity.
+    #[serde(default)]
+    pub activation: Activation,
+    /// Batch norm after every hidden layer.
+    #[serde(default)]
+    pub batch_norm: bool,
+    /// Optimizer of every run (a run may override it).
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    /// Mini-batch size.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Iterations of every run (a run may override it).
+    pub iters: u64,
+    /// Evaluate the test split every this many iterations (and after the last).
+    #[serde(default = "default_eval_every")]
+    pub eval_every: u64,
+    /// Seeds (weights and data order); every run is trained once per seed.
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// Name of the run whose mean final accuracy the others must reach.
+    pub baseline: String,
+    /// The range test of `auto_lr` runs (one per distinct optimizer).
+    #[serde(default)]
+    pub range_test: RangeTestSpec,
+    /// The runs (`[[run]]` tables).
+    #[serde(rename = "run")]
+    pub runs: Vec<RunSpec>,
+}
+
+/// The range test of an experiment's `auto_lr` runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RangeTestSpec {
+    /// First learning rate of the sweep.
+    pub start_lr: f64,
+    /// Last learning rate of the sweep.
+    pub end_lr: f64,
+    /// Points of the sweep.
+    pub iters: usize,
+    /// Seed of the test's weights and data order.
+    pub seed: u64,
+}
+
+impl Default for RangeTestSpec {
+    fn default() -> Self {
+        let d = RangeTestConfig::default();
+        RangeTestSpec {
+            start_lr: d.start_lr,
+            end_lr: d.end_lr,
+            iters: d.num_it,
+            seed: 0,
+        }
+    }
+}
+
+impl RangeTestSpec {
+    /// The engine's configuration.
+    pub fn config(&self) -> RangeTestConfig {
+        RangeTestConfig {
+            start_lr: self.start_lr,
+            end_lr: self.end_lr,
+            num_it: self.iters,
+            ..RangeTestConfig::default()
+        }
+    }
+}
+
+/// One policy of an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Row name in the table: letters, digits, `-`, `_`, `.`.
+    pub name: String,
+    /// Fill the schedule's open learning rates from the range test.
+    #[serde(default)]
+    pub auto_lr: bool,
+    /// Cyclical step size in epochs, instead of `step_size` in iterations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_epochs: Option<f64>,
+    /// Override of the experiment's optimizer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<OptimizerConfig>,
+    /// Override of the experiment's iterations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iters: Option<u64>,
+    /// The policy (the keys of `cyclr schedule`'s flags, snake_case).
+    pub schedule: ScheduleSpec,
+}
+
+/// Why an experiment could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The experiment file is wrong (a usage error: the message names the key).
+    #[error("{0}")]
+    Config(String),
+    /// The dataset could not be loaded.
+    #[error("dataset {dataset}: {source}")]
+    Data {
+        /// The dataset.
+        dataset: String,
+        /// Why.
+        source: cyclr_data::DataError,
+    },
+    /// A range test failed, or produced no bounds for an `auto_lr` run.
+    #[error("{0}")]
+    RangeTest(String),
+    /// A job failed (other than by diverging, which is an outcome).
+    #[error("run {job}: {source}")]
+    Train {
+        /// The job.
+        job: String,
+        /// Why.
+        source: TrainError,
+    },
+    /// Reading or writing the experiment's files failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+fn io_err(context: String) -> impl FnOnce(std::io::Error) -> ExperimentError {
+    move |source| ExperimentError::Io { context, source }
+}
+
+/// `true` for a name usable as a file name: letters, digits, `-`, `_`, `.`, not starting
+/// with `.`.
+pub fn is_safe_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('.')
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// A job of an experiment: one run with one seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Index of the run in [`Experiment::runs`].
+    pub run: usize,
+    /// The run's name.
+    pub name: String,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Job {
+    /// `<run>-seed<seed>`: the job's folder under `runs/`.
+    pub fn id(&self) -> String {
+        format!("{}-seed{}", self.name, self.seed)
+    }
+}
+
+/// One finished job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// The run's name.
+    pub name: String,
+    /// The seed.
+    pub seed: u64,
+    /// What was trained: the resolved schedule.
+    pub schedule: ScheduleConfig,
+    /// Where the schedule's learning rates came from, e.g. `max_lr = 2.0e-1 (range test: one-cycle peak)`.
+    pub bounds: String,
+    /// `true` if any learning rate came from the range test.
+    pub from_range_test: bool,
+    /// The training configuration (its identity: a rerun with the same one is skipped).
+    pub config: TrainConfig,
+    /// The run's summary (metrics included).
+    pub summary: TrainSummary,
+}
+
+impl RunOutcome {
+    /// `Some(description)` if the run diverged.
+    pub fn diverged(&self) -> Option<String> {
+        self.summary.diverged.map(|d| d.to_string())
+    }
+}
+
+/// Hooks for progress display and plots; every method has a no-op default.
+pub trait ExperimentObserver: Sync {
+    /// A range test finished (or was read back from `dir`).
+    fn on_range_test(&self, _optimizer: &OptimizerConfig, _dir: &Path, _r: &RangeTestResult) {}
+    /// The training observer of a job about to start.
+    fn train_observer(&self, _job: &Job, _iters: u64) -> Box<dyn TrainObserver + Send> {
+        Box::new(crate::train::NoObserver)
+    }
+    /// A job was skipped: its outcome exists.
+    fn on_skipped(&self, _job: &Job) {}
+    /// A job finished.
+    fn on_finished(&self, _job: &Job, _outcome: &RunOutcome) {}
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+impl ExperimentObserver for Quiet {}
+
+/// A deterministic share of an experiment's jobs: job number `i` (in (run, seed) order) belongs
+/// to shard `i mod count + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index, `1..=count`.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// `true` if job number `i` is this shard's.
+    pub fn owns(&self, i: usize) -> bool {
+        i % self.count + 1 == self.index
+    }
+}
+
+/// How to run an experiment.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Jobs trained in parallel.
+    pub jobs: usize,
+    /// Only this share of the jobs (`None`: all).
+    pub shard: Option<Shard>,
+}
+
+impl Experiment {
+    /// Parse and check an experiment file's text (see [`check`](Self::check)).
+    pub fn from_toml(text: &str) -> Result<Experiment, ExperimentError> {
+        let e: Experiment =
+            toml::from_str(text).map_err(|e| ExperimentError::Config(e.to_string()))?;
+        e.check()?;
+        Ok(e)
+    }
+
+    /// The optimizer of a run.
+    pub fn optimizer_of(&self, run: &RunSpec) -> OptimizerConfig {
+        run.optimizer.clone().unwrap_or_else(|| self.optimizer.clone())
+    }
+
+    /// The iterations of a run.
+    pub fn iters_of(&self, run: &RunSpec) -> u64 {
+        run.iters.unwrap_or(self.iters)
+    }
+
+    /// Every job, in (run, seed) order.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.runs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                self.seeds.iter().map(move |&seed| Job {
+                    run: i,
+                    name: r.name.clone(),
+                    seed,
+                })
+            })
+            .collect()
+    }
+
+    /// Check everything that can be checked without data: names, the baseline, seeds,
+    /// counts, optimizers and every run's schedule (with stand-in rates for `auto_lr` runs).
+    /// Errors name the run and the key.
+    pub fn check(&self) -> Result<(), ExperimentError> {
+        let bad = |m: String| Err(ExperimentError::Config(m));
+        if !is_safe_name(&self.name) {
+            return bad(format!(
+                "name = {:?}: use letters, digits, '-', '_' or '.' (it names the output folder)",
+                self.name
+            ));
+        }
+        if self.runs.is_empty() {
+            return bad("no [[run]] tables: give at least the baseline run".into());
+        }
+        if !self.runs.iter().any(|r| r.name == self.baseline) {
+            let names: Vec<&str> = self.runs.iter().map(|r| r.name.as_str()).collect();
+            return bad(format!(
+                "baseline = {:?} is not the name of a run (runs: {})",
+                self.baseline,
+                names.join(", ")
+            ));
+        }
+        if self.seeds.is_empty() {
+            return bad("seeds = []: give at least one seed".into());
+        }
+        if self.iters == 0 || self.batch_size == 0 || self.eval_every == 0 {
+            return bad("iters, batch_size and eval_every must be >= 1".into());
+        }
+        let mut seen = Vec::new();
+        for r in &self.runs {
+            if seen.contains(&r.name.as_str()) {
+                return bad(format!("two runs are named {:?}", r.name));
+            }
+            seen.push(&r.name);
+            if !is_safe_name(&r.name) {
+                return bad(format!(
+                    "run name {:?}: use letters, digits, '-', '_' or '.'",
+                    r.name
+                ));
+            }
+            if r.iters == Some(0) {
+                return bad(format!("run {:?}: iters = 0: must be >= 1", r.name));
+            }
+            self.optimizer_of(r)
+                .validate()
+                .map_err(|e| ExperimentError::Config(format!("run {:?}: optimizer: {e}", r.name)))?;
+            self.resolve(r, Some(1), if r.auto_lr { Auto::Pending } else { Auto::Off })
+                .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+        }
+        let rt = self.range_test.config();
+        rt.validate().map_err(|e| {
+            ExperimentError::Config(format!("[range_test]: {}", e.to_string().replace("num_it", "iters")))
+        })?;
+        Ok(())
+    }
+
+    fn resolve(
+        &self,
+        r: &RunSpec,
+        iters_per_epoch: Option<u64>,
+        auto: Auto<'_>,
+    ) -> Result<cyclr::schedule::Resolved, SpecError> {
+        r.schedule.resolve(
+            &RunShape {
+                iters: self.iters_of(r),
+                iters_per_epoch,
+                step_epochs: r.step_epochs,
+            },
+            auto,
+        )
+    }
+
+    /// The network for this experiment's data.
+    pub fn net(&self, split: &Split) -> NetConfig {
+        NetConfig {
+            kind: self.model,
+            activation: self.activation,
+            batch_norm: self.batch_norm,
+            input: data::input_shape(&split.train),
+            num_classes: split.train.num_classes,
+        }
+    }
+}
+
+/// The range tests of an experiment: one per distinct optimizer of its `auto_lr` runs, in order
+/// of first use, each with its output folder `range_test-<optimizer>[-k]`.
+pub fn range_test_dirs(exp: &Experiment) -> Vec<(OptimizerConfig, String)> {
+    let mut out: Vec<(OptimizerConfig, String)> = Vec::new();
+    for r in exp.runs.iter().filter(|r| r.auto_lr) {
+        let o = exp.optimizer_of(r);
+        if out.iter().any(|(x, _)| *x == o) {
+            continue;
+        }
+        let base = format!("range_test-{}", o.name());
+        let same = out.iter().filter(|(x, _)| x.name() == o.name()).count();
+        let dir = if same == 0 {
+            base
+        } else {
+            format!("{base}-{}", same + 1)
+        };
+        out.push((o, dir));
+    }
+    out
+}
+
+/// What a published range test holds: its inputs, so that a different experiment written into
+/// the same folder is not mistaken for it.
+#[derive(Serialize, Deserialize)]
+struct PublishedRangeTest {
+    net: NetConfig,
+    optimizer: OptimizerConfig,
+    batch_size: usize,
+    seed: u64,
+    result: RangeTestResult,
+}
+
+/// Run (or read back) the range test of `optimizer` into `dir` (see the module documentation).
+fn range_test(
+    exp: &Experiment,
+    split: &Split,
+    optimizer: &OptimizerConfig,
+    dir: &Path,
+) -> Result<RangeTestResult, ExperimentError> {
+    let test = NetRangeTest {
+        net: exp.net(split),
+        optimizer: optimizer.clone(),
+        batch_size: exp.batch_size,
+        seed: exp.range_test.seed,
+        eval_every: 1,
+    };
+    let path = dir.join("result.json");
+    let matches = |p: &PublishedRangeTest| {
+        p.net == test.net
+            && p.optimizer == test.optimizer
+            && p.batch_size == test.batch_size
+            && p.seed == test.seed
+            && p.result.config == exp.range_test.config()
+    };
+    let read = |path: &Path| -> Option<PublishedRangeTest> {
+        let text = std::fs::read(path).ok()?;
+        serde_json::from_slice::<PublishedRangeTest>(&text).ok()
+    };
+    if let Some(p) = read(&path).filter(|p| matches(p)) {
+        return Ok(p.result);
+    }
+    let result = test
+        .run(split, exp.range_test.config())
+        .map_err(|e| ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name())))?;
+    let published = PublishedRangeTest {
+        net: test.net,
+        optimizer: optimizer.clone(),
+        batch_size: test.batch_size,
+        seed: test.seed,
+        result,
+    };
+    let bytes = serde_json::to_vec(&published).expect("plain data serializes");
+    let ctx = || format!("writing {}", path.display());
+    if read(&path).is_some() {
+        // A different test from an older experiment in the same folder: replace it.
+        fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(ctx()))?;
+    } else if !fsio::create_new_atomic(&path, &bytes).map_err(io_err(ctx()))? {
+        // Another process published first: use its result, so every job agrees.
+        if let Some(p) = read(&path).filter(|p| matches(p)) {
+            return Ok(p.result);
+        }
+        fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(ctx()))?;
+    }
+    let r = &published.result;
+    fsio::write_atomic(&dir.join("range_test.csv"), |w| r.write_csv(w))
+        .map_err(io_err(format!("writing {}/range_test.csv", dir.display())))?;
+    let json = serde_json::to_string_pretty(&r.to_json()).expect("plain data serializes");
+    fsio::write_bytes_atomic(&dir.join("suggestions.json"), format!("{json}\n").as_bytes())
+        .map_err(io_err(format!("writing {}/suggestions.json", dir.display())))?;
+    Ok(published.result)
+}
+
+/// A job ready to train.
+struct Prepared {
+    job: Job,
+    config: TrainConfig,
+    bounds: String,
+    from_range_test: bool,
+}
+
+/// Resolve every job's training configuration (running or reading the range tests first).
+fn prepare(
+    exp: &Experiment,
+    split: &Split,
+    out: &Path,
+    obs: &dyn ExperimentObserver,
+) -> Result<Vec<Prepared>, ExperimentError> {
+    let per_epoch = (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1) as u64;
+    let mut tests: Vec<(OptimizerConfig, RangeTestResult)> = Vec::new();
+    for (o, dir) in range_test_dirs(exp) {
+        let dir = out.join(dir);
+        let r = range_test(exp, split, &o, &dir)?;
+        obs.on_range_test(&o, &dir, &r);
+        tests.push((o, r));
+    }
+    let mut resolved = Vec::new();
+    for r in &exp.runs {
+        let optimizer = exp.optimizer_of(r);
+        let auto = if r.auto_lr {
+            let (_, t) = tests
+                .iter()
+                .find(|(o, _)| *o == optimizer)
+                .expect("a test per auto_lr optimizer");
+            let b = t.bounds.as_ref().ok_or_else(|| {
+                ExperimentError::RangeTest(format!(
+                    "run {:?}: the range test recorded {} points ({}), too few to pick learning \
+                     rates; give them in the schedule, or widen [range_test] start_lr/end_lr",
+                    r.name,
+                    t.recorded_points(),
+                    t.stop_reason
+                ))
+            })?;
+            Auto::Filled(b)
+        } else {
+            Auto::Off
+        };
+        let res = exp
+            .resolve(r, Some(per_epoch), auto)
+            .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+        resolved.push((optimizer, res));
+    }
+    Ok(exp
+        .jobs()
+        .into_iter()
+        .map(|job| {
+            let r = &exp.runs[job.run];
+            let (optimizer, res) = &resolved[job.run];
+            let config = TrainConfig {
+                model: exp.model,
+                activation: exp.activation,
+                batch_norm: exp.batch_norm,
+                optimizer: optimizer.clone(),
+                schedule: res.config.clone(),
+                iters: exp.iters_of(r),
+                batch_size: exp.batch_size,
+                eval_every: exp.eval_every,
+                seed: job.seed,
+                checkpoint_every: None,
+                out_dir: Some(out.join("runs").join(job.id())),
+            };
+            Prepared {
+                bounds: res.describe(|k| k.to_string()),
+                from_range_test: res.uses_range_test(),
+                job,
+                config,
+            }
+        })
+        .collect())
+}
+
+fn outcome_path(out: &Path, job: &Job) -> PathBuf {
+    out.join("runs").join(job.id()).join("outcome.json")
+}
+
+fn read_outcome(path: &Path) -> Option<RunOutcome> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Run an experiment (or the shard `opts.shard` of it) into `opts.out`: the range tests, then
+/// every job whose outcome is not there yet, `opts.jobs` at a time. Returns the outcomes of this
+/// call's jobs (skipped ones read back), in (run, seed) order. A diverged job is an outcome
+/// (its summary says where it diverged), not an error.
+pub fn run_experiment(
+    exp: &Experiment,
+    split: &Split,
+    opts: &RunOptions,
+    obs: &dyn ExperimentObserver,
+) -> Result<Vec<RunOutcome>, ExperimentError> {
+    exp.check()?;
+    let prepared = prepare(exp, split, &opts.out, obs)?;
+    let mut todo = Vec::new();
+    let mut done: Vec<(usize, RunOutcome)> = Vec::new();
+    for (i, p) in prepared.into_iter().enumerate() {
+        if opts.shard.is_some_and(|s| !s.owns(i)) {
+            continue;
+        }
+        match read_outcome(&outcome_path(&opts.out, &p.job)) {
+            Some(o) if o.config == p.config => {
+                obs.on_skipped(&p.job);
+                done.push((i, o));
+            }
+            _ => todo.push((i, p)),
+        }
+    }
+    todo.reverse();
+    let queue = Mutex::new(todo);
+    let results: Mutex<Vec<(usize, Result<RunOutcome, ExperimentError>)>> = Mutex::new(Vec::new());
+    let workers = opts.jobs.max(1).min(queue.lock().expect("queue").len());
+    std::thread::scope(|sc| {
+        for _ in 0..workers {
+            sc.spawn(|| {
+                loop {
+                    let next = queue.lock().expect("queue").pop();
+                    let Some((i, p)) = next else { break };
+                    let res = run_job(&p, split, &opts.out, obs);
+                    let failed = res.is_err();
+                    results.lock().expect("results").push((i, res));
+                    if failed {
+                        queue.lock().expect("queue").clear();
+                    }
+                }
+            });
+        }
+    });
+    for (i, r) in results.into_inner().expect("results") {
+        done.push((i, r?));
+    }
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, o)| o).collect())
+}
+
+fn run_job(
+    p: &Prepared,
+    split: &Split,
+    out: &Path,
+    obs: &dyn ExperimentObserver,
+) -> Result<RunOutcome, ExperimentError> {
+    let mut observer = obs.train_observer(&p.job, p.config.iters);
+    let summary = crate::train::train(&p.config, split, observer.as_mut(), false).map_err(
+        |source| ExperimentError::Train {
+            job: p.job.id(),
+            source,
+        },
+    )?;
+    let outcome = RunOutcome {
+        name: p.job.name.clone(),
+        seed: p.job.seed,
+        schedule: p.config.schedule.clone(),
+        bounds: p.bounds.clone(),
+        from_range_test: p.from_range_test,
+        config: p.config.clone(),
+        summary,
+    };
+    let path = outcome_path(out, &p.job);
+    let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");
+    fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(format!("writing {}", path.display())))?;
+    obs.on_finished(&p.job, &outcome);
+    Ok(outcome)
+}
+
+/// The outcomes found in `out` for this experiment's jobs (in (run, seed) order), and the ids of
+/// the jobs with none yet.
+pub fn collect_outcomes(exp: &Experiment, out: &Path) -> (Vec<RunOutcome>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for job in exp.jobs() {
+        match read_outcome(&outcome_path(out, &job)) {
+            Some(o) if o.name == job.name && o.seed == job.seed => found.push(o),
+            _ => missing.push(job.id()),
+        }
+    }
+    (found, missing)
+}
