@@ -10,6 +10,7 @@
 //! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]) and fastai `fit_one_cycle` ([`FastaiOneCycle`]) |
 //! | [`restarts`] | SGDR / PyTorch `CosineAnnealingWarmRestarts` ([`Sgdr`]) |
 //! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
+//! | [`transformers`] | Hugging Face transformers' `constant_with_warmup`, `linear`, `cosine` (with `min_lr_rate`), `cosine_with_restarts`, `polynomial`, `inverse_sqrt`, `wsd` |
 //! | [`compose`] | [`Warmup`] and [`Sequence`] |
 //! | [`config`] | [`ScheduleConfig`]: all of the above as serde data |
 
@@ -20,6 +21,7 @@ pub mod config;
 pub mod cyclical;
 pub mod one_cycle;
 pub mod restarts;
+pub mod transformers;
 
 pub use baseline::{Exponential, Fixed, Inv, MultiStep, Poly, Sigmoid, StepDecay};
 pub use compose::{Sequence, Warmup};
@@ -27,6 +29,10 @@ pub use config::{OneCycleStyle, ScheduleConfig};
 pub use cyclical::{Cyclical, CyclicalBuilder, ScaleFn, ScaleMode, ScalePolicy, Window};
 pub use one_cycle::{Anneal, FastaiOneCycle, FastaiOneCycleBuilder, OneCycle, OneCycleBuilder};
 pub use restarts::Sgdr;
+pub use transformers::{
+    ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, InverseSqrt, LinearWithWarmup,
+    PolynomialWithWarmup, Wsd, WsdBuilder, WsdCurve,
+};
 
 /// A learning-rate policy: `lr(t)` and, where the policy cycles it, `momentum(t)`.
 pub trait Schedule: Send + Sync + std::fmt::Debug {
