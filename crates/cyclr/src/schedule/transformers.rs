@@ -53,12 +53,14 @@
 //!         max(0, factor)
 //! ```
 //!
-//! `num_cycles` = 0.5 (half a cosine, from 1 down to `min_lr_rate`), `min_lr_rate` = 0. In
-//! transformers 5.24 `optimization.py` defines `_get_cosine_schedule_with_warmup_lr_lambda` twice
-//! and the second definition (the one with `min_lr_rate`, above) is the one both functions use;
-//! with `min_lr_rate = 0` its two extra steps are `factor * 1.0 + 0.0 = factor`, so it is also,
-//! bit for bit, the first definition's `max(0.0, 0.5 * (1.0 + math.cos(…)))`. Past `T` the
-//! cosine goes on (it rises again), as in transformers.
+//! `num_cycles` = 0.5 (half a cosine, from 1 down to `min_lr_rate`), `min_lr_rate` = 0. The
+//! `optimization.py` read for this port (transformers commit `005edacb`) defines
+//! `_get_cosine_schedule_with_warmup_lr_lambda` twice, and the second definition (the one with
+//! `min_lr_rate`, above) is the one both functions call at run time; with `min_lr_rate = 0` its
+//! two extra steps are `factor * 1.0 + 0.0 = factor`, so it is also, bit for bit, the first
+//! definition's `max(0.0, 0.5 * (1.0 + math.cos(…)))` — either way the same values (the 5.24
+//! goldens of both kinds match bit for bit). Past `T` the cosine goes on (it rises again), as in
+//! transformers.
 //!
 //! # [`CosineWithHardRestarts`] — `get_cosine_with_hard_restarts_schedule_with_warmup`
 //!
