@@ -10,8 +10,10 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use cyclr::schedule::{
-    Anneal, Cyclical, Exponential, FastaiOneCycle, Fixed, Inv, MultiStep, OneCycle, Poly,
-    ScaleMode, ScalePolicy, Sequence, Sgdr, Sigmoid, StepDecay, Warmup, Window,
+    Anneal, ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, Cyclical, Exponential,
+    FastaiOneCycle, Fixed, InverseSqrt, Inv, LinearWithWarmup, MultiStep, OneCycle, Poly,
+    PolynomialWithWarmup, ScaleMode, ScalePolicy, Sequence, Sgdr, Sigmoid, StepDecay, Warmup,
+    Window, Wsd, WsdCurve,
 };
 use cyclr::{ParamError, Schedule};
 use libfuzzer_sys::fuzz_target;
@@ -137,6 +139,23 @@ enum ScaleSel {
     CustomInvCycle,
 }
 
+#[derive(Debug, Clone, Copy, Arbitrary)]
+enum CurveSel {
+    Linear,
+    Cosine,
+    OneMinusSqrt,
+}
+
+impl CurveSel {
+    fn curve(self) -> WsdCurve {
+        match self {
+            Self::Linear => WsdCurve::Linear,
+            Self::Cosine => WsdCurve::Cosine,
+            Self::OneMinusSqrt => WsdCurve::OneMinusSqrt,
+        }
+    }
+}
+
 #[derive(Debug, Arbitrary)]
 enum Leaf {
     Triangular(F, F, U),
@@ -182,6 +201,24 @@ enum Leaf {
     Inv(F, F, F),
     Poly(F, U, F),
     Sigmoid(F, F, U),
+    // transformers' schedules: lr, num_warmup_steps, num_training_steps, …
+    ConstantWithWarmup(F, U),
+    LinearWithWarmup(F, U, U),
+    CosineWithWarmup(F, U, U, F, F),
+    CosineWithHardRestarts(F, U, U, F),
+    PolynomialWithWarmup(F, U, U, F, F),
+    InverseSqrt(F, U, Option<U>),
+    Wsd {
+        lr: F,
+        warmup: U,
+        decay: U,
+        training: Option<U>,
+        stable: Option<U>,
+        warmup_type: CurveSel,
+        decay_type: CurveSel,
+        min_lr_ratio: Option<F>,
+        num_cycles: Option<F>,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -423,7 +460,72 @@ fn build_leaf(l: &Leaf) -> Option<Built> {
             let s = ok(Sigmoid::new(lr, g, step))?;
             built(s.clone(), s.bounds(), None, &neighbours(step))
         }
+        Leaf::ConstantWithWarmup(F(lr), U(n)) => {
+            let s = ok(ConstantWithWarmup::new(lr, n))?;
+            built(s.clone(), s.bounds(), None, &neighbours(n))
+        }
+        Leaf::LinearWithWarmup(F(lr), U(n), U(total)) => {
+            let s = ok(LinearWithWarmup::new(lr, n, total))?;
+            built(s.clone(), s.bounds(), None, &hf_edges(n, total))
+        }
+        Leaf::CosineWithWarmup(F(lr), U(n), U(total), F(c), F(r)) => {
+            let s = ok(CosineWithWarmup::new(lr, n, total, c, r))?;
+            built(s.clone(), s.bounds(), None, &hf_edges(n, total))
+        }
+        Leaf::CosineWithHardRestarts(F(lr), U(n), U(total), F(c)) => {
+            let s = ok(CosineWithHardRestarts::new(lr, n, total, c))?;
+            built(s.clone(), s.bounds(), None, &hf_edges(n, total))
+        }
+        Leaf::PolynomialWithWarmup(F(lr), U(n), U(total), F(end), F(p)) => {
+            let s = ok(PolynomialWithWarmup::new(lr, n, total, end, p))?;
+            built(s.clone(), s.bounds(), None, &hf_edges(n, total))
+        }
+        Leaf::InverseSqrt(F(lr), U(n), ts) => {
+            let s = ok(InverseSqrt::new(lr, n, ts.map(|U(x)| x)))?;
+            built(s.clone(), s.bounds(), None, &neighbours(n))
+        }
+        Leaf::Wsd {
+            lr: F(lr),
+            warmup: U(n),
+            decay: U(d),
+            training,
+            stable,
+            warmup_type,
+            decay_type,
+            min_lr_ratio,
+            num_cycles,
+        } => {
+            let mut b = Wsd::builder(lr, n, d)
+                .warmup_type(warmup_type.curve())
+                .decay_type(decay_type.curve());
+            if let Some(U(total)) = training {
+                b = b.num_training_steps(total);
+            }
+            if let Some(U(s)) = stable {
+                b = b.num_stable_steps(s);
+            }
+            if let Some(F(r)) = min_lr_ratio {
+                b = b.min_lr_ratio(r);
+            }
+            if let Some(F(c)) = num_cycles {
+                b = b.num_cycles(c);
+            }
+            let s = ok(b.build())?;
+            let stable_end = n.saturating_add(s.num_stable_steps());
+            let mut edges = neighbours(n).to_vec();
+            edges.extend(neighbours(stable_end));
+            edges.extend(neighbours(stable_end.saturating_add(d)));
+            built(s.clone(), s.bounds(), None, &edges)
+        }
     })
+}
+
+/// Edges of a transformers schedule with a warm-up of `n` and `total` training steps.
+fn hf_edges(n: u64, total: u64) -> Vec<u64> {
+    let mut edges = neighbours(n).to_vec();
+    edges.extend(neighbours(total));
+    edges.extend(neighbours(n / 2 + total / 2));
+    edges
 }
 
 fn union(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {

@@ -1,10 +1,12 @@
 //! Property tests: for any valid parameters and any `t` up to 2^40, every policy's lr is finite
-//! and within its bounds; cyclical policies are periodic; 1cycle phases are monotone; invalid
-//! parameters are errors, never panics.
+//! and within its bounds; cyclical policies are periodic; 1cycle phases and the transformers
+//! schedules' phases are monotone; invalid parameters are errors, never panics.
 use cyclr::Schedule;
 use cyclr::schedule::{
-    Anneal, Cyclical, Exponential, FastaiOneCycle, Fixed, Inv, MultiStep, OneCycle, Poly,
-    ScalePolicy, ScheduleConfig, Sequence, Sgdr, Sigmoid, StepDecay, Warmup, Window,
+    Anneal, ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, Cyclical, Exponential,
+    FastaiOneCycle, Fixed, Inv, InverseSqrt, LinearWithWarmup, MultiStep, OneCycle, Poly,
+    PolynomialWithWarmup, ScalePolicy, ScheduleConfig, Sequence, Sgdr, Sigmoid, StepDecay, Warmup,
+    Window, Wsd, WsdCurve,
 };
 use proptest::prelude::*;
 
@@ -313,6 +315,157 @@ fn ordered(a: u64, b: u64) -> (u64, u64) {
     (a.min(b), a.max(b))
 }
 
+/// A schedule with its name and bounds.
+type Named = (&'static str, Box<dyn Schedule>, (f64, f64));
+
+/// transformers' `(num_warmup_steps, num_training_steps)` with `N < T`.
+fn hf_steps() -> impl Strategy<Value = (u64, u64)> {
+    (
+        prop_oneof![Just(0u64), 0u64..10, 0u64..5_000, 0u64..1_000_000],
+        prop_oneof![1u64..10, 1u64..5_000, 1u64..1_000_000],
+    )
+        .prop_map(|(n, d)| (n, n + d))
+}
+
+fn wsd_curve() -> impl Strategy<Value = WsdCurve> {
+    prop_oneof![
+        Just(WsdCurve::Linear),
+        Just(WsdCurve::Cosine),
+        Just(WsdCurve::OneMinusSqrt)
+    ]
+}
+
+/// `x` and `y` (x ≤ y) drawn from `[lo, hi)`, from the raw `a`, `b`.
+fn pair_in(a: u64, b: u64, lo: u64, hi: u64) -> (u64, u64) {
+    let span = hi - lo;
+    ordered(lo + a % span, lo + b % span)
+}
+
+/// `lr(x) ≥ lr(y)` up to `ulps` roundings of the larger.
+fn non_increasing(s: &dyn Schedule, x: u64, y: u64, ulps: f64) -> bool {
+    s.lr(x) + ulps * f64::EPSILON * s.lr(x).max(s.lr(y)) >= s.lr(y)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The transformers schedules with a warm-up and a decay: finite and within bounds for any
+    /// `t`; the warm-up `[0, N)` is non-decreasing and never above `lr`; the decay is
+    /// non-increasing where it is monotone (`[N, T]`, or `[N, ∞)` for linear, polynomial and
+    /// inverse sqrt; within one restart cycle for hard restarts).
+    #[test]
+    fn transformers_bounded_and_monotone(
+        lr in lr(), (n, total) in hf_steps(), half_cycles in 0.01f64..=0.5, restarts in 1u64..6,
+        rate in 0.0f64..=1.0, power in 0.0f64..4.0, timescale in proptest::option::of(1u64..100_000),
+        a in any::<u64>(), b in any::<u64>(), t in t(),
+    ) {
+        let lr_end = lr * rate * 0.99;
+        let all: Vec<Named> = {
+            let c = ConstantWithWarmup::new(lr, n).unwrap();
+            let l = LinearWithWarmup::new(lr, n, total).unwrap();
+            let cos = CosineWithWarmup::new(lr, n, total, half_cycles, rate).unwrap();
+            let hr = CosineWithHardRestarts::new(lr, n, total, restarts as f64).unwrap();
+            let p = PolynomialWithWarmup::new(lr, n, total, lr_end, power).unwrap();
+            let inv = InverseSqrt::new(lr, n, timescale).unwrap();
+            vec![
+                ("constant", Box::new(c.clone()), c.bounds()),
+                ("linear", Box::new(l.clone()), l.bounds()),
+                ("cosine", Box::new(cos.clone()), cos.bounds()),
+                ("hard restarts", Box::new(hr.clone()), hr.bounds()),
+                ("polynomial", Box::new(p.clone()), p.bounds()),
+                ("inverse sqrt", Box::new(inv.clone()), inv.bounds()),
+            ]
+        };
+        for (name, s, bounds) in &all {
+            for t in [t, n, total, T_MAX, u64::MAX] {
+                prop_assert!(within(s.lr(t), *bounds), "{name}: lr({t}) = {} vs {bounds:?}", s.lr(t));
+            }
+            prop_assert!(within(s.lr(t), (0.0, lr)));
+            if n > 0 {
+                // transformers' warm-up: lr · t/N, exactly 0 at t = 0.
+                prop_assert_eq!(s.lr(0), 0.0, "{}", name);
+                let (x, y) = pair_in(a, b, 0, n);
+                prop_assert!(s.lr(x) <= s.lr(y), "{name} warm-up: lr({x}) > lr({y})");
+                prop_assert_eq!(s.lr(y), lr * (y as f64 / n as f64), "{}", name);
+            }
+        }
+        let [_, l, cos, hr, p, inv] = &all[..] else { unreachable!() };
+        // Decays: linear, polynomial, inverse sqrt on [N, ∞); cosine (≤ half a wave) on [N, T].
+        let far = total.saturating_add(1 + t);
+        let (x, y) = pair_in(a, b, n, far);
+        prop_assert!(non_increasing(l.1.as_ref(), x, y, 0.0), "linear: lr({x}) < lr({y})");
+        prop_assert!(non_increasing(p.1.as_ref(), x, y, 4.0), "polynomial: lr({x}) < lr({y})");
+        prop_assert!(non_increasing(inv.1.as_ref(), x, y, 0.0), "inverse sqrt: lr({x}) < lr({y})");
+        let (x, y) = pair_in(a, b, n, total + 1);
+        prop_assert!(non_increasing(cos.1.as_ref(), x, y, 8.0), "cosine: lr({x}) < lr({y})");
+        prop_assert_eq!(l.1.lr(total), 0.0);
+        if power > 0.0 {
+            // (power 0: 0 ** 0 = 1 keeps lr until T, then lr_end.)
+            prop_assert!(within(p.1.lr(total), (lr_end, lr_end)), "polynomial at T: {}", p.1.lr(total));
+        }
+        prop_assert_eq!(p.1.lr(total + 1 + t % 1000), p.1.lr(total + 1));
+        prop_assert_eq!(hr.1.lr(total + t % 1000), 0.0);
+        // Hard restarts: non-increasing inside a cycle, back to lr at each restart.
+        let cycle = |t: u64| {
+            let progress = (t - n) as f64 / (total - n) as f64;
+            (restarts as f64 * progress).floor()
+        };
+        let (x, y) = pair_in(a, b, n, total);
+        if cycle(x) == cycle(y) {
+            prop_assert!(non_increasing(hr.1.as_ref(), x, y, 8.0), "hard restarts: lr({x}) < lr({y})");
+        }
+        prop_assert_eq!(hr.1.lr(n), lr);
+    }
+
+    /// WSD: within `[min_lr_ratio · lr, lr]` for any `t`; warm-up non-decreasing from
+    /// `min_lr_ratio · lr`; stable exactly `lr`; decay non-increasing (half a cosine wave, or
+    /// linear, or 1-sqrt); exactly `min_lr_ratio · lr` after.
+    #[test]
+    fn wsd_bounded_and_monotone(
+        lr in lr(), n in prop_oneof![Just(0u64), 0u64..5_000], stable in 0u64..100_000,
+        d in prop_oneof![Just(0u64), 1u64..100_000], warmup_type in wsd_curve(), decay_type in wsd_curve(),
+        ratio in prop_oneof![Just(0.0f64), 0.0f64..=1.0], by_total in any::<bool>(),
+        a in any::<u64>(), b in any::<u64>(), t in t(),
+    ) {
+        prop_assume!(n + stable + d > 0);
+        let mut builder = Wsd::builder(lr, n, d)
+            .warmup_type(warmup_type)
+            .decay_type(decay_type)
+            .min_lr_ratio(ratio);
+        builder = if by_total {
+            builder.num_training_steps(n + stable + d)
+        } else {
+            builder.num_stable_steps(stable)
+        };
+        let s = builder.build().unwrap();
+        prop_assert_eq!(s.num_stable_steps(), stable);
+        let bounds = s.bounds();
+        prop_assert_eq!(bounds, (lr * ratio, lr));
+        for t in [t, n, n + stable, n + stable + d, T_MAX, u64::MAX] {
+            prop_assert!(within(s.lr(t), bounds), "lr({t}) = {} vs {bounds:?}", s.lr(t));
+        }
+        let slack = |x: f64| x * 8.0 * f64::EPSILON;
+        if n > 0 {
+            prop_assert_eq!(s.lr(0), lr * ratio);
+            let (x, y) = pair_in(a, b, 0, n);
+            prop_assert!(s.lr(x) <= s.lr(y) + slack(s.lr(y)), "warm-up: lr({x}) > lr({y})");
+        }
+        if stable > 0 {
+            let (x, y) = pair_in(a, b, n, n + stable);
+            prop_assert_eq!(s.lr(x), lr);
+            prop_assert_eq!(s.lr(y), lr);
+        }
+        if d > 0 {
+            let start = n + stable;
+            let (x, y) = pair_in(a, b, start, start + d);
+            prop_assert!(non_increasing(&s, x, y, 8.0), "decay: lr({x}) < lr({y})");
+            prop_assert!(within(s.lr(start), (lr, lr)));
+        }
+        let end = n + stable + d;
+        prop_assert_eq!(s.lr(end + t % 1_000_000), lr * ratio);
+    }
+}
+
 /// Values chosen to break things: NaN, infinities, signed zero, extremes, and ordinary values.
 fn nasty_f64() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -517,6 +670,87 @@ fn nasty_config() -> impl Strategy<Value = ScheduleConfig> {
                         step_size,
                         warmup: None
                     },
+                }
+            ),
+        (f(), u(), ou(), of(), of(), ou(), 0u8..6).prop_map(
+            |(lr, num_warmup_steps, steps, x, y, warmup, kind)| match kind {
+                0 => C::ConstantWithWarmup {
+                    lr,
+                    num_warmup_steps,
+                    warmup,
+                },
+                1 => C::LinearWithWarmup {
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps: steps,
+                    warmup,
+                },
+                2 => C::CosineWithWarmup {
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps: steps,
+                    num_cycles: x,
+                    min_lr_rate: y,
+                    warmup,
+                },
+                3 => C::CosineWithHardRestarts {
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps: steps,
+                    num_cycles: x,
+                    warmup,
+                },
+                4 => C::PolynomialWithWarmup {
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps: steps,
+                    lr_end: x,
+                    power: y,
+                    warmup,
+                },
+                _ => C::InverseSqrt {
+                    lr,
+                    num_warmup_steps,
+                    timescale: steps,
+                    warmup,
+                },
+            }
+        ),
+        (
+            f(),
+            u(),
+            u(),
+            ou(),
+            ou(),
+            proptest::option::of(wsd_curve()),
+            proptest::option::of(wsd_curve()),
+            of(),
+            of(),
+            ou()
+        )
+            .prop_map(
+                |(
+                    lr,
+                    num_warmup_steps,
+                    num_decay_steps,
+                    num_training_steps,
+                    num_stable_steps,
+                    warmup_type,
+                    decay_type,
+                    min_lr_ratio,
+                    num_cycles,
+                    warmup,
+                )| C::Wsd {
+                    lr,
+                    num_warmup_steps,
+                    num_decay_steps,
+                    num_training_steps,
+                    num_stable_steps,
+                    warmup_type,
+                    decay_type,
+                    min_lr_ratio,
+                    num_cycles,
+                    warmup,
                 }
             ),
     ];

@@ -34,10 +34,36 @@
 //! * `sigmoid`: `lr`, `gamma`, `step_size`.
 //! * `sequence`: `milestones`, `schedules` (a list of configs).
 //!
+//! Hugging Face transformers' schedules ([`transformers`](super::transformers), exact to
+//! transformers 5.24), with transformers' own parameter names:
+//!
+//! * `constant-with-warmup`: `lr`, `num_warmup_steps`.
+//! * `linear-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run length*.
+//! * `cosine-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run length*,
+//!   *`num_cycles` = 0.5*, *`min_lr_rate` = 0* (transformers'
+//!   `get_cosine_with_min_lr_schedule_with_warmup` when set).
+//! * `cosine-with-hard-restarts`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run
+//!   length*, *`num_cycles` = 1*.
+//! * `polynomial-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run
+//!   length*, *`lr_end` = 1e-7*, *`power` = 1.0*.
+//! * `inverse-sqrt`: `lr`, `num_warmup_steps`; *`timescale` = `num_warmup_steps`, or 10 000 when
+//!   that is 0* (transformers' `num_warmup_steps or 10_000`).
+//! * `wsd`: `lr`, `num_warmup_steps`, `num_decay_steps`; *`num_stable_steps`* or
+//!   *`num_training_steps`* (stable = `num_training_steps − num_warmup_steps −
+//!   num_decay_steps`; with neither, `num_training_steps` = the run length; with both, they must
+//!   agree), *`warmup_type` = `"linear"`*, *`decay_type` = `"cosine"`* (each `"linear"`,
+//!   `"cosine"` or `"1-sqrt"`), *`min_lr_ratio` = 0*, *`num_cycles` = 0.5*.
+//!
+//! `num_warmup_steps` is transformers' warm-up, part of those formulas (factor `t / N`, from 0 at
+//! `t = 0`); `warmup` below is cyclr's (factor `(t + 1) / warmup`) and, when given too,
+//! multiplies on top.
+//!
 //! Every policy also takes `warmup` (iterations of linear warm-up, see
 //! [`Warmup`]). The run length passed to [`ScheduleConfig::build`] fills
-//! `total_steps` / `max_iter` when they are absent; inside a `sequence`, each part's run length
-//! is its span between milestones (the last part: up to the run length).
+//! `total_steps` / `max_iter` / `num_training_steps` when they are absent (transformers itself
+//! requires `num_training_steps`; its `Trainer` passes the run's `max_steps`, as cyclr does
+//! here); inside a `sequence`, each part's run length is its span between milestones (the last
+//! part: up to the run length).
 //!
 //! Design note: `warmup` is a field of every variant rather than a `#[serde(flatten)]`ed
 //! wrapper, because serde does not support `deny_unknown_fields` together with `flatten`.
@@ -48,6 +74,10 @@ use super::cyclical::{Cyclical, ScalePolicy, Window};
 use super::one_cycle::{Anneal, FastaiOneCycle, OneCycle};
 use super::policy::Policy;
 use super::restarts::Sgdr;
+use super::transformers::{
+    ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, InverseSqrt, LinearWithWarmup,
+    PolynomialWithWarmup, Wsd, WsdCurve,
+};
 use super::{Exponential, Fixed, Inv, MultiStep, Poly, Schedule, Sigmoid, StepDecay};
 use crate::ParamError;
 
@@ -311,6 +341,129 @@ pub enum ScheduleConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         warmup: Option<u64>,
     },
+    /// transformers' `get_constant_schedule_with_warmup` ([`ConstantWithWarmup`]).
+    ConstantWithWarmup {
+        /// The optimizer's lr.
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_linear_schedule_with_warmup` ([`LinearWithWarmup`]).
+    LinearWithWarmup {
+        /// The optimizer's lr.
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// Step at which the lr reaches 0 (default: the run length).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_training_steps: Option<u64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_cosine_schedule_with_warmup` / `get_cosine_with_min_lr_schedule_with_warmup`
+    /// ([`CosineWithWarmup`]).
+    CosineWithWarmup {
+        /// The optimizer's lr.
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// Length of the schedule, warm-up included (default: the run length).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_training_steps: Option<u64>,
+        /// Cosine waves after the warm-up (default 0.5: one half-wave down).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_cycles: Option<f64>,
+        /// Floor as a fraction of `lr`, in [0, 1] (default 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_lr_rate: Option<f64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_cosine_with_hard_restarts_schedule_with_warmup`
+    /// ([`CosineWithHardRestarts`]).
+    CosineWithHardRestarts {
+        /// The optimizer's lr.
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// Length of the schedule, warm-up included (default: the run length).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_training_steps: Option<u64>,
+        /// Cosine decays, each restarting at `lr` (default 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_cycles: Option<f64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_polynomial_decay_schedule_with_warmup` ([`PolynomialWithWarmup`]).
+    PolynomialWithWarmup {
+        /// The optimizer's lr (transformers' `lr_init`).
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// Step at which the lr reaches `lr_end` (default: the run length).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_training_steps: Option<u64>,
+        /// Final lr, in [0, lr) (default 1e-7).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lr_end: Option<f64>,
+        /// Degree of the decay (default 1.0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        power: Option<f64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_inverse_sqrt_schedule` ([`InverseSqrt`]).
+    InverseSqrt {
+        /// The optimizer's lr.
+        lr: f64,
+        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+        num_warmup_steps: u64,
+        /// Time scale (default `num_warmup_steps`, or 10 000 when that is 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timescale: Option<u64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
+    /// transformers' `get_wsd_schedule`: warm-up, stable, decay ([`Wsd`]).
+    Wsd {
+        /// The optimizer's lr.
+        lr: f64,
+        /// Warm-up steps (from `min_lr_ratio · lr`, shaped by `warmup_type`).
+        num_warmup_steps: u64,
+        /// Decay steps.
+        num_decay_steps: u64,
+        /// Total steps; the stable phase is what the warm-up and decay leave (default: the
+        /// run length, unless `num_stable_steps` is given).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_training_steps: Option<u64>,
+        /// Stable steps (instead of `num_training_steps`, or agreeing with it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_stable_steps: Option<u64>,
+        /// Warm-up shape (default linear).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup_type: Option<WsdCurve>,
+        /// Decay shape (default cosine).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decay_type: Option<WsdCurve>,
+        /// Floor and warm-up start as a fraction of `lr`, in [0, 1] (default 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_lr_ratio: Option<f64>,
+        /// Cosine waves in a cosine decay (default 0.5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        num_cycles: Option<f64>,
+        /// cyclr's linear warm-up iterations, on top.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warmup: Option<u64>,
+    },
     /// Schedules chained at milestones, each restarting at its own `t = 0`.
     Sequence {
         /// Switch points (one fewer than `schedules`).
@@ -342,6 +495,23 @@ fn boxed<S: Schedule + 'static>(s: S) -> Box<dyn Schedule> {
     Box::new(s)
 }
 
+/// Box a transformers schedule; when `num_training_steps` was not given (`given` is `None`) and
+/// the error concerns it, say that it stood for the run length.
+fn run_length_note<S: Schedule + 'static>(
+    given: Option<u64>,
+    built: Result<S, ParamError>,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    built.map(boxed).map_err(|mut e| {
+        if given.is_none()
+            && (e.param == "num_training_steps" || e.valid.contains("`num_training_steps`"))
+        {
+            e.valid
+                .push_str(" (`num_training_steps` was not given: it is the run length)");
+        }
+        e
+    })
+}
+
 impl ScheduleConfig {
     /// The policy.
     pub fn policy(&self) -> Policy {
@@ -360,6 +530,13 @@ impl ScheduleConfig {
             Self::Inv { .. } => Policy::Inv,
             Self::Poly { .. } => Policy::Poly,
             Self::Sigmoid { .. } => Policy::Sigmoid,
+            Self::ConstantWithWarmup { .. } => Policy::ConstantWithWarmup,
+            Self::LinearWithWarmup { .. } => Policy::LinearWithWarmup,
+            Self::CosineWithWarmup { .. } => Policy::CosineWithWarmup,
+            Self::CosineWithHardRestarts { .. } => Policy::CosineWithHardRestarts,
+            Self::PolynomialWithWarmup { .. } => Policy::PolynomialWithWarmup,
+            Self::InverseSqrt { .. } => Policy::InverseSqrt,
+            Self::Wsd { .. } => Policy::Wsd,
             Self::Sequence { .. } => Policy::Sequence,
         }
     }
@@ -386,6 +563,13 @@ impl ScheduleConfig {
             | Self::Inv { warmup, .. }
             | Self::Poly { warmup, .. }
             | Self::Sigmoid { warmup, .. }
+            | Self::ConstantWithWarmup { warmup, .. }
+            | Self::LinearWithWarmup { warmup, .. }
+            | Self::CosineWithWarmup { warmup, .. }
+            | Self::CosineWithHardRestarts { warmup, .. }
+            | Self::PolynomialWithWarmup { warmup, .. }
+            | Self::InverseSqrt { warmup, .. }
+            | Self::Wsd { warmup, .. }
             | Self::Sequence { warmup, .. } => *warmup,
         }
     }
@@ -640,6 +824,111 @@ impl ScheduleConfig {
                 step_size,
                 ..
             } => Ok(boxed(Sigmoid::new(lr, gamma, step_size)?)),
+            Self::ConstantWithWarmup {
+                lr,
+                num_warmup_steps,
+                ..
+            } => Ok(boxed(ConstantWithWarmup::new(lr, num_warmup_steps)?)),
+            Self::LinearWithWarmup {
+                lr,
+                num_warmup_steps,
+                num_training_steps,
+                ..
+            } => run_length_note(
+                num_training_steps,
+                LinearWithWarmup::new(
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps.unwrap_or(total_iters),
+                ),
+            ),
+            Self::CosineWithWarmup {
+                lr,
+                num_warmup_steps,
+                num_training_steps,
+                num_cycles,
+                min_lr_rate,
+                ..
+            } => run_length_note(
+                num_training_steps,
+                CosineWithWarmup::new(
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps.unwrap_or(total_iters),
+                    num_cycles.unwrap_or(0.5),
+                    min_lr_rate.unwrap_or(0.0),
+                ),
+            ),
+            Self::CosineWithHardRestarts {
+                lr,
+                num_warmup_steps,
+                num_training_steps,
+                num_cycles,
+                ..
+            } => run_length_note(
+                num_training_steps,
+                CosineWithHardRestarts::new(
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps.unwrap_or(total_iters),
+                    num_cycles.unwrap_or(1.0),
+                ),
+            ),
+            Self::PolynomialWithWarmup {
+                lr,
+                num_warmup_steps,
+                num_training_steps,
+                lr_end,
+                power,
+                ..
+            } => run_length_note(
+                num_training_steps,
+                PolynomialWithWarmup::new(
+                    lr,
+                    num_warmup_steps,
+                    num_training_steps.unwrap_or(total_iters),
+                    lr_end.unwrap_or(1e-7),
+                    power.unwrap_or(1.0),
+                ),
+            ),
+            Self::InverseSqrt {
+                lr,
+                num_warmup_steps,
+                timescale,
+                ..
+            } => Ok(boxed(InverseSqrt::new(lr, num_warmup_steps, timescale)?)),
+            Self::Wsd {
+                lr,
+                num_warmup_steps,
+                num_decay_steps,
+                num_training_steps,
+                num_stable_steps,
+                warmup_type,
+                decay_type,
+                min_lr_ratio,
+                num_cycles,
+                ..
+            } => {
+                let mut b = Wsd::builder(lr, num_warmup_steps, num_decay_steps)
+                    .warmup_type(warmup_type.unwrap_or(WsdCurve::Linear))
+                    .decay_type(decay_type.unwrap_or(WsdCurve::Cosine))
+                    .min_lr_ratio(min_lr_ratio.unwrap_or(0.0))
+                    .num_cycles(num_cycles.unwrap_or(0.5));
+                if let Some(s) = num_stable_steps {
+                    b = b.num_stable_steps(s);
+                }
+                // The run length stands in for `num_training_steps` only when neither length
+                // is given.
+                let total = match (num_training_steps, num_stable_steps) {
+                    (None, Some(_)) => None,
+                    (t, _) => Some(t.unwrap_or(total_iters)),
+                };
+                if let Some(t) = total {
+                    b = b.num_training_steps(t);
+                }
+                let given = num_training_steps.or(num_stable_steps);
+                run_length_note(given, b.build())
+            }
             Self::Sequence {
                 ref milestones,
                 ref schedules,
@@ -717,6 +1006,19 @@ impl ScheduleConfig {
             | Self::Inv { lr, .. }
             | Self::Poly { lr, .. }
             | Self::Sigmoid { lr, .. } => (0.0, lr),
+            Self::ConstantWithWarmup {
+                lr,
+                num_warmup_steps,
+                ..
+            } => (if num_warmup_steps > 0 { 0.0 } else { lr }, lr),
+            Self::LinearWithWarmup { lr, .. }
+            | Self::CosineWithWarmup { lr, .. }
+            | Self::CosineWithHardRestarts { lr, .. }
+            | Self::PolynomialWithWarmup { lr, .. }
+            | Self::InverseSqrt { lr, .. } => (0.0, lr),
+            Self::Wsd {
+                lr, min_lr_ratio, ..
+            } => (lr * min_lr_ratio.unwrap_or(0.0), lr),
             Self::Sequence { ref schedules, .. } => schedules
                 .iter()
                 .map(Self::bounds)
@@ -857,6 +1159,70 @@ mod tests {
                 gamma: -0.01,
                 step_size: 500,
                 warmup: None,
+            },
+            C::ConstantWithWarmup {
+                lr: 0.1,
+                num_warmup_steps: 100,
+                warmup: None,
+            },
+            C::LinearWithWarmup {
+                lr: 0.1,
+                num_warmup_steps: 100,
+                num_training_steps: None,
+                warmup: Some(5),
+            },
+            C::CosineWithWarmup {
+                lr: 0.1,
+                num_warmup_steps: 0,
+                num_training_steps: Some(800),
+                num_cycles: Some(1.5),
+                min_lr_rate: Some(0.1),
+                warmup: None,
+            },
+            C::CosineWithHardRestarts {
+                lr: 0.1,
+                num_warmup_steps: 10,
+                num_training_steps: None,
+                num_cycles: Some(3.0),
+                warmup: None,
+            },
+            C::PolynomialWithWarmup {
+                lr: 0.1,
+                num_warmup_steps: 10,
+                num_training_steps: Some(900),
+                lr_end: Some(1e-4),
+                power: Some(2.0),
+                warmup: None,
+            },
+            C::InverseSqrt {
+                lr: 0.1,
+                num_warmup_steps: 0,
+                timescale: None,
+                warmup: None,
+            },
+            C::Wsd {
+                lr: 0.1,
+                num_warmup_steps: 100,
+                num_decay_steps: 200,
+                num_training_steps: None,
+                num_stable_steps: None,
+                warmup_type: None,
+                decay_type: None,
+                min_lr_ratio: None,
+                num_cycles: None,
+                warmup: None,
+            },
+            C::Wsd {
+                lr: 0.1,
+                num_warmup_steps: 0,
+                num_decay_steps: 200,
+                num_training_steps: Some(1000),
+                num_stable_steps: Some(800),
+                warmup_type: Some(WsdCurve::OneMinusSqrt),
+                decay_type: Some(WsdCurve::Linear),
+                min_lr_ratio: Some(0.01),
+                num_cycles: Some(0.5),
+                warmup: Some(3),
             },
             C::Sequence {
                 milestones: vec![100],
@@ -1062,6 +1428,169 @@ mod tests {
             e.to_string(),
             "invalid `base_lr` = 0.2: must be < `max_lr` (0.1)"
         );
+    }
+
+    #[test]
+    fn transformers_policies_name_the_parameter() {
+        let err = |json: &str, total: u64| {
+            serde_json::from_str::<ScheduleConfig>(json)
+                .unwrap_or_else(|e| panic!("{json}: {e}"))
+                .build(total)
+                .unwrap_err()
+        };
+        let param = |json: &str, total: u64| err(json, total).param;
+        assert_eq!(
+            param(
+                r#"{"policy":"constant-with-warmup","lr":0,"num_warmup_steps":5}"#,
+                9
+            ),
+            "lr"
+        );
+        // `num_training_steps` defaults to the run length, and an error says so.
+        let e = err(
+            r#"{"policy":"linear-with-warmup","lr":0.1,"num_warmup_steps":5}"#,
+            0,
+        );
+        assert_eq!(e.param, "num_training_steps");
+        assert!(e.valid.contains("run length"), "{e}");
+        let e = err(
+            r#"{"policy":"cosine-with-warmup","lr":0.1,"num_warmup_steps":50}"#,
+            10,
+        );
+        assert_eq!(e.param, "num_warmup_steps");
+        assert!(e.valid.contains("run length"), "{e}");
+        let e = err(
+            r#"{"policy":"cosine-with-warmup","lr":0.1,"num_warmup_steps":50,"num_training_steps":10}"#,
+            1000,
+        );
+        assert_eq!(e.param, "num_warmup_steps");
+        assert!(!e.valid.contains("run length"), "{e}");
+        assert_eq!(
+            param(
+                r#"{"policy":"cosine-with-warmup","lr":0.1,"num_warmup_steps":5,"min_lr_rate":2}"#,
+                10
+            ),
+            "min_lr_rate"
+        );
+        assert_eq!(
+            param(
+                r#"{"policy":"cosine-with-hard-restarts","lr":0.1,"num_warmup_steps":5,"num_cycles":0}"#,
+                10
+            ),
+            "num_cycles"
+        );
+        assert_eq!(
+            param(
+                r#"{"policy":"polynomial-with-warmup","lr":0.1,"num_warmup_steps":10}"#,
+                10
+            ),
+            "num_warmup_steps"
+        );
+        assert_eq!(
+            param(
+                r#"{"policy":"polynomial-with-warmup","lr":1e-7,"num_warmup_steps":1}"#,
+                10
+            ),
+            "lr_end"
+        );
+        assert_eq!(
+            param(
+                r#"{"policy":"inverse-sqrt","lr":0.1,"num_warmup_steps":1,"timescale":0}"#,
+                10
+            ),
+            "timescale"
+        );
+        let e = err(
+            r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":5,"num_decay_steps":10}"#,
+            12,
+        );
+        assert_eq!(e.param, "num_decay_steps");
+        assert!(e.valid.contains("run length"), "{e}");
+        assert_eq!(
+            param(
+                r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":5,"num_decay_steps":10,
+                    "num_training_steps":100,"num_stable_steps":80}"#,
+                100
+            ),
+            "num_stable_steps"
+        );
+        assert_eq!(
+            param(
+                r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":5,"num_decay_steps":10,
+                    "num_stable_steps":1,"min_lr_ratio":-0.5}"#,
+                100
+            ),
+            "min_lr_ratio"
+        );
+        let e = serde_json::from_str::<ScheduleConfig>(
+            r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":5,"num_decay_steps":10,
+                "num_stable_steps":1,"decay_type":"sqrt"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown variant `sqrt`"), "{e}");
+        // With `num_stable_steps`, the run length is not needed.
+        let s = serde_json::from_str::<ScheduleConfig>(
+            r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":0,"num_decay_steps":10,
+                "num_stable_steps":10,"decay_type":"linear"}"#,
+        )
+        .unwrap()
+        .build(0)
+        .unwrap();
+        assert_eq!(s.lr(9), 0.1);
+        assert_eq!(s.lr(15), 0.1 * 0.5);
+        assert_eq!(s.lr(20), 0.0);
+    }
+
+    const TRANSFORMERS: [&str; 7] = [
+        "constant-with-warmup",
+        "linear-with-warmup",
+        "cosine-with-warmup",
+        "cosine-with-hard-restarts",
+        "polynomial-with-warmup",
+        "inverse-sqrt",
+        "wsd",
+    ];
+
+    /// cyclr's `warmup` key multiplies every transformers policy by `(t + 1)/warmup`, on top
+    /// of its own `num_warmup_steps`.
+    #[test]
+    fn warmup_key_on_transformers_policies() {
+        let mut seen = 0;
+        for cfg in all_variants()
+            .into_iter()
+            .filter(|c| TRANSFORMERS.contains(&c.name()))
+        {
+            let with_warmup = |w: Option<u64>| {
+                let mut c = cfg.clone();
+                match &mut c {
+                    ScheduleConfig::ConstantWithWarmup { warmup, .. }
+                    | ScheduleConfig::LinearWithWarmup { warmup, .. }
+                    | ScheduleConfig::CosineWithWarmup { warmup, .. }
+                    | ScheduleConfig::CosineWithHardRestarts { warmup, .. }
+                    | ScheduleConfig::PolynomialWithWarmup { warmup, .. }
+                    | ScheduleConfig::InverseSqrt { warmup, .. }
+                    | ScheduleConfig::Wsd { warmup, .. } => *warmup = w,
+                    _ => unreachable!(),
+                }
+                assert_eq!(c.warmup(), w);
+                c.build(1000).unwrap()
+            };
+            let (plain, wrapped) = (with_warmup(None), with_warmup(Some(4)));
+            seen += 1;
+            for t in 0..4u64 {
+                assert_eq!(
+                    wrapped.lr(t),
+                    plain.lr(t) * ((t + 1) as f64 / 4.0),
+                    "{} t={t}",
+                    cfg.name()
+                );
+            }
+            for t in [4, 50, 999, 1000, u64::MAX] {
+                assert_eq!(wrapped.lr(t), plain.lr(t), "{} t={t}", cfg.name());
+            }
+        }
+        assert_eq!(seen, 8);
     }
 
     #[test]

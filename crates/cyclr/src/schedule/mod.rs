@@ -10,6 +10,7 @@
 //! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]) and fastai `fit_one_cycle` ([`FastaiOneCycle`]) |
 //! | [`restarts`] | SGDR / PyTorch `CosineAnnealingWarmRestarts` ([`Sgdr`]) |
 //! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
+//! | [`transformers`] | Hugging Face transformers' `constant_with_warmup`, `linear`, `cosine` (with `min_lr_rate`), `cosine_with_restarts`, `polynomial`, `inverse_sqrt`, `wsd` |
 //! | [`compose`] | [`Warmup`] and [`Sequence`] |
 //! | [`config`] | [`ScheduleConfig`]: all of the above as serde data |
 //! | [`policy`] | [`Policy`]: every policy's name and keys, in one place |
@@ -24,6 +25,7 @@ pub mod one_cycle;
 pub mod policy;
 pub mod restarts;
 pub mod spec;
+pub mod transformers;
 
 pub use baseline::{Exponential, Fixed, Inv, MultiStep, Poly, Sigmoid, StepDecay};
 pub use compose::{Sequence, Warmup};
@@ -35,6 +37,10 @@ pub use restarts::Sgdr;
 pub use spec::{
     Auto, Choice, Resolved, RunShape, ScheduleSpec, Source, SpecError, default_step_size,
     step_size_from_epochs,
+};
+pub use transformers::{
+    ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, InverseSqrt, LinearWithWarmup,
+    PolynomialWithWarmup, Wsd, WsdBuilder, WsdCurve,
 };
 
 /// A learning-rate policy: `lr(t)` and, where the policy cycles it, `momentum(t)`.

@@ -38,6 +38,20 @@ pub enum Policy {
     Poly,
     /// Caffe `sigmoid`.
     Sigmoid,
+    /// transformers' `constant_with_warmup`.
+    ConstantWithWarmup,
+    /// transformers' `linear` (linear warm-up, linear decay to 0).
+    LinearWithWarmup,
+    /// transformers' `cosine` (with `min_lr_rate`).
+    CosineWithWarmup,
+    /// transformers' `cosine_with_restarts`.
+    CosineWithHardRestarts,
+    /// transformers' `polynomial`.
+    PolynomialWithWarmup,
+    /// transformers' `inverse_sqrt`.
+    InverseSqrt,
+    /// transformers' `wsd` (warm-up, stable, decay).
+    Wsd,
     /// Policies chained at milestones.
     Sequence,
 }
@@ -58,7 +72,7 @@ pub enum AutoLr {
 
 impl Policy {
     /// Every policy, in the order of the help text.
-    pub const ALL: [Policy; 15] = [
+    pub const ALL: [Policy; 22] = [
         Policy::Triangular,
         Policy::Triangular2,
         Policy::ExpRange,
@@ -73,6 +87,13 @@ impl Policy {
         Policy::Inv,
         Policy::Poly,
         Policy::Sigmoid,
+        Policy::ConstantWithWarmup,
+        Policy::LinearWithWarmup,
+        Policy::CosineWithWarmup,
+        Policy::CosineWithHardRestarts,
+        Policy::PolynomialWithWarmup,
+        Policy::InverseSqrt,
+        Policy::Wsd,
         Policy::Sequence,
     ];
 
@@ -93,8 +114,30 @@ impl Policy {
             Policy::Inv => "inv",
             Policy::Poly => "poly",
             Policy::Sigmoid => "sigmoid",
+            Policy::ConstantWithWarmup => "constant-with-warmup",
+            Policy::LinearWithWarmup => "linear-with-warmup",
+            Policy::CosineWithWarmup => "cosine-with-warmup",
+            Policy::CosineWithHardRestarts => "cosine-with-hard-restarts",
+            Policy::PolynomialWithWarmup => "polynomial-with-warmup",
+            Policy::InverseSqrt => "inverse-sqrt",
+            Policy::Wsd => "wsd",
             Policy::Sequence => "sequence",
         }
+    }
+
+    /// `true` for transformers' schedules (warm-up `t/N` from 0 inside the formula, then the
+    /// policy's decay).
+    pub fn is_transformers(self) -> bool {
+        matches!(
+            self,
+            Policy::ConstantWithWarmup
+                | Policy::LinearWithWarmup
+                | Policy::CosineWithWarmup
+                | Policy::CosineWithHardRestarts
+                | Policy::PolynomialWithWarmup
+                | Policy::InverseSqrt
+                | Policy::Wsd
+        )
     }
 
     /// Every policy name.
@@ -129,6 +172,8 @@ impl Policy {
             Policy::Poly => &["lr"],
             Policy::Sigmoid => &["lr", "gamma", "step_size"],
             Policy::Sequence => &["milestones", "schedules"],
+            Policy::Wsd => &["lr", "num_warmup_steps", "num_decay_steps"],
+            p if p.is_transformers() => &["lr", "num_warmup_steps"],
             _ => unreachable!("every cyclical policy is matched by the first arm"),
         }
     }
@@ -160,6 +205,20 @@ impl Policy {
             Policy::Sgdr => &["min_lr", "t_mult", "warmup"],
             Policy::Step | Policy::Multistep => &["gamma", "warmup"],
             Policy::Poly => &["power", "max_iter", "warmup"],
+            Policy::LinearWithWarmup => &["num_training_steps", "warmup"],
+            Policy::CosineWithWarmup => &["num_training_steps", "num_cycles", "min_lr_rate", "warmup"],
+            Policy::CosineWithHardRestarts => &["num_training_steps", "num_cycles", "warmup"],
+            Policy::PolynomialWithWarmup => &["num_training_steps", "lr_end", "power", "warmup"],
+            Policy::InverseSqrt => &["timescale", "warmup"],
+            Policy::Wsd => &[
+                "num_training_steps",
+                "num_stable_steps",
+                "warmup_type",
+                "decay_type",
+                "min_lr_ratio",
+                "num_cycles",
+                "warmup",
+            ],
             _ => &["warmup"],
         }
     }
@@ -174,10 +233,13 @@ impl Policy {
     /// Cyclical policies: `base_lr` and `max_lr` (the CLR bounds); one-cycle: `max_lr` (the
     /// one-cycle peak); SGDR: `max_lr` (the CLR upper bound) and `min_lr` (the lower bound);
     /// fixed: `lr` (the fixed-LR pick); the decaying policies (`step` … `sigmoid`): `lr`, the
-    /// CLR upper bound they decay from. A `sequence` has none (give each part its rates).
+    /// CLR upper bound they decay from; transformers' schedules: `lr`, the one-cycle peak (like
+    /// one-cycle, they warm up to it and anneal). A `sequence` has none (give each part its
+    /// rates).
     pub fn auto_keys(self) -> &'static [(&'static str, AutoLr)] {
         match self {
             p if p.is_cyclical() => &[("base_lr", AutoLr::Base), ("max_lr", AutoLr::Max)],
+            p if p.is_transformers() => &[("lr", AutoLr::OneCyclePeak)],
             Policy::OneCycle => &[("max_lr", AutoLr::OneCyclePeak)],
             Policy::Sgdr => &[("max_lr", AutoLr::Max), ("min_lr", AutoLr::Base)],
             Policy::Fixed => &[("lr", AutoLr::Fixed)],
@@ -207,6 +269,13 @@ impl Policy {
             Policy::Inv => "lr * (1 + gamma*t)^(-power)",
             Policy::Poly => "lr * (1 - min(t, max_iter)/max_iter)^power",
             Policy::Sigmoid => "lr / (1 + exp(-gamma*(t - s)))",
+            Policy::ConstantWithWarmup => "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)",
+            Policy::LinearWithWarmup => "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)",
+            Policy::CosineWithWarmup => "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)",
+            Policy::CosineWithHardRestarts => "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)",
+            Policy::PolynomialWithWarmup => "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)",
+            Policy::InverseSqrt => "lr * t/N, then lr / sqrt((t + timescale - N)/timescale) (transformers get_inverse_sqrt_schedule)",
+            Policy::Wsd => "warm-up, stable at lr, decay (linear | cosine | 1-sqrt) to min_lr_ratio*lr over num_decay_steps (transformers get_wsd_schedule)",
             Policy::Sequence => "policies chained at milestones, each restarting at its own t = 0",
         }
     }

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{OneCycleStyle, ScheduleConfig};
 use super::one_cycle::Anneal;
 use super::policy::{AutoLr, Policy, closest};
+use super::transformers::WsdCurve;
 use crate::ParamError;
 use crate::finder::ClrBounds as LrBounds;
 
@@ -112,6 +113,39 @@ pub struct ScheduleSpec {
     /// The parts of a `sequence`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedules: Option<Vec<ScheduleConfig>>,
+    /// transformers: warm-up steps (`t/N` from 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_warmup_steps: Option<u64>,
+    /// transformers: training steps (default: the run length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_training_steps: Option<u64>,
+    /// transformers: cosine waves (cosine, hard restarts, WSD's cosine decay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_cycles: Option<f64>,
+    /// transformers `cosine`: the floor as a fraction of `lr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_lr_rate: Option<f64>,
+    /// transformers `polynomial`: the final learning rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_end: Option<f64>,
+    /// transformers `inverse_sqrt`: the time scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timescale: Option<u64>,
+    /// WSD: decay steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_decay_steps: Option<u64>,
+    /// WSD: stable steps (instead of `num_training_steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_stable_steps: Option<u64>,
+    /// WSD: warm-up shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_type: Option<WsdCurve>,
+    /// WSD: decay shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decay_type: Option<WsdCurve>,
+    /// WSD: the floor as a fraction of `lr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_lr_ratio: Option<f64>,
     /// Keys that are no parameter of any policy, collected when deserializing so that
     /// [`resolve`](Self::resolve) can name them (with the closest known key). Empty when built
     /// in code.
@@ -429,12 +463,23 @@ impl ScheduleSpec {
             max_iter: None,
             warmup: None,
             schedules: None,
+            num_warmup_steps: None,
+            num_training_steps: None,
+            num_cycles: None,
+            min_lr_rate: None,
+            lr_end: None,
+            timescale: None,
+            num_decay_steps: None,
+            num_stable_steps: None,
+            warmup_type: None,
+            decay_type: None,
+            min_lr_ratio: None,
             unknown: BTreeMap::new(),
         }
     }
 
     /// The floats given, by key.
-    fn floats(&self) -> [(&'static str, Option<f64>); 11] {
+    fn floats(&self) -> [(&'static str, Option<f64>); 15] {
         [
             ("base_lr", self.base_lr),
             ("max_lr", self.max_lr),
@@ -447,6 +492,10 @@ impl ScheduleSpec {
             ("div", self.div),
             ("final_div", self.final_div),
             ("power", self.power),
+            ("num_cycles", self.num_cycles),
+            ("min_lr_rate", self.min_lr_rate),
+            ("lr_end", self.lr_end),
+            ("min_lr_ratio", self.min_lr_ratio),
         ]
     }
 
@@ -472,6 +521,13 @@ impl ScheduleSpec {
             ("max_iter", self.max_iter.is_some()),
             ("warmup", self.warmup.is_some()),
             ("schedules", self.schedules.is_some()),
+            ("num_warmup_steps", self.num_warmup_steps.is_some()),
+            ("num_training_steps", self.num_training_steps.is_some()),
+            ("timescale", self.timescale.is_some()),
+            ("num_decay_steps", self.num_decay_steps.is_some()),
+            ("num_stable_steps", self.num_stable_steps.is_some()),
+            ("warmup_type", self.warmup_type.is_some()),
+            ("decay_type", self.decay_type.is_some()),
         ] {
             if given {
                 v.push(k);
@@ -759,6 +815,58 @@ impl ScheduleSpec {
                 step_size: need_n("step_size", self.step_size)?,
                 warmup,
             },
+            Policy::ConstantWithWarmup => C::ConstantWithWarmup {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                warmup,
+            },
+            Policy::LinearWithWarmup => C::LinearWithWarmup {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                num_training_steps: self.num_training_steps,
+                warmup,
+            },
+            Policy::CosineWithWarmup => C::CosineWithWarmup {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                num_training_steps: self.num_training_steps,
+                num_cycles: self.num_cycles,
+                min_lr_rate: self.min_lr_rate,
+                warmup,
+            },
+            Policy::CosineWithHardRestarts => C::CosineWithHardRestarts {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                num_training_steps: self.num_training_steps,
+                num_cycles: self.num_cycles,
+                warmup,
+            },
+            Policy::PolynomialWithWarmup => C::PolynomialWithWarmup {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                num_training_steps: self.num_training_steps,
+                lr_end: self.lr_end,
+                power: self.power,
+                warmup,
+            },
+            Policy::InverseSqrt => C::InverseSqrt {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                timescale: self.timescale,
+                warmup,
+            },
+            Policy::Wsd => C::Wsd {
+                lr: need("lr", self.lr)?,
+                num_warmup_steps: need_n("num_warmup_steps", self.num_warmup_steps)?,
+                num_decay_steps: need_n("num_decay_steps", self.num_decay_steps)?,
+                num_training_steps: self.num_training_steps,
+                num_stable_steps: self.num_stable_steps,
+                warmup_type: self.warmup_type,
+                decay_type: self.decay_type,
+                min_lr_ratio: self.min_lr_ratio,
+                num_cycles: self.num_cycles,
+                warmup,
+            },
             Policy::Sequence => C::Sequence {
                 milestones: self.milestones.clone().unwrap_or_default(),
                 schedules: self.schedules.clone().unwrap_or_default(),
@@ -975,6 +1083,20 @@ mod tests {
             serde_json::from_str(r#"{"policy":"inv","lr":0.1,"gamma":0.1,"power":0.5}"#).unwrap(),
             serde_json::from_str(r#"{"policy":"sigmoid","lr":0.1,"gamma":0.1,"step_size":5}"#)
                 .unwrap(),
+            serde_json::from_str(
+                r#"{"policy":"wsd","lr":0.1,"num_warmup_steps":5,"num_decay_steps":10,"num_stable_steps":20,"warmup_type":"cosine","decay_type":"1-sqrt","min_lr_ratio":0.1,"num_cycles":0.5}"#,
+            )
+            .unwrap(),
+            serde_json::from_str(
+                r#"{"policy":"cosine-with-warmup","lr":0.1,"num_warmup_steps":5,"num_training_steps":50,"num_cycles":0.5,"min_lr_rate":0.1}"#,
+            )
+            .unwrap(),
+            serde_json::from_str(
+                r#"{"policy":"polynomial-with-warmup","lr":0.1,"num_warmup_steps":5,"num_training_steps":50,"lr_end":0.001,"power":2}"#,
+            )
+            .unwrap(),
+            serde_json::from_str(r#"{"policy":"inverse-sqrt","lr":0.1,"num_warmup_steps":5,"timescale":7}"#)
+                .unwrap(),
         ];
         for c in cfgs {
             let spec = ScheduleSpec::from(&c);
@@ -995,7 +1117,8 @@ mod tests {
                             "schedules" => {
                                 serde_json::json!([{"policy":"fixed","lr":0.1},{"policy":"fixed","lr":0.2}])
                             }
-                            "step_size" | "t0" => serde_json::json!(5),
+                            "step_size" | "t0" | "num_warmup_steps" => serde_json::json!(5),
+                            "num_decay_steps" => serde_json::json!(10),
                             "base_lr" => serde_json::json!(0.01),
                             _ => serde_json::json!(0.1),
                         };
