@@ -272,7 +272,7 @@ mod tests {
         // Truncate the newest, as a crash mid-copy would.
         let newest = dir.join(file_name(30));
         let len = fs::metadata(&newest).unwrap().len();
-        File::options()
+        fs::File::options()
             .write(true)
             .open(&newest)
             .unwrap()

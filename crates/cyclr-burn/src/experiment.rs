@@ -210,8 +210,7 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> ExperimentError {
 pub fn is_safe_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('.')
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
@@ -316,7 +315,9 @@ impl Experiment {
 
     /// The optimizer of a run.
     pub fn optimizer_of(&self, run: &RunSpec) -> OptimizerConfig {
-        run.optimizer.clone().unwrap_or_else(|| self.optimizer.clone())
+        run.optimizer
+            .clone()
+            .unwrap_or_else(|| self.optimizer.clone())
     }
 
     /// The iterations of a run.
@@ -382,15 +383,22 @@ impl Experiment {
             if r.iters == Some(0) {
                 return bad(format!("run {:?}: iters = 0: must be >= 1", r.name));
             }
-            self.optimizer_of(r)
-                .validate()
-                .map_err(|e| ExperimentError::Config(format!("run {:?}: optimizer: {e}", r.name)))?;
-            self.resolve(r, Some(1), if r.auto_lr { Auto::Pending } else { Auto::Off })
-                .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+            self.optimizer_of(r).validate().map_err(|e| {
+                ExperimentError::Config(format!("run {:?}: optimizer: {e}", r.name))
+            })?;
+            self.resolve(
+                r,
+                Some(1),
+                if r.auto_lr { Auto::Pending } else { Auto::Off },
+            )
+            .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
         }
         let rt = self.range_test.config();
         rt.validate().map_err(|e| {
-            ExperimentError::Config(format!("[range_test]: {}", e.to_string().replace("num_it", "iters")))
+            ExperimentError::Config(format!(
+                "[range_test]: {}",
+                e.to_string().replace("num_it", "iters")
+            ))
         })?;
         Ok(())
     }
@@ -482,11 +490,11 @@ fn range_test(
         serde_json::from_slice::<PublishedRangeTest>(&text).ok()
     };
     if let Some(p) = read(&path).filter(|p| matches(p)) {
-        return Ok(p.result);
+        return Ok(p.result.recomputed());
     }
-    let result = test
-        .run(split, exp.range_test.config())
-        .map_err(|e| ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name())))?;
+    let result = test.run(split, exp.range_test.config()).map_err(|e| {
+        ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
+    })?;
     let published = PublishedRangeTest {
         net: test.net,
         optimizer: optimizer.clone(),
@@ -502,16 +510,12 @@ fn range_test(
     } else if !fsio::create_new_atomic(&path, &bytes).map_err(io_err(ctx()))? {
         // Another process published first: use its result, so every job agrees.
         if let Some(p) = read(&path).filter(|p| matches(p)) {
-            return Ok(p.result);
+            return Ok(p.result.recomputed());
         }
         fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(ctx()))?;
     }
-    let r = &published.result;
-    fsio::write_atomic(&dir.join("range_test.csv"), |w| r.write_csv(w))
-        .map_err(io_err(format!("writing {}/range_test.csv", dir.display())))?;
-    let json = serde_json::to_string_pretty(&r.to_json()).expect("plain data serializes");
-    fsio::write_bytes_atomic(&dir.join("suggestions.json"), format!("{json}\n").as_bytes())
-        .map_err(io_err(format!("writing {}/suggestions.json", dir.display())))?;
+    crate::lr_find::write_results(dir, &published.result)
+        .map_err(io_err(format!("writing into {}", dir.display())))?;
     Ok(published.result)
 }
 
@@ -530,7 +534,8 @@ fn prepare(
     out: &Path,
     obs: &dyn ExperimentObserver,
 ) -> Result<Vec<Prepared>, ExperimentError> {
-    let per_epoch = (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1) as u64;
+    let per_epoch =
+        (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1) as u64;
     let mut tests: Vec<(OptimizerConfig, RangeTestResult)> = Vec::new();
     for (o, dir) in range_test_dirs(exp) {
         let dir = out.join(dir);
@@ -661,12 +666,13 @@ fn run_job(
     obs: &dyn ExperimentObserver,
 ) -> Result<RunOutcome, ExperimentError> {
     let mut observer = obs.train_observer(&p.job, p.config.iters);
-    let summary = crate::train::train(&p.config, split, observer.as_mut(), false).map_err(
-        |source| ExperimentError::Train {
-            job: p.job.id(),
-            source,
-        },
-    )?;
+    let summary =
+        crate::train::train(&p.config, split, observer.as_mut(), false).map_err(|source| {
+            ExperimentError::Train {
+                job: p.job.id(),
+                source,
+            }
+        })?;
     let outcome = RunOutcome {
         name: p.job.name.clone(),
         seed: p.job.seed,
@@ -678,7 +684,8 @@ fn run_job(
     };
     let path = outcome_path(out, &p.job);
     let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");
-    fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(format!("writing {}", path.display())))?;
+    fsio::write_bytes_atomic(&path, &bytes)
+        .map_err(io_err(format!("writing {}", path.display())))?;
     obs.on_finished(&p.job, &outcome);
     Ok(outcome)
 }

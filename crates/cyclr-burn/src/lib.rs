@@ -29,6 +29,10 @@ pub mod optim;
 pub mod scheduler;
 pub mod train;
 
+pub use experiment::{
+    Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
+    collect_outcomes, run_experiment,
+};
 pub use lr_find::{
     FindLoop, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest, lr_find,
     lr_find_model,
@@ -36,10 +40,6 @@ pub use lr_find::{
 pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
-pub use experiment::{
-    Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
-    collect_outcomes, run_experiment,
-};
 pub use train::{
     Divergence, DivergenceKind, EvalInfo, MetricRow, StepInfo, TrainConfig, TrainError,
     TrainObserver, TrainSummary, train,

@@ -400,3 +400,14 @@ impl NetRangeTest {
         Ok(lr_find(model, &mut optim, train, val, &cfg)?.0)
     }
 }
+
+/// Write a range test's files into `dir` (atomically): `range_test.csv` (the curve, see
+/// [`RangeTestResult::write_csv`]) and `suggestions.json` ([`RangeTestResult::to_json`]).
+pub fn write_results(dir: &std::path::Path, r: &RangeTestResult) -> std::io::Result<()> {
+    crate::fsio::write_atomic(&dir.join("range_test.csv"), |w| r.write_csv(w))?;
+    let json = serde_json::to_string_pretty(&r.to_json()).expect("plain data serializes");
+    crate::fsio::write_bytes_atomic(
+        &dir.join("suggestions.json"),
+        format!("{json}\n").as_bytes(),
+    )
+}

@@ -225,9 +225,9 @@ impl std::fmt::Display for Divergence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = match self.kind {
             DivergenceKind::NonFiniteLoss => "training loss".to_string(),
-            DivergenceKind::ExplodingLoss => format!(
-                "smoothed training loss above {DIVERGENCE_FACTOR} x its first value:"
-            ),
+            DivergenceKind::ExplodingLoss => {
+                format!("smoothed training loss above {DIVERGENCE_FACTOR} x its first value:")
+            }
             DivergenceKind::NonFiniteTestLoss => "test loss".to_string(),
         };
         write!(
@@ -506,7 +506,10 @@ fn first_difference(
                 } else {
                     format!("{path}.{k}")
                 };
-                let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
                 first_difference(&p, x, y)
             })
         }

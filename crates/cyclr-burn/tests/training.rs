@@ -10,8 +10,8 @@ use cyclr::finder::{Metric, RangeTestConfig, StopReason};
 use cyclr::schedule::ScheduleConfig;
 use cyclr_burn::train::{NoObserver, train_until};
 use cyclr_burn::{
-    Activation, CyclrOptimizer, LrFindConfig, ModelKind, Net, OptimizerConfig, TrainConfig,
-    TrainError, data, lr_find, train,
+    Activation, CyclrOptimizer, DivergenceKind, LrFindConfig, ModelKind, Net, OptimizerConfig,
+    TrainConfig, TrainError, data, lr_find, train,
 };
 use cyclr_data::{DatasetSpec, Split};
 
@@ -173,24 +173,29 @@ fn resume_is_bit_identical() {
 }
 
 #[test]
-fn nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
+fn divergence_stops_training_and_keeps_the_last_good_checkpoint() {
     let split = digits();
     let mut cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":1e6}"#, 100);
     let dir = temp_dir("diverge");
     cfg.out_dir = Some(dir.clone());
     cfg.checkpoint_every = Some(1);
-    match train(&cfg, &split, &mut NoObserver, false) {
-        Err(TrainError::Diverged {
-            iteration, partial, ..
-        }) => {
-            assert!(iteration > 0 && iteration < 100);
-            assert_eq!(partial.metrics.len() as u64, iteration);
-            assert_eq!(partial.diverged.unwrap().iteration, iteration);
-            let newest = cyclr_burn::checkpoint::list(&dir).unwrap()[0].0;
-            assert_eq!(newest, iteration);
-        }
-        other => panic!("expected divergence, got {other:?}"),
-    }
+    let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    let d = s.diverged.expect("lr 1e6 diverges");
+    assert!(d.iteration < 100, "{d}");
+    assert_eq!(s.iterations, s.metrics.len() as u64);
+    // A non-finite loss stops before its update; an exploding (finite) loss after it.
+    let done = match d.kind {
+        DivergenceKind::NonFiniteLoss => d.iteration,
+        DivergenceKind::ExplodingLoss | DivergenceKind::NonFiniteTestLoss => d.iteration + 1,
+    };
+    assert_eq!(s.metrics.len() as u64, done, "{d}");
+    // The last checkpoint is the one before the iteration that diverged.
+    let newest = cyclr_burn::checkpoint::list(&dir).unwrap()[0].0;
+    assert_eq!(newest, d.iteration, "{d}");
+    // The issue's case: a finite but huge lr (loss 1e24, then NaN at test time) is caught too.
+    let cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":50}"#, 100);
+    let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+    assert!(s.diverged.is_some(), "lr 50 was not reported as diverged");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -2,6 +2,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use cyclr::schedule::Policy;
 
 const ABOUT: &str = "Cyclical learning rates: schedules, LR range tests, training and policy comparisons.
 
@@ -18,7 +19,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print a learning-rate (and momentum) schedule, one row per iteration.
-    #[command(long_about = SCHEDULE_HELP)]
+    #[command(long_about = schedule_help())]
     Schedule(ScheduleArgs),
     /// Suggest learning rates and CLR bounds from a logged range-test curve (CSV with `lr`,`loss`).
     Suggest(SuggestArgs),
@@ -32,67 +33,59 @@ pub enum Command {
     Demo(DemoArgs),
 }
 
-pub const SCHEDULE_HELP: &str = "Print a learning-rate (and momentum) schedule, one row per iteration t = 0..iters-1.
-
-Policies and their flags (t = iteration, s = --step-size):
-  triangular | triangular2 | exp-range | welch | hann
-      --base-lr --max-lr --step-size [--step-size-down] [--gamma] [--base-momentum --max-momentum]
-      cycle = floor(1 + t/(2s)), x = |t/s - 2*cycle + 1|,
-      lr = base + (max - base) * w(x) * scale, w = max(0, 1-x) (triangular), 1 - x^2 (welch),
-      (1 + cos(pi x))/2 (hann); scale = 1 (triangular), 1/2^(cycle-1) (triangular2), gamma^t (exp-range).
-      With --base-momentum/--max-momentum momentum cycles inversely (PyTorch CyclicLR).
-  one-cycle --max-lr --iters [--style pytorch|fastai] [--pct-start] [--anneal cos|linear] [--div]
-      [--final-div] [--three-phase] [--base-momentum --max-momentum]
-      pytorch (OneCycleLR): start max/div (25), end start/final-div (1e4), pct-start 0.3, moms 0.85/0.95.
-      fastai (fit_one_cycle): start max/div (25), end max/final-div (1e5), pct-start 0.25, cosine,
-      moms 0.95/0.85/0.95; value at batch i is f(i/iters).
-  sgdr --max-lr --min-lr --t0 [--t-mult]   cosine annealing with warm restarts (SGDR).
-  fixed --lr                               lr
-  step --lr --gamma --step-size            lr * gamma^floor(t/s)
-  multistep --lr --gamma --milestones a,b  lr * gamma^(number of milestones <= t)
-  exp --lr --gamma                         lr * gamma^t
-  inv --lr --gamma --power                 lr * (1 + gamma*t)^(-power)
-  poly --lr --power --max-iter             lr * (1 - min(t, max-iter)/max-iter)^power
-  sigmoid --lr --gamma --step-size         lr / (1 + exp(-gamma*(t - s)))
-  --warmup N on any policy: linear warm-up over the first N iterations.";
-
-/// Every policy `cyclr` knows (the names other tools call).
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyName {
-    Triangular,
-    Triangular2,
-    ExpRange,
-    Welch,
-    Hann,
-    OneCycle,
-    Sgdr,
-    Fixed,
-    Step,
-    Multistep,
-    Exp,
-    Inv,
-    Poly,
-    Sigmoid,
+/// The policies a flag can name (all but `sequence`, which needs a config file).
+pub fn policy_names() -> Vec<&'static str> {
+    Policy::names()
+        .into_iter()
+        .filter(|n| *n != "sequence")
+        .collect()
 }
 
-impl PolicyName {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Triangular => "triangular",
-            Self::Triangular2 => "triangular2",
-            Self::ExpRange => "exp-range",
-            Self::Welch => "welch",
-            Self::Hann => "hann",
-            Self::OneCycle => "one-cycle",
-            Self::Sgdr => "sgdr",
-            Self::Fixed => "fixed",
-            Self::Step => "step",
-            Self::Multistep => "multistep",
-            Self::Exp => "exp",
-            Self::Inv => "inv",
-            Self::Poly => "poly",
-            Self::Sigmoid => "sigmoid",
+/// `--policy` / the `schedule` positional: a policy name (clap lists the valid ones).
+pub fn policy_parser() -> impl clap::builder::TypedValueParser<Value = Policy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(policy_names())
+        .map(|s| s.parse::<Policy>().expect("a listed policy name"))
+}
+
+/// `cyclr schedule --help`: every policy with its flags and formula, from the library's table.
+pub fn schedule_help() -> String {
+    let mut s = String::from(
+        "Print a learning-rate (and momentum) schedule, one row per iteration t = 0..iters-1.\n\n\
+         Policies, their flags ([optional]) and formulas (t = iteration):\n",
+    );
+    for p in Policy::ALL {
+        if p == Policy::Sequence {
+            continue;
         }
+        let req: Vec<String> = p.required_keys().iter().map(|k| key_flag(k)).collect();
+        let opt: Vec<String> = p
+            .optional_keys()
+            .iter()
+            .filter(|k| **k != "warmup" && **k != "total_steps")
+            .map(|k| format!("[{}]", key_flag(k)))
+            .collect();
+        s.push_str(&format!(
+            "  {:<26} {} {}\n      {}\n",
+            p.as_str(),
+            req.join(" "),
+            opt.join(" "),
+            p.formula()
+        ));
+    }
+    s.push_str(
+        "  --warmup N on any policy: linear warm-up over the first N iterations (lr x min(1, (t+1)/N));\n\
+         transformers' policies also have their own --num-warmup-steps (t/N from 0, as transformers).\n\
+         --config FILE reads the policy from TOML/JSON (the keys of an experiment's `schedule`).",
+    );
+    s
+}
+
+/// The command-line flag of a config key: `base_lr` -> `--base-lr` (`total_steps` is `--iters`).
+pub fn key_flag(key: &str) -> String {
+    match key {
+        "total_steps" => "--iters".to_string(),
+        k => format!("--{}", k.replace('_', "-")),
     }
 }
 
@@ -147,8 +140,9 @@ pub struct PolicyFlags {
     /// SGDR: cycle length multiplier (T_mult).
     #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub t_mult: Option<i64>,
-    /// Base LR of fixed/step/multistep/exp/inv/poly/sigmoid.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    /// Base LR of fixed/step/multistep/exp/inv/poly/sigmoid and transformers' policies; `auto`
+    /// (train): take every learning rate not given from an LR range test.
+    #[arg(long, value_name = "X|auto", allow_negative_numbers = true)]
     pub lr: Option<String>,
     /// Multistep milestones, comma-separated, increasing.
     #[arg(long, value_name = "a,b,c")]
@@ -162,6 +156,39 @@ pub struct PolicyFlags {
     /// Linear warm-up over the first N iterations (any policy).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub warmup: Option<i64>,
+    /// transformers policies: warm-up steps (lr x t/N from 0).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub num_warmup_steps: Option<i64>,
+    /// transformers policies: training steps (default: --iters).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub num_training_steps: Option<i64>,
+    /// cosine-with-warmup, cosine-with-hard-restarts, wsd: number of cosine waves.
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    pub num_cycles: Option<f64>,
+    /// cosine-with-warmup: floor as a fraction of --lr.
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
+    pub min_lr_rate: Option<f64>,
+    /// polynomial-with-warmup: final learning rate.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub lr_end: Option<f64>,
+    /// inverse-sqrt: time scale (default --num-warmup-steps, or 10000 if 0).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub timescale: Option<i64>,
+    /// wsd: decay steps.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub num_decay_steps: Option<i64>,
+    /// wsd: stable steps (instead of --num-training-steps).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub num_stable_steps: Option<i64>,
+    /// wsd: warm-up shape.
+    #[arg(long, value_name = "linear|cosine|1-sqrt")]
+    pub warmup_type: Option<String>,
+    /// wsd: decay shape.
+    #[arg(long, value_name = "linear|cosine|1-sqrt")]
+    pub decay_type: Option<String>,
+    /// wsd: floor as a fraction of --lr.
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
+    pub min_lr_ratio: Option<f64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -173,9 +200,13 @@ pub enum ScheduleFormat {
 
 #[derive(Args, Debug)]
 pub struct ScheduleArgs {
-    /// The policy.
-    #[arg(value_enum)]
-    pub policy: PolicyName,
+    /// The policy (or give --config).
+    #[arg(value_parser = policy_parser(), required_unless_present = "config")]
+    pub policy: Option<Policy>,
+    /// Read the policy from a TOML or JSON file (an experiment's `schedule` keys, with `policy`);
+    /// flags given too override its values.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub flags: PolicyFlags,
     /// Number of iterations to print (and the run length one-cycle spans).
@@ -321,9 +352,9 @@ pub struct FindArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     pub setup: SetupFlags,
-    /// The LR policy (flags as for `cyclr schedule`).
-    #[arg(long, value_enum, default_value = "triangular2")]
-    pub policy: PolicyName,
+    /// The LR policy (flags as for `cyclr schedule`). Default: triangular2.
+    #[arg(long, value_parser = policy_parser())]
+    pub policy: Option<Policy>,
     #[command(flatten)]
     pub flags: PolicyFlags,
     /// Training iterations (optimizer steps).

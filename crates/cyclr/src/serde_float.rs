@@ -81,7 +81,11 @@ mod tests {
     fn round_trips_every_kind_of_value() {
         for v in [1.5, -0.0, f64::INFINITY, f64::NEG_INFINITY, 1e-300] {
             let s = serde_json::to_string(&T(v)).unwrap();
-            assert_eq!(serde_json::from_str::<T>(&s).unwrap().0.to_bits(), v.to_bits(), "{s}");
+            assert_eq!(
+                serde_json::from_str::<T>(&s).unwrap().0.to_bits(),
+                v.to_bits(),
+                "{s}"
+            );
         }
         let s = serde_json::to_string(&T(f64::NAN)).unwrap();
         assert_eq!(s, "null");

@@ -176,12 +176,20 @@ proptest! {
             // fastai's steep and slide need 2+ points; valley and minimum work on one.
             prop_assert!(r.suggestions.steep.is_none() && r.suggestions.slide.is_none());
             prop_assert_eq!(r.suggestions.valley.is_some(), r.window_end > r.window_start);
-            prop_assert!(r.bounds.is_none());
+            // The paper's accuracy rule reads fastai's window; the calibrated rule does not.
+            if !cfg.metric.is_loss() {
+                prop_assert!(r.bounds.is_none());
+            }
         }
         if let Some(b) = &r.bounds {
-            prop_assert!(b.base_lr > 0.0 && b.base_lr < b.max_lr, "{b:?}");
+            prop_assert!(b.fixed_lr > 0.0 && b.base_lr > 0.0 && b.base_lr < b.max_lr, "{b:?}");
             prop_assert!(!b.rule.is_empty());
+            if let Some(w) = b.window {
+                // The calibrated window lies in the swept range, in order.
+                prop_assert!(lo <= w.knee && w.knee <= w.minimum && w.minimum <= w.climb && w.climb <= hi, "{w:?}");
+            }
         }
+        prop_assert_eq!(r.bounds.is_none(), r.bounds_note.is_some());
     }
 
     /// A NaN (or ±∞) at step k, after ordinary losses, stops the test with k points kept.

@@ -1,25 +1,27 @@
 //! `cyclr` / `cyclr demo`: the main job on the embedded digits dataset.
 //!
-//! Range test -> CLR bounds -> train an MLP with triangular2 (bounds from the test) and with a
-//! fixed LR (fastai's valley suggestion from the same test) -> comparison table and plots.
+//! Range test -> learning rates -> train an MLP with triangular2 (bounds from the test) and with
+//! a fixed LR (the test's fixed-LR pick) -> comparison table and plots.
 use std::time::Instant;
 
-use cyclr_burn::OptimizerConfig;
-use serde_json::json;
+use cyclr::schedule::{Policy, ScheduleSpec};
+use cyclr_burn::experiment::{Experiment, RangeTestSpec, RunSpec};
+use cyclr_burn::{Activation, ModelKind, OptimizerConfig};
+use cyclr_data::DatasetSpec;
 
 use crate::args::DemoArgs;
-use crate::cmd::compare::{Experiment, RangeTestSpec, RunSpec, run_experiment, write_report};
+use crate::cmd::compare::{run_experiment, write_report};
 use crate::cmd::setup;
 use crate::error::Result;
 
-fn run_spec(name: &str, step_epochs: Option<f64>, schedule: serde_json::Value) -> RunSpec {
+fn run_spec(name: &str, step_epochs: Option<f64>, policy: Policy) -> RunSpec {
     RunSpec {
         name: name.into(),
         auto_lr: true,
         step_epochs,
         optimizer: None,
         iters: None,
-        schedule: schedule.as_object().cloned().unwrap_or_default(),
+        schedule: ScheduleSpec::new(policy),
     }
 }
 
@@ -28,11 +30,11 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
     Experiment {
         name: "demo".into(),
         description: "Embedded sklearn digits (1437 train / 360 test, 8x8), MLP, SGD momentum 0.9, batch 64: \
-                      triangular2 with bounds from the LR range test vs a fixed LR (the test's valley suggestion)."
+                      triangular2 with bounds from the LR range test vs a fixed LR (the test's fixed-LR pick)."
             .into(),
-        dataset: "digits".into(),
-        model: "mlp".into(),
-        activation: "relu".into(),
+        dataset: DatasetSpec::Digits,
+        model: ModelKind::Mlp,
+        activation: Activation::Relu,
         batch_norm: false,
         optimizer: OptimizerConfig::default(),
         batch_size: 64,
@@ -40,10 +42,13 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         eval_every: 20,
         seeds: vec![seed],
         baseline: "fixed".into(),
-        range_test: RangeTestSpec { seed, ..RangeTestSpec::default() },
+        range_test: RangeTestSpec {
+            seed,
+            ..RangeTestSpec::default()
+        },
         runs: vec![
-            run_spec("fixed", None, json!({"policy": "fixed"})),
-            run_spec("triangular2", Some(4.0), json!({"policy": "triangular2"})),
+            run_spec("fixed", None, Policy::Fixed),
+            run_spec("triangular2", Some(4.0), Policy::Triangular2),
         ],
     }
 }
@@ -55,13 +60,15 @@ pub fn run(a: DemoArgs) -> Result<()> {
     eprintln!(
         "cyclr demo: LR range test, then triangular2 vs fixed LR on the embedded digits dataset"
     );
+    // A rerun of the demo into the same folder trains again (the demo is seconds long).
+    let _ = std::fs::remove_dir_all(a.out.join("runs"));
     let outcomes = run_experiment(&exp, &a.out, 2, a.quiet)?;
     let config = toml::to_string_pretty(&exp).unwrap_or_default();
     let md = write_report(&exp, &config, &a.out, &outcomes)?;
     outln!();
     for o in outcomes
         .iter()
-        .filter(|o| o.bounds.starts_with("range test"))
+        .filter(|o| o.from_range_test && o.seed == a.seed)
     {
         outln!("{}: {}", o.name, o.bounds);
     }

@@ -1,82 +1,42 @@
-//! `cyclr find`: the LR range test on real data (burn), with suggestions and CLR bounds.
+//! `cyclr find`: the LR range test on real data (burn), with suggestions and learning rates for
+//! each use.
 use std::path::Path;
 
 use cyclr::finder::{Metric, RangeTestConfig, RangeTestResult, Sweep};
-use cyclr_burn::{CyclrOptimizer, LrFindConfig, Net, NetConfig, OptimizerConfig, lr_find};
-use cyclr_data::{Dataset, Split};
+use cyclr_burn::{LrFindError, NetConfig, NetRangeTest};
+use cyclr_data::Split;
 
-use crate::args::{FindArgs, FindMetric, SweepMode};
-use crate::cmd::policy::flagify;
+use crate::args::{FindArgs, FindMetric, SweepMode, key_flag};
 use crate::cmd::{report, setup};
 use crate::error::{CliError, Result};
-use crate::output;
 
-/// What a range test runs on.
-pub struct FindSetup<'a> {
-    pub split: &'a Split,
-    pub net: NetConfig,
-    pub optimizer: OptimizerConfig,
-    pub batch_size: usize,
-    pub seed: u64,
-    pub eval_every: u64,
+/// A range-test parameter error, named as its flag (`num_it` is `--iters`).
+pub fn range_error(e: &cyclr::ParamError) -> CliError {
+    let flag = match e.param.as_str() {
+        "num_it" => "--iters".to_string(),
+        k => key_flag(k),
+    };
+    CliError::usage(format!("invalid {flag} = {}: {}", e.value, e.valid))
 }
 
-/// Held-out part of the training split used by the val-loss and accuracy metrics: every tenth
-/// sample (the test split is never used to choose learning rates).
-pub fn held_out(train: &Dataset) -> (Dataset, Dataset) {
-    let (keep, held): (Vec<usize>, Vec<usize>) = (0..train.len()).partition(|i| i % 10 != 9);
-    (train.subset(&keep), train.subset(&held))
-}
-
-/// Run the range test with the model and optimizer restored afterwards (fastai semantics).
-pub fn run_range_test(s: &FindSetup<'_>, range: RangeTestConfig) -> Result<RangeTestResult> {
-    range
-        .validate()
-        .map_err(|e| CliError::usage(flagify(&e.to_string())))?;
-    let device = cyclr_burn::device();
-    let model =
-        Net::new(&s.net, s.seed, &device).map_err(|e| CliError::usage(format!("--model: {e}")))?;
-    let mut optim =
-        CyclrOptimizer::new(&s.optimizer).map_err(|e| CliError::usage(flagify(&e.to_string())))?;
-    let metric = range.metric;
-    // Train-loss mode needs no held-out set: borrow the training split (no 60k-image copy).
-    let t = &s.split.train;
-    let empty = Dataset {
-        images: Vec::new(),
-        labels: Vec::new(),
-        channels: t.channels,
-        height: t.height,
-        width: t.width,
-        num_classes: t.num_classes,
-        class_names: t.class_names.clone(),
-    };
-    let split_off;
-    let (train, val): (&Dataset, &Dataset) = if metric == Metric::TrainLoss {
-        (&s.split.train, &empty)
-    } else {
-        split_off = held_out(&s.split.train);
-        (&split_off.0, &split_off.1)
-    };
-    let cfg = LrFindConfig {
-        range,
-        batch_size: s.batch_size.min(train.len()),
-        seed: s.seed,
-        eval_every: s.eval_every.max(1),
-        val_batches: if metric == Metric::TrainLoss { 0 } else { 8 },
-    };
-    let (result, _restored) = lr_find(model, &mut optim, train, val, &cfg)
-        .map_err(|e| CliError::usage(format!("range test: {}", flagify(&e.to_string()))))?;
-    Ok(result)
+/// Run a range test on a fresh network, mapping its errors to the CLI's.
+pub fn run_test(
+    test: &NetRangeTest,
+    split: &Split,
+    range: RangeTestConfig,
+) -> Result<RangeTestResult> {
+    test.run(split, range).map_err(|e| match e {
+        LrFindError::Param(p) => range_error(&p),
+        LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
+        LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
+        other => CliError::runtime(format!("range test: {other}")),
+    })
 }
 
 /// Write range_test.csv, suggestions.json and range_test.png into `out`.
 pub fn write_outputs(out: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
-    output::write_atomic(&out.join("range_test.csv"), |w| r.write_csv(w))?;
-    let json = serde_json::to_string_pretty(&r.to_json()).map_err(CliError::runtime)?;
-    output::write_bytes(
-        &out.join("suggestions.json"),
-        format!("{json}\n").as_bytes(),
-    )?;
+    cyclr_burn::lr_find::write_results(out, r)
+        .map_err(|e| CliError::runtime(format!("cannot write into {}: {e}", out.display())))?;
     report::plot_range_test(&out.join("range_test.png"), title, r)
 }
 
@@ -103,20 +63,16 @@ pub fn run(a: FindArgs) -> Result<()> {
         },
         ..RangeTestConfig::default()
     };
-    range
-        .validate()
-        .map_err(|e| CliError::usage(flagify(&e.to_string())))?;
+    range.validate().map_err(|e| range_error(&e))?;
     let split = setup::load(&spec)?;
-    let net = NetConfig {
-        kind: model,
-        activation,
-        batch_norm: a.setup.batch_norm,
-        input: cyclr_burn::data::input_shape(&split.train),
-        num_classes: split.train.num_classes,
-    };
-    let s = FindSetup {
-        split: &split,
-        net,
+    let test = NetRangeTest {
+        net: NetConfig {
+            kind: model,
+            activation,
+            batch_norm: a.setup.batch_norm,
+            input: cyclr_burn::data::input_shape(&split.train),
+            num_classes: split.train.num_classes,
+        },
         optimizer,
         batch_size,
         seed: a.setup.seed,
@@ -127,18 +83,18 @@ pub fn run(a: FindArgs) -> Result<()> {
         model.name(),
         split.name,
         split.train.len(),
-        s.optimizer.name(),
+        test.optimizer.name(),
         range.metric.name(),
         iters,
         range.start_lr,
         range.end_lr
     );
-    let r = run_range_test(&s, range)?;
+    let r = run_test(&test, &split, range)?;
     let title = format!(
         "LR range test: {} / {} / {}",
         split.name,
         model.name(),
-        s.optimizer.name()
+        test.optimizer.name()
     );
     write_outputs(&a.out, &title, &r)?;
     out!("{}", report::suggestions_text(&r, None));

@@ -1,69 +1,50 @@
-//! Policy flags -> `cyclr::schedule::ScheduleConfig`.
-//!
-//! The flags are turned into the same key/value object an experiment TOML file holds
-//! (`--base-lr` -> `base_lr`), and the library's serde config does all checking, so the CLI and
-//! the config files can never disagree about names or rules.
-use cyclr::schedule::ScheduleConfig;
-use serde_json::{Map, Value, json};
+//! Policy flags -> the library's [`ScheduleSpec`] (one field per flag: `--base-lr` is
+//! `base_lr`); the library resolves and checks it, and its structured errors are rendered here
+//! with flag names.
+use cyclr::schedule::{
+    Anneal, Auto, OneCycleStyle, Policy, Resolved, RunShape, ScheduleSpec, SpecError, WsdCurve,
+};
 
-use crate::args::{PolicyFlags, PolicyName};
+use crate::args::{PolicyFlags, key_flag};
 use crate::error::{CliError, Result};
-
-/// Rewrite the library's parameter names (`` `base_lr` ``) as the flags the user typed
-/// (`--base-lr`).
-pub fn flagify(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len() + 16);
-    let mut rest = msg;
-    while let Some(start) = rest.find('`') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('`') {
-            Some(end) if is_ident(&after[..end]) => {
-                let name = &after[..end];
-                let name = if name == "total_steps" { "iters" } else { name };
-                out.push_str("--");
-                out.push_str(&name.replace('_', "-"));
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('`');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
 
 fn non_negative(flag: &str, v: i64) -> Result<u64> {
     u64::try_from(v)
         .map_err(|_| CliError::usage(format!("--{flag} {v}: must be a non-negative integer")))
 }
 
-/// Parse `--lr` as a number (`auto` is handled by `cyclr train` before this).
-pub fn parse_lr(s: &str) -> Result<f64> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
+/// Parse `--lr`: a finite number, or `auto` (`Ok(None)`).
+pub fn parse_lr(s: &str) -> Result<Option<f64>> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
         Ok(_) => Err(CliError::usage(format!(
-            "--lr {s}: must be a finite number"
+            "--lr {s}: must be a finite number (or auto)"
         ))),
         Err(_) => Err(CliError::usage(format!(
-            "--lr {s:?}: expected a number (e.g. 0.01)"
+            "--lr {s:?}: expected a number (e.g. 0.01) or auto"
         ))),
     }
 }
 
-/// The flags as a config object (keys as in experiment TOML files).
-pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, Value>> {
-    let mut m = Map::new();
-    m.insert("policy".into(), json!(policy.as_str()));
-    // NaN/inf would become JSON null (= "not given"): reject them here, naming the flag.
+fn curve(flag: &str, v: &Option<String>) -> Result<Option<WsdCurve>> {
+    v.as_deref()
+        .map(|s| {
+            serde_json::from_value::<WsdCurve>(serde_json::Value::String(s.to_string())).map_err(
+                |_| CliError::usage(format!("--{flag} {s:?}: expected linear, cosine or 1-sqrt")),
+            )
+        })
+        .transpose()
+}
+
+/// The flags as a spec on top of `base` (a `--config` file's spec, or an empty one), and
+/// whether `--lr auto` was given. Flags override the file's values.
+pub fn spec_from_flags(base: ScheduleSpec, f: &PolicyFlags) -> Result<(ScheduleSpec, bool)> {
+    let mut s = base;
+    // NaN/inf are rejected by the library too; here the message can name the flag's spelling.
     for (k, v) in [
         ("base-lr", f.base_lr),
         ("max-lr", f.max_lr),
@@ -75,6 +56,10 @@ pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, 
         ("final-div", f.final_div),
         ("min-lr", f.min_lr),
         ("power", f.power),
+        ("num-cycles", f.num_cycles),
+        ("min-lr-rate", f.min_lr_rate),
+        ("lr-end", f.lr_end),
+        ("min-lr-ratio", f.min_lr_ratio),
     ] {
         if let Some(v) = v.filter(|v| !v.is_finite()) {
             return Err(CliError::usage(format!(
@@ -82,54 +67,86 @@ pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, 
             )));
         }
     }
-    let mut put_f = |k: &str, v: Option<f64>| {
-        if let Some(v) = v {
-            m.insert(k.into(), json!(v));
-        }
-    };
-    put_f("base_lr", f.base_lr);
-    put_f("max_lr", f.max_lr);
-    put_f("gamma", f.gamma);
-    put_f("base_momentum", f.base_momentum);
-    put_f("max_momentum", f.max_momentum);
-    put_f("pct_start", f.pct_start);
-    put_f("div", f.div);
-    put_f("final_div", f.final_div);
-    put_f("min_lr", f.min_lr);
-    put_f("power", f.power);
-    for (k, v) in [
-        ("step_size", f.step_size),
-        ("step_size_down", f.step_size_down),
-        ("t0", f.t0),
-        ("t_mult", f.t_mult),
-        ("max_iter", f.max_iter),
-        ("warmup", f.warmup),
-    ] {
-        if let Some(v) = v {
-            m.insert(k.into(), json!(non_negative(&k.replace('_', "-"), v)?));
-        }
+    macro_rules! set {
+        ($($field:ident),*) => {$(
+            if let Some(v) = f.$field {
+                s.$field = Some(v);
+            }
+        )*};
     }
-    if let Some(s) = &f.style {
-        if !matches!(s.as_str(), "pytorch" | "fastai") {
-            return Err(CliError::usage(format!(
-                "--style {s:?}: expected pytorch or fastai"
-            )));
-        }
-        m.insert("style".into(), json!(s));
+    set!(
+        base_lr,
+        max_lr,
+        gamma,
+        base_momentum,
+        max_momentum,
+        pct_start,
+        div,
+        final_div,
+        min_lr,
+        power,
+        num_cycles,
+        min_lr_rate,
+        lr_end,
+        min_lr_ratio
+    );
+    macro_rules! set_n {
+        ($($field:ident),*) => {$(
+            if let Some(v) = f.$field {
+                s.$field = Some(non_negative(&stringify!($field).replace('_', "-"), v)?);
+            }
+        )*};
     }
-    if let Some(s) = &f.anneal {
-        if !matches!(s.as_str(), "cos" | "linear") {
-            return Err(CliError::usage(format!(
-                "--anneal {s:?}: expected cos or linear"
-            )));
-        }
-        m.insert("anneal".into(), json!(s));
+    set_n!(
+        step_size,
+        step_size_down,
+        t0,
+        t_mult,
+        max_iter,
+        warmup,
+        num_warmup_steps,
+        num_training_steps,
+        timescale,
+        num_decay_steps,
+        num_stable_steps
+    );
+    if let Some(st) = &f.style {
+        s.style = Some(match st.as_str() {
+            "pytorch" => OneCycleStyle::Pytorch,
+            "fastai" => OneCycleStyle::Fastai,
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--style {st:?}: expected pytorch or fastai"
+                )));
+            }
+        });
+    }
+    if let Some(a) = &f.anneal {
+        s.anneal = Some(match a.as_str() {
+            "cos" => Anneal::Cos,
+            "linear" => Anneal::Linear,
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--anneal {a:?}: expected cos or linear"
+                )));
+            }
+        });
     }
     if f.three_phase {
-        m.insert("three_phase".into(), json!(true));
+        s.three_phase = Some(true);
     }
+    if let Some(t) = curve("warmup-type", &f.warmup_type)? {
+        s.warmup_type = Some(t);
+    }
+    if let Some(t) = curve("decay-type", &f.decay_type)? {
+        s.decay_type = Some(t);
+    }
+    let mut auto = false;
     if let Some(lr) = &f.lr {
-        m.insert("lr".into(), json!(parse_lr(lr)?));
+        match parse_lr(lr)? {
+            Some(v) => s.lr = Some(v),
+            None => auto = true,
+        }
     }
     if let Some(ms) = &f.milestones {
         let mut v = Vec::new();
@@ -152,38 +169,30 @@ pub fn policy_object(policy: PolicyName, f: &PolicyFlags) -> Result<Map<String, 
                 w[0], w[1]
             )));
         }
-        m.insert("milestones".into(), json!(v));
+        s.milestones = Some(v);
     }
-    Ok(m)
+    Ok((s, auto))
 }
 
-/// Build the library config from an object, mapping serde's messages to flag names.
-pub fn config_from_object(obj: Map<String, Value>) -> Result<ScheduleConfig> {
-    let policy = obj
-        .get("policy")
-        .and_then(Value::as_str)
-        .unwrap_or("?")
-        .to_string();
-    serde_json::from_value::<ScheduleConfig>(Value::Object(obj)).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .replace("missing field", "missing required flag")
-            .replace("unknown field", "flag does not apply to this policy:");
-        CliError::usage(format!("{policy}: {}", flagify(&msg)))
-    })
+/// A library parameter error as a usage error naming flags: `invalid --x = v: valid`.
+pub fn param_error(e: &cyclr::ParamError) -> CliError {
+    CliError::usage(format!(
+        "invalid {} = {}: {}",
+        key_flag(&e.param),
+        e.value,
+        cyclr::schedule::spec::render_ticks(&e.valid, &key_flag)
+    ))
 }
 
-/// Flags -> validated config and schedule for `iters` iterations.
-pub fn build(
-    policy: PolicyName,
-    flags: &PolicyFlags,
-    iters: u64,
-) -> Result<(ScheduleConfig, Box<dyn cyclr::Schedule>)> {
-    let cfg = config_from_object(policy_object(policy, flags)?)?;
-    let schedule = cfg.build(iters).map_err(|e| {
-        CliError::usage(format!("{}: {}", policy.as_str(), flagify(&e.to_string())))
-    })?;
-    Ok((cfg, schedule))
+/// A library spec error as a usage error, keys spelled as flags: `policy: message`.
+pub fn spec_error(policy: Policy, e: &SpecError) -> CliError {
+    CliError::usage(format!("{policy}: {}", e.render(key_flag)))
+}
+
+/// Resolve a spec, mapping errors to usage errors that name flags.
+pub fn resolve(spec: &ScheduleSpec, shape: &RunShape, auto: Auto<'_>) -> Result<Resolved> {
+    spec.resolve(shape, auto)
+        .map_err(|e| spec_error(spec.policy, &e))
 }
 
 #[cfg(test)]
@@ -191,16 +200,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flagify_rewrites_parameter_names() {
-        assert_eq!(
-            flagify("invalid `base_lr` = 0.2: must be < `max_lr` (0.1)"),
-            "invalid --base-lr = 0.2: must be < --max-lr (0.1)"
-        );
-        assert_eq!(
-            flagify("unknown field `t0`, expected `lr`"),
-            "unknown field --t0, expected --lr"
-        );
-        assert_eq!(flagify("`total_steps` too small"), "--iters too small");
-        assert_eq!(flagify("a `Weird Thing` stays"), "a `Weird Thing` stays");
+    fn flags_fill_the_spec_and_auto_is_recognised() {
+        let f = PolicyFlags {
+            max_lr: Some(0.1),
+            step_size: Some(5),
+            lr: Some("Auto".into()),
+            ..PolicyFlags::default()
+        };
+        let (s, auto) = spec_from_flags(ScheduleSpec::new(Policy::Triangular), &f).unwrap();
+        assert!(auto);
+        assert_eq!((s.max_lr, s.step_size, s.lr), (Some(0.1), Some(5), None));
+        let bad = PolicyFlags {
+            step_size: Some(-3),
+            ..PolicyFlags::default()
+        };
+        let e = spec_from_flags(ScheduleSpec::new(Policy::Step), &bad).unwrap_err();
+        assert!(e.to_string().contains("--step-size -3"), "{e}");
     }
 }

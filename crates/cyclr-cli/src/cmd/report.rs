@@ -133,27 +133,38 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
     }
 }
 
-/// Map a training error to the CLI's exit codes, with advice for divergence.
-pub fn train_error(
-    e: cyclr_burn::TrainError,
-    out: &Path,
-    hint: Option<&str>,
-) -> crate::error::CliError {
+/// Map a training error to the CLI's exit codes.
+pub fn train_error(e: cyclr_burn::TrainError, out: &Path) -> crate::error::CliError {
     use crate::error::CliError;
     use cyclr_burn::TrainError as E;
     match e {
-        E::Config(m) => CliError::usage(crate::cmd::policy::flagify(&m)),
-        E::Param(p) => CliError::usage(crate::cmd::policy::flagify(&p.to_string())),
-        E::Model(m) => CliError::usage(format!("--model: {m}")),
-        E::Diverged { iteration, lr, loss, .. } => CliError::runtime(format!(
-            "training diverged at iteration {iteration}: loss {loss} at lr {lr:.4e}. \
-             Any checkpoint written before it is kept in {} (metrics.csv holds the run up to there). \
-             Lower the learning rate (--max-lr / --lr){}",
-            out.display(),
-            hint.map(|h| format!(": {h}")).unwrap_or_else(|| {
-                "; `cyclr find` with the same --dataset/--model/--optimizer measures where the loss stops falling".into()
-            })
+        E::Config(m) => CliError::usage(m),
+        E::Param(p) => CliError::usage(format!(
+            "invalid {} = {}: {}",
+            crate::args::key_flag(&p.param),
+            p.value,
+            p.valid
         )),
+        E::Model(m) => CliError::usage(format!("--model: {m}")),
+        e @ E::ForeignCheckpoint { .. } => {
+            CliError::usage(format!("{e} (--out {} holds another run)", out.display()))
+        }
         other => CliError::runtime(other.to_string()),
     }
+}
+
+/// The error a diverged run exits with (1): where, and what to do about it.
+pub fn diverged(d: &cyclr_burn::Divergence, out: &Path, auto: bool) -> crate::error::CliError {
+    let advice = if auto {
+        "the range test's learning rates were too high for this run: give a lower --max-lr / --lr \
+         (e.g. half of it), or run `cyclr find --seeds 0,1,2` to see how much they vary"
+    } else {
+        "`cyclr find` with the same --dataset/--model/--optimizer measures where the loss stops \
+         falling, or use --lr auto"
+    };
+    crate::error::CliError::runtime(format!(
+        "training {d}. {} holds the run up to there (metrics.csv, summary.json with \"diverged\"; \
+         the last checkpoint before it is kept). Lower the learning rate: {advice}",
+        out.display()
+    ))
 }

@@ -1,10 +1,28 @@
 //! `cyclr schedule`: print a policy's LR (and momentum) per iteration, optionally plot it.
 use std::io::Write;
 
+use cyclr::schedule::{Auto, RunShape, ScheduleSpec};
+
 use crate::args::{ScheduleArgs, ScheduleFormat};
 use crate::cmd::policy;
 use crate::error::{CliError, Result};
 use crate::{output, plot};
+
+/// Read a `--config` file: TOML, or JSON when it ends in `.json` (or starts with `{`).
+pub fn read_spec_file(path: &std::path::Path) -> Result<ScheduleSpec> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("--config {}: cannot read: {e}", path.display())))?;
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    let spec: std::result::Result<ScheduleSpec, String> = if json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    spec.map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))
+}
 
 pub fn run(a: ScheduleArgs) -> Result<()> {
     let iters = u64::try_from(a.iters)
@@ -14,7 +32,44 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         output::check_plot_path("--plot", p)?;
     }
-    let (cfg, s) = policy::build(a.policy, &a.flags, iters)?;
+    let base = match (&a.config, a.policy) {
+        (Some(path), p) => {
+            let spec = read_spec_file(path)?;
+            if let Some(p) = p.filter(|p| *p != spec.policy) {
+                return Err(CliError::usage(format!(
+                    "policy {p} given, but --config {} is a {} schedule",
+                    path.display(),
+                    spec.policy
+                )));
+            }
+            // The file's own keys, named as the file spells them.
+            spec.check_keys(&RunShape::default()).map_err(|e| {
+                CliError::usage(format!(
+                    "--config {}: {}: {}",
+                    path.display(),
+                    spec.policy,
+                    e.render(|k| k.to_string())
+                ))
+            })?;
+            spec
+        }
+        (None, Some(p)) => ScheduleSpec::new(p),
+        (None, None) => unreachable!("clap requires a policy or --config"),
+    };
+    let (spec, auto) = policy::spec_from_flags(base, &a.flags)?;
+    if auto {
+        return Err(CliError::usage(
+            "--lr auto: `schedule` runs no range test; give the learning rate (or use `cyclr train --lr auto`)",
+        ));
+    }
+    let shape = RunShape {
+        iters,
+        ..RunShape::default()
+    };
+    let cfg = policy::resolve(&spec, &shape, Auto::Off)?.config;
+    let s = cfg
+        .build(iters)
+        .map_err(|e| CliError::usage(format!("{}: {e}", spec.policy)))?;
     let lrs: Vec<f64> = (0..iters).map(|t| s.lr(t)).collect();
     let moms: Option<Vec<f64>> = s.cycles_momentum().then(|| {
         (0..iters)
@@ -24,7 +79,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
 
     // Draw first: a failing plot must not leave a half-printed table behind.
     if let Some(p) = &a.plot {
-        let title = format!("{} ({})", a.policy.as_str(), params_text(&cfg));
+        let title = format!("{} ({})", cfg.name(), params_text(&cfg));
         output::plot_atomic(p, |tmp| plot::schedule(tmp, &title, &lrs, moms.as_deref()))?;
     }
 

@@ -4,7 +4,7 @@ use cyclr_data::{DatasetSpec, Split};
 use serde_json::{Map, Value, json};
 
 use crate::args::SetupFlags;
-use crate::cmd::policy::flagify;
+use crate::cmd::policy::param_error;
 use crate::error::{CliError, Result};
 
 /// Parse `--dataset` (usage error listing the valid forms).
@@ -76,9 +76,9 @@ pub fn optimizer(f: &SetupFlags) -> Result<OptimizerConfig> {
         }
     }
     let cfg: OptimizerConfig = serde_json::from_value(Value::Object(m))
-        .map_err(|e| CliError::usage(format!("--optimizer {name}: {}", flagify(&e.to_string()))))?;
+        .map_err(|e| CliError::usage(format!("--optimizer {name}: {e}")))?;
     cfg.validate()
-        .map_err(|e| CliError::usage(format!("--optimizer {name}: {}", flagify(&e.to_string()))))?;
+        .map_err(|e| CliError::usage(format!("--optimizer {name}: {}", param_error(&e))))?;
     Ok(cfg)
 }
 

@@ -63,7 +63,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         ..RangeTestConfig::default()
     };
     cfg.validate()
-        .map_err(|e| CliError::usage(crate::cmd::policy::flagify(&e.to_string())))?;
+        .map_err(|e| crate::cmd::find::range_error(&e))?;
     let result = finder::analyze(&curve.lrs, &values, &cfg).map_err(|e| {
         let msg = e.to_string().replace("num_it", "--num-it");
         CliError::usage(format!("--input {}: {msg}", a.input.display()))

@@ -1,15 +1,13 @@
-//! `cyclr train`: train a model with any cyclr policy, optionally with bounds from a range test.
+//! `cyclr train`: train a model with any cyclr policy, optionally with learning rates from a
+//! range test (`--lr auto`).
 use std::time::Duration;
 
-use cyclr::finder::{RangeTestConfig, RangeTestResult};
-use cyclr_burn::{EvalInfo, NetConfig, StepInfo, TrainConfig, TrainObserver};
+use cyclr::schedule::{Auto, Policy, RunShape, ScheduleSpec};
+use cyclr_burn::{EvalInfo, NetConfig, NetRangeTest, StepInfo, TrainConfig, TrainObserver};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Value, json};
 
-use crate::args::{PolicyName, TrainArgs};
-use crate::cmd::find::{FindSetup, run_range_test, write_outputs};
-use crate::cmd::policy::{config_from_object, flagify, policy_object};
-use crate::cmd::{report, setup};
+use crate::args::{TrainArgs, key_flag};
+use crate::cmd::{find, policy, report, setup};
 use crate::error::{CliError, Result};
 use crate::{output, plot};
 
@@ -49,6 +47,12 @@ impl Progress {
     }
 }
 
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.pb.finish_and_clear();
+    }
+}
+
 impl TrainObserver for Progress {
     fn on_step(&mut self, i: &StepInfo) {
         self.pb.set_position(i.iteration + 1);
@@ -74,89 +78,8 @@ impl TrainObserver for Progress {
     }
 }
 
-/// Fill a policy's missing LR bounds from a range test; returns the sentence saying what was
-/// chosen and why.
-pub fn fill_bounds(
-    policy: PolicyName,
-    obj: &mut serde_json::Map<String, Value>,
-    r: &RangeTestResult,
-) -> Result<String> {
-    let b = r.bounds.as_ref().ok_or_else(|| {
-        CliError::runtime(format!(
-            "--lr auto: the range test recorded {} points ({}), too few to recommend bounds; \
-             give the learning rates explicitly or widen --start-lr/--end-lr",
-            r.recorded_points(),
-            r.stop_reason
-        ))
-    })?;
-    let mut set = |k: &str, v: f64| {
-        obj.entry(k.to_string()).or_insert(json!(v));
-    };
-    use PolicyName as P;
-    let why = match policy {
-        P::Triangular | P::Triangular2 | P::ExpRange | P::Welch | P::Hann => {
-            set("base_lr", b.base_lr);
-            set("max_lr", b.max_lr);
-            format!(
-                "base_lr = {:.4e}, max_lr = {:.4e} ({})",
-                b.base_lr, b.max_lr, b.rule
-            )
-        }
-        P::OneCycle => {
-            set("max_lr", b.one_cycle_max_lr);
-            format!(
-                "max_lr = {:.4e} (one-cycle: {})",
-                b.one_cycle_max_lr, b.rule
-            )
-        }
-        P::Sgdr => {
-            set("max_lr", b.max_lr);
-            set("min_lr", b.base_lr);
-            format!(
-                "max_lr = {:.4e}, min_lr = {:.4e} ({})",
-                b.max_lr, b.base_lr, b.rule
-            )
-        }
-        P::Fixed => {
-            let v = r.suggestions.valley.as_ref().map_or(b.base_lr, |s| s.lr);
-            set("lr", v);
-            format!("lr = {v:.4e} (fastai's valley suggestion, its default)")
-        }
-        P::Step | P::Multistep | P::Exp | P::Inv | P::Poly | P::Sigmoid => {
-            set("lr", b.max_lr);
-            format!(
-                "lr = {:.4e}, decaying from the range test's max_lr ({})",
-                b.max_lr, b.rule
-            )
-        }
-    };
-    Ok(why)
-}
-
-/// The paper's step size (2-10 epochs; 4 here) when none is given, keeping a full cycle in the run.
-pub fn default_step_size(
-    policy: PolicyName,
-    obj: &mut serde_json::Map<String, Value>,
-    per_epoch: u64,
-    iters: u64,
-) -> Option<String> {
-    use PolicyName as P;
-    if matches!(
-        policy,
-        P::Triangular | P::Triangular2 | P::ExpRange | P::Welch | P::Hann
-    ) && !obj.contains_key("step_size")
-    {
-        let s = (4 * per_epoch).min(iters / 2).max(1);
-        obj.insert("step_size".into(), json!(s));
-        return Some(format!(
-            "step_size = {s} iterations (4 epochs as the paper recommends 2-10, at most half the run)"
-        ));
-    }
-    None
-}
-
 pub fn run(a: TrainArgs) -> Result<()> {
-    let spec = setup::dataset_spec(&a.setup.dataset)?;
+    let spec_ds = setup::dataset_spec(&a.setup.dataset)?;
     let model = setup::model(&a.setup.model)?;
     let activation = setup::activation(&a.setup.activation)?;
     let optimizer = setup::optimizer(&a.setup)?;
@@ -167,30 +90,16 @@ pub fn run(a: TrainArgs) -> Result<()> {
         Some(k) => setup::positive("checkpoint-every", k)?,
         None => eval_every,
     };
-    let auto = a
-        .flags
-        .lr
-        .as_deref()
-        .map(str::trim)
-        .is_some_and(|s| s.eq_ignore_ascii_case("auto"));
-    let mut flags = a.flags.clone();
-    if auto {
-        flags.lr = None;
-    }
-    let mut obj = policy_object(a.policy, &flags)?;
-    // Validate everything that does not need data before loading it.
-    if !auto {
-        let probe = obj.clone();
-        let cfg = config_from_object(probe)?;
-        cfg.build(iters).map_err(|e| {
-            CliError::usage(format!(
-                "{}: {}",
-                a.policy.as_str(),
-                flagify(&e.to_string())
-            ))
-        })?;
-    }
-    let split = setup::load(&spec)?;
+    let policy_name = a.policy.unwrap_or(Policy::Triangular2);
+    let (spec, auto) = policy::spec_from_flags(ScheduleSpec::new(policy_name), &a.flags)?;
+    // Check everything that needs no data before loading it (stand-in rates under --lr auto).
+    let probe = RunShape {
+        iters,
+        iters_per_epoch: Some(1),
+        step_epochs: None,
+    };
+    policy::resolve(&spec, &probe, if auto { Auto::Pending } else { Auto::Off })?;
+    let split = setup::load(&spec_ds)?;
     output::remove_stale_temps(&a.out);
     let net = NetConfig {
         kind: model,
@@ -200,45 +109,56 @@ pub fn run(a: TrainArgs) -> Result<()> {
         num_classes: split.train.num_classes,
     };
     let per_epoch = (split.train.len() / batch_size.min(split.train.len())).max(1) as u64;
-    let mut notes = Vec::new();
-    if let Some(n) = default_step_size(a.policy, &mut obj, per_epoch, iters) {
-        notes.push(n);
-    }
-    let mut hint = None;
-    if auto {
-        let s = FindSetup {
-            split: &split,
+    let shape = RunShape {
+        iters,
+        iters_per_epoch: Some(per_epoch),
+        step_epochs: None,
+    };
+    let range_result;
+    let resolved = if auto {
+        let test = NetRangeTest {
             net,
             optimizer: optimizer.clone(),
             batch_size,
             seed: a.setup.seed,
             eval_every: 1,
         };
+        let range = cyclr::finder::RangeTestConfig::default();
         eprintln!(
-            "--lr auto: running the LR range test first (fastai defaults: 1e-7 -> 10, 100 iterations)"
+            "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations)",
+            range.start_lr, range.end_lr, range.num_it
         );
-        let r = run_range_test(&s, RangeTestConfig::default())?;
-        write_outputs(&a.out, "LR range test (--lr auto)", &r)?;
-        let why = fill_bounds(a.policy, &mut obj, &r)?;
-        if let Some(b) = &r.bounds {
-            hint = Some(format!(
-                "the range test put max_lr at {:.4e} (loss minimum at {:.4e})",
-                b.max_lr,
-                b.max_lr * 10.0
-            ));
+        range_result = find::run_test(&test, &split, range)?;
+        find::write_outputs(&a.out, "LR range test (--lr auto)", &range_result)?;
+        let b = range_result.bounds.as_ref().ok_or_else(|| {
+            CliError::runtime(format!(
+                "--lr auto: the range test recorded {} points ({}), too few to pick learning \
+                 rates; give them explicitly, or run `cyclr find` with a wider --start-lr/--end-lr",
+                range_result.recorded_points(),
+                range_result.stop_reason
+            ))
+        })?;
+        let r = policy::resolve(&spec, &shape, Auto::Filled(b))?;
+        eprintln!("--lr auto: {}", r.describe(key_flag));
+        eprintln!("--lr auto rule: {}", b.rule);
+        r
+    } else {
+        let r = policy::resolve(&spec, &shape, Auto::Off)?;
+        if let Some(c) = r
+            .choices
+            .iter()
+            .find(|c| c.key == "step_size" && c.source != cyclr::schedule::Source::Given)
+        {
+            eprintln!("{}", c.describe(key_flag));
         }
-        notes.push(format!("--lr auto: {why}"));
-    }
-    for n in &notes {
-        eprintln!("{n}");
-    }
-    let schedule = config_from_object(obj)?;
+        r
+    };
     let cfg = TrainConfig {
         model,
         activation,
         batch_norm: a.setup.batch_norm,
         optimizer,
-        schedule,
+        schedule: resolved.config.clone(),
         iters,
         batch_size,
         eval_every,
@@ -261,24 +181,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let mut bar = Progress::new(iters, cfg.schedule.name(), a.quiet);
     let res = cyclr_burn::train(&cfg, &split, &mut bar, a.resume);
     bar.finish();
-    let (summary, err) = match res {
-        Ok(s) => (s, None),
-        Err(cyclr_burn::TrainError::Diverged {
-            iteration,
-            lr,
-            loss,
-            partial,
-        }) => {
-            let e = cyclr_burn::TrainError::Diverged {
-                iteration,
-                lr,
-                loss,
-                partial: partial.clone(),
-            };
-            (*partial, Some(e))
-        }
-        Err(e) => return Err(report::train_error(e, &a.out, hint.as_deref())),
-    };
+    let summary = res.map_err(|e| report::train_error(e, &a.out))?;
     let curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
     let title = format!(
         "{} / {} / {} / {}",
@@ -293,8 +196,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
             plot::runs(tmp, &title, std::slice::from_ref(&curves))
         })?;
     }
-    if let Some(e) = err {
-        return Err(report::train_error(e, &a.out, hint.as_deref()));
+    if let Some(d) = &summary.diverged {
+        return Err(report::diverged(d, &a.out, auto));
     }
     outln!(
         "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",

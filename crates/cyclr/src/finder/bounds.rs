@@ -31,6 +31,12 @@ pub struct ClrBounds {
     pub one_cycle_max_lr: f64,
     /// The rule that produced these numbers, as a sentence.
     pub rule: String,
+    /// The calibrated rule's window (`None` for the other rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<super::calibrated::LrWindow>,
+    /// Why the numbers may be unreliable (empty when they are not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Bounds from a smoothed **loss** window (the suggestion window: `lrs`, `losses` of equal
@@ -106,6 +112,8 @@ pub fn loss_bounds(lrs: &[f64], losses: &[f64], valley: Option<Suggestion>) -> O
         max_lr,
         one_cycle_max_lr,
         rule,
+        window: None,
+        warnings: Vec::new(),
     })
 }
 
@@ -176,6 +184,8 @@ pub fn accuracy_bounds(
         max_lr,
         one_cycle_max_lr: max_lr,
         rule,
+        window: None,
+        warnings: Vec::new(),
     })
 }
 

@@ -83,6 +83,20 @@ impl Default for RangeTestConfig {
 }
 
 impl RangeTestConfig {
+    /// The sweep cyclr's [calibrated rule](super::calibrated) was calibrated with (what
+    /// `cyclr find` and `--lr auto` run): `1e-6 → 10` in 280 steps (40 per decade, 7 decades:
+    /// it starts below where any of the benchmark's models moved and runs well past where they
+    /// diverge), fastai's smoothing and 4× stop rule. At most 280 batches: about half an epoch
+    /// of Fashion-MNIST at batch 128.
+    pub fn calibrated() -> Self {
+        Self {
+            start_lr: 1e-6,
+            end_lr: 10.0,
+            num_it: 280,
+            ..Self::default()
+        }
+    }
+
     /// Check every parameter; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ParamError> {
         if !(self.start_lr.is_finite() && self.start_lr > 0.0) {

@@ -7,11 +7,13 @@
 //!   [`read_curve_csv`]).
 //! * [`RangeTestResult`]: the curve, why it stopped, fastai's four suggestions ([`valley`],
 //!   [`steep`], [`minimum`], [`slide`], on the window `[num_it/10 : −5]` of the smoothed curve)
-//!   and CLR bounds ([`ClrBounds`]).
+//!   and the learning rate for each use ([`ClrBounds`]: fixed, CLR bounds, one-cycle peak) by
+//!   cyclr's [`calibrated`] rule (loss metrics) or the paper's accuracy rule.
 //!
 //! The loss modes reproduce fastai's `lr_find` exactly (same sweep, smoothing, stop, window and
 //! index arithmetic); `Accuracy` mode is the paper's own method.
 mod bounds;
+pub mod calibrated;
 mod config;
 mod curve;
 mod engine;
@@ -25,6 +27,7 @@ pub use bounds::{
     BASE_DIVISOR, ClrBounds, MAX_DIVISOR, MIN_RELATIVE_FALL, ONSET_FRACTION, accuracy_bounds,
     loss_bounds,
 };
+pub use calibrated::{LrWindow, NoRates, calibrated_bounds, lr_window};
 pub use config::{Metric, RangeTestConfig};
 pub use curve::{ACCURACY_NAMES, Curve, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve_csv};
 pub use engine::{RangeTest, analyze};

@@ -5,7 +5,8 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::bounds::{ClrBounds, accuracy_bounds, loss_bounds};
+use super::bounds::{ClrBounds, accuracy_bounds};
+use super::calibrated::calibrated_bounds;
 use super::config::RangeTestConfig;
 use super::suggest::{SKIP_END, Suggestion, Suggestions, skip_start};
 
@@ -91,9 +92,13 @@ pub struct RangeTestResult {
     /// fastai's suggestions, computed on `smoothed[window_start..window_end]`; their `index` is
     /// into `lrs`/`smoothed`.
     pub suggestions: Suggestions,
-    /// CLR bounds; `None` when the window has fewer than 2 points (or, in `Accuracy` mode, the
-    /// accuracy never rises).
+    /// The learning rate for each use (fixed, CLR bounds, one-cycle peak): cyclr's
+    /// [calibrated rule](super::calibrated) on the loss metrics, the paper's rule on accuracy;
+    /// `None` when the curve gives none (see `bounds_note`).
     pub bounds: Option<ClrBounds>,
+    /// Why `bounds` is `None`, with advice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds_note: Option<String>,
     /// First recorded point the suggestions saw: `num_it / 10` (capped at the points recorded).
     pub window_start: usize,
     /// One past the last recorded point the suggestions saw (`window_start` when they saw none).
@@ -114,13 +119,22 @@ impl RangeTestResult {
         let (wl, wv) = (&lrs[ws..we], &smoothed[ws..we]);
         let (suggestions, bounds) = if config.metric.is_loss() {
             let s = Suggestions::compute(wl, wv);
-            (s, loss_bounds(wl, wv, s.valley))
+            (s, calibrated_bounds(&lrs, &raw).map_err(|e| e.to_string()))
         } else {
             // The paper's metric: run fastai's functions on the negated accuracy (loss-like), then
             // report the accuracy itself as each suggestion's value.
             let neg: Vec<f64> = wv.iter().map(|a| -a).collect();
             let s = Suggestions::compute(wl, &neg);
-            (s, accuracy_bounds(wl, wv, s.valley))
+            let b = accuracy_bounds(wl, wv, s.valley).ok_or_else(|| {
+                "the smoothed accuracy never rose above its starting value in the window: the \
+                 sweep ended too early, or the model does not learn"
+                    .to_string()
+            });
+            (s, b)
+        };
+        let (bounds, bounds_note) = match bounds {
+            Ok(b) => (Some(b), None),
+            Err(note) => (None, Some(note)),
         };
         let suggestions = suggestions.map(|s| Suggestion {
             index: s.index + ws,
@@ -135,9 +149,22 @@ impl RangeTestResult {
             stop_reason,
             suggestions,
             bounds,
+            bounds_note,
             window_start: ws,
             window_end: we,
         }
+    }
+
+    /// The same test with its suggestions, window and bounds computed again from the curve by
+    /// this version's rules (for a result read back from a file written by another version).
+    pub fn recomputed(self) -> Self {
+        Self::build(
+            self.config,
+            self.lrs,
+            self.raw,
+            self.smoothed,
+            self.stop_reason,
+        )
     }
 
     /// Number of points recorded (`lrs.len()`).
@@ -198,6 +225,8 @@ impl RangeTestResult {
             "max_lr": b.map(|b| b.max_lr),
             "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),
             "rule": b.map(|b| b.rule.clone()),
+            "warnings": b.map(|b| b.warnings.clone()).unwrap_or_default(),
+            "bounds_note": self.bounds_note,
             "metric": self.config.metric.name(),
         })
     }
@@ -300,7 +329,17 @@ mod tests {
             "stopped at iteration 35: non-finite value NaN"
         );
         assert_eq!(j["metric"], "train_loss");
-        assert!(j["valley"].is_f64() && j["base_lr"].is_f64() && j["rule"].is_string());
+        // A flat loss: fastai's functions still answer; the calibrated rule says why it cannot.
+        assert!(j["valley"].is_f64() && j["base_lr"].is_null() && j["rule"].is_null());
+        assert!(
+            j["bounds_note"].as_str().unwrap().contains("never fell"),
+            "{}",
+            j["bounds_note"]
+        );
+        let falling: Vec<f64> = (0..40).map(|i| 2.3 - 0.05 * i as f64).collect();
+        let j = run(cfg40(), &falling).to_json();
+        assert!(j["fixed_lr"].is_f64() && j["base_lr"].is_f64() && j["rule"].is_string());
+        assert!(j["bounds_note"].is_null());
 
         let mut v: Vec<f64> = (0..40).map(|i| 2.0 - 0.01 * i as f64).collect();
         v[39] = 1e3;

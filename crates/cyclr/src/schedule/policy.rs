@@ -206,7 +206,9 @@ impl Policy {
             Policy::Step | Policy::Multistep => &["gamma", "warmup"],
             Policy::Poly => &["power", "max_iter", "warmup"],
             Policy::LinearWithWarmup => &["num_training_steps", "warmup"],
-            Policy::CosineWithWarmup => &["num_training_steps", "num_cycles", "min_lr_rate", "warmup"],
+            Policy::CosineWithWarmup => {
+                &["num_training_steps", "num_cycles", "min_lr_rate", "warmup"]
+            }
             Policy::CosineWithHardRestarts => &["num_training_steps", "num_cycles", "warmup"],
             Policy::PolynomialWithWarmup => &["num_training_steps", "lr_end", "power", "warmup"],
             Policy::InverseSqrt => &["timescale", "warmup"],
@@ -269,13 +271,27 @@ impl Policy {
             Policy::Inv => "lr * (1 + gamma*t)^(-power)",
             Policy::Poly => "lr * (1 - min(t, max_iter)/max_iter)^power",
             Policy::Sigmoid => "lr / (1 + exp(-gamma*(t - s)))",
-            Policy::ConstantWithWarmup => "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)",
-            Policy::LinearWithWarmup => "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)",
-            Policy::CosineWithWarmup => "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)",
-            Policy::CosineWithHardRestarts => "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)",
-            Policy::PolynomialWithWarmup => "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)",
-            Policy::InverseSqrt => "lr * t/N, then lr / sqrt((t + timescale - N)/timescale) (transformers get_inverse_sqrt_schedule)",
-            Policy::Wsd => "warm-up, stable at lr, decay (linear | cosine | 1-sqrt) to min_lr_ratio*lr over num_decay_steps (transformers get_wsd_schedule)",
+            Policy::ConstantWithWarmup => {
+                "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)"
+            }
+            Policy::LinearWithWarmup => {
+                "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)"
+            }
+            Policy::CosineWithWarmup => {
+                "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)"
+            }
+            Policy::CosineWithHardRestarts => {
+                "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)"
+            }
+            Policy::PolynomialWithWarmup => {
+                "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)"
+            }
+            Policy::InverseSqrt => {
+                "lr * t/N, then lr / sqrt((t + timescale - N)/timescale) (transformers get_inverse_sqrt_schedule)"
+            }
+            Policy::Wsd => {
+                "warm-up, stable at lr, decay (linear | cosine | 1-sqrt) to min_lr_ratio*lr over num_decay_steps (transformers get_wsd_schedule)"
+            }
             Policy::Sequence => "policies chained at milestones, each restarting at its own t = 0",
         }
     }

@@ -431,6 +431,8 @@ fn stand_in() -> LrBounds {
         max_lr: 4e-3,
         one_cycle_max_lr: 4e-3,
         rule: String::new(),
+        window: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -895,6 +897,8 @@ mod tests {
             max_lr: 0.04,
             one_cycle_max_lr: 0.08,
             rule: "test".into(),
+            window: None,
+            warnings: Vec::new(),
         }
     }
 

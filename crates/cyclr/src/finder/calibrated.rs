@@ -1,0 +1,319 @@
+//! cyclr's calibrated learning rates: what `--lr auto` trains with (not fastai's rule; fastai's
+//! four suggestions are computed unchanged beside it).
+//!
+//! fastai's `valley` and the "minimum / 10" rule read a single point off a curve smoothed by an
+//! exponential moving average that lags the raw loss by ~50 points (4 decades of a default
+//! sweep), then correct for the lag by a fixed factor. Measured over many tasks
+//! (BENCHMARKS.md §5), the rates they give are 3–70× below the best of an LR grid, and they move
+//! by 2–5× from seed to seed. This rule reads **two** features off the raw curve smoothed
+//! without lag, and takes each use's rate from the window between them:
+//!
+//! 1. **Smoothing without lag**: each point is replaced by the mean of the raw values within
+//!    ±[`HALF_WIDTH_DECADES`] decades of its learning rate (a centred window in log lr, so the
+//!    sweep's density does not change what it averages over).
+//! 2. **The window** `[knee, climb]`: with `L₀` the smoothed loss at the first point and `m` its
+//!    minimum, the *knee* is the first learning rate at which the loss has done
+//!    `1 − `[`KNEE_FRACTION`] of its fall (`L ≤ m + KNEE_FRACTION·(L₀ − m)`), and the *climb* is
+//!    the first learning rate past the minimum at which it has risen back by
+//!    [`CLIMB_FRACTION`] of the fall (`L > m + CLIMB_FRACTION·(L₀ − m)`): below the knee the
+//!    rate is still too small to train fast, past the climb it is too large to be stable.
+//! 3. **The rates**, from the window's centre in log lr `c = √(knee · climb)`:
+//!    fixed LR `= FIXED_FACTOR · c`, one-cycle peak `= ONE_CYCLE_FACTOR · c`, cyclical
+//!    `max_lr = CLR_MAX_FACTOR · c` and `base_lr = max_lr / `[`BASE_DIVISOR`] (Smith's rule of
+//!    thumb, `base = max/3 … max/4`).
+//!
+//! The factors were fitted on the calibration tasks of `bench/lr_quality/` and checked on held-out
+//! ones (BENCHMARKS.md §5 gives both, and the command). They are specific to a sweep that goes
+//! well past the minimum; the defaults of [`RangeTestConfig::calibrated`] do.
+//!
+//! Curves that cannot give rates are reported, not guessed at ([`NoRates`]): a loss that never
+//! fell (by [`MIN_RELATIVE_FALL`] of its start), or too few points. A curve still falling at the
+//! end of the sweep (no climb) gives rates marked with a warning: its upper end is unknown.
+//!
+//! [`RangeTestConfig::calibrated`]: super::RangeTestConfig::calibrated
+//! [`BASE_DIVISOR`]: super::BASE_DIVISOR
+use serde::{Deserialize, Serialize};
+
+use super::bounds::{BASE_DIVISOR, ClrBounds};
+
+/// Half width, in decades of learning rate, of the centred smoothing window.
+pub const HALF_WIDTH_DECADES: f64 = 0.1;
+/// The knee: the loss is within this fraction of its fall from its minimum.
+pub const KNEE_FRACTION: f64 = 0.1;
+/// The climb: past the minimum, the loss has risen back by this fraction of its fall.
+pub const CLIMB_FRACTION: f64 = 0.25;
+/// Fixed LR = this × the window's centre.
+pub const FIXED_FACTOR: f64 = 0.37;
+/// One-cycle peak = this × the window's centre.
+pub const ONE_CYCLE_FACTOR: f64 = 1.06;
+/// Cyclical `max_lr` = this × the window's centre.
+pub const CLR_MAX_FACTOR: f64 = 0.84;
+/// The loss must fall by at least this fraction of its starting value.
+pub const MIN_RELATIVE_FALL: f64 = 0.05;
+/// Fewest recorded points the rule reads.
+pub const MIN_POINTS: usize = 8;
+
+/// The features the rates are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LrWindow {
+    /// Where the smoothed loss has done `1 − KNEE_FRACTION` of its fall.
+    pub knee: f64,
+    /// Where the smoothed loss is lowest.
+    pub minimum: f64,
+    /// Where it has climbed back by `CLIMB_FRACTION` of the fall (the last recorded learning
+    /// rate when it never did).
+    pub climb: f64,
+    /// `false` when the loss never climbed back before the sweep ended.
+    pub climbed: bool,
+    /// The smoothed loss at the first point.
+    pub start_loss: f64,
+    /// Its minimum.
+    pub min_loss: f64,
+}
+
+impl LrWindow {
+    /// `√(knee · climb)`, the window's centre in log lr.
+    pub fn centre(&self) -> f64 {
+        (self.knee * self.climb).sqrt()
+    }
+}
+
+/// Why a curve gives no rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum NoRates {
+    /// Too few recorded points.
+    #[error(
+        "only {got} points were recorded (the rule needs {MIN_POINTS}): the test stopped early; \
+         lower the start learning rate or check the loss"
+    )]
+    TooFewPoints {
+        /// Points recorded.
+        got: usize,
+    },
+    /// The loss did not fall, and rose: the sweep started where the model already diverges.
+    #[error(
+        "the loss never fell and rose from {start:.4} to {end:.4}: the sweep started above the \
+         rates that train this model; lower the start learning rate"
+    )]
+    StartTooHigh {
+        /// Smoothed loss at the first point.
+        start: f64,
+        /// At the last point.
+        end: f64,
+    },
+    /// The loss did not fall.
+    #[error(
+        "the loss never fell (from {start:.4} to at best {min:.4}, less than {pct:.0}%): the \
+         sweep ended below the rates that train this model, or the model does not learn; raise \
+         the end learning rate or check the data and the loss",
+        pct = MIN_RELATIVE_FALL * 100.0
+    )]
+    NoFall {
+        /// Smoothed loss at the first point.
+        start: f64,
+        /// Its minimum.
+        min: f64,
+    },
+}
+
+/// The loss curve smoothed without lag: each point the mean of the raw values within
+/// ±`half_width` decades of its learning rate (`lrs` > 0; any order of sweep).
+pub fn centred_smooth(lrs: &[f64], raw: &[f64], half_width: f64) -> Vec<f64> {
+    let lg: Vec<f64> = lrs.iter().map(|x| x.log10()).collect();
+    (0..raw.len())
+        .map(|i| {
+            let (mut sum, mut n) = (0.0, 0usize);
+            for (j, &v) in raw.iter().enumerate() {
+                if (lg[j] - lg[i]).abs() <= half_width {
+                    sum += v;
+                    n += 1;
+                }
+            }
+            sum / n as f64
+        })
+        .collect()
+}
+
+/// The window of a loss curve (learning rates increasing, raw losses finite); see the
+/// [module documentation](self).
+pub fn lr_window(lrs: &[f64], raw: &[f64]) -> Result<LrWindow, NoRates> {
+    let n = raw.len().min(lrs.len());
+    if n < MIN_POINTS {
+        return Err(NoRates::TooFewPoints { got: n });
+    }
+    let s = centred_smooth(&lrs[..n], &raw[..n], HALF_WIDTH_DECADES);
+    let m = super::suggest::argmin_first(&s).expect("finite values");
+    let (start, min) = (s[0], s[m]);
+    let fall = start - min;
+    if !(fall > MIN_RELATIVE_FALL * start.abs()) {
+        let end = s[n - 1];
+        if end > start * (1.0 + CLIMB_FRACTION) {
+            return Err(NoRates::StartTooHigh { start, end });
+        }
+        return Err(NoRates::NoFall { start, min });
+    }
+    let knee = (0..=m)
+        .find(|&i| s[i] <= min + KNEE_FRACTION * fall)
+        .expect("the minimum itself qualifies");
+    let climb = (m..n).find(|&i| s[i] > min + CLIMB_FRACTION * fall);
+    Ok(LrWindow {
+        knee: lrs[knee],
+        minimum: lrs[m],
+        climb: lrs[climb.unwrap_or(n - 1)],
+        climbed: climb.is_some(),
+        start_loss: start,
+        min_loss: min,
+    })
+}
+
+/// The rates for each use from a loss curve (see the [module documentation](self)), with the
+/// rule as a sentence and warnings for curves whose window is uncertain.
+pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates> {
+    let w = lr_window(lrs, raw)?;
+    let c = w.centre();
+    let max_lr = CLR_MAX_FACTOR * c;
+    let mut warnings = Vec::new();
+    if !w.climbed {
+        warnings.push(format!(
+            "the loss was still low at the end of the sweep ({:.3e}): the window's upper end is \
+             unknown and the rates may be too low; raise the end learning rate",
+            w.climb
+        ));
+    }
+    if (w.knee / lrs[0]).log10() < 2.5 * HALF_WIDTH_DECADES {
+        warnings.push(format!(
+            "the loss had already fallen at the first learning rate ({:.3e}): the window's lower \
+             end is unknown; lower the start learning rate",
+            lrs[0]
+        ));
+    }
+    Ok(ClrBounds {
+        fixed_lr: FIXED_FACTOR * c,
+        base_lr: max_lr / BASE_DIVISOR,
+        max_lr,
+        one_cycle_max_lr: ONE_CYCLE_FACTOR * c,
+        rule: format!(
+            "cyclr's calibrated rule: the loss (smoothed over ±{HALF_WIDTH_DECADES} decade) has \
+             done {:.0}% of its fall at {:.3e} and climbed back {:.0}% of it at {:.3e}; from the \
+             window's centre {c:.3e}: fixed lr = {FIXED_FACTOR} x, one-cycle peak = \
+             {ONE_CYCLE_FACTOR} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = max_lr/{BASE_DIVISOR}",
+            (1.0 - KNEE_FRACTION) * 100.0,
+            w.knee,
+            CLIMB_FRACTION * 100.0,
+            w.climb
+        ),
+        window: Some(w),
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finder::Sweep;
+
+    /// A synthetic range test: flat, a fall over 2 decades, a floor, then a blow-up.
+    fn curve() -> (Vec<f64>, Vec<f64>) {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let loss = lrs
+            .iter()
+            .map(|&lr| {
+                let x = lr.log10();
+                match x {
+                    x if x < -4.0 => 2.3,
+                    x if x < -2.0 => 2.3 - 2.0 * (x + 4.0) / 2.0,
+                    x if x < -0.5 => 0.3,
+                    x => 0.3 + 10.0 * (x + 0.5),
+                }
+            })
+            .collect();
+        (lrs, loss)
+    }
+
+    #[test]
+    fn window_and_rates_of_a_clean_curve() {
+        let (lrs, loss) = curve();
+        let w = lr_window(&lrs, &loss).unwrap();
+        // 90% of the fall (to 0.5) is done at 10^-2.2 (smoothing blurs it a little).
+        assert!((w.knee.log10() + 2.2).abs() < 0.1, "{w:?}");
+        // Climbing 25% of the fall (0.5 above 0.3) at 10^-0.45.
+        assert!((w.climb.log10() + 0.45).abs() < 0.1, "{w:?}");
+        assert!(w.climbed);
+        let b = calibrated_bounds(&lrs, &loss).unwrap();
+        let c = w.centre();
+        assert_eq!(b.fixed_lr, FIXED_FACTOR * c);
+        assert_eq!(b.one_cycle_max_lr, ONE_CYCLE_FACTOR * c);
+        assert_eq!(b.base_lr, b.max_lr / BASE_DIVISOR);
+        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        assert!(b.rule.contains("calibrated"));
+    }
+
+    #[test]
+    fn smoothing_has_no_lag() {
+        // A step at 1e-3: the centred mean is symmetric around it.
+        let lrs = Sweep::Exponential.lrs(1e-6, 1.0, 240);
+        let raw: Vec<f64> = lrs
+            .iter()
+            .map(|&l| if l < 1e-3 { 2.0 } else { 1.0 })
+            .collect();
+        let s = centred_smooth(&lrs, &raw, 0.1);
+        let half = lrs
+            .iter()
+            .zip(&s)
+            .find(|(_, v)| **v <= 1.5)
+            .map(|(l, _)| l.log10())
+            .unwrap();
+        assert!((half + 3.0).abs() < 0.03, "{half}");
+    }
+
+    #[test]
+    fn scaling_the_learning_rates_scales_the_picks() {
+        let (lrs, loss) = curve();
+        let b = calibrated_bounds(&lrs, &loss).unwrap();
+        let lrs10: Vec<f64> = lrs.iter().map(|l| l * 10.0).collect();
+        let b10 = calibrated_bounds(&lrs10, &loss).unwrap();
+        for (x, y) in [
+            (b.fixed_lr, b10.fixed_lr),
+            (b.max_lr, b10.max_lr),
+            (b.one_cycle_max_lr, b10.one_cycle_max_lr),
+        ] {
+            assert!((y / x / 10.0 - 1.0).abs() < 1e-9, "{x} {y}");
+        }
+    }
+
+    #[test]
+    fn degenerate_curves_are_reported() {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 100);
+        let flat = vec![2.3; 100];
+        assert!(matches!(
+            calibrated_bounds(&lrs, &flat),
+            Err(NoRates::NoFall { .. })
+        ));
+        assert!(matches!(
+            calibrated_bounds(&lrs[..5], &flat[..5]),
+            Err(NoRates::TooFewPoints { got: 5 })
+        ));
+        // Still falling at the end: rates, with a warning to raise the end lr.
+        let falling: Vec<f64> = (0..100).map(|i| 2.3 - 0.02 * i as f64).collect();
+        let b = calibrated_bounds(&lrs, &falling).unwrap();
+        assert!(!b.window.unwrap().climbed);
+        assert!(
+            b.warnings.iter().any(|w| w.contains("raise the end")),
+            "{:?}",
+            b.warnings
+        );
+        // Falling for only the first few points: a warning to lower the start.
+        let (lrs, loss) = curve();
+        let b = calibrated_bounds(&lrs[155..], &loss[155..]).unwrap();
+        assert!(
+            b.warnings.iter().any(|w| w.contains("lower the start")),
+            "{:?}",
+            b.warnings
+        );
+        // Never falling, only rising: the start is too high.
+        assert!(matches!(
+            calibrated_bounds(&lrs[200..], &loss[200..]),
+            Err(NoRates::StartTooHigh { .. })
+        ));
+    }
+}
