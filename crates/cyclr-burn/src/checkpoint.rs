@@ -164,7 +164,7 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
         let Some(name) = name.to_str() else { continue };
         let inner = name
             .strip_prefix('.')
-            .and_then(|n| n.split_once(".tmp").map(|(a, rest)| (a, rest)))
+            .and_then(|n| n.split_once(".tmp"))
             .filter(|(_, rest)| rest.is_empty() || rest.starts_with('-'))
             .map(|(a, _)| a);
         if inner.and_then(parse_name).is_some() {

@@ -42,7 +42,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use cyclr::finder::{RangeTestConfig, RangeTestResult};
+use cyclr::finder::{ClrBounds, RangeTestConfig, Repeated};
 use cyclr::schedule::{Auto, RunShape, ScheduleConfig, ScheduleSpec, SpecError};
 use cyclr_data::{DatasetSpec, Split};
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,8 @@ pub struct Experiment {
     pub runs: Vec<RunSpec>,
 }
 
-/// The range test of an experiment's `auto_lr` runs.
+/// The range test of an experiment's `auto_lr` runs. Defaults: cyclr's calibrated sweep
+/// ([`RangeTestConfig::calibrated`]), one test with seed 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RangeTestSpec {
@@ -118,16 +119,21 @@ pub struct RangeTestSpec {
     pub iters: usize,
     /// Seed of the test's weights and data order.
     pub seed: u64,
+    /// Several seeds instead of `seed`: the test runs once per seed and the runs train with the
+    /// median of each learning rate ([`Repeated`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<Vec<u64>>,
 }
 
 impl Default for RangeTestSpec {
     fn default() -> Self {
-        let d = RangeTestConfig::default();
+        let d = RangeTestConfig::calibrated();
         RangeTestSpec {
             start_lr: d.start_lr,
             end_lr: d.end_lr,
             iters: d.num_it,
             seed: 0,
+            seeds: None,
         }
     }
 }
@@ -141,6 +147,11 @@ impl RangeTestSpec {
             num_it: self.iters,
             ..RangeTestConfig::default()
         }
+    }
+
+    /// The seeds the test runs with.
+    pub fn seed_list(&self) -> Vec<u64> {
+        self.seeds.clone().unwrap_or_else(|| vec![self.seed])
     }
 }
 
@@ -260,8 +271,8 @@ impl RunOutcome {
 
 /// Hooks for progress display and plots; every method has a no-op default.
 pub trait ExperimentObserver: Sync {
-    /// A range test finished (or was read back from `dir`).
-    fn on_range_test(&self, _optimizer: &OptimizerConfig, _dir: &Path, _r: &RangeTestResult) {}
+    /// The range tests of an optimizer finished (or were read back).
+    fn on_range_test(&self, _test: &OptimizerRangeTest) {}
     /// The training observer of a job about to start.
     fn train_observer(&self, _job: &Job, _iters: u64) -> Box<dyn TrainObserver + Send> {
         Box::new(crate::train::NoObserver)
@@ -393,6 +404,17 @@ impl Experiment {
             )
             .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
         }
+        let seeds = self.range_test.seed_list();
+        if seeds.is_empty() {
+            return bad("[range_test] seeds = []: give at least one seed".into());
+        }
+        if let Some(d) = seeds
+            .iter()
+            .enumerate()
+            .find(|(i, s)| seeds[..*i].contains(s))
+        {
+            return bad(format!("[range_test] seeds: seed {} is given twice", d.1));
+        }
         let rt = self.range_test.config();
         rt.validate().map_err(|e| {
             ExperimentError::Config(format!(
@@ -453,54 +475,84 @@ pub fn range_test_dirs(exp: &Experiment) -> Vec<(OptimizerConfig, String)> {
 }
 
 /// What a published range test holds: its inputs, so that a different experiment written into
-/// the same folder is not mistaken for it.
+/// the same folder is not mistaken for it, and each seed's result.
 #[derive(Serialize, Deserialize)]
 struct PublishedRangeTest {
     net: NetConfig,
     optimizer: OptimizerConfig,
     batch_size: usize,
-    seed: u64,
-    result: RangeTestResult,
+    config: RangeTestConfig,
+    tests: Repeated,
 }
 
-/// Run (or read back) the range test of `optimizer` into `dir` (see the module documentation).
+/// The range tests of an experiment for one optimizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerRangeTest {
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// The output folder.
+    pub dir: PathBuf,
+    /// One test per seed.
+    pub tests: Repeated,
+    /// The rates `auto_lr` runs train with: the test's, or the median over seeds.
+    pub bounds: Option<ClrBounds>,
+}
+
+/// Run (or read back) the range tests of `optimizer` into `dir` (see the module documentation).
 fn range_test(
     exp: &Experiment,
     split: &Split,
     optimizer: &OptimizerConfig,
     dir: &Path,
-) -> Result<RangeTestResult, ExperimentError> {
-    let test = NetRangeTest {
-        net: exp.net(split),
-        optimizer: optimizer.clone(),
-        batch_size: exp.batch_size,
-        seed: exp.range_test.seed,
-        eval_every: 1,
-    };
+) -> Result<Repeated, ExperimentError> {
+    let net = exp.net(split);
+    let config = exp.range_test.config();
+    let seeds = exp.range_test.seed_list();
     let path = dir.join("result.json");
     let matches = |p: &PublishedRangeTest| {
-        p.net == test.net
-            && p.optimizer == test.optimizer
-            && p.batch_size == test.batch_size
-            && p.seed == test.seed
-            && p.result.config == exp.range_test.config()
+        p.net == net
+            && p.optimizer == *optimizer
+            && p.batch_size == exp.batch_size
+            && p.config == config
+            && p.tests.seeds == seeds
     };
     let read = |path: &Path| -> Option<PublishedRangeTest> {
-        let text = std::fs::read(path).ok()?;
-        serde_json::from_slice::<PublishedRangeTest>(&text).ok()
+        serde_json::from_slice::<PublishedRangeTest>(&std::fs::read(path).ok()?).ok()
+    };
+    let recomputed = |p: PublishedRangeTest| Repeated {
+        seeds: p.tests.seeds,
+        results: p
+            .tests
+            .results
+            .into_iter()
+            .map(|r| r.recomputed())
+            .collect(),
     };
     if let Some(p) = read(&path).filter(|p| matches(p)) {
-        return Ok(p.result.recomputed());
+        return Ok(recomputed(p));
     }
-    let result = test.run(split, exp.range_test.config()).map_err(|e| {
-        ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
-    })?;
+    let mut results = Vec::new();
+    for &seed in &seeds {
+        let test = NetRangeTest {
+            net,
+            optimizer: optimizer.clone(),
+            batch_size: exp.batch_size,
+            seed,
+            eval_every: 1,
+        };
+        results.push(test.run(split, config.clone()).map_err(|e| {
+            ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
+        })?);
+    }
     let published = PublishedRangeTest {
-        net: test.net,
+        net,
         optimizer: optimizer.clone(),
-        batch_size: test.batch_size,
-        seed: test.seed,
-        result,
+        batch_size: exp.batch_size,
+        config: config.clone(),
+        tests: Repeated {
+            seeds: seeds.clone(),
+            results,
+        },
     };
     let bytes = serde_json::to_vec(&published).expect("plain data serializes");
     let ctx = || format!("writing {}", path.display());
@@ -510,13 +562,39 @@ fn range_test(
     } else if !fsio::create_new_atomic(&path, &bytes).map_err(io_err(ctx()))? {
         // Another process published first: use its result, so every job agrees.
         if let Some(p) = read(&path).filter(|p| matches(p)) {
-            return Ok(p.result.recomputed());
+            return Ok(recomputed(p));
         }
         fsio::write_bytes_atomic(&path, &bytes).map_err(io_err(ctx()))?;
     }
-    crate::lr_find::write_results(dir, &published.result)
-        .map_err(io_err(format!("writing into {}", dir.display())))?;
-    Ok(published.result)
+    let tests = published.tests;
+    write_range_tests(dir, &tests).map_err(io_err(format!("writing into {}", dir.display())))?;
+    Ok(tests)
+}
+
+/// A test's files into `dir` (see [`write_results`](crate::lr_find::write_results)); for several
+/// seeds, each seed's into `dir/seed<S>/` and the summary
+/// ([`RepeatedSummary::to_json`](cyclr::finder::RepeatedSummary::to_json)) into
+/// `dir/suggestions.json`.
+pub fn write_range_tests(dir: &Path, tests: &Repeated) -> std::io::Result<()> {
+    if let [one] = tests.results.as_slice() {
+        return crate::lr_find::write_results(dir, one);
+    }
+    for (r, s) in tests.results.iter().zip(&tests.seeds) {
+        crate::lr_find::write_results(&dir.join(format!("seed{s}")), r)?;
+    }
+    let json = serde_json::to_string_pretty(&tests.summary().to_json()).expect("plain data");
+    fsio::write_bytes_atomic(
+        &dir.join("suggestions.json"),
+        format!("{json}\n").as_bytes(),
+    )
+}
+
+/// The rates of repeated tests: the single test's, or the median over seeds.
+pub fn repeated_bounds(tests: &Repeated) -> Option<ClrBounds> {
+    match tests.results.as_slice() {
+        [one] => one.bounds.clone(),
+        _ => tests.summary().bounds,
+    }
 }
 
 /// A job ready to train.
@@ -536,30 +614,44 @@ fn prepare(
 ) -> Result<Vec<Prepared>, ExperimentError> {
     let per_epoch =
         (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1) as u64;
-    let mut tests: Vec<(OptimizerConfig, RangeTestResult)> = Vec::new();
+    let mut tests: Vec<OptimizerRangeTest> = Vec::new();
     for (o, dir) in range_test_dirs(exp) {
         let dir = out.join(dir);
         let r = range_test(exp, split, &o, &dir)?;
-        obs.on_range_test(&o, &dir, &r);
-        tests.push((o, r));
+        let t = OptimizerRangeTest {
+            optimizer: o,
+            dir,
+            bounds: repeated_bounds(&r),
+            tests: r,
+        };
+        obs.on_range_test(&t);
+        tests.push(t);
     }
     let mut resolved = Vec::new();
     for r in &exp.runs {
         let optimizer = exp.optimizer_of(r);
+        let mut origin = None;
         let auto = if r.auto_lr {
-            let (_, t) = tests
+            let t = tests
                 .iter()
-                .find(|(o, _)| *o == optimizer)
+                .find(|t| t.optimizer == optimizer)
                 .expect("a test per auto_lr optimizer");
             let b = t.bounds.as_ref().ok_or_else(|| {
+                let why = t.tests.results[0]
+                    .bounds_note
+                    .clone()
+                    .unwrap_or_else(|| "fewer than half of the tests gave rates".into());
                 ExperimentError::RangeTest(format!(
-                    "run {:?}: the range test recorded {} points ({}), too few to pick learning \
-                     rates; give them in the schedule, or widen [range_test] start_lr/end_lr",
+                    "run {:?}: the range test gives no learning rates ({why}); give them in the \
+                     schedule, or change [range_test] start_lr/end_lr",
                     r.name,
-                    t.recorded_points(),
-                    t.stop_reason
                 ))
             })?;
+            origin = Some((
+                b.clone(),
+                t.tests.results[0].suggestions,
+                t.tests.seeds.clone(),
+            ));
             Auto::Filled(b)
         } else {
             Auto::Off
@@ -567,14 +659,24 @@ fn prepare(
         let res = exp
             .resolve(r, Some(per_epoch), auto)
             .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
-        resolved.push((optimizer, res));
+        let origin = origin.map(|(rates, suggestions, seeds)| crate::train::LrOrigin {
+            choices: res
+                .choices
+                .iter()
+                .map(|c| c.describe(|k| k.to_string()))
+                .collect(),
+            rates,
+            suggestions,
+            seeds,
+        });
+        resolved.push((optimizer, res, origin));
     }
     Ok(exp
         .jobs()
         .into_iter()
         .map(|job| {
             let r = &exp.runs[job.run];
-            let (optimizer, res) = &resolved[job.run];
+            let (optimizer, res, origin) = &resolved[job.run];
             let config = TrainConfig {
                 model: exp.model,
                 activation: exp.activation,
@@ -587,6 +689,7 @@ fn prepare(
                 seed: job.seed,
                 checkpoint_every: None,
                 out_dir: Some(out.join("runs").join(job.id())),
+                lr_origin: origin.clone(),
             };
             Prepared {
                 bounds: res.describe(|k| k.to_string()),

@@ -41,7 +41,7 @@ pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
 pub use train::{
-    Divergence, DivergenceKind, EvalInfo, MetricRow, StepInfo, TrainConfig, TrainError,
+    Divergence, DivergenceKind, EvalInfo, LrOrigin, MetricRow, StepInfo, TrainConfig, TrainError,
     TrainObserver, TrainSummary, train,
 };
 

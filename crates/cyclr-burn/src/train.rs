@@ -118,6 +118,23 @@ pub struct TrainConfig {
     /// Where checkpoints, `metrics.csv` and `summary.json` go.
     #[serde(default)]
     pub out_dir: Option<PathBuf>,
+    /// Where the learning rates came from, when a range test chose them (recorded in
+    /// `summary.json`; not part of the run's identity for resuming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_origin: Option<LrOrigin>,
+}
+
+/// Where a run's learning rates came from (`--lr auto`, `auto_lr` in experiments).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LrOrigin {
+    /// Each resolved parameter as `key = value (source)`.
+    pub choices: Vec<String>,
+    /// The range test's rates for each use, with the rule.
+    pub rates: cyclr::finder::ClrBounds,
+    /// fastai's suggestions of the (first) range test, for comparison.
+    pub suggestions: cyclr::finder::Suggestions,
+    /// The range tests' seeds (the median of each rate is used with several).
+    pub seeds: Vec<u64>,
 }
 
 fn default_batch_size() -> usize {
@@ -264,6 +281,12 @@ pub struct TrainSummary {
     /// Set when [`TrainObserver::should_stop`] stopped the run before its last iteration.
     #[serde(default)]
     pub interrupted: bool,
+    /// The schedule that was trained (policy and every parameter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleConfig>,
+    /// Where its learning rates came from (`--lr auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr_origin: Option<LrOrigin>,
 }
 
 /// Why a run failed.
@@ -417,6 +440,7 @@ fn identity(cfg: &TrainConfig) -> serde_json::Value {
     let mut c = cfg.clone();
     c.out_dir = None;
     c.checkpoint_every = None;
+    c.lr_origin = None;
     serde_json::to_value(&c).unwrap_or(serde_json::Value::Null)
 }
 
@@ -832,6 +856,8 @@ pub fn train_until(
         metrics: st.metrics,
         diverged,
         interrupted,
+        schedule: Some(cfg.schedule.clone()),
+        lr_origin: cfg.lr_origin.clone(),
     };
     if let Some(dir) = &cfg.out_dir
         && (diverged.is_some() || interrupted || st.next_iter == cfg.iters)

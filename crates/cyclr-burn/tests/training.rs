@@ -36,6 +36,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         seed: 1,
         checkpoint_every: None,
         out_dir: None,
+        lr_origin: None,
     }
 }
 
@@ -345,11 +346,14 @@ fn resuming_another_configuration_is_refused() {
     let s = train(&cfg, &split, &mut NoObserver, true).unwrap();
     assert_eq!((s.resumed_from, s.metrics.len()), (Some(10), 10));
     cfg.seed = 2;
+    // Reported as another run's checkpoints (naming what differs), not as corrupt ones.
     match train(&cfg, &split, &mut NoObserver, true) {
-        Err(TrainError::Checkpoint(msg)) => {
-            assert!(msg.contains("different configuration"), "{msg}")
+        Err(e @ TrainError::ForeignCheckpoint { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("another configuration"), "{msg}");
+            assert!(msg.contains("seed: 2 here"), "{msg}");
         }
-        other => panic!("expected a checkpoint error, got {other:?}"),
+        other => panic!("expected a foreign-checkpoint error, got {other:?}"),
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

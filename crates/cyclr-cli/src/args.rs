@@ -20,13 +20,13 @@ pub struct Cli {
 pub enum Command {
     /// Print a learning-rate (and momentum) schedule, one row per iteration.
     #[command(long_about = schedule_help())]
-    Schedule(ScheduleArgs),
+    Schedule(Box<ScheduleArgs>),
     /// Suggest learning rates and CLR bounds from a logged range-test curve (CSV with `lr`,`loss`).
     Suggest(SuggestArgs),
     /// Run an LR range test on real data and suggest learning rates and CLR bounds.
     Find(FindArgs),
     /// Train a model with any cyclr policy.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Compare several policies x seeds from an experiment TOML file.
     Compare(CompareArgs),
     /// The main job on the embedded digits dataset (also what plain `cyclr` runs).
@@ -236,11 +236,22 @@ pub enum TextOrJson {
     Json,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuggestMetric {
+    Loss,
+    Accuracy,
+}
+
 #[derive(Args, Debug)]
 pub struct SuggestArgs {
-    /// Range-test curve: CSV with columns `lr` and `loss` (by name), optional `iteration`, `accuracy`.
-    #[arg(long, value_name = "CURVE.csv")]
+    /// Range-test curve: CSV or TSV (detected from the header) with columns `lr` and `loss` (by
+    /// name; `train_loss`, `val_loss`, ... are recognised too), optional `iteration`, `accuracy`;
+    /// `-` reads standard input.
+    #[arg(long, value_name = "CURVE.csv|-")]
     pub input: PathBuf,
+    /// The loss column's header, when it is not one of the usual names (e.g. W&B's `train/loss`).
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
     /// Which suggestion to print (fastai's default is valley).
     #[arg(long, value_enum, default_value = "all")]
     pub method: SuggestMethod,
@@ -260,12 +271,21 @@ pub struct SuggestArgs {
         allow_negative_numbers = true
     )]
     pub stop_factor: f64,
-    /// Planned number of iterations of the test (fastai skips the first num-it/10 points);
-    /// default: the number of rows.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub num_it: Option<i64>,
-    /// Use the `accuracy` column (the paper's method) instead of `loss`.
-    #[arg(long)]
+    /// Planned number of iterations of the test (fastai skips the first iters/10 points);
+    /// default: the number of rows. (`--num-it` is the old spelling.)
+    #[arg(
+        long,
+        visible_alias = "num-it",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub iters: Option<i64>,
+    /// What the curve's values are: loss (default) or accuracy (the paper's method, the
+    /// `accuracy` column), as `cyclr find --metric`.
+    #[arg(long, value_enum)]
+    pub metric: Option<SuggestMetric>,
+    /// Same as `--metric accuracy` (the old spelling).
+    #[arg(long, hide = true)]
     pub accuracy: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -321,19 +341,44 @@ pub enum FindMetric {
     Accuracy,
 }
 
+/// The range test of `train --lr auto` (the same sweep as `cyclr find`'s by default).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RangeFlags {
+    /// --lr auto: first LR of the sweep (default 1e-6, cyclr's calibrated sweep).
+    #[arg(long, allow_negative_numbers = true)]
+    pub range_start_lr: Option<f64>,
+    /// --lr auto: last LR of the sweep (default 10).
+    #[arg(long, allow_negative_numbers = true)]
+    pub range_end_lr: Option<f64>,
+    /// --lr auto: sweep iterations (default 280).
+    #[arg(long, allow_negative_numbers = true)]
+    pub range_iters: Option<i64>,
+    /// --lr auto: run the range test once per seed (e.g. 0,1,2) and train with the median of
+    /// each learning rate (default: one test, with --seed).
+    #[arg(long, value_name = "S1,S2,...")]
+    pub range_seeds: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct FindArgs {
     #[command(flatten)]
     pub setup: SetupFlags,
-    /// First LR of the sweep.
-    #[arg(long, default_value_t = 1e-7, allow_negative_numbers = true)]
-    pub start_lr: f64,
-    /// Last LR of the sweep.
-    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
-    pub end_lr: f64,
-    /// Number of sweep iterations.
-    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
-    pub iters: i64,
+    /// First LR of the sweep (default: cyclr's calibrated sweep, 1e-6; fastai's is 1e-7).
+    #[arg(long, allow_negative_numbers = true)]
+    pub start_lr: Option<f64>,
+    /// Last LR of the sweep (default 10).
+    #[arg(long, allow_negative_numbers = true)]
+    pub end_lr: Option<f64>,
+    /// Number of sweep iterations (default: cyclr's calibrated sweep, 280; fastai's is 100).
+    #[arg(long, allow_negative_numbers = true)]
+    pub iters: Option<i64>,
+    /// Run the test once per seed (e.g. 0,1,2): each seed's curve and the spread of every
+    /// suggestion, and the median learning rates (what `train --lr auto --seeds` uses).
+    #[arg(long, value_name = "S1,S2,...")]
+    pub seeds: Option<String>,
+    /// Output format of the summary on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
     /// exp (fastai) or linear (Smith's paper).
     #[arg(long, value_enum, default_value = "exp")]
     pub mode: SweepMode,
@@ -357,6 +402,8 @@ pub struct TrainArgs {
     pub policy: Option<Policy>,
     #[command(flatten)]
     pub flags: PolicyFlags,
+    #[command(flatten)]
+    pub range: RangeFlags,
     /// Training iterations (optimizer steps).
     #[arg(long, allow_negative_numbers = true)]
     pub iters: i64,

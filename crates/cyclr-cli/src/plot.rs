@@ -1,6 +1,10 @@
 //! Plots drawn with plotters, to PNG or SVG by the file's extension.
 //!
-//! Every plot is rendered into a temporary file and renamed into place (see `output`).
+//! Every plot is rendered into a temporary file and renamed into place (see `output`). Each
+//! chart's axes come from a pure layout function ([`range_layout`], [`runs_layout`],
+//! [`schedule_layout`]) that also returns the points that are drawn, so tests can check that the
+//! axes hold every drawn point. Legends are drawn in a panel beside the chart, never over a
+//! curve; long titles are wrapped.
 use std::error::Error;
 use std::path::Path;
 
@@ -47,7 +51,7 @@ fn render(
 }
 
 /// Pad a data range so lines don't sit on the frame; handles constant series.
-fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+pub fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
     }
@@ -59,6 +63,19 @@ fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     (lo - span * frac, hi + span * frac)
 }
 
+/// A log range padded by a fraction of its decades.
+fn padded_log(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    if !(lo > 0.0 && hi > lo) {
+        return if lo > 0.0 {
+            (lo / 2.0, lo * 2.0)
+        } else {
+            (1e-7, 10.0)
+        };
+    }
+    let d = (hi / lo).log10() * frac;
+    (lo / 10f64.powf(d), hi * 10f64.powf(d))
+}
+
 fn min_max(v: impl IntoIterator<Item = f64>) -> (f64, f64) {
     v.into_iter()
         .filter(|x| x.is_finite())
@@ -67,7 +84,8 @@ fn min_max(v: impl IntoIterator<Item = f64>) -> (f64, f64) {
         })
 }
 
-fn sci(v: &f64) -> String {
+/// Short numbers for learning-rate ticks: `0.05`, `2e-4`.
+pub fn sci(v: &f64) -> String {
     if *v == 0.0 {
         "0".into()
     } else if v.abs() >= 1e-2 && v.abs() < 1e4 {
@@ -78,11 +96,132 @@ fn sci(v: &f64) -> String {
     }
 }
 
+/// A tick formatter with as many decimals as the axis span needs (so ticks never repeat), in
+/// scientific notation for very large or small values.
+pub fn ticks_for(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let span = (hi - lo).abs().max(f64::MIN_POSITIVE);
+    let big = lo.abs().max(hi.abs());
+    let decimals = (-(span / 5.0).log10().floor() + 1.0).clamp(0.0, 8.0) as usize;
+    move |v: &f64| {
+        if big >= 1e5 || (big < 1e-3 && big > 0.0) {
+            format!("{v:.2e}")
+        } else {
+            format!("{v:.decimals$}")
+        }
+    }
+}
+
+/// Split a title into lines of at most `width` characters at spaces.
+pub fn wrap(title: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in title.split(' ') {
+        let cur = lines.last_mut().expect("one line");
+        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+    }
+    lines
+}
+
+/// Draw a (wrapped) title at the top of `root`; returns the area below it.
+fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    size: u32,
+) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let width = root.dim_in_pixel().0 as usize;
+    let per_line = (width * 2 / (size as usize)).max(20);
+    let lines = wrap(title, per_line);
+    let h = (lines.len() as u32) * (size + 6) + 8;
+    let (top, rest) = root.split_vertically(h);
+    for (i, l) in lines.iter().enumerate() {
+        top.draw(&Text::new(
+            l.clone(),
+            (12, 6 + i as i32 * (size as i32 + 6)),
+            ("sans-serif", size).into_font(),
+        ))?;
+    }
+    Ok(rest)
+}
+
+/// One legend entry.
+pub enum Swatch {
+    /// A line of the given colour and width.
+    Line(RGBAColor, u32),
+    /// A filled box.
+    Fill(RGBAColor),
+    /// A dot.
+    Dot(RGBAColor),
+}
+
+/// Draw a legend as a panel of its own (never over the data).
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(String, Swatch)],
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    for (i, (label, sw)) in items.iter().enumerate() {
+        let y = 30 + i as i32 * 24;
+        match sw {
+            Swatch::Line(c, w) => area.draw(&PathElement::new(
+                vec![(6, y), (30, y)],
+                ShapeStyle::from(c).stroke_width(*w),
+            ))?,
+            Swatch::Fill(c) => area.draw(&Rectangle::new([(6, y - 7), (30, y + 7)], c.filled()))?,
+            Swatch::Dot(c) => area.draw(&Circle::new((18, y), 6, c.filled()))?,
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (38, y - 8),
+            ("sans-serif", 15).into_font(),
+        ))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules.
+// ---------------------------------------------------------------------------------------------
+
+/// Axes of a schedule plot: iterations, lr range (from 0), momentum range.
+pub struct ScheduleLayout {
+    /// x range.
+    pub x: (f64, f64),
+    /// lr axis.
+    pub y: (f64, f64),
+    /// momentum axis, when momentum cycles.
+    pub y2: Option<(f64, f64)>,
+}
+
+/// The axes of [`schedule`].
+pub fn schedule_layout(lrs: &[f64], moms: Option<&[f64]>) -> ScheduleLayout {
+    let n = lrs.len().max(2) as f64;
+    let (lo, hi) = min_max(lrs.iter().copied());
+    ScheduleLayout {
+        x: (0.0, n - 1.0),
+        y: padded(lo.min(0.0), hi, 0.05),
+        y2: moms.map(|m| {
+            let (a, b) = min_max(m.iter().copied());
+            padded(a, b, 0.1)
+        }),
+    }
+}
+
 /// The schedule of one policy: LR against iteration, momentum on a second axis when it cycles.
 pub fn schedule(path: &Path, title: &str, lrs: &[f64], moms: Option<&[f64]>) -> Result<(), String> {
     render(
         path,
-        (1000, 520),
+        (1100, 540),
         |root| draw_schedule(root, title, lrs, moms),
         |root| draw_schedule(root, title, lrs, moms),
     )
@@ -98,25 +237,21 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let n = lrs.len().max(2) as f64;
-    let (lo, hi) = min_max(lrs.iter().copied());
-    let (lo, hi) = padded(lo.min(0.0), hi, 0.05);
-    let mut builder = ChartBuilder::on(&root);
+    let body = titled(&root, title, 20)?;
+    let (plot, side) = body.split_horizontally(body.dim_in_pixel().0 - 220);
+    let l = schedule_layout(lrs, moms);
+    let mut builder = ChartBuilder::on(&plot);
     builder
-        .caption(title, ("sans-serif", 24))
-        .margin(16)
+        .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(80);
     if moms.is_some() {
         builder.right_y_label_area_size(70);
     }
-    let (mlo, mhi) = moms.map_or((0.0, 1.0), |m| {
-        let (a, b) = min_max(m.iter().copied());
-        padded(a, b, 0.1)
-    });
+    let y2 = l.y2.unwrap_or((0.0, 1.0));
     let mut chart = builder
-        .build_cartesian_2d(0f64..n - 1.0, lo..hi)?
-        .set_secondary_coord(0f64..n - 1.0, mlo..mhi);
+        .build_cartesian_2d(l.x.0..l.x.1, l.y.0..l.y.1)?
+        .set_secondary_coord(l.x.0..l.x.1, y2.0..y2.1);
     chart
         .configure_mesh()
         .x_desc("iteration")
@@ -128,41 +263,39 @@ where
         .axis_desc_style(("sans-serif", 18))
         .draw()?;
     let lr_color = color(0);
-    chart
-        .draw_series(LineSeries::new(
-            lrs.iter().enumerate().map(|(i, &v)| (i as f64, v)),
-            lr_color.stroke_width(2),
-        ))?
-        .label("learning rate")
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 20, y)], lr_color.stroke_width(2))
-        });
+    chart.draw_series(LineSeries::new(
+        lrs.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+        lr_color.stroke_width(2),
+    ))?;
+    let mut items = vec![(
+        "learning rate".to_string(),
+        Swatch::Line(lr_color.to_rgba(), 2),
+    )];
     if let Some(m) = moms {
         chart
             .configure_secondary_axes()
             .y_desc("momentum")
-            .y_label_formatter(&|v| format!("{v:.3}"))
+            .y_label_formatter(&ticks_for(y2.0, y2.1))
             .axis_desc_style(("sans-serif", 18))
             .draw()?;
         let mc = color(1);
-        chart
-            .draw_secondary_series(LineSeries::new(
-                m.iter().enumerate().map(|(i, &v)| (i as f64, v)),
-                mc.stroke_width(2),
-            ))?
-            .label("momentum (right axis)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], mc.stroke_width(2)));
+        chart.draw_secondary_series(LineSeries::new(
+            m.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+            mc.stroke_width(2),
+        ))?;
+        items.push((
+            "momentum (right axis)".into(),
+            Swatch::Line(mc.to_rgba(), 2),
+        ));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 16))
-        .draw()?;
+    legend(&side, &items)?;
     root.present()?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Range tests.
+// ---------------------------------------------------------------------------------------------
 
 /// A marked learning rate on a range-test plot (a suggestion).
 pub struct Mark {
@@ -171,21 +304,115 @@ pub struct Mark {
     pub value: f64,
 }
 
-/// Raw and smoothed metric against LR (log axis), suggestions marked, CLR band shaded.
-pub struct RangePlot<'a> {
-    pub title: &'a str,
-    pub y_desc: &'a str,
+/// One range-test curve (one seed).
+pub struct RangeCurve<'a> {
+    pub label: String,
     pub lrs: &'a [f64],
     pub raw: &'a [f64],
     pub smoothed: &'a [f64],
+}
+
+/// A range-test plot: one or more curves (seeds), fastai's suggestions marked, the CLR band
+/// shaded, the picked rates drawn, and (several seeds) each pick's spread.
+pub struct RangePlot<'a> {
+    pub title: &'a str,
+    /// `loss` or `accuracy`.
+    pub metric: &'a str,
+    /// The sweep is exponential (log x axis) or linear.
+    pub log_x: bool,
+    pub curves: Vec<RangeCurve<'a>>,
     pub marks: Vec<Mark>,
     pub band: Option<(f64, f64, String)>,
+    /// Vertical lines: `(label, lr)`.
+    pub picks: Vec<(String, f64)>,
+    /// Shaded spans over seeds: `(label, min, max)`.
+    pub spreads: Vec<(String, f64, f64)>,
+}
+
+/// One drawn polyline of a range-test curve: `(curve index, smoothed?, points)`.
+pub type Polyline = (usize, bool, Vec<(f64, f64)>);
+
+/// The axes of a range-test plot and the polylines drawn (each curve's raw and smoothed values,
+/// split where a value falls outside the y range).
+pub struct RangeLayout {
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    /// Drawn polylines; every point lies within the axes.
+    pub lines: Vec<Polyline>,
+    /// Points above the y range, not drawn.
+    pub above: usize,
+}
+
+/// Split a series into polylines of the points inside `y` (finite, within the range).
+fn inside(xs: &[f64], ys: &[f64], y: (f64, f64)) -> (Vec<Vec<(f64, f64)>>, usize) {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut dropped = 0;
+    for (&x, &v) in xs.iter().zip(ys) {
+        if v.is_finite() && v >= y.0 && v <= y.1 {
+            out.last_mut().expect("one").push((x, v));
+        } else {
+            dropped += 1;
+            if !out.last().expect("one").is_empty() {
+                out.push(Vec::new());
+            }
+        }
+    }
+    out.retain(|l| !l.is_empty());
+    (out, dropped)
+}
+
+/// The layout of [`range_test`]. The y range holds every value up to the point where the loss
+/// has climbed back to its starting level (for accuracy: every value): the divergence at the end
+/// of a loss sweep, often 100× the start, is cut off there and counted in `above` rather than
+/// flattening the informative part.
+pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
+    let (xlo, xhi) = min_max(p.curves.iter().flat_map(|c| c.lrs.iter().copied()));
+    let (xlo, xhi) = if p.log_x {
+        padded_log(xlo, xhi, 0.01)
+    } else {
+        padded(xlo, xhi, 0.01)
+    };
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for c in &p.curves {
+        let n = c.raw.len().min(c.smoothed.len()).min(c.lrs.len());
+        let keep = if p.metric == "accuracy" {
+            n
+        } else {
+            // Up to where the smoothed loss, past its minimum, is back above its start.
+            let start = c.smoothed.first().copied().unwrap_or(f64::NAN);
+            let m = (0..n)
+                .filter(|&i| c.smoothed[i].is_finite())
+                .min_by(|&a, &b| c.smoothed[a].total_cmp(&c.smoothed[b]))
+                .unwrap_or(0);
+            (m..n).find(|&i| c.smoothed[i] > start).map_or(n, |i| i + 1)
+        };
+        let (a, b) = min_max(c.raw[..keep].iter().chain(&c.smoothed[..keep]).copied());
+        lo = lo.min(a);
+        hi = hi.max(b);
+    }
+    let y = padded(lo, hi, 0.04);
+    let mut lines = Vec::new();
+    let mut above = 0;
+    for (k, c) in p.curves.iter().enumerate() {
+        for (smoothed, vals) in [(false, c.raw), (true, c.smoothed)] {
+            let (l, d) = inside(c.lrs, vals, y);
+            lines.extend(l.into_iter().map(|pts| (k, smoothed, pts)));
+            above += d;
+        }
+    }
+    RangeLayout {
+        x: (xlo, xhi),
+        y,
+        lines,
+        above,
+    }
 }
 
 pub fn range_test(path: &Path, p: &RangePlot<'_>) -> Result<(), String> {
     render(
         path,
-        (1000, 600),
+        (1150, 620),
         |root| draw_range(root, p),
         |root| draw_range(root, p),
     )
@@ -196,197 +423,301 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let (xlo, xhi) = min_max(p.lrs.iter().copied());
-    let (xlo, xhi) = if xlo > 0.0 && xhi > xlo {
-        (xlo, xhi)
+    let body = titled(&root, p.title, 22)?;
+    let (plot, side) = body.split_horizontally(body.dim_in_pixel().0 - 270);
+    let l = range_layout(p);
+    let (ylo, yhi) = l.y;
+    let mut items: Vec<(String, Swatch)> = Vec::new();
+    // One drawing routine for both axis kinds.
+    macro_rules! draw_on {
+        ($chart:expr) => {{
+            let chart = &mut $chart;
+            chart
+                .configure_mesh()
+                .x_desc(if p.log_x {
+                    "learning rate (log scale)"
+                } else {
+                    "learning rate"
+                })
+                .y_desc(if p.metric == "accuracy" {
+                    "accuracy (held out)"
+                } else {
+                    "training loss"
+                })
+                .x_label_formatter(&sci)
+                .y_label_formatter(&ticks_for(ylo, yhi))
+                .light_line_style(WHITE.mix(0.0))
+                .bold_line_style(BLACK.mix(0.08))
+                .axis_desc_style(("sans-serif", 18))
+                .draw()?;
+            for (i, (label, a, b)) in p.spreads.iter().enumerate() {
+                let c = color(i + 5).mix(0.12);
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(*a, ylo), (*b, yhi)],
+                    c.filled(),
+                )))?;
+                items.push((label.clone(), Swatch::Fill(c)));
+            }
+            if let Some((b, m, label)) = &p.band {
+                let band = GREEN.mix(0.15);
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(*b, ylo), (*m, yhi)],
+                    band.filled(),
+                )))?;
+                items.push((label.clone(), Swatch::Fill(band)));
+            }
+            let many = p.curves.len() > 1;
+            let style = |k: usize, smoothed: bool| {
+                let col = if many { color(k) } else { color(0) };
+                if smoothed {
+                    (col.mix(1.0), 3)
+                } else {
+                    (col.mix(0.35), 1)
+                }
+            };
+            for (k, smoothed, pts) in &l.lines {
+                let (c, w) = style(*k, *smoothed);
+                chart.draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(w)))?;
+            }
+            for (k, c) in p.curves.iter().enumerate() {
+                for (smoothed, what) in [(false, "raw"), (true, "smoothed")] {
+                    if !many || smoothed {
+                        let label = if many {
+                            format!("{} ({what})", c.label)
+                        } else {
+                            what.to_string()
+                        };
+                        let (col, w) = style(k, smoothed);
+                        items.push((label, Swatch::Line(col, w)));
+                    }
+                }
+            }
+            for (i, m) in p.marks.iter().enumerate() {
+                let c = color(i + 1);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(m.lr, ylo), (m.lr, yhi)],
+                    c.mix(0.5),
+                )))?;
+                if m.value.is_finite() && m.value >= ylo && m.value <= yhi {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (m.lr, m.value),
+                        6,
+                        c.filled(),
+                    )))?;
+                }
+                items.push((
+                    format!("{}: {}", m.name, sci(&m.lr)),
+                    Swatch::Dot(c.to_rgba()),
+                ));
+            }
+            for (i, (label, lr)) in p.picks.iter().enumerate() {
+                let c = color(i + 6);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(*lr, ylo), (*lr, yhi)],
+                    c.stroke_width(3),
+                )))?;
+                items.push((
+                    format!("{label}: {}", sci(lr)),
+                    Swatch::Line(c.to_rgba(), 3),
+                ));
+            }
+        }};
+    }
+    let mut cb = ChartBuilder::on(&plot);
+    cb.margin(12).x_label_area_size(44).y_label_area_size(80);
+    if p.log_x {
+        let mut chart = cb.build_cartesian_2d((l.x.0..l.x.1).log_scale(), ylo..yhi)?;
+        draw_on!(chart);
     } else {
-        (1e-7, 10.0)
-    };
-    // y range: from the lowest smoothed value to a little above the starting value, so the
-    // divergence at the end (which can be 100x the start) does not flatten the informative part.
-    let (slo, shi) = min_max(p.smoothed.iter().copied());
-    let start = p
-        .smoothed
-        .iter()
-        .copied()
-        .find(|v| v.is_finite())
-        .unwrap_or(shi);
-    let top = start.max(slo + (shi - slo).min((start - slo).abs().max(start.abs() * 0.05) * 2.5));
-    let (ylo, yhi) = padded(slo - (top - slo) * 0.15, top, 0.05);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(p.title, ("sans-serif", 24))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
-        .build_cartesian_2d((xlo..xhi).log_scale(), ylo..yhi)?;
-    chart
-        .configure_mesh()
-        .x_desc("learning rate (log scale)")
-        .y_desc(p.y_desc)
-        .x_label_formatter(&sci)
-        .y_label_formatter(&|v| format!("{v:.2}"))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(BLACK.mix(0.08))
-        .axis_desc_style(("sans-serif", 18))
-        .draw()?;
-    if let Some((b, m, label)) = &p.band {
-        let band = GREEN.mix(0.15);
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(*b, ylo), (*m, yhi)],
-                band.filled(),
-            )))?
-            .label(label.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], band.filled()));
+        let mut chart = cb.build_cartesian_2d(l.x.0..l.x.1, ylo..yhi)?;
+        draw_on!(chart);
     }
-    let clip = |v: f64| v.clamp(ylo, yhi);
-    let raw_c = color(0).mix(0.35);
-    chart
-        .draw_series(LineSeries::new(
-            p.lrs
-                .iter()
-                .zip(p.raw)
-                .filter(|(_, v)| v.is_finite())
-                .map(|(&x, &v)| (x, clip(v))),
-            raw_c,
-        ))?
-        .label("raw")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], raw_c));
-    let sm_c = color(0);
-    chart
-        .draw_series(LineSeries::new(
-            p.lrs
-                .iter()
-                .zip(p.smoothed)
-                .filter(|(_, v)| v.is_finite())
-                .map(|(&x, &v)| (x, clip(v))),
-            sm_c.stroke_width(3),
-        ))?
-        .label("smoothed")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], sm_c.stroke_width(3)));
-    for (i, m) in p.marks.iter().enumerate() {
-        let c = color(i + 1);
-        let (lr, v) = (m.lr, clip(m.value));
-        chart
-            .draw_series(std::iter::once(Circle::new((lr, v), 7, c.filled())))?
-            .label(format!("{}: {}", m.name, sci(&m.lr)))
-            .legend(move |(x, y)| Circle::new((x + 10, y), 6, c.filled()));
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(lr, ylo), (lr, yhi)],
-            c.mix(0.5),
-        )))?;
+    if l.above > 0 {
+        items.push((
+            format!("{} points above the axis (divergence)", l.above),
+            Swatch::Fill(WHITE.mix(0.0)),
+        ));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 16))
-        .draw()?;
+    legend(&side, &items)?;
     root.present()?;
     Ok(())
 }
 
-/// One training run's curves for the overlay plot.
+// ---------------------------------------------------------------------------------------------
+// Runs.
+// ---------------------------------------------------------------------------------------------
+
+/// One policy's curves for the overlay plot.
 pub struct RunCurves {
     pub name: String,
-    /// (iteration, test accuracy in [0,1])
+    /// (iteration, test accuracy in [0,1]): the mean over seeds.
     pub accuracy: Vec<(f64, f64)>,
+    /// (iteration, lowest, highest) test accuracy over seeds (empty for one seed).
+    pub band: Vec<(f64, f64, f64)>,
     /// (iteration, learning rate)
     pub lr: Vec<(f64, f64)>,
     /// (iteration, smoothed training loss)
     pub loss: Vec<(f64, f64)>,
 }
 
-/// Test accuracy of every run against iteration (the paper's Figure 1), training loss, and the
-/// LR schedules beneath.
-pub fn runs(path: &Path, title: &str, runs: &[RunCurves]) -> Result<(), String> {
+/// Axes of the overlay plot.
+pub struct RunsLayout {
+    pub x: (f64, f64),
+    pub acc: (f64, f64),
+    pub loss: (f64, f64),
+    pub lr: (f64, f64),
+}
+
+/// The layout of [`runs`]: each panel's range from its own data (accuracy with its seed bands
+/// and the baseline line), so differences of a tenth of a point are visible.
+pub fn runs_layout(runs: &[RunCurves], baseline: Option<f64>) -> RunsLayout {
+    let xmax = runs
+        .iter()
+        .flat_map(|r| r.lr.iter().chain(&r.accuracy).chain(&r.loss).map(|p| p.0))
+        .fold(1.0f64, f64::max);
+    // The accuracy axis: the final half of the evaluations (where policies differ), their seed
+    // bands and the baseline; earlier, lower points are drawn up to the axis and cut there.
+    let (alo, ahi) = min_max(
+        runs.iter()
+            .flat_map(|r| {
+                let half = r.accuracy.len() / 2;
+                r.accuracy[half..]
+                    .iter()
+                    .map(|p| p.1)
+                    .chain(r.band.iter().skip(half).flat_map(|b| [b.1, b.2]))
+            })
+            .chain(baseline),
+    );
+    let (llo, lhi) = min_max(runs.iter().flat_map(|r| r.loss.iter().map(|p| p.1)));
+    let (lo, hi) = min_max(runs.iter().flat_map(|r| r.lr.iter().map(|p| p.1)));
+    RunsLayout {
+        x: (0.0, xmax),
+        acc: padded(alo, ahi, 0.08),
+        loss: padded(llo, lhi, 0.05),
+        lr: padded(lo.min(0.0), hi, 0.05),
+    }
+}
+
+/// Test accuracy of every policy against iteration (the paper's Figure 1; mean over seeds with
+/// the seeds' range shaded, the baseline's final accuracy as a dashed line), the smoothed
+/// training loss, and the LR schedules beneath.
+pub fn runs(
+    path: &Path,
+    title: &str,
+    runs: &[RunCurves],
+    baseline: Option<(String, f64)>,
+) -> Result<(), String> {
     render(
         path,
-        (1100, 950),
-        |root| draw_runs(root, title, runs),
-        |root| draw_runs(root, title, runs),
+        (1200, 980),
+        |root| draw_runs(root, title, runs, baseline.as_ref()),
+        |root| draw_runs(root, title, runs, baseline.as_ref()),
     )
+}
+
+fn clip_acc(points: &[(f64, f64)], y: (f64, f64)) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .filter(|p| p.1.is_finite())
+        .map(|&(x, v)| (x, v.clamp(y.0, y.1)))
+        .collect()
 }
 
 fn draw_runs<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     runs: &[RunCurves],
+    baseline: Option<&(String, f64)>,
 ) -> PlotResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let root = root.titled(title, ("sans-serif", 26))?;
-    let (top, rest) = root.split_vertically(440);
+    let body = titled(&root, title, 24)?;
+    let (plot, side) = body.split_horizontally(body.dim_in_pixel().0 - 230);
+    let (top, rest) = plot.split_vertically(440);
     let (mid, bottom) = rest.split_vertically(230);
-    let xmax = runs
-        .iter()
-        .flat_map(|r| r.lr.iter().chain(&r.accuracy).map(|p| p.0))
-        .fold(1.0f64, f64::max);
+    let l = runs_layout(runs, baseline.map(|b| b.1));
+    let mut items: Vec<(String, Swatch)> = Vec::new();
 
-    let (alo, ahi) = min_max(runs.iter().flat_map(|r| r.accuracy.iter().map(|p| p.1)));
-    let (alo, ahi) = padded(alo, ahi.min(1.0), 0.05);
     let mut acc = ChartBuilder::on(&top)
         .margin(14)
         .x_label_area_size(30)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, alo.max(0.0)..ahi.min(1.005))?;
+        .y_label_area_size(80)
+        .build_cartesian_2d(l.x.0..l.x.1, l.acc.0..l.acc.1)?;
     acc.configure_mesh()
         .y_desc("test accuracy")
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|v| format!("{:.1}%", v * 100.0))
+        .y_label_formatter(&|v| {
+            let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
+            format!("{}%", f(&(v * 100.0)))
+        })
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 18))
         .draw()?;
     for (i, r) in runs.iter().enumerate() {
         let c = color(i);
-        acc.draw_series(LineSeries::new(
-            r.accuracy.iter().copied(),
-            c.stroke_width(2),
-        ))?
-        .label(r.name.clone())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-        acc.draw_series(r.accuracy.iter().map(|&p| Circle::new(p, 2, c.filled())))?;
+        if !r.band.is_empty() {
+            let mut poly: Vec<(f64, f64)> = r
+                .band
+                .iter()
+                .map(|&(x, _, hi)| (x, hi.clamp(l.acc.0, l.acc.1)))
+                .collect();
+            poly.extend(
+                r.band
+                    .iter()
+                    .rev()
+                    .map(|&(x, lo, _)| (x, lo.clamp(l.acc.0, l.acc.1))),
+            );
+            acc.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))?;
+        }
+        let pts = clip_acc(&r.accuracy, l.acc);
+        acc.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
+        acc.draw_series(pts.iter().map(|&p| Circle::new(p, 2, c.filled())))?;
+        items.push((r.name.clone(), Swatch::Line(c.to_rgba(), 3)));
     }
-    acc.configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 16))
-        .draw()?;
+    if let Some((name, b)) = baseline {
+        acc.draw_series(DashedLineSeries::new(
+            vec![(l.x.0, *b), (l.x.1, *b)],
+            8,
+            6,
+            BLACK.mix(0.6).stroke_width(1),
+        ))?;
+        items.push((
+            format!("{name} final {:.2}%", b * 100.0),
+            Swatch::Line(BLACK.mix(0.6), 1),
+        ));
+    }
+    if runs.iter().any(|r| !r.band.is_empty()) {
+        items.push(("range over seeds".into(), Swatch::Fill(BLACK.mix(0.12))));
+    }
 
-    let (llo, lhi) = min_max(runs.iter().flat_map(|r| r.loss.iter().map(|p| p.1)));
-    let (llo, lhi) = padded(llo, lhi, 0.05);
     let mut loss = ChartBuilder::on(&mid)
         .margin(14)
         .x_label_area_size(30)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, llo.max(0.0)..lhi)?;
+        .y_label_area_size(80)
+        .build_cartesian_2d(l.x.0..l.x.1, l.loss.0..l.loss.1)?;
     loss.configure_mesh()
         .y_desc("train loss (smoothed)")
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|v| format!("{v:.2}"))
+        .y_label_formatter(&ticks_for(l.loss.0, l.loss.1))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     for (i, r) in runs.iter().enumerate() {
         loss.draw_series(LineSeries::new(
-            r.loss.iter().copied(),
+            r.loss.iter().copied().filter(|p| p.1.is_finite()),
             color(i).stroke_width(1),
         ))?;
     }
 
-    let (lo, hi) = min_max(runs.iter().flat_map(|r| r.lr.iter().map(|p| p.1)));
-    let (lo, hi) = padded(lo.min(0.0), hi, 0.05);
     let mut lr = ChartBuilder::on(&bottom)
         .margin(14)
         .x_label_area_size(44)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, lo..hi)?;
+        .y_label_area_size(80)
+        .build_cartesian_2d(l.x.0..l.x.1, l.lr.0..l.lr.1)?;
     lr.configure_mesh()
         .x_desc("iteration")
         .y_desc("learning rate")
@@ -402,6 +733,106 @@ where
             color(i).stroke_width(2),
         ))?;
     }
+    legend(&side, &items)?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(axis: (f64, f64), v: f64) -> bool {
+        v >= axis.0 && v <= axis.1
+    }
+
+    #[test]
+    fn range_axes_hold_every_drawn_point_and_the_raw_minimum() {
+        // A loss that dips to 1.61 raw while its smoothed minimum is 2.15, then explodes.
+        let lrs: Vec<f64> = (0..100)
+            .map(|i| 1e-6 * 10f64.powf(i as f64 / 14.0))
+            .collect();
+        let raw: Vec<f64> = (0..100)
+            .map(|i| match i {
+                0..60 => 2.3 - 0.002 * i as f64,
+                60 => 1.61,
+                61..90 => 2.2,
+                _ => 2.2 * 3f64.powi(i - 89),
+            })
+            .collect();
+        let smoothed = cyclr::finder::smooth(&raw, 0.98);
+        let p = RangePlot {
+            title: "t",
+            metric: "loss",
+            log_x: true,
+            curves: vec![RangeCurve {
+                label: "seed 0".into(),
+                lrs: &lrs,
+                raw: &raw,
+                smoothed: &smoothed,
+            }],
+            marks: vec![],
+            band: None,
+            picks: vec![],
+            spreads: vec![],
+        };
+        let l = range_layout(&p);
+        assert!(contains(l.y, 1.61), "{:?}", l.y);
+        assert!(l.above > 0);
+        for (_, _, line) in &l.lines {
+            for &(x, y) in line {
+                assert!(
+                    contains(l.x, x) && contains(l.y, y),
+                    "({x}, {y}) outside {:?} {:?}",
+                    l.x,
+                    l.y
+                );
+            }
+        }
+        // Accuracy: a rising curve keeps its whole range.
+        let acc: Vec<f64> = (0..100).map(|i| 0.1 + 0.0076 * i as f64).collect();
+        let p = RangePlot {
+            metric: "accuracy",
+            log_x: false,
+            curves: vec![RangeCurve {
+                label: "a".into(),
+                lrs: &lrs,
+                raw: &acc,
+                smoothed: &acc,
+            }],
+            ..p
+        };
+        let l = range_layout(&p);
+        assert!(
+            contains(l.y, 0.1) && contains(l.y, 0.1 + 0.0076 * 99.0),
+            "{:?}",
+            l.y
+        );
+        assert_eq!(l.above, 0);
+    }
+
+    #[test]
+    fn run_axes_hold_bands_and_baseline_and_ticks_do_not_repeat() {
+        let r = RunCurves {
+            name: "a".into(),
+            accuracy: vec![(10.0, 0.5), (20.0, 0.96), (30.0, 0.97)],
+            band: vec![(10.0, 0.4, 0.6), (20.0, 0.955, 0.965), (30.0, 0.965, 0.975)],
+            lr: vec![(1.0, 0.1), (30.0, 0.01)],
+            loss: vec![(1.0, 2.0), (30.0, 0.1)],
+        };
+        let l = runs_layout(&[r], Some(0.968));
+        assert!(contains(l.acc, 0.975) && contains(l.acc, 0.955) && contains(l.acc, 0.968));
+        assert!(
+            l.acc.0 > 0.9,
+            "the axis is not stretched to 30-100%: {:?}",
+            l.acc
+        );
+        let f = ticks_for(0.18, 0.21);
+        let ticks: Vec<String> = (0..7).map(|i| f(&(0.18 + 0.005 * i as f64))).collect();
+        let mut dedup = ticks.clone();
+        dedup.dedup();
+        assert_eq!(ticks, dedup, "{ticks:?}");
+        assert_eq!(ticks_for(0.0, 1e24)(&1e24), "1.00e24");
+        assert_eq!(wrap("exp-range (base_lr=0.001, max_lr=0.006)", 20).len(), 3);
+    }
 }

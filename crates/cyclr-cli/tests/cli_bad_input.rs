@@ -140,7 +140,7 @@ const SCHEDULE: &[Case] = &[
         &["schedule", "triangular", "--base-lr", "0.01", "--max-lr", "0.1", "--step-size", "5", "--plot", "plots/x.png"],
         &["--iters", "required"],
     ),
-    case("no policy", &["schedule", "--iters", "10"], &["<POLICY>", "required"]),
+    case("no policy", &["schedule", "--iters", "10"], &["POLICY", "required"]),
     // --- a flag the policy does not take ---
     case(
         "sgdr --step-size",
@@ -512,7 +512,7 @@ const SCHEDULE: &[Case] = &[
     case(
         "unknown policy",
         &["schedule", "cosine", "--lr", "0.1", "--iters", "10"],
-        &["cosine", "<POLICY>", "triangular", "one-cycle", "sgdr"],
+        &["cosine", "POLICY", "triangular", "one-cycle", "sgdr"],
     ),
 ];
 
@@ -554,7 +554,7 @@ const SUGGEST: &[Case] = &[
         "accuracy-only curve without --accuracy",
         &[("acc.csv", "lr,accuracy\n0.1,0.2\n0.2,0.3\n")],
         &["suggest", "--input", "acc.csv"],
-        &["`loss`", "--accuracy"],
+        &["`loss`", "--metric accuracy"],
     ),
     with_files(
         "non-numeric loss cell",
@@ -660,27 +660,27 @@ const SUGGEST: &[Case] = &[
     case(
         "--num-it 1",
         &["suggest", "--input", "{golden}", "--num-it", "1", "--plot", "plots/x.png"],
-        &["--num-it", "1", ">= 2"],
+        &["--iters", "1", ">= 2"],
     ),
     case(
         "--num-it 0",
         &["suggest", "--input", "{golden}", "--num-it", "0"],
-        &["--num-it", "0", ">= 2"],
+        &["--iters", "0", ">= 2"],
     ),
     case(
         "--num-it -5",
         &["suggest", "--input", "{golden}", "--num-it", "-5"],
-        &["--num-it", "-5", ">= 2"],
+        &["--iters", "-5", ">= 2"],
     ),
     case(
         "--num-it below the number of rows",
         &["suggest", "--input", "{golden}", "--num-it", "5"],
-        &["--num-it", "5", "100"],
+        &["--iters", "5", "100"],
     ),
     case(
-        "--accuracy without an accuracy column",
-        &["suggest", "--input", "{golden}", "--accuracy", "--plot", "plots/x.png"],
-        &["--accuracy", "`accuracy` column"],
+        "--metric accuracy without an accuracy column",
+        &["suggest", "--input", "{golden}", "--metric", "accuracy", "--plot", "plots/x.png"],
+        &["--metric accuracy", "`accuracy` column"],
     ),
     case(
         "--method foo",

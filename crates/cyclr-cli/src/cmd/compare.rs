@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use cyclr::compare::{PolicySummary, RunCurve, mean_curve, summarize};
-use cyclr::finder::RangeTestResult;
-use cyclr_burn::experiment::{Experiment, ExperimentObserver, Job, RunOptions, RunOutcome};
-use cyclr_burn::{OptimizerConfig, TrainObserver};
+use cyclr_burn::TrainObserver;
+use cyclr_burn::experiment::{
+    Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome,
+};
 use indicatif::MultiProgress;
 use serde_json::json;
 
@@ -51,9 +52,14 @@ impl CliObserver {
 }
 
 impl ExperimentObserver for CliObserver {
-    fn on_range_test(&self, o: &OptimizerConfig, dir: &Path, r: &RangeTestResult) {
-        let title = format!("LR range test: {} / {}", self.title, o.name());
-        if let Err(e) = report::plot_range_test(&dir.join("range_test.png"), &title, r) {
+    fn on_range_test(&self, t: &OptimizerRangeTest) {
+        let title = format!("LR range test: {} / {}", self.title, t.optimizer.name());
+        let path = t.dir.join("range_test.png");
+        let drawn = match t.tests.results.as_slice() {
+            [one] => report::plot_range_test(&path, &title, one),
+            _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
+        };
+        if let Err(e) = drawn {
             eprintln!("warning: {e}");
         }
     }
@@ -185,7 +191,8 @@ pub fn table_csv(rows: &[PolicySummary]) -> String {
     s
 }
 
-/// Mean test-accuracy curve per policy, and seed 0's LR schedule, for the overlay plot.
+/// Per policy: the mean test-accuracy curve over seeds with the seeds' range, and seed 0's LR
+/// schedule and loss, for the overlay plot.
 pub fn overlay_curves(
     exp_runs: &[String],
     outcomes: &[RunOutcome],
@@ -197,10 +204,22 @@ pub fn overlay_curves(
             let rs: Vec<&RunCurve> = curves_.iter().filter(|c| &c.policy == name).collect();
             let first = outcomes.iter().find(|o| &o.name == name)?;
             let mut c = report::run_curves(name, &first.summary.metrics);
-            c.accuracy = mean_curve(&rs)
-                .into_iter()
-                .map(|(t, a)| (t as f64, a))
-                .collect();
+            let mean = mean_curve(&rs);
+            c.accuracy = mean.iter().map(|&(t, a)| (t as f64, a)).collect();
+            if rs.len() > 1 {
+                c.band = mean
+                    .iter()
+                    .map(|&(t, _)| {
+                        let v: Vec<f64> = rs
+                            .iter()
+                            .filter_map(|r| r.evals.iter().find(|e| e.0 == t).map(|e| e.1))
+                            .collect();
+                        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        (t as f64, lo, hi)
+                    })
+                    .collect();
+            }
             Some(c)
         })
         .collect()
@@ -328,12 +347,13 @@ pub fn write_report(
     let names: Vec<String> = exp.runs.iter().map(|r| r.name.clone()).collect();
     let overlay = overlay_curves(&names, outcomes, &cs);
     let title = format!("{}: test accuracy vs iteration", exp.name);
+    let base = Some((exp.baseline.clone(), target));
     let drawn = output::plot_atomic(&out.join("comparison.png"), |tmp| {
-        plot::runs(tmp, &title, &overlay)
+        plot::runs(tmp, &title, &overlay, base.clone())
     })
     .and_then(|_| {
         output::plot_atomic(&out.join("comparison.svg"), |tmp| {
-            plot::runs(tmp, &title, &overlay)
+            plot::runs(tmp, &title, &overlay, base.clone())
         })
     });
     let svg = match drawn {

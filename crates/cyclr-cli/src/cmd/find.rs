@@ -1,22 +1,70 @@
-//! `cyclr find`: the LR range test on real data (burn), with suggestions and learning rates for
-//! each use.
+//! `cyclr find`: the LR range test on real data (burn), with fastai's suggestions and the
+//! learning rates for each use; `--seeds` repeats it and reports each pick's spread.
+use std::fmt::Write as _;
 use std::path::Path;
 
-use cyclr::finder::{Metric, RangeTestConfig, RangeTestResult, Sweep};
+use cyclr::finder::{Metric, RangeTestConfig, RangeTestResult, Repeated, RepeatedSummary, Sweep};
 use cyclr_burn::{LrFindError, NetConfig, NetRangeTest};
 use cyclr_data::Split;
 
-use crate::args::{FindArgs, FindMetric, SweepMode, key_flag};
+use crate::args::{FindArgs, FindMetric, SweepMode, TextOrJson, key_flag};
 use crate::cmd::{report, setup};
 use crate::error::{CliError, Result};
 
 /// A range-test parameter error, named as its flag (`num_it` is `--iters`).
 pub fn range_error(e: &cyclr::ParamError) -> CliError {
-    let flag = match e.param.as_str() {
+    let flag = |k: &str| match k {
         "num_it" => "--iters".to_string(),
         k => key_flag(k),
     };
-    CliError::usage(format!("invalid {flag} = {}: {}", e.value, e.valid))
+    CliError::usage(format!(
+        "invalid {} = {}: {}",
+        flag(&e.param),
+        e.value,
+        cyclr::schedule::spec::render_ticks(&e.valid, &flag)
+    ))
+}
+
+/// `0,1,2` -> seeds (at least one, no repeats).
+pub fn parse_seeds(flag: &str, s: &str) -> Result<Vec<u64>> {
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let x: u64 = part.parse().map_err(|_| {
+            CliError::usage(format!(
+                "{flag} {s:?}: {part:?} is not a non-negative integer (expected e.g. 0,1,2)"
+            ))
+        })?;
+        if v.contains(&x) {
+            return Err(CliError::usage(format!(
+                "{flag} {s:?}: seed {x} is given twice"
+            )));
+        }
+        v.push(x);
+    }
+    if v.is_empty() {
+        return Err(CliError::usage(format!(
+            "{flag} {s:?}: give at least one seed (e.g. 0,1,2)"
+        )));
+    }
+    Ok(v)
+}
+
+/// The sweep: cyclr's calibrated one ([`RangeTestConfig::calibrated`]) with any flag given.
+pub fn sweep(start: Option<f64>, end: Option<f64>, iters: Option<i64>) -> Result<RangeTestConfig> {
+    let mut r = RangeTestConfig::calibrated();
+    if let Some(s) = start {
+        r.start_lr = s;
+    }
+    if let Some(e) = end {
+        r.end_lr = e;
+    }
+    if let Some(n) = iters {
+        r.num_it = usize::try_from(n)
+            .ok()
+            .filter(|&n| n >= 2)
+            .ok_or_else(|| CliError::usage(format!("--iters {n}: must be an integer >= 2")))?;
+    }
+    Ok(r)
 }
 
 /// Run a range test on a fresh network, mapping its errors to the CLI's.
@@ -33,11 +81,99 @@ pub fn run_test(
     })
 }
 
+/// The test once per seed (weights and data order).
+pub fn run_tests(
+    test: &NetRangeTest,
+    split: &Split,
+    range: &RangeTestConfig,
+    seeds: &[u64],
+) -> Result<Repeated> {
+    let mut results = Vec::new();
+    for &seed in seeds {
+        let t = NetRangeTest {
+            seed,
+            ..test.clone()
+        };
+        results.push(run_test(&t, split, range.clone())?);
+    }
+    Ok(Repeated {
+        seeds: seeds.to_vec(),
+        results,
+    })
+}
+
 /// Write range_test.csv, suggestions.json and range_test.png into `out`.
 pub fn write_outputs(out: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
     cyclr_burn::lr_find::write_results(out, r)
         .map_err(|e| CliError::runtime(format!("cannot write into {}: {e}", out.display())))?;
     report::plot_range_test(&out.join("range_test.png"), title, r)
+}
+
+/// Repeated tests' files: each seed's into `out/seed<S>/`, and into `out/` the summary
+/// (`suggestions.json`: every pick's min/median/max and the median rates) and the plot of all
+/// seeds. Returns the summary.
+pub fn write_repeated(out: &Path, title: &str, rep: &Repeated) -> Result<RepeatedSummary> {
+    for (r, seed) in rep.results.iter().zip(&rep.seeds) {
+        write_outputs(
+            &out.join(format!("seed{seed}")),
+            &format!("{title} (seed {seed})"),
+            r,
+        )?;
+    }
+    let summary = rep.summary();
+    let json = summary.to_json();
+    let text = serde_json::to_string_pretty(&json).map_err(CliError::runtime)?;
+    crate::output::write_bytes(
+        &out.join("suggestions.json"),
+        format!("{text}\n").as_bytes(),
+    )?;
+    report::plot_repeated(
+        &out.join("range_test.png"),
+        &format!("{title}, seeds {}", seeds_text(&rep.seeds)),
+        rep,
+        &summary,
+    )?;
+    Ok(summary)
+}
+
+fn seeds_text(seeds: &[u64]) -> String {
+    seeds
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The summary of repeated tests as text: a table of spreads, then the median rates.
+pub fn summary_text(s: &RepeatedSummary) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} range tests (seeds {}); {} gave learning rates",
+        s.seeds.len(),
+        seeds_text(&s.seeds),
+        s.with_rates
+    );
+    let _ = writeln!(
+        t,
+        "{:>18} {:>11} {:>11} {:>11} {:>8}",
+        "", "min", "median", "max", "max/min"
+    );
+    for (name, sp) in s.rates.iter().chain(&s.suggestions) {
+        let _ = writeln!(
+            t,
+            "{name:>18} {:>11.4e} {:>11.4e} {:>11.4e} {:>8.2}",
+            sp.min,
+            sp.median,
+            sp.max,
+            sp.ratio()
+        );
+    }
+    t.push_str(&report::rates_text(
+        s.bounds.as_ref(),
+        Some("fewer than half of the tests gave learning rates"),
+    ));
+    t
 }
 
 pub fn run(a: FindArgs) -> Result<()> {
@@ -46,24 +182,22 @@ pub fn run(a: FindArgs) -> Result<()> {
     let activation = setup::activation(&a.setup.activation)?;
     let optimizer = setup::optimizer(&a.setup)?;
     let batch_size = setup::batch_size(a.setup.batch_size)?;
-    let iters = setup::positive("iters", a.iters)?;
     let eval_every = setup::positive("eval-every", a.eval_every)?;
-    let range = RangeTestConfig {
-        start_lr: a.start_lr,
-        end_lr: a.end_lr,
-        num_it: iters as usize,
-        sweep: match a.mode {
-            SweepMode::Exp => Sweep::Exponential,
-            SweepMode::Linear => Sweep::Linear,
-        },
-        metric: match a.metric {
-            FindMetric::Loss => Metric::TrainLoss,
-            FindMetric::ValLoss => Metric::ValLoss,
-            FindMetric::Accuracy => Metric::Accuracy,
-        },
-        ..RangeTestConfig::default()
+    let mut range = sweep(a.start_lr, a.end_lr, a.iters)?;
+    range.sweep = match a.mode {
+        SweepMode::Exp => Sweep::Exponential,
+        SweepMode::Linear => Sweep::Linear,
+    };
+    range.metric = match a.metric {
+        FindMetric::Loss => Metric::TrainLoss,
+        FindMetric::ValLoss => Metric::ValLoss,
+        FindMetric::Accuracy => Metric::Accuracy,
     };
     range.validate().map_err(|e| range_error(&e))?;
+    let seeds = match &a.seeds {
+        Some(s) => parse_seeds("--seeds", s)?,
+        None => vec![a.setup.seed],
+    };
     let split = setup::load(&spec)?;
     let test = NetRangeTest {
         net: NetConfig {
@@ -79,28 +213,59 @@ pub fn run(a: FindArgs) -> Result<()> {
         eval_every,
     };
     eprintln!(
-        "range test: {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}",
+        "range test: {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",
         model.name(),
         split.name,
         split.train.len(),
         test.optimizer.name(),
         range.metric.name(),
-        iters,
+        range.num_it,
         range.start_lr,
-        range.end_lr
+        range.end_lr,
+        if seeds.len() > 1 {
+            format!(", seeds {}", seeds_text(&seeds))
+        } else {
+            String::new()
+        }
     );
-    let r = run_test(&test, &split, range)?;
     let title = format!(
         "LR range test: {} / {} / {}",
         split.name,
         model.name(),
         test.optimizer.name()
     );
-    write_outputs(&a.out, &title, &r)?;
-    out!("{}", report::suggestions_text(&r, None));
-    outln!(
-        "wrote {}/range_test.csv, range_test.png, suggestions.json",
-        a.out.display()
-    );
+    let rep = run_tests(&test, &split, &range, &seeds)?;
+    if seeds.len() == 1 {
+        let r = &rep.results[0];
+        write_outputs(&a.out, &title, r)?;
+        match a.format {
+            TextOrJson::Json => outln!(
+                "{}",
+                serde_json::to_string_pretty(&r.to_json()).map_err(CliError::runtime)?
+            ),
+            TextOrJson::Text => {
+                out!("{}", report::suggestions_text(r, None));
+                outln!(
+                    "wrote {}/range_test.csv, range_test.png, suggestions.json",
+                    a.out.display()
+                );
+            }
+        }
+    } else {
+        let summary = write_repeated(&a.out, &title, &rep)?;
+        match a.format {
+            TextOrJson::Json => outln!(
+                "{}",
+                serde_json::to_string_pretty(&summary.to_json()).map_err(CliError::runtime)?
+            ),
+            TextOrJson::Text => {
+                out!("{}", summary_text(&summary));
+                outln!(
+                    "wrote {}/suggestions.json, range_test.png and seed<S>/ for each seed",
+                    a.out.display()
+                );
+            }
+        }
+    }
     Ok(())
 }

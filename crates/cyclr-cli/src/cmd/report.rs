@@ -8,7 +8,8 @@ use cyclr::finder::RangeTestResult;
 use crate::error::Result;
 use crate::{output, plot};
 
-/// Human summary: the suggestions (or one of them), the stop reason and the CLR bounds.
+/// Human summary: the suggestions (or one of them), the stop reason and the learning rates for
+/// each use.
 pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -18,6 +19,7 @@ pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
         r.stop_reason
     );
     let sug = &r.suggestions;
+    let _ = writeln!(s, "fastai's suggestions (fastai 2.8.12's functions):");
     for (name, v, what) in [
         (
             "valley",
@@ -40,61 +42,151 @@ pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
             }
         }
     }
-    match &r.bounds {
+    s.push_str(&rates_text(r.bounds.as_ref(), r.bounds_note.as_deref()));
+    s
+}
+
+/// The learning rates for each use (what `--lr auto` trains with), the rule and any warnings.
+pub fn rates_text(b: Option<&cyclr::finder::ClrBounds>, note: Option<&str>) -> String {
+    let mut s = String::new();
+    match b {
         Some(b) => {
+            let _ = writeln!(s, "learning rates (what --lr auto trains with):");
+            let _ = writeln!(s, "  fixed lr:   {:.4e}", b.fixed_lr);
             let _ = writeln!(
                 s,
-                "CLR bounds: base_lr = {:.4e}, max_lr = {:.4e}",
+                "  CLR bounds: base_lr = {:.4e}, max_lr = {:.4e}",
                 b.base_lr, b.max_lr
             );
-            let _ = writeln!(s, "one-cycle:  max_lr = {:.4e}", b.one_cycle_max_lr);
+            let _ = writeln!(s, "  one-cycle:  max_lr = {:.4e}", b.one_cycle_max_lr);
             let _ = writeln!(s, "rule: {}", b.rule);
+            for w in &b.warnings {
+                let _ = writeln!(s, "warning: {w}");
+            }
         }
         None => {
-            let _ = writeln!(s, "CLR bounds: not enough points to recommend bounds");
+            let _ = writeln!(
+                s,
+                "learning rates: none ({})",
+                note.unwrap_or("not enough points")
+            );
         }
     }
     s
 }
 
-/// Raw and smoothed curve, each suggestion marked, the CLR band shaded.
+/// Raw and smoothed curve, each fastai suggestion marked, the CLR band shaded, the fixed-LR and
+/// one-cycle picks drawn.
 pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
     let n = r.recorded_points();
-    let marks = [
-        ("valley", &r.suggestions.valley),
-        ("steep", &r.suggestions.steep),
-        ("minimum", &r.suggestions.minimum),
-        ("slide", &r.suggestions.slide),
-    ]
-    .into_iter()
-    .filter_map(|(name, s)| {
-        s.as_ref().map(|s| plot::Mark {
-            name: name.into(),
-            lr: s.lr,
-            value: value_at(r, n, s.lr),
+    let marks = r
+        .suggestions
+        .iter()
+        .into_iter()
+        .filter_map(|(name, s)| {
+            s.map(|s| plot::Mark {
+                name: name.into(),
+                lr: s.lr,
+                value: value_at(r, n, s.lr),
+            })
         })
-    })
-    .collect();
-    let band = r.bounds.as_ref().map(|b| {
-        (
-            b.base_lr,
-            b.max_lr,
-            format!("CLR band {:.1e} .. {:.1e}", b.base_lr, b.max_lr),
-        )
-    });
-    let y_desc = if r.config.metric == cyclr::finder::Metric::Accuracy {
-        "accuracy"
-    } else {
-        "loss"
+        .collect();
+    let (band, picks) = match &r.bounds {
+        Some(b) => (
+            Some((
+                b.base_lr,
+                b.max_lr,
+                format!("CLR band {:.1e} .. {:.1e}", b.base_lr, b.max_lr),
+            )),
+            vec![
+                ("fixed lr".to_string(), b.fixed_lr),
+                ("one-cycle peak".to_string(), b.one_cycle_max_lr),
+            ],
+        ),
+        None => (None, Vec::new()),
     };
     let p = plot::RangePlot {
         title,
-        y_desc,
-        lrs: &r.lrs[..n],
-        raw: &r.raw[..n],
-        smoothed: &r.smoothed[..n],
+        metric: metric_word(r),
+        log_x: r.config.sweep != cyclr::finder::Sweep::Linear,
+        curves: vec![plot::RangeCurve {
+            label: "test".into(),
+            lrs: &r.lrs[..n],
+            raw: &r.raw[..n],
+            smoothed: &r.smoothed[..n],
+        }],
         marks,
         band,
+        picks,
+        spreads: Vec::new(),
+    };
+    output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
+}
+
+fn metric_word(r: &RangeTestResult) -> &'static str {
+    if r.config.metric == cyclr::finder::Metric::Accuracy {
+        "accuracy"
+    } else {
+        "loss"
+    }
+}
+
+/// Several seeds' tests on one plot: each seed's curves, each pick's spread over the seeds
+/// shaded, the median picks drawn.
+pub fn plot_repeated(
+    path: &Path,
+    title: &str,
+    rep: &cyclr::finder::Repeated,
+    summary: &cyclr::finder::RepeatedSummary,
+) -> Result<()> {
+    let Some(first) = rep.results.first() else {
+        return Ok(());
+    };
+    let curves = rep
+        .results
+        .iter()
+        .zip(&rep.seeds)
+        .map(|(r, seed)| {
+            let n = r.recorded_points();
+            plot::RangeCurve {
+                label: format!("seed {seed}"),
+                lrs: &r.lrs[..n],
+                raw: &r.raw[..n],
+                smoothed: &r.smoothed[..n],
+            }
+        })
+        .collect();
+    let spreads = summary
+        .rates
+        .iter()
+        .filter(|(n, _)| n == "fixed_lr" || n == "one_cycle_max_lr")
+        .map(|(n, s)| (format!("{n} over seeds"), s.min, s.max))
+        .collect();
+    let picks = summary
+        .bounds
+        .as_ref()
+        .map(|b| {
+            vec![
+                ("fixed lr (median)".to_string(), b.fixed_lr),
+                ("one-cycle peak (median)".to_string(), b.one_cycle_max_lr),
+            ]
+        })
+        .unwrap_or_default();
+    let p = plot::RangePlot {
+        title,
+        metric: metric_word(first),
+        log_x: first.config.sweep != cyclr::finder::Sweep::Linear,
+        curves,
+        marks: Vec::new(),
+        band: summary.bounds.as_ref().map(|b| {
+            (
+                b.base_lr,
+                b.max_lr,
+                format!("CLR band (median) {:.1e} .. {:.1e}", b.base_lr, b.max_lr),
+            )
+        }),
+        picks,
+        spreads,
     };
     output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
 }
@@ -115,7 +207,7 @@ fn value_at(r: &RangeTestResult, n: usize, lr: f64) -> f64 {
 pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
     let step = (rows.len() / 2000).max(1);
     let losses: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();
-    let smoothed = cyclr::finder::smooth(&losses, 0.98);
+    let smoothed = cyclr::finder::smooth(&losses, cyclr_burn::train::LOSS_BETA);
     let x = |r: &cyclr_burn::MetricRow| (r.iteration + 1) as f64;
     plot::RunCurves {
         name: name.to_string(),
@@ -123,6 +215,7 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
             .iter()
             .filter_map(|r| r.test_accuracy.map(|a| (x(r), a)))
             .collect(),
+        band: Vec::new(),
         lr: rows.iter().step_by(step).map(|r| (x(r), r.lr)).collect(),
         loss: rows
             .iter()

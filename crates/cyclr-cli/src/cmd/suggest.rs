@@ -4,7 +4,7 @@ use std::fs::File;
 
 use cyclr::finder::{self, Metric, RangeTestConfig};
 
-use crate::args::{SuggestArgs, SuggestMethod, TextOrJson};
+use crate::args::{SuggestArgs, SuggestMethod, SuggestMetric, TextOrJson};
 use crate::cmd::report;
 use crate::error::{CliError, Result};
 use crate::output;
@@ -13,32 +13,45 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         output::check_plot_path("--plot", p)?;
     }
-    let file = File::open(&a.input)
-        .map_err(|e| CliError::usage(format!("--input {}: cannot open: {e}", a.input.display())))?;
-    let curve = finder::read_curve_csv(file)
-        .map_err(|e| CliError::usage(format!("--input {}: {e}", a.input.display())))?;
-    let (values, metric) = if a.accuracy {
+    let name = a.input.display().to_string();
+    let opts = finder::CurveOptions {
+        delimiter: None,
+        loss_column: a.column.clone(),
+    };
+    let curve = if name == "-" {
+        finder::read_curve(std::io::stdin().lock(), &opts)
+    } else {
+        let file = File::open(&a.input)
+            .map_err(|e| CliError::usage(format!("--input {name}: cannot open: {e}")))?;
+        finder::read_curve(file, &opts)
+    }
+    .map_err(|e| CliError::usage(format!("--input {name}: {e}")))?;
+    let accuracy = a.accuracy || a.metric == Some(SuggestMetric::Accuracy);
+    if accuracy && a.column.is_some() {
+        return Err(CliError::usage(
+            "--column names the loss column; with --metric accuracy the `accuracy` column is read",
+        ));
+    }
+    let (values, metric, column) = if accuracy {
         let acc = curve.accuracies.clone().ok_or_else(|| {
             CliError::usage(format!(
-                "--accuracy: {} has no `accuracy` column",
-                a.input.display()
+                "--metric accuracy: {name} has no `accuracy` column"
             ))
         })?;
-        (acc, Metric::Accuracy)
+        (acc, Metric::Accuracy, curve.accuracy_column.clone())
     } else {
         let loss = curve.losses.clone().ok_or_else(|| {
             CliError::usage(format!(
-                "--input {}: no `loss` column (use --accuracy for a curve of accuracies)",
-                a.input.display()
+                "--input {name}: no `loss` column (name it with --column, or use --metric \
+                 accuracy for a curve of accuracies)"
             ))
         })?;
-        (loss, Metric::TrainLoss)
+        (loss, Metric::TrainLoss, curve.loss_column.clone())
     };
     let n = curve.lrs.len();
     if n < 2 {
         return Err(CliError::usage(format!(
-            "--input {}: {n} data row(s); a range-test curve needs at least 2 points (and {} for the suggestions)",
-            a.input.display(),
+            "--input {name}: {n} data row(s); a range-test curve needs at least 2 points (and {} for the suggestions)",
             RangeTestConfig {
                 num_it: n.max(2),
                 ..RangeTestConfig::default()
@@ -46,12 +59,21 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             .min_points_for_suggestions()
         )));
     }
-    let num_it = match a.num_it {
+    if let Some(i) = (1..n).find(|&i| curve.lrs[i] <= curve.lrs[i - 1]) {
+        return Err(CliError::usage(format!(
+            "--input {name}: the learning rate must strictly increase from row to row (a range \
+             test sweeps upwards), but row {} has {} after {}",
+            i + 1,
+            curve.lrs[i],
+            curve.lrs[i - 1]
+        )));
+    }
+    let num_it = match a.iters {
         None => n,
         Some(k) => usize::try_from(k)
             .ok()
             .filter(|&k| k >= 2)
-            .ok_or_else(|| CliError::usage(format!("--num-it {k}: must be an integer >= 2")))?,
+            .ok_or_else(|| CliError::usage(format!("--iters {k}: must be an integer >= 2")))?,
     };
     let cfg = RangeTestConfig {
         start_lr: curve.lrs.first().copied().unwrap_or(1e-7),
@@ -65,8 +87,8 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     cfg.validate()
         .map_err(|e| crate::cmd::find::range_error(&e))?;
     let result = finder::analyze(&curve.lrs, &values, &cfg).map_err(|e| {
-        let msg = e.to_string().replace("num_it", "--num-it");
-        CliError::usage(format!("--input {}: {msg}", a.input.display()))
+        let msg = e.to_string().replace("num_it", "--iters");
+        CliError::usage(format!("--input {name}: {msg}"))
     })?;
 
     if let Some(p) = &a.plot {
@@ -85,13 +107,15 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             if a.method != SuggestMethod::All {
                 keep_only(&mut v, a.method);
             }
+            v["column"] = serde_json::json!(column);
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&v).map_err(CliError::runtime)?
             );
         }
         TextOrJson::Text => out!(
-            "{}",
+            "column: {}\n{}",
+            column.as_deref().unwrap_or("?"),
             report::suggestions_text(&result, method_name(a.method))
         ),
     }

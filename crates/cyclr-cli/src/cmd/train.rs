@@ -114,7 +114,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         iters_per_epoch: Some(per_epoch),
         step_epochs: None,
     };
-    let range_result;
+    let mut origin = None;
     let resolved = if auto {
         let test = NetRangeTest {
             net,
@@ -123,24 +123,61 @@ pub fn run(a: TrainArgs) -> Result<()> {
             seed: a.setup.seed,
             eval_every: 1,
         };
-        let range = cyclr::finder::RangeTestConfig::default();
+        let seeds = match &a.range.range_seeds {
+            Some(s) => find::parse_seeds("--range-seeds", s)?,
+            None => vec![a.setup.seed],
+        };
+        let range = find::sweep(
+            a.range.range_start_lr,
+            a.range.range_end_lr,
+            a.range.range_iters,
+        )?;
         eprintln!(
-            "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations)",
-            range.start_lr, range.end_lr, range.num_it
+            "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
+            range.start_lr,
+            range.end_lr,
+            range.num_it,
+            if seeds.len() > 1 {
+                format!(", once per seed {seeds:?}")
+            } else {
+                String::new()
+            }
         );
-        range_result = find::run_test(&test, &split, range)?;
-        find::write_outputs(&a.out, "LR range test (--lr auto)", &range_result)?;
-        let b = range_result.bounds.as_ref().ok_or_else(|| {
+        let rep = find::run_tests(&test, &split, &range, &seeds)?;
+        let title = "LR range test (--lr auto)";
+        let (bounds, why_none) = if seeds.len() == 1 {
+            let r = &rep.results[0];
+            find::write_outputs(&a.out, title, r)?;
+            (r.bounds.clone(), r.bounds_note.clone().unwrap_or_default())
+        } else {
+            let summary = find::write_repeated(&a.out, title, &rep)?;
+            (
+                summary.bounds,
+                "fewer than half of the tests gave learning rates".to_string(),
+            )
+        };
+        let b = bounds.ok_or_else(|| {
             CliError::runtime(format!(
-                "--lr auto: the range test recorded {} points ({}), too few to pick learning \
-                 rates; give them explicitly, or run `cyclr find` with a wider --start-lr/--end-lr",
-                range_result.recorded_points(),
-                range_result.stop_reason
+                "--lr auto: the range test gives no learning rates: {why_none}. Give them \
+                 explicitly, or run `cyclr find` to see the curve"
             ))
         })?;
-        let r = policy::resolve(&spec, &shape, Auto::Filled(b))?;
+        let r = policy::resolve(&spec, &shape, Auto::Filled(&b))?;
         eprintln!("--lr auto: {}", r.describe(key_flag));
         eprintln!("--lr auto rule: {}", b.rule);
+        for w in &b.warnings {
+            eprintln!("warning: {w}");
+        }
+        origin = Some(cyclr_burn::LrOrigin {
+            choices: r
+                .choices
+                .iter()
+                .map(|c| c.describe(|k| k.to_string()))
+                .collect(),
+            rates: b.clone(),
+            suggestions: rep.results[0].suggestions,
+            seeds,
+        });
         r
     } else {
         let r = policy::resolve(&spec, &shape, Auto::Off)?;
@@ -165,6 +202,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         seed: a.setup.seed,
         checkpoint_every: Some(checkpoint_every),
         out_dir: Some(a.out.clone()),
+        lr_origin: origin,
     };
     eprintln!(
         "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
@@ -193,7 +231,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     for ext in ["png", "svg"] {
         let p = a.out.join(format!("curves.{ext}"));
         output::plot_atomic(&p, |tmp| {
-            plot::runs(tmp, &title, std::slice::from_ref(&curves))
+            plot::runs(tmp, &title, std::slice::from_ref(&curves), None)
         })?;
     }
     if let Some(d) = &summary.diverged {

@@ -145,7 +145,7 @@ pub fn lr_window(lrs: &[f64], raw: &[f64]) -> Result<LrWindow, NoRates> {
     let m = super::suggest::argmin_first(&s).expect("finite values");
     let (start, min) = (s[0], s[m]);
     let fall = start - min;
-    if !(fall > MIN_RELATIVE_FALL * start.abs()) {
+    if fall.is_nan() || fall <= MIN_RELATIVE_FALL * start.abs() {
         let end = s[n - 1];
         if end > start * (1.0 + CLIMB_FRACTION) {
             return Err(NoRates::StartTooHigh { start, end });

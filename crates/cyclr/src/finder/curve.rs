@@ -13,6 +13,21 @@ pub struct Curve {
     pub losses: Option<Vec<f64>>,
     /// The `accuracy` column, if present (NaN/±∞ allowed).
     pub accuracies: Option<Vec<f64>>,
+    /// The header of the column `losses` was read from.
+    pub loss_column: Option<String>,
+    /// The header of the column `accuracies` was read from.
+    pub accuracy_column: Option<String>,
+}
+
+/// How to read a curve: the delimiter and which column holds the values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurveOptions {
+    /// Field delimiter; `None`: a tab if the header line has tabs and no commas (TSV), else a
+    /// comma.
+    pub delimiter: Option<u8>,
+    /// The header of the loss column (e.g. W&B's `train/loss`), matched ASCII-case-insensitively;
+    /// `None`: the first of [`LOSS_NAMES`] present.
+    pub loss_column: Option<String>,
 }
 
 /// Header names accepted for each column (compared trimmed and ASCII-case-insensitively; the
@@ -50,10 +65,30 @@ pub const ITERATION_NAMES: &[&str] = &["iteration"];
 /// column ([`FinderError::BadCell`]); malformed CSV such as a row with a different number of
 /// fields ([`FinderError::Csv`]).
 pub fn read_curve_csv<R: Read>(r: R) -> Result<Curve, FinderError> {
+    read_curve(r, &CurveOptions::default())
+}
+
+/// [`read_curve_csv`] with a delimiter and a loss column of the caller's choosing (see
+/// [`CurveOptions`]); a chosen column that is missing is an error listing the columns found.
+pub fn read_curve<R: Read>(mut r: R, opts: &CurveOptions) -> Result<Curve, FinderError> {
+    let mut text = Vec::new();
+    r.read_to_end(&mut text).map_err(|e| FinderError::Csv {
+        line: None,
+        message: e.to_string(),
+    })?;
+    let delimiter = opts.delimiter.unwrap_or_else(|| {
+        let first = text.split(|b| *b == b'\n').next().unwrap_or(&[]);
+        if first.contains(&b'\t') && !first.contains(&b',') {
+            b'\t'
+        } else {
+            b','
+        }
+    });
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
-        .from_reader(r);
+        .from_reader(text.as_slice());
     let headers = rdr.headers().map_err(csv_error)?.clone();
     let names: Vec<String> = headers
         .iter()
@@ -82,7 +117,15 @@ pub fn read_curve_csv<R: Read>(r: R) -> Result<Curve, FinderError> {
         found: names.clone(),
     };
     let lr_col = find(LR_NAMES).ok_or_else(|| missing("lr", LR_NAMES))?;
-    let loss_col = find(LOSS_NAMES);
+    let loss_col = match &opts.loss_column {
+        Some(c) => Some(
+            names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(c.trim()))
+                .ok_or_else(|| missing(c, &[c.as_str()]))?,
+        ),
+        None => find(LOSS_NAMES),
+    };
     let acc_col = find(ACCURACY_NAMES);
     if loss_col.is_none() && acc_col.is_none() {
         return Err(missing("loss", LOSS_NAMES));
@@ -93,6 +136,8 @@ pub fn read_curve_csv<R: Read>(r: R) -> Result<Curve, FinderError> {
         lrs: Vec::new(),
         losses: loss_col.map(|_| Vec::new()),
         accuracies: acc_col.map(|_| Vec::new()),
+        loss_column: loss_col.map(|c| names[c].clone()),
+        accuracy_column: acc_col.map(|c| names[c].clone()),
     };
     for rec in rdr.records() {
         let rec = rec.map_err(csv_error)?;
@@ -249,6 +294,32 @@ mod tests {
             matches!(e, FinderError::BadCell { line: 2, ref column, .. } if column == "accuracy"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn tsv_and_a_chosen_column() {
+        let c = read_curve(
+            "step\tlr\ttrain/loss\tval_loss\n0\t0.1\t2.5\t2.6\n".as_bytes(),
+            &CurveOptions {
+                loss_column: Some("Train/Loss".into()),
+                ..CurveOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.losses, Some(vec![2.5]));
+        assert_eq!(c.loss_column.as_deref(), Some("train/loss"));
+        // Both train_loss and val_loss: train_loss is taken, and named.
+        let c = read("lr,val_loss,train_loss\n0.1,2.6,2.5\n").unwrap();
+        assert_eq!(c.loss_column.as_deref(), Some("train_loss"));
+        let e = read_curve(
+            "lr,loss\n0.1,2\n".as_bytes(),
+            &CurveOptions {
+                loss_column: Some("nope".into()),
+                ..CurveOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod config;
 mod curve;
 mod engine;
 mod error;
+pub mod repeat;
 mod result;
 mod smoothing;
 mod suggest;
@@ -29,9 +30,13 @@ pub use bounds::{
 };
 pub use calibrated::{LrWindow, NoRates, calibrated_bounds, lr_window};
 pub use config::{Metric, RangeTestConfig};
-pub use curve::{ACCURACY_NAMES, Curve, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve_csv};
+pub use curve::{
+    ACCURACY_NAMES, Curve, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve,
+    read_curve_csv,
+};
 pub use engine::{RangeTest, analyze};
 pub use error::FinderError;
+pub use repeat::{Repeated, RepeatedSummary, Spread};
 pub use result::{RangeTestResult, StopReason, suggestion_window};
 pub use smoothing::{DebiasedEma, smooth, torch_lerp};
 pub use suggest::{

@@ -204,8 +204,11 @@ pub enum Source {
     },
     /// `round(step_epochs × iterations per epoch)`.
     StepEpochs(f64),
-    /// [`default_step_size`].
-    StepRule,
+    /// [`default_step_size`]: 4 epochs, or half the run when that is shorter (`capped`).
+    StepRule {
+        /// Half the run was shorter than 4 epochs.
+        capped: bool,
+    },
 }
 
 /// One parameter of the resolved schedule and where its value came from.
@@ -242,7 +245,10 @@ impl Choice {
                 format!("given {} x {factor:.4}, the range test's ratio", key(k))
             }
             Source::StepEpochs(e) => format!("{e} epochs"),
-            Source::StepRule => "4 epochs, at most half the run".to_string(),
+            Source::StepRule { capped: false } => "4 epochs, Smith's 2-10".to_string(),
+            Source::StepRule { capped: true } => {
+                "half the run: one full cycle, as 4 epochs would not fit".to_string()
+            }
         };
         format!("{} = {v} ({why})", key(self.key))
     }
@@ -658,9 +664,12 @@ impl ScheduleSpec {
                 (None, Some(e), Some(per)) => {
                     Some((step_size_from_epochs(e, per), Source::StepEpochs(e)))
                 }
-                (None, None, Some(per)) => {
-                    Some((default_step_size(per, shape.iters), Source::StepRule))
-                }
+                (None, None, Some(per)) => Some((
+                    default_step_size(per, shape.iters),
+                    Source::StepRule {
+                        capped: 4 * per > shape.iters / 2,
+                    },
+                )),
                 (None, _, None) => None,
             };
             if let Some((v, source)) = step {
