@@ -202,6 +202,13 @@ pub enum ExperimentError {
         /// Why.
         source: TrainError,
     },
+    /// A job was stopped by its observer (e.g. on Ctrl-C); its outcome is not written, so a
+    /// later run of the experiment trains it again.
+    #[error("interrupted during run {job}")]
+    Interrupted {
+        /// The job.
+        job: String,
+    },
     /// Reading or writing the experiment's files failed.
     #[error("{context}: {source}")]
     Io {
@@ -668,6 +675,7 @@ fn prepare(
             rates,
             suggestions,
             seeds,
+            sweep: exp.range_test.config(),
         });
         resolved.push((optimizer, res, origin));
     }
@@ -776,6 +784,9 @@ fn run_job(
                 source,
             }
         })?;
+    if summary.interrupted {
+        return Err(ExperimentError::Interrupted { job: p.job.id() });
+    }
     let outcome = RunOutcome {
         name: p.job.name.clone(),
         seed: p.job.seed,

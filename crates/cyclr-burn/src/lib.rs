@@ -41,8 +41,8 @@ pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
 pub use train::{
-    Divergence, DivergenceKind, EvalInfo, LrOrigin, MetricRow, StepInfo, TrainConfig, TrainError,
-    TrainObserver, TrainSummary, train,
+    Divergence, DivergenceKind, EvalInfo, LrOrigin, MetricRow, RunRecord, StepInfo, TrainConfig,
+    TrainError, TrainObserver, TrainSummary, train,
 };
 
 /// The training device: burn's Flex CPU backend with autodiff.

@@ -51,9 +51,16 @@ use serde::{Deserialize, Serialize};
 /// ```
 ///
 /// Missing fields take PyTorch's defaults, except SGD's momentum (0.9 here, 0 in PyTorch: the
-/// cyclical-LR recipes all use momentum).
+/// cyclical-LR recipes all use momentum). `kind = "nesterov"` and `kind = "adamw"` are accepted
+/// as the names the command line uses ([`OptimizerConfig::NAMES`]): SGD with `nesterov = true`,
+/// Adam with `decoupled_weight_decay = true`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "kebab-case",
+    deny_unknown_fields,
+    from = "RawOptimizer"
+)]
 pub enum OptimizerConfig {
     /// SGD with (optionally Nesterov) momentum and L2 weight decay; dampening is always 0.
     Sgd {
@@ -123,6 +130,143 @@ pub enum OptimizerConfig {
     },
 }
 
+/// What an experiment file may say: the variants above and the two shorthand names.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+enum RawOptimizer {
+    Sgd {
+        #[serde(default = "default_sgd_momentum")]
+        momentum: f64,
+        #[serde(default)]
+        nesterov: bool,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    Nesterov {
+        #[serde(default = "default_sgd_momentum")]
+        momentum: f64,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    Adam {
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_adam_eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+        #[serde(default)]
+        decoupled_weight_decay: bool,
+    },
+    Adamw {
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_adam_eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    Rmsprop {
+        #[serde(default = "default_rms_alpha")]
+        alpha: f64,
+        #[serde(default = "default_adam_eps")]
+        eps: f64,
+        #[serde(default)]
+        momentum: f64,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    Adagrad {
+        #[serde(default = "default_adagrad_eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    Adadelta {
+        #[serde(default = "default_rho")]
+        rho: f64,
+        #[serde(default = "default_adadelta_eps")]
+        eps: f64,
+        #[serde(default)]
+        weight_decay: f64,
+    },
+}
+
+impl From<RawOptimizer> for OptimizerConfig {
+    fn from(r: RawOptimizer) -> Self {
+        use OptimizerConfig as O;
+        match r {
+            RawOptimizer::Sgd {
+                momentum,
+                nesterov,
+                weight_decay,
+            } => O::Sgd {
+                momentum,
+                nesterov,
+                weight_decay,
+            },
+            RawOptimizer::Nesterov {
+                momentum,
+                weight_decay,
+            } => O::Sgd {
+                momentum,
+                nesterov: true,
+                weight_decay,
+            },
+            RawOptimizer::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                decoupled_weight_decay,
+            } => O::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                decoupled_weight_decay,
+            },
+            RawOptimizer::Adamw {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+            } => O::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                decoupled_weight_decay: true,
+            },
+            RawOptimizer::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                weight_decay,
+            } => O::Rmsprop {
+                alpha,
+                eps,
+                momentum,
+                weight_decay,
+            },
+            RawOptimizer::Adagrad { eps, weight_decay } => O::Adagrad { eps, weight_decay },
+            RawOptimizer::Adadelta {
+                rho,
+                eps,
+                weight_decay,
+            } => O::Adadelta {
+                rho,
+                eps,
+                weight_decay,
+            },
+        }
+    }
+}
+
 fn default_sgd_momentum() -> f64 {
     0.9
 }
@@ -176,9 +320,78 @@ fn check_nonneg(param: &str, v: f64) -> Result<(), ParamError> {
 }
 
 impl OptimizerConfig {
-    /// The short name: `sgd`, `adam`, `adamw`, `rmsprop`, `adagrad`, `adadelta`.
+    /// Every optimizer name (the command line's `--optimizer`, an experiment's `kind`).
+    pub const NAMES: [&'static str; 7] = [
+        "sgd", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta",
+    ];
+
+    /// The optimizer of a name in [`NAMES`](Self::NAMES) with its defaults; the error names the
+    /// valid ones (and the closest, for a typo).
+    pub fn from_name(name: &str) -> Result<Self, String> {
+        let n = name.trim().to_ascii_lowercase();
+        if !Self::NAMES.contains(&n.as_str()) {
+            let hint = cyclr::schedule::policy::closest(&n, &Self::NAMES)
+                .map(|c| format!(" (did you mean {c:?}?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown optimizer {name:?}{hint}; valid: {}",
+                Self::NAMES.join(", ")
+            ));
+        }
+        let raw = serde_json::json!({ "kind": n });
+        Ok(serde_json::from_value(raw).expect("every name parses with its defaults"))
+    }
+
+    /// The same optimizer with its momentum (SGD/RMSProp momentum, Adam β1) set; an error for
+    /// optimizers without one.
+    pub fn with_momentum(mut self, m: f64) -> Result<Self, ParamError> {
+        match &mut self {
+            OptimizerConfig::Sgd { momentum, .. } | OptimizerConfig::Rmsprop { momentum, .. } => {
+                *momentum = m
+            }
+            OptimizerConfig::Adam { beta1, .. } => *beta1 = m,
+            _ => {
+                return Err(ParamError::new(
+                    "momentum",
+                    m,
+                    format!(
+                        "{} has no momentum (it applies to sgd, nesterov, adam, adamw, rmsprop)",
+                        self.name()
+                    ),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The weight decay.
+    pub fn weight_decay(&self) -> f64 {
+        match *self {
+            OptimizerConfig::Sgd { weight_decay, .. }
+            | OptimizerConfig::Adam { weight_decay, .. }
+            | OptimizerConfig::Rmsprop { weight_decay, .. }
+            | OptimizerConfig::Adagrad { weight_decay, .. }
+            | OptimizerConfig::Adadelta { weight_decay, .. } => weight_decay,
+        }
+    }
+
+    /// The same optimizer with its weight decay set.
+    pub fn with_weight_decay(mut self, wd: f64) -> Self {
+        match &mut self {
+            OptimizerConfig::Sgd { weight_decay, .. }
+            | OptimizerConfig::Adam { weight_decay, .. }
+            | OptimizerConfig::Rmsprop { weight_decay, .. }
+            | OptimizerConfig::Adagrad { weight_decay, .. }
+            | OptimizerConfig::Adadelta { weight_decay, .. } => *weight_decay = wd,
+        }
+        self
+    }
+
+    /// The short name (one of [`NAMES`](Self::NAMES)): `nesterov` for SGD with Nesterov
+    /// momentum, `adamw` for Adam with decoupled weight decay.
     pub fn name(&self) -> &'static str {
         match self {
+            OptimizerConfig::Sgd { nesterov: true, .. } => "nesterov",
             OptimizerConfig::Sgd { .. } => "sgd",
             OptimizerConfig::Adam {
                 decoupled_weight_decay: true,

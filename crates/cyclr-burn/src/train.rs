@@ -135,6 +135,49 @@ pub struct LrOrigin {
     pub suggestions: cyclr::finder::Suggestions,
     /// The range tests' seeds (the median of each rate is used with several).
     pub seeds: Vec<u64>,
+    /// The range test's sweep.
+    pub sweep: cyclr::finder::RangeTestConfig,
+}
+
+/// What a run directory remembers (`run.json`): the dataset and the training configuration,
+/// enough to continue the run with `cyclr train --resume --out DIR` alone, and for anyone to see
+/// what ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The dataset.
+    pub dataset: cyclr_data::DatasetSpec,
+    /// The configuration (`out_dir` is the directory the record is in).
+    pub config: TrainConfig,
+}
+
+impl RunRecord {
+    /// The record's file name in a run directory.
+    pub const FILE: &'static str = "run.json";
+
+    /// The record in `dir`, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<RunRecord>, TrainError> {
+        let path = dir.join(Self::FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                TrainError::Config(format!("{}: not a run record: {e}", path.display()))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(TrainError::Io {
+                context: format!("reading {}", path.display()),
+                source: e,
+            }),
+        }
+    }
+
+    /// Write the record into `dir` (atomically).
+    pub fn write(&self, dir: &Path) -> Result<(), TrainError> {
+        let path = dir.join(Self::FILE);
+        let mut r = self.clone();
+        r.config.out_dir = None;
+        let bytes = serde_json::to_vec_pretty(&r).expect("plain data serializes");
+        crate::fsio::write_bytes_atomic(&path, &bytes)
+            .map_err(io_err(format!("writing {}", path.display())))
+    }
 }
 
 fn default_batch_size() -> usize {

@@ -295,37 +295,40 @@ pub struct SuggestArgs {
     pub plot: Option<PathBuf>,
 }
 
-/// Model, data and optimizer flags shared by `find` and `train`.
-#[derive(Args, Debug, Clone)]
+/// Model, data and optimizer flags shared by `find` and `train`. None has a clap default: the
+/// defaults are the library's ([`crate::cmd::setup`]), so a resumed run can tell a flag given
+/// from one left out.
+#[derive(Args, Debug, Clone, Default)]
 pub struct SetupFlags {
-    /// digits (embedded) | fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR
-    #[arg(long, default_value = "digits")]
-    pub dataset: String,
-    /// mlp | lenet | cifar10-quick | cifar10-full | resnet
-    #[arg(long, default_value = "mlp")]
-    pub model: String,
-    /// relu | sigmoid
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
+    /// digits (embedded) | fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | csv:FILE | folder:DIR
+    /// [default: digits]
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// mlp | lenet | cifar10-quick | cifar10-full | resnet [default: mlp]
+    #[arg(long)]
+    pub model: Option<String>,
+    /// relu | sigmoid [default: relu]
+    #[arg(long)]
+    pub activation: Option<String>,
     /// Add batch normalisation after each hidden layer.
     #[arg(long)]
     pub batch_norm: bool,
-    /// sgd | nesterov | adam | rmsprop | adagrad | adadelta
-    #[arg(long, default_value = "sgd")]
-    pub optimizer: String,
+    /// sgd | nesterov | adam | adamw | rmsprop | adagrad | adadelta [default: sgd]
+    #[arg(long)]
+    pub optimizer: Option<String>,
     /// SGD/RMSProp momentum or Adam beta1 when the policy does not cycle it
-    /// (default: 0.9 for sgd/nesterov/adam, 0 for rmsprop).
+    /// (default: 0.9 for sgd/nesterov/adam/adamw, 0 for rmsprop).
     #[arg(long, allow_negative_numbers = true)]
     pub momentum: Option<f64>,
-    /// L2 weight decay.
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub weight_decay: f64,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 128, allow_negative_numbers = true)]
-    pub batch_size: i64,
-    /// Seed for weights, data order and the train/test split.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// L2 weight decay (decoupled for adamw) [default: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    pub weight_decay: Option<f64>,
+    /// Mini-batch size [default: 128].
+    #[arg(long, allow_negative_numbers = true)]
+    pub batch_size: Option<i64>,
+    /// Seed for weights, data order and the train/test split [default: 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -404,21 +407,28 @@ pub struct TrainArgs {
     pub flags: PolicyFlags,
     #[command(flatten)]
     pub range: RangeFlags,
-    /// Training iterations (optimizer steps).
+    /// Training iterations (optimizer steps); required unless --resume continues a run.
     #[arg(long, allow_negative_numbers = true)]
-    pub iters: i64,
-    /// Evaluate on the test split every K iterations (and at the end).
-    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
-    pub eval_every: i64,
+    pub iters: Option<i64>,
+    /// Evaluate on the test split every K iterations (and at the end) [default: 100].
+    #[arg(long, allow_negative_numbers = true)]
+    pub eval_every: Option<i64>,
     /// Write a checkpoint every K iterations (default: at every evaluation).
     #[arg(long, allow_negative_numbers = true)]
     pub checkpoint_every: Option<i64>,
     /// Output directory: metrics.csv, summary.json, curves.png/.svg, checkpoint.
     #[arg(long, default_value = "out/train")]
     pub out: PathBuf,
-    /// Continue from the checkpoint in --out.
+    /// Continue the run in --out from its newest checkpoint: `--resume --out DIR` alone is
+    /// enough (DIR/run.json remembers the configuration); flags given again must agree with it.
     #[arg(long)]
     pub resume: bool,
+    /// Replace the run already in --out (its checkpoints and outputs are deleted first).
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
+    /// Output format of the final summary on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -8,6 +8,8 @@ pub enum CliError {
     Usage(String),
     /// Something failed while running (I/O, divergence, …) (exit 1).
     Runtime(String),
+    /// Stopped by Ctrl-C after saving what could be saved (exit 130, as a shell reports SIGINT).
+    Interrupted(String),
 }
 
 impl CliError {
@@ -21,6 +23,7 @@ impl CliError {
         match self {
             Self::Usage(_) => 2,
             Self::Runtime(_) => 1,
+            Self::Interrupted(_) => 130,
         }
     }
 }
@@ -28,7 +31,7 @@ impl CliError {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Usage(m) | Self::Runtime(m) => f.write_str(m),
+            Self::Usage(m) | Self::Runtime(m) | Self::Interrupted(m) => f.write_str(m),
         }
     }
 }

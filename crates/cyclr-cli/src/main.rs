@@ -15,7 +15,17 @@ mod plot;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Set by Ctrl-C: training stops after the current iteration, saves a checkpoint and its
+/// outputs, and the command says how to continue.
+pub static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() -> ExitCode {
+    // A second Ctrl-C while the first is being handled ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -310,6 +310,8 @@ pub struct RangeCurve<'a> {
     pub lrs: &'a [f64],
     pub raw: &'a [f64],
     pub smoothed: &'a [f64],
+    /// The lag-free smoothing cyclr's rule reads (loss curves), if drawn.
+    pub centred: Option<Vec<f64>>,
 }
 
 /// A range-test plot: one or more curves (seeds), fastai's suggestions marked, the CLR band
@@ -339,6 +341,8 @@ pub struct RangeLayout {
     pub y: (f64, f64),
     /// Drawn polylines; every point lies within the axes.
     pub lines: Vec<Polyline>,
+    /// The lag-free smoothing's polylines (also within the axes).
+    pub centred: Vec<Vec<(f64, f64)>>,
     /// Points above the y range, not drawn.
     pub above: usize,
 }
@@ -362,9 +366,9 @@ fn inside(xs: &[f64], ys: &[f64], y: (f64, f64)) -> (Vec<Vec<(f64, f64)>>, usize
 }
 
 /// The layout of [`range_test`]. The y range holds every value up to the point where the loss
-/// has climbed back to its starting level (for accuracy: every value): the divergence at the end
-/// of a loss sweep, often 100× the start, is cut off there and counted in `above` rather than
-/// flattening the informative part.
+/// has climbed back above its starting level (for accuracy: every value): the divergence at the
+/// end of a loss sweep, often 100× the start, is cut off there and counted in `above` rather
+/// than flattening the informative part.
 pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
     let (xlo, xhi) = min_max(p.curves.iter().flat_map(|c| c.lrs.iter().copied()));
     let (xlo, xhi) = if p.log_x {
@@ -379,13 +383,17 @@ pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
         let keep = if p.metric == "accuracy" {
             n
         } else {
-            // Up to where the smoothed loss, past its minimum, is back above its start.
+            // Up to where, past the smoothed minimum, the loss is back above its start (the
+            // smoothed value) or jumps to half as much again (a raw value: the smoothed one lags).
             let start = c.smoothed.first().copied().unwrap_or(f64::NAN);
             let m = (0..n)
                 .filter(|&i| c.smoothed[i].is_finite())
                 .min_by(|&a, &b| c.smoothed[a].total_cmp(&c.smoothed[b]))
                 .unwrap_or(0);
-            (m..n).find(|&i| c.smoothed[i] > start).map_or(n, |i| i + 1)
+            (m..n)
+                .find(|&i| c.smoothed[i] > start || c.raw[i] > 1.5 * start)
+                .unwrap_or(n)
+                .max(1)
         };
         let (a, b) = min_max(c.raw[..keep].iter().chain(&c.smoothed[..keep]).copied());
         lo = lo.min(a);
@@ -393,6 +401,7 @@ pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
     }
     let y = padded(lo, hi, 0.04);
     let mut lines = Vec::new();
+    let mut centred = Vec::new();
     let mut above = 0;
     for (k, c) in p.curves.iter().enumerate() {
         for (smoothed, vals) in [(false, c.raw), (true, c.smoothed)] {
@@ -400,11 +409,15 @@ pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
             lines.extend(l.into_iter().map(|pts| (k, smoothed, pts)));
             above += d;
         }
+        if let Some(cs) = &c.centred {
+            centred.extend(inside(c.lrs, cs, y).0);
+        }
     }
     RangeLayout {
         x: (xlo, xhi),
         y,
         lines,
+        centred,
         above,
     }
 }
@@ -478,6 +491,21 @@ where
             for (k, smoothed, pts) in &l.lines {
                 let (c, w) = style(*k, *smoothed);
                 chart.draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(w)))?;
+            }
+            let cc = BLACK.mix(0.75);
+            for pts in &l.centred {
+                chart.draw_series(DashedLineSeries::new(
+                    pts.iter().copied(),
+                    6,
+                    4,
+                    cc.stroke_width(2),
+                ))?;
+            }
+            if !l.centred.is_empty() {
+                items.push((
+                    "smoothed without lag (cyclr's rule)".into(),
+                    Swatch::Line(cc, 2),
+                ));
             }
             for (k, c) in p.curves.iter().enumerate() {
                 for (smoothed, what) in [(false, "raw"), (true, "smoothed")] {
@@ -770,6 +798,7 @@ mod tests {
                 lrs: &lrs,
                 raw: &raw,
                 smoothed: &smoothed,
+                centred: Some(cyclr::finder::calibrated::centred_smooth(&lrs, &raw, 0.1)),
             }],
             marks: vec![],
             band: None,
@@ -779,7 +808,7 @@ mod tests {
         let l = range_layout(&p);
         assert!(contains(l.y, 1.61), "{:?}", l.y);
         assert!(l.above > 0);
-        for (_, _, line) in &l.lines {
+        for line in l.lines.iter().map(|l| &l.2).chain(&l.centred) {
             for &(x, y) in line {
                 assert!(
                     contains(l.x, x) && contains(l.y, y),
@@ -799,6 +828,7 @@ mod tests {
                 lrs: &lrs,
                 raw: &acc,
                 smoothed: &acc,
+                centred: None,
             }],
             ..p
         };

@@ -452,6 +452,11 @@ pub fn experiment_error(e: cyclr_burn::ExperimentError, out: &Path) -> CliError 
         E::Train { job, source } => {
             CliError::runtime(format!("run {job}: {}", report::train_error(source, out)))
         }
+        E::Interrupted { job } => CliError::Interrupted(format!(
+            "interrupted during run {job}: the runs that finished are kept in {}; run the same \
+             command again to train the others",
+            out.display()
+        )),
         other => CliError::runtime(other.to_string()),
     }
 }

@@ -177,11 +177,7 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
 }
 
 pub fn run(a: FindArgs) -> Result<()> {
-    let spec = setup::dataset_spec(&a.setup.dataset)?;
-    let model = setup::model(&a.setup.model)?;
-    let activation = setup::activation(&a.setup.activation)?;
-    let optimizer = setup::optimizer(&a.setup)?;
-    let batch_size = setup::batch_size(a.setup.batch_size)?;
+    let s = setup::resolve(&a.setup)?;
     let eval_every = setup::positive("eval-every", a.eval_every)?;
     let mut range = sweep(a.start_lr, a.end_lr, a.iters)?;
     range.sweep = match a.mode {
@@ -196,20 +192,21 @@ pub fn run(a: FindArgs) -> Result<()> {
     range.validate().map_err(|e| range_error(&e))?;
     let seeds = match &a.seeds {
         Some(s) => parse_seeds("--seeds", s)?,
-        None => vec![a.setup.seed],
+        None => vec![s.seed],
     };
-    let split = setup::load(&spec)?;
+    let split = setup::load(&s.dataset)?;
+    let model = s.model;
     let test = NetRangeTest {
         net: NetConfig {
             kind: model,
-            activation,
-            batch_norm: a.setup.batch_norm,
+            activation: s.activation,
+            batch_norm: s.batch_norm,
             input: cyclr_burn::data::input_shape(&split.train),
             num_classes: split.train.num_classes,
         },
-        optimizer,
-        batch_size,
-        seed: a.setup.seed,
+        optimizer: s.optimizer,
+        batch_size: s.batch_size,
+        seed: s.seed,
         eval_every,
     };
     eprintln!(

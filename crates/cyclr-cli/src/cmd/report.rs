@@ -114,6 +114,13 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
             lrs: &r.lrs[..n],
             raw: &r.raw[..n],
             smoothed: &r.smoothed[..n],
+            centred: r.config.metric.is_loss().then(|| {
+                cyclr::finder::calibrated::centred_smooth(
+                    &r.lrs[..n],
+                    &r.raw[..n],
+                    cyclr::finder::calibrated::HALF_WIDTH_DECADES,
+                )
+            }),
         }],
         marks,
         band,
@@ -153,6 +160,7 @@ pub fn plot_repeated(
                 lrs: &r.lrs[..n],
                 raw: &r.raw[..n],
                 smoothed: &r.smoothed[..n],
+                centred: None,
             }
         })
         .collect();

@@ -1,11 +1,42 @@
 //! Dataset, model and optimizer flags -> library values (shared by find, train, demo, compare).
+//! The defaults of flags left out are the library's.
 use cyclr_burn::{Activation, ModelKind, OptimizerConfig};
 use cyclr_data::{DatasetSpec, Split};
-use serde_json::{Map, Value, json};
 
 use crate::args::SetupFlags;
 use crate::cmd::policy::param_error;
 use crate::error::{CliError, Result};
+
+/// The dataset when `--dataset` is not given.
+pub const DEFAULT_DATASET: &str = "digits";
+
+/// The setup flags resolved to library values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setup {
+    pub dataset: DatasetSpec,
+    pub model: ModelKind,
+    pub activation: Activation,
+    pub batch_norm: bool,
+    pub optimizer: OptimizerConfig,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+/// Resolve every flag (usage errors name the flag and the valid values).
+pub fn resolve(f: &SetupFlags) -> Result<Setup> {
+    Ok(Setup {
+        dataset: dataset_spec(f.dataset.as_deref().unwrap_or(DEFAULT_DATASET))?,
+        model: model(f.model.as_deref().unwrap_or(ModelKind::Mlp.name()))?,
+        activation: activation(f.activation.as_deref().unwrap_or("relu"))?,
+        batch_norm: f.batch_norm,
+        optimizer: optimizer(f)?,
+        batch_size: batch_size(
+            f.batch_size
+                .unwrap_or(cyclr_burn::train::DEFAULT_BATCH_SIZE as i64),
+        )?,
+        seed: f.seed.unwrap_or(0),
+    })
+}
 
 /// Parse `--dataset` (usage error listing the valid forms).
 pub fn dataset_spec(s: &str) -> Result<DatasetSpec> {
@@ -31,52 +62,22 @@ pub fn activation(s: &str) -> Result<Activation> {
 
 /// `--optimizer`, `--momentum`, `--weight-decay` -> the library's optimizer config (validated).
 pub fn optimizer(f: &SetupFlags) -> Result<OptimizerConfig> {
-    let name = f.optimizer.trim().to_ascii_lowercase();
-    let mut m = Map::new();
-    let (kind, momentum_key) = match name.as_str() {
-        "sgd" => ("sgd", Some("momentum")),
-        "nesterov" => {
-            m.insert("nesterov".into(), json!(true));
-            ("sgd", Some("momentum"))
-        }
-        "adam" => ("adam", Some("beta1")),
-        "adamw" => {
-            m.insert("decoupled_weight_decay".into(), json!(true));
-            ("adam", Some("beta1"))
-        }
-        "rmsprop" => ("rmsprop", Some("momentum")),
-        "adagrad" => ("adagrad", None),
-        "adadelta" => ("adadelta", None),
-        other => {
+    let name = f.optimizer.as_deref().unwrap_or("sgd");
+    let mut cfg = OptimizerConfig::from_name(name)
+        .map_err(|e| CliError::usage(format!("--optimizer {name:?}: {e}")))?;
+    if let Some(m) = f.momentum {
+        cfg = cfg
+            .with_momentum(m)
+            .map_err(|e| CliError::usage(format!("--momentum {m}: {}", e.valid)))?;
+    }
+    if let Some(wd) = f.weight_decay {
+        if !wd.is_finite() {
             return Err(CliError::usage(format!(
-                "--optimizer {other:?}: unknown; valid: sgd, nesterov, adam, adamw, rmsprop, adagrad, adadelta"
+                "--weight-decay {wd}: must be a finite number >= 0"
             )));
         }
-    };
-    m.insert("kind".into(), json!(kind));
-    if let Some(mo) = f.momentum {
-        match momentum_key {
-            Some(k) => {
-                m.insert(k.into(), json!(mo));
-            }
-            None => {
-                return Err(CliError::usage(format!(
-                    "--momentum {mo}: {name} has no momentum (it applies to sgd, nesterov, adam, adamw, rmsprop)"
-                )));
-            }
-        }
+        cfg = cfg.with_weight_decay(wd);
     }
-    if f.weight_decay != 0.0 || !f.weight_decay.is_finite() {
-        m.insert("weight_decay".into(), json!(f.weight_decay));
-        if !f.weight_decay.is_finite() {
-            return Err(CliError::usage(format!(
-                "--weight-decay {}: must be a finite number >= 0",
-                f.weight_decay
-            )));
-        }
-    }
-    let cfg: OptimizerConfig = serde_json::from_value(Value::Object(m))
-        .map_err(|e| CliError::usage(format!("--optimizer {name}: {e}")))?;
     cfg.validate()
         .map_err(|e| CliError::usage(format!("--optimizer {name}: {}", param_error(&e))))?;
     Ok(cfg)

@@ -1,9 +1,13 @@
 //! `cyclr train`: train a model with any cyclr policy, optionally with learning rates from a
 //! range test (`--lr auto`).
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cyclr::schedule::{Auto, Policy, RunShape, ScheduleSpec};
-use cyclr_burn::{EvalInfo, NetConfig, NetRangeTest, StepInfo, TrainConfig, TrainObserver};
+use cyclr_burn::{
+    EvalInfo, NetConfig, NetRangeTest, RunRecord, StepInfo, TrainConfig, TrainObserver,
+};
+use cyclr_data::{DatasetSpec, Split};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{TrainArgs, key_flag};
@@ -71,21 +75,251 @@ impl TrainObserver for Progress {
     }
     fn on_resume(&mut self, next: u64, path: &std::path::Path) {
         self.pb.set_position(next);
-        self.pb.println(format!(
-            "resuming at iteration {next} from {}",
-            path.display()
-        ));
+        // Said even with --quiet: where a run continues is part of its record.
+        eprintln!("resuming at iteration {next} from {}", path.display());
+    }
+    fn should_stop(&mut self) -> bool {
+        crate::STOP.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
+/// The files of a run directory (what `--overwrite` deletes; anything else in it is kept).
+fn is_run_file(name: &str) -> bool {
+    matches!(
+        name,
+        "run.json"
+            | "metrics.csv"
+            | "summary.json"
+            | "curves.png"
+            | "curves.svg"
+            | "range_test.csv"
+            | "range_test.png"
+            | "suggestions.json"
+    ) || (name.starts_with("ckpt-") && name.ends_with(".cyclr"))
+        || cyclr_burn::fsio::is_temp_name(name)
+}
+
+fn is_seed_dir(name: &str) -> bool {
+    name.strip_prefix("seed")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The run files in `dir` (empty when it does not exist).
+fn run_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            is_run_file(&n) || (is_seed_dir(&n) && e.path().join("range_test.csv").exists())
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// A flag given with `--resume` that disagrees with the run's record.
+fn disagree(
+    flag: &str,
+    given: impl std::fmt::Display,
+    run: impl std::fmt::Display,
+    out: &Path,
+) -> CliError {
+    CliError::usage(format!(
+        "{flag} {given}: the run in {} has {run}; a resumed run keeps its configuration (train \
+         into another --out to change it)",
+        out.display()
+    ))
+}
+
+/// Every flag given with `--resume` must agree with the run's record.
+fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
+    let c = &rec.config;
+    let f = &a.setup;
+    let out = &a.out;
+    if let Some(d) = &f.dataset {
+        let d = setup::dataset_spec(d)?;
+        if d != rec.dataset {
+            return Err(disagree("--dataset", &d, &rec.dataset, out));
+        }
+    }
+    if let Some(m) = &f.model {
+        let m = setup::model(m)?;
+        if m != c.model {
+            return Err(disagree("--model", m.name(), c.model.name(), out));
+        }
+    }
+    if let Some(x) = &f.activation {
+        let x = setup::activation(x)?;
+        if x != c.activation {
+            return Err(disagree("--activation", x, c.activation, out));
+        }
+    }
+    if f.batch_norm && !c.batch_norm {
+        return Err(disagree("--batch-norm", "", "no batch norm", out));
+    }
+    if let Some(o) = &f.optimizer {
+        let o = setup::optimizer(&crate::args::SetupFlags {
+            optimizer: Some(o.clone()),
+            ..Default::default()
+        })?;
+        if o.name() != c.optimizer.name() {
+            return Err(disagree("--optimizer", o.name(), c.optimizer.name(), out));
+        }
+    }
+    if let Some(m) = f.momentum
+        && Some(m) != c.optimizer.default_momentum()
+    {
+        let run = c
+            .optimizer
+            .default_momentum()
+            .map_or("none".into(), |v| v.to_string());
+        return Err(disagree("--momentum", m, run, out));
+    }
+    if let Some(w) = f.weight_decay
+        && w != c.optimizer.weight_decay()
+    {
+        return Err(disagree(
+            "--weight-decay",
+            w,
+            c.optimizer.weight_decay(),
+            out,
+        ));
+    }
+    if let Some(b) = f.batch_size
+        && u64::try_from(b).ok() != Some(c.batch_size as u64)
+    {
+        return Err(disagree("--batch-size", b, c.batch_size, out));
+    }
+    if let Some(s) = f.seed
+        && s != c.seed
+    {
+        return Err(disagree("--seed", s, c.seed, out));
+    }
+    if let Some(i) = a.iters
+        && u64::try_from(i).ok() != Some(c.iters)
+    {
+        return Err(disagree("--iters", i, c.iters, out));
+    }
+    if let Some(e) = a.eval_every
+        && u64::try_from(e).ok() != Some(c.eval_every)
+    {
+        return Err(disagree("--eval-every", e, c.eval_every, out));
+    }
+    let policy = c.schedule.policy();
+    if let Some(p) = a.policy
+        && p != policy
+    {
+        return Err(disagree("--policy", p, policy, out));
+    }
+    // Policy flags: each one given must equal the trained schedule's value.
+    let (given, auto) = policy::spec_from_flags(ScheduleSpec::new(policy), &a.flags)?;
+    if auto && c.lr_origin.is_none() {
+        return Err(disagree(
+            "--lr",
+            "auto",
+            "learning rates that were given",
+            out,
+        ));
+    }
+    let ran = serde_json::to_value(ScheduleSpec::from(&c.schedule)).map_err(CliError::runtime)?;
+    let want = serde_json::to_value(&given).map_err(CliError::runtime)?;
+    for k in given.given_keys() {
+        if ran.get(k) != want.get(k) {
+            let run = ran.get(k).map_or("none".into(), |v| v.to_string());
+            return Err(disagree(&key_flag(k), &want[k], run, out));
+        }
+    }
+    if let (Some(s), Some(o)) = (&a.range.range_seeds, &c.lr_origin) {
+        let seeds = find::parse_seeds("--range-seeds", s)?;
+        if seeds != o.seeds {
+            return Err(disagree("--range-seeds", s, format!("{:?}", o.seeds), out));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(a: TrainArgs) -> Result<()> {
-    let spec_ds = setup::dataset_spec(&a.setup.dataset)?;
-    let model = setup::model(&a.setup.model)?;
-    let activation = setup::activation(&a.setup.activation)?;
-    let optimizer = setup::optimizer(&a.setup)?;
-    let batch_size = setup::batch_size(a.setup.batch_size)?;
-    let iters = setup::positive("iters", a.iters)?;
-    let eval_every = setup::positive("eval-every", a.eval_every)?;
+    let record = RunRecord::read(&a.out).map_err(|e| CliError::usage(format!("--out: {e}")))?;
+    if a.resume {
+        if let Some(rec) = record {
+            check_agrees(&a, &rec)?;
+            let mut cfg = rec.config.clone();
+            cfg.out_dir = Some(a.out.clone());
+            if let Some(k) = a.checkpoint_every {
+                cfg.checkpoint_every = Some(setup::positive("checkpoint-every", k)?);
+            }
+            let split = setup::load(&rec.dataset)?;
+            output::remove_stale_temps(&a.out);
+            return execute(&a, cfg, &split, true);
+        }
+        if a.iters.is_none() {
+            return Err(CliError::usage(format!(
+                "--resume: there is no run to resume in {} (no {}); start one with its flags \
+                 (at least --iters)",
+                a.out.display(),
+                RunRecord::FILE
+            )));
+        }
+        eprintln!(
+            "--resume: there is no run in {} yet (no {}): starting it",
+            a.out.display(),
+            RunRecord::FILE
+        );
+    } else {
+        let existing = run_files(&a.out);
+        if !existing.is_empty() {
+            if !a.overwrite {
+                let what = match &record {
+                    Some(r) => format!(
+                        "a {} run of {} iterations",
+                        r.config.schedule.name(),
+                        r.config.iters
+                    ),
+                    None => "the outputs of another run".into(),
+                };
+                return Err(CliError::usage(format!(
+                    "--out {} holds {what}: continue it with `cyclr train --resume --out {}`, or \
+                     pass --overwrite to replace it (or choose another --out)",
+                    a.out.display(),
+                    a.out.display()
+                )));
+            }
+            for p in existing {
+                let res = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+                res.map_err(|e| {
+                    CliError::runtime(format!("--overwrite: cannot remove {}: {e}", p.display()))
+                })?;
+            }
+        }
+    }
+    let (cfg, split, dataset) = new_run(&a)?;
+    RunRecord {
+        dataset,
+        config: cfg.clone(),
+    }
+    .write(&a.out)
+    .map_err(|e| report::train_error(e, &a.out))?;
+    execute(&a, cfg, &split, a.resume)
+}
+
+/// Build a new run's configuration from the flags (running the range test for `--lr auto`).
+fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
+    let s = setup::resolve(&a.setup)?;
+    let iters = setup::positive(
+        "iters",
+        a.iters
+            .ok_or_else(|| CliError::usage("--iters is required (the run's length)"))?,
+    )?;
+    let eval_every = setup::positive(
+        "eval-every",
+        a.eval_every
+            .unwrap_or(cyclr_burn::train::DEFAULT_EVAL_EVERY as i64),
+    )?;
     let checkpoint_every = match a.checkpoint_every {
         Some(k) => setup::positive("checkpoint-every", k)?,
         None => eval_every,
@@ -99,16 +333,26 @@ pub fn run(a: TrainArgs) -> Result<()> {
         step_epochs: None,
     };
     policy::resolve(&spec, &probe, if auto { Auto::Pending } else { Auto::Off })?;
-    let split = setup::load(&spec_ds)?;
+    let range = find::sweep(
+        a.range.range_start_lr,
+        a.range.range_end_lr,
+        a.range.range_iters,
+    )?;
+    range.validate().map_err(|e| find::range_error(&e))?;
+    let seeds = match &a.range.range_seeds {
+        Some(x) => find::parse_seeds("--range-seeds", x)?,
+        None => vec![s.seed],
+    };
+    let split = setup::load(&s.dataset)?;
     output::remove_stale_temps(&a.out);
     let net = NetConfig {
-        kind: model,
-        activation,
-        batch_norm: a.setup.batch_norm,
+        kind: s.model,
+        activation: s.activation,
+        batch_norm: s.batch_norm,
         input: cyclr_burn::data::input_shape(&split.train),
         num_classes: split.train.num_classes,
     };
-    let per_epoch = (split.train.len() / batch_size.min(split.train.len())).max(1) as u64;
+    let per_epoch = (split.train.len() / s.batch_size.min(split.train.len())).max(1) as u64;
     let shape = RunShape {
         iters,
         iters_per_epoch: Some(per_epoch),
@@ -118,20 +362,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let resolved = if auto {
         let test = NetRangeTest {
             net,
-            optimizer: optimizer.clone(),
-            batch_size,
-            seed: a.setup.seed,
+            optimizer: s.optimizer.clone(),
+            batch_size: s.batch_size,
+            seed: s.seed,
             eval_every: 1,
         };
-        let seeds = match &a.range.range_seeds {
-            Some(s) => find::parse_seeds("--range-seeds", s)?,
-            None => vec![a.setup.seed],
-        };
-        let range = find::sweep(
-            a.range.range_start_lr,
-            a.range.range_end_lr,
-            a.range.range_iters,
-        )?;
         eprintln!(
             "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
             range.start_lr,
@@ -177,6 +412,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             rates: b.clone(),
             suggestions: rep.results[0].suggestions,
             seeds,
+            sweep: range,
         });
         r
     } else {
@@ -191,40 +427,46 @@ pub fn run(a: TrainArgs) -> Result<()> {
         r
     };
     let cfg = TrainConfig {
-        model,
-        activation,
-        batch_norm: a.setup.batch_norm,
-        optimizer,
+        model: s.model,
+        activation: s.activation,
+        batch_norm: s.batch_norm,
+        optimizer: s.optimizer,
         schedule: resolved.config.clone(),
         iters,
-        batch_size,
+        batch_size: s.batch_size,
         eval_every,
-        seed: a.setup.seed,
+        seed: s.seed,
         checkpoint_every: Some(checkpoint_every),
         out_dir: Some(a.out.clone()),
         lr_origin: origin,
     };
+    Ok((cfg, split, s.dataset))
+}
+
+/// Train `cfg` on `split`, draw the curves and print the result.
+fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Result<()> {
+    let per_epoch = (split.train.len() / cfg.batch_size.min(split.train.len())).max(1) as u64;
     eprintln!(
         "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
-        model.name(),
+        cfg.model.name(),
         split.name,
         split.train.len(),
         split.test.len(),
         cfg.optimizer.name(),
         cfg.schedule.name(),
-        iters,
-        iters as f64 / per_epoch as f64,
-        batch_size
+        cfg.iters,
+        cfg.iters as f64 / per_epoch as f64,
+        cfg.batch_size
     );
-    let mut bar = Progress::new(iters, cfg.schedule.name(), a.quiet);
-    let res = cyclr_burn::train(&cfg, &split, &mut bar, a.resume);
+    let mut bar = Progress::new(cfg.iters, cfg.schedule.name(), a.quiet);
+    let res = cyclr_burn::train(&cfg, split, &mut bar, resume);
     bar.finish();
     let summary = res.map_err(|e| report::train_error(e, &a.out))?;
     let curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
     let title = format!(
         "{} / {} / {} / {}",
         split.name,
-        model.name(),
+        cfg.model.name(),
         cfg.optimizer.name(),
         cfg.schedule.name()
     );
@@ -234,21 +476,42 @@ pub fn run(a: TrainArgs) -> Result<()> {
             plot::runs(tmp, &title, std::slice::from_ref(&curves), None)
         })?;
     }
-    if let Some(d) = &summary.diverged {
-        return Err(report::diverged(d, &a.out, auto));
+    if summary.interrupted {
+        return Err(CliError::Interrupted(format!(
+            "interrupted after iteration {} of {}: the checkpoint, metrics.csv and summary.json \
+             are written; continue with: cyclr train --resume --out {}",
+            summary.iterations,
+            cfg.iters,
+            a.out.display()
+        )));
     }
-    outln!(
-        "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",
-        summary.final_test_accuracy * 100.0,
-        summary.best_test_accuracy * 100.0,
-        summary.final_test_loss,
-        summary.iterations,
-        summary.wall_time_s,
-        summary.images_per_s
-    );
-    outln!(
-        "wrote {}/metrics.csv, summary.json, curves.png, curves.svg",
-        a.out.display()
-    );
+    if let Some(d) = &summary.diverged {
+        return Err(report::diverged(d, &a.out, cfg.lr_origin.is_some()));
+    }
+    match a.format {
+        crate::args::TextOrJson::Json => {
+            let mut s = summary.clone();
+            s.metrics.clear();
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&s).map_err(CliError::runtime)?
+            );
+        }
+        crate::args::TextOrJson::Text => {
+            outln!(
+                "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",
+                summary.final_test_accuracy * 100.0,
+                summary.best_test_accuracy * 100.0,
+                summary.final_test_loss,
+                summary.iterations,
+                summary.wall_time_s,
+                summary.images_per_s
+            );
+            outln!(
+                "wrote {}/metrics.csv, summary.json, curves.png, curves.svg, run.json",
+                a.out.display()
+            );
+        }
+    }
     Ok(())
 }
