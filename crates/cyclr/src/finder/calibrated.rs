@@ -38,16 +38,16 @@ use super::bounds::{BASE_DIVISOR, ClrBounds};
 
 /// Half width, in decades of learning rate, of the centred smoothing window.
 pub const HALF_WIDTH_DECADES: f64 = 0.1;
-/// The knee: the loss is within this fraction of its fall from its minimum.
-pub const KNEE_FRACTION: f64 = 0.1;
+/// The knee: the loss is within this fraction of its fall from its minimum (80% of the fall done).
+pub const KNEE_FRACTION: f64 = 0.2;
 /// The climb: past the minimum, the loss has risen back by this fraction of its fall.
-pub const CLIMB_FRACTION: f64 = 0.25;
+pub const CLIMB_FRACTION: f64 = 0.5;
 /// Fixed LR = this × the window's centre.
-pub const FIXED_FACTOR: f64 = 0.37;
-/// One-cycle peak = this × the window's centre.
-pub const ONE_CYCLE_FACTOR: f64 = 1.06;
+pub const FIXED_FACTOR: f64 = 0.5;
+/// One-cycle peak = this × the window's centre (√2).
+pub const ONE_CYCLE_FACTOR: f64 = std::f64::consts::SQRT_2;
 /// Cyclical `max_lr` = this × the window's centre.
-pub const CLR_MAX_FACTOR: f64 = 0.84;
+pub const CLR_MAX_FACTOR: f64 = 1.0;
 /// The loss must fall by at least this fraction of its starting value.
 pub const MIN_RELATIVE_FALL: f64 = 0.05;
 /// Fewest recorded points the rule reads.
@@ -196,7 +196,8 @@ pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates>
             "cyclr's calibrated rule: the loss (smoothed over ±{HALF_WIDTH_DECADES} decade) has \
              done {:.0}% of its fall at {:.3e} and climbed back {:.0}% of it at {:.3e}; from the \
              window's centre {c:.3e}: fixed lr = {FIXED_FACTOR} x, one-cycle peak = \
-             {ONE_CYCLE_FACTOR} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = max_lr/{BASE_DIVISOR}",
+             {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = \
+             max_lr/{BASE_DIVISOR}",
             (1.0 - KNEE_FRACTION) * 100.0,
             w.knee,
             CLIMB_FRACTION * 100.0,
@@ -234,10 +235,10 @@ mod tests {
     fn window_and_rates_of_a_clean_curve() {
         let (lrs, loss) = curve();
         let w = lr_window(&lrs, &loss).unwrap();
-        // 90% of the fall (to 0.5) is done at 10^-2.2 (smoothing blurs it a little).
-        assert!((w.knee.log10() + 2.2).abs() < 0.1, "{w:?}");
-        // Climbing 25% of the fall (0.5 above 0.3) at 10^-0.45.
-        assert!((w.climb.log10() + 0.45).abs() < 0.1, "{w:?}");
+        // 80% of the fall (down to 0.7) is done at 10^-2.4 (smoothing blurs it a little).
+        assert!((w.knee.log10() + 2.4).abs() < 0.1, "{w:?}");
+        // Climbing back half the fall (to 1.3) at 10^-0.4.
+        assert!((w.climb.log10() + 0.4).abs() < 0.1, "{w:?}");
         assert!(w.climbed);
         let b = calibrated_bounds(&lrs, &loss).unwrap();
         let c = w.centre();
