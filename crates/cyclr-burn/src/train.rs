@@ -19,7 +19,7 @@
 //! Weights are initialised from `seed` ([`Net::new`]), the data order depends only on `(seed,
 //! epoch)`, and nothing else is random, so a run is a function of its configuration. With
 //! `checkpoint_every = Some(k)` and an `out_dir`, a checkpoint is written after every `k`-th
-//! iteration: the weights (with batch-norm running statistics and parameter ids), the optimizer
+//! iteration (and after the last one): the weights (with batch-norm running statistics and parameter ids), the optimizer
 //! state, the iteration, the smoothing state and the metrics so far (all floats stored as their
 //! bits), in the [`checkpoint`](crate::checkpoint) format (atomic replace, CRC-32; the two most
 //! recent are kept). `train(.., resume = true)` starts from the newest valid checkpoint in
@@ -882,6 +882,16 @@ pub fn train_until(
         }
     }
 
+    // The last iteration's checkpoint, so that resuming a finished run trains nothing.
+    if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
+        && st.next_iter == cfg.iters
+        && st.next_iter > first
+        && !st.next_iter.is_multiple_of(k)
+        && diverged.is_none()
+    {
+        let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+        observer.on_checkpoint(st.next_iter, &path);
+    }
     let ran = st.next_iter - first;
     let (final_test_loss, final_test_accuracy) = st.last_eval.unwrap_or((f64::NAN, 0.0));
     let summary = TrainSummary {

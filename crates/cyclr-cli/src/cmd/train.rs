@@ -251,6 +251,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
             }
             let split = setup::load(&rec.dataset)?;
             output::remove_stale_temps(&a.out);
+            if cyclr_burn::checkpoint::list(&a.out).is_ok_and(|l| l.is_empty()) {
+                eprintln!(
+                    "--resume: no checkpoint in {} yet: training the run from its start",
+                    a.out.display()
+                );
+            }
             return execute(&a, cfg, &split, true);
         }
         if a.iters.is_none() {

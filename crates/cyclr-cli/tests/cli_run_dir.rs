@@ -1,0 +1,332 @@
+//! What a user meets in the first hour with `cyclr train`, through the real binary: the printed
+//! learning rate is the one trained, divergence is reported, a run directory remembers its
+//! configuration (`--resume --out DIR` alone), an occupied `--out` is refused unless
+//! `--overwrite`, flags given with `--resume` must agree, and Ctrl-C (SIGINT) saves and says how
+//! to continue.
+mod common;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    cyclr_in(cwd)
+        .env("RAYON_NUM_THREADS", "2")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(o: &Output, what: &str) -> (String, String) {
+    let (so, se) = (text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{what}: {}\n{so}\n{se}", o.status);
+    assert!(!se.contains("panicked"), "{what}: {se}");
+    (so, se)
+}
+
+fn usage_error(o: &Output, what: &str, want: &[&str]) {
+    let se = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{what}: {se}");
+    assert!(se.starts_with("error: "), "{what}: {se}");
+    for w in want {
+        assert!(se.contains(w), "{what}: stderr lacks {w:?}: {se}");
+    }
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn lrs(p: &Path) -> Vec<f64> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn lr_auto_keeps_given_bounds_and_prints_what_is_trained() {
+    let tmp = tempdir();
+    let o = run(
+        tmp.path(),
+        &[
+            "train",
+            "--policy",
+            "one-cycle",
+            "--lr",
+            "auto",
+            "--max-lr",
+            "0.1",
+            "--iters",
+            "50",
+            "--quiet",
+            "--out",
+            "a",
+        ],
+    );
+    let (_, se) = ok(&o, "one-cycle --lr auto --max-lr 0.1");
+    let line = se
+        .lines()
+        .find(|l| l.starts_with("--lr auto: --"))
+        .unwrap_or_else(|| panic!("{se}"));
+    assert!(line.contains("--max-lr = 1.0000e-1 (given)"), "{line}");
+    let peak = lrs(&tmp.path().join("a/metrics.csv"))
+        .into_iter()
+        .fold(0.0, f64::max);
+    assert!((peak - 0.1).abs() < 1e-12, "trained peak {peak}");
+    // The record says what ran and where the rates came from.
+    let s = json(&tmp.path().join("a/summary.json"));
+    assert_eq!(s["schedule"]["policy"], "one-cycle");
+    assert_eq!(s["schedule"]["max_lr"], 0.1);
+    assert!(
+        s["lr_origin"]["rates"]["rule"]
+            .as_str()
+            .unwrap()
+            .contains("calibrated")
+    );
+
+    // triangular with a given base: max from the range test's ratio, both printed.
+    let o = run(
+        tmp.path(),
+        &[
+            "train",
+            "--policy",
+            "triangular",
+            "--lr",
+            "auto",
+            "--base-lr",
+            "0.0001",
+            "--iters",
+            "40",
+            "--quiet",
+            "--out",
+            "b",
+        ],
+    );
+    let (_, se) = ok(&o, "triangular --lr auto --base-lr");
+    assert!(se.contains("--base-lr = 1.0000e-4 (given)"), "{se}");
+    assert!(
+        se.contains("--max-lr = 4.0000e-4 (given --base-lr x 4.0000"),
+        "{se}"
+    );
+    let lr = lrs(&tmp.path().join("b/metrics.csv"));
+    assert_eq!(lr[0], 1e-4);
+    assert!(lr.iter().all(|&x| x <= 4e-4 * (1.0 + 1e-12)));
+}
+
+#[test]
+fn a_diverging_run_exits_1_and_says_so() {
+    let tmp = tempdir();
+    let o = run(
+        tmp.path(),
+        &[
+            "train", "--policy", "fixed", "--lr", "50", "--iters", "100", "--quiet", "--out", "d",
+        ],
+    );
+    let se = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{se}");
+    assert!(se.contains("diverged at iteration"), "{se}");
+    assert!(se.contains("Lower the learning rate"), "{se}");
+    let s = json(&tmp.path().join("d/summary.json"));
+    assert!(s["diverged"].is_object(), "{s}");
+}
+
+#[test]
+fn a_run_directory_remembers_its_configuration() {
+    let tmp = tempdir();
+    let args = [
+        "train",
+        "--policy",
+        "triangular2",
+        "--lr",
+        "auto",
+        "--iters",
+        "60",
+        "--eval-every",
+        "20",
+        "--quiet",
+        "--out",
+        "r",
+    ];
+    ok(&run(tmp.path(), &args), "first run");
+    let dir = tmp.path().join("r");
+    let metrics = std::fs::read(dir.join("metrics.csv")).unwrap();
+    let record = json(&dir.join("run.json"));
+    assert_eq!(record["config"]["iters"], 60);
+    assert_eq!(record["dataset"], "digits");
+
+    // The same command again: refused, nothing changed.
+    usage_error(
+        &run(tmp.path(), &args),
+        "occupied --out",
+        &["--resume --out r", "--overwrite"],
+    );
+    assert_eq!(std::fs::read(dir.join("metrics.csv")).unwrap(), metrics);
+
+    // --resume --out alone: no flags retyped, no new range test, where it resumed is said.
+    let (_, se) = ok(
+        &run(tmp.path(), &["train", "--resume", "--out", "r", "--quiet"]),
+        "resume",
+    );
+    assert!(se.contains("resuming at iteration 60"), "{se}");
+    assert!(!se.contains("range test"), "the range test ran again: {se}");
+    assert_eq!(std::fs::read(dir.join("metrics.csv")).unwrap(), metrics);
+
+    // Flags given with --resume must agree.
+    usage_error(
+        &run(
+            tmp.path(),
+            &["train", "--resume", "--out", "r", "--iters", "99"],
+        ),
+        "--iters disagrees",
+        &["--iters 99", "60"],
+    );
+    usage_error(
+        &run(
+            tmp.path(),
+            &["train", "--resume", "--out", "r", "--policy", "fixed"],
+        ),
+        "--policy disagrees",
+        &["--policy fixed", "triangular2"],
+    );
+    usage_error(
+        &run(
+            tmp.path(),
+            &["train", "--resume", "--out", "r", "--max-lr", "5"],
+        ),
+        "--max-lr disagrees",
+        &["--max-lr 5"],
+    );
+    // Nothing to resume.
+    usage_error(
+        &run(tmp.path(), &["train", "--resume", "--out", "empty"]),
+        "resume nothing",
+        &["no run to resume", "--iters"],
+    );
+
+    // --overwrite replaces the run (its files only).
+    std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+    let o = run(
+        tmp.path(),
+        &[
+            "train",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.05",
+            "--iters",
+            "30",
+            "--quiet",
+            "--out",
+            "r",
+            "--overwrite",
+        ],
+    );
+    ok(&o, "--overwrite");
+    assert_eq!(json(&dir.join("run.json"))["config"]["iters"], 30);
+    assert!(
+        !dir.join("range_test.csv").exists(),
+        "the old run's range test survived"
+    );
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        31
+    );
+}
+
+#[test]
+fn ctrl_c_saves_and_says_how_to_continue() {
+    let tmp = tempdir();
+    let args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--model",
+        "mlp",
+        "--policy",
+        "fixed",
+        "--lr",
+        "0.02",
+        "--iters",
+        "3000",
+        "--eval-every",
+        "500",
+        "--checkpoint-every",
+        "1000",
+        "--quiet",
+        "--out",
+        "c",
+    ];
+    let child = cyclr_in(tmp.path())
+        .env("RAYON_NUM_THREADS", "2")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until training has started (run.json is written just before), then a bit more.
+    let start = Instant::now();
+    while !tmp.path().join("c/run.json").exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let o = child.wait_with_output().unwrap();
+    let se = text(&o.stderr);
+    if o.status.success() {
+        // The run finished before the signal (a very fast machine): nothing to check.
+        return;
+    }
+    assert_eq!(o.status.code(), Some(130), "{se}");
+    assert!(se.contains("cyclr train --resume --out c"), "{se}");
+    let dir = tmp.path().join("c");
+    let s = json(&dir.join("summary.json"));
+    assert_eq!(s["interrupted"], true, "{s}");
+    let done = s["iterations"].as_u64().unwrap();
+    assert!(done > 0 && done < 3000, "{done}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .count() as u64,
+        done + 1
+    );
+    // A checkpoint of the interrupted iteration, so nothing is lost.
+    assert!(
+        dir.join(format!("ckpt-{done:012}.cyclr")).exists(),
+        "no checkpoint at {done}: {:?}",
+        dir_names(&dir)
+    );
+    // And it continues exactly: same metrics as an uninterrupted run.
+    let o = run(tmp.path(), &["train", "--resume", "--out", "c", "--quiet"]);
+    let (_, se) = ok(&o, "resume after Ctrl-C");
+    assert!(
+        se.contains(&format!("resuming at iteration {done}")),
+        "{se}"
+    );
+    let mut args2: Vec<&str> = args.to_vec();
+    let n = args2.len();
+    args2[n - 1] = "ref";
+    ok(&run(tmp.path(), &args2), "reference");
+    assert!(
+        std::fs::read(dir.join("metrics.csv")).unwrap()
+            == std::fs::read(tmp.path().join("ref/metrics.csv")).unwrap(),
+        "the interrupted and resumed run differs from an uninterrupted one"
+    );
+}
