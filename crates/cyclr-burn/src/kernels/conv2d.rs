@@ -20,11 +20,16 @@
 //! * weight gradient: `∂L/∂W = Σ_n G_n · X_nᵀ`;
 //! * bias gradient: `∂L/∂b[o] = Σ_n Σ_{i,j} G_n[o, (i, j)]`;
 //! * input gradient: `∂L/∂X_n = Wᵀ · G_n`, scattered back onto `x`'s positions and summed
-//!   (*col2im*, the adjoint of im2col).
+//!   (*col2im*, the adjoint of im2col); for stride-1 "same"-sized convolutions with at least 8
+//!   input channels, equivalently the correlation of `G_n` (zero-padded by `KH − 1 − pt` rows
+//!   and `KW − 1 − pl` columns) with the flipped weight `w'[c, o, p, q] = w[o, c, KH−1−p,
+//!   KW−1−q]`, i.e. an im2col of `G_n` and one GEMM with the long inner dimension `O·KH·KW`
+//!   (no scatter).
 //!
 //! The products are single-threaded calls of the `gemm` crate (the GEMM burn-flex uses);
 //! parallelism is over samples. A 1×1 stride-1 unpadded convolution uses the input itself as
-//! `X_n`.
+//! `X_n`. The im2col buffers are reused across the samples of a task: their padding positions
+//! are zero from the start and never written.
 //!
 //! # Determinism
 //!
