@@ -20,11 +20,8 @@
 //! * weight gradient: `∂L/∂W = Σ_n G_n · X_nᵀ`;
 //! * bias gradient: `∂L/∂b[o] = Σ_n Σ_{i,j} G_n[o, (i, j)]`;
 //! * input gradient: `∂L/∂X_n = Wᵀ · G_n`, scattered back onto `x`'s positions and summed
-//!   (*col2im*, the adjoint of im2col); for stride-1 "same"-sized convolutions with at least 8
-//!   input channels, equivalently the correlation of `G_n` (zero-padded by `KH − 1 − pt` rows
-//!   and `KW − 1 − pl` columns) with the flipped weight `w'[c, o, p, q] = w[o, c, KH−1−p,
-//!   KW−1−q]`, i.e. an im2col of `G_n` and one GEMM with the long inner dimension `O·KH·KW`
-//!   (no scatter).
+//!   (*col2im*, the adjoint of im2col). (The alternative for stride 1, an im2col of `G_n` and a
+//!   GEMM with the flipped weight, measured no faster at the networks' shapes.)
 //!
 //! The products are single-threaded calls of the `gemm` crate (the GEMM burn-flex uses);
 //! parallelism is over samples. A 1×1 stride-1 unpadded convolution uses the input itself as
@@ -414,64 +411,6 @@ pub fn forward(x: &FlexTensor, w: &FlexTensor, b: Option<&FlexTensor>, g: ConvGe
     tensor(out, Shape::new([d.n, d.co, d.oh, d.ow]))
 }
 
-/// Fewer input channels than this make [`XGrad::Full`]'s GEMM too flat to pay.
-const FULL_MIN_CHANNELS: usize = 8;
-
-/// How [`backward`] computes the input gradient.
-enum XGrad {
-    /// `Wᵀ · G` is the gradient itself (1×1, stride 1, no padding), or it is not needed.
-    Direct,
-    /// Stride 1: the correlation of `G`, zero-padded by `KH − 1 − pt` rows and `KW − 1 − pl`
-    /// columns, with the flipped weight `W'[c, (o, p, q)] = w[o, c, KH−1−p, KW−1−q]`: an im2col
-    /// of `G` (sizes `dd`) and one GEMM with a long inner dimension `O·KH·KW`.
-    Full { dd: Dims, wf: Vec<f32> },
-    /// `Wᵀ · G` scattered back by [`col2im`] (any stride).
-    Col2im,
-}
-
-/// [`XGrad::Full`] where it pays: stride 1, padding less than the kernel, at least
-/// [`FULL_MIN_CHANNELS`] input channels (the GEMM's rows) and an input at most 1.25× the
-/// output's size (the correlation multiplies `H·W` positions where col2im multiplies `OH·OW`:
-/// "same" convolutions, not "valid" ones).
-fn full_correlation(d: &Dims, w: &[f32]) -> Option<XGrad> {
-    if d.sh != 1
-        || d.sw != 1
-        || d.pt >= d.kh
-        || d.pl >= d.kw
-        || d.ci < FULL_MIN_CHANNELS
-        || 4 * d.h * d.w > 5 * d.p()
-    {
-        return None;
-    }
-    let dd = Dims {
-        n: d.n,
-        ci: d.co,
-        h: d.oh,
-        w: d.ow,
-        co: d.ci,
-        kh: d.kh,
-        kw: d.kw,
-        sh: 1,
-        sw: 1,
-        pt: d.kh - 1 - d.pt,
-        pl: d.kw - 1 - d.pl,
-        oh: d.h,
-        ow: d.w,
-    };
-    let kk = d.kh * d.kw;
-    let mut wf = vec![0.0f32; d.ci * d.co * kk];
-    for o in 0..d.co {
-        for c in 0..d.ci {
-            let src = &w[(o * d.ci + c) * kk..][..kk];
-            let dst = &mut wf[(c * d.co + o) * kk..][..kk];
-            for (v, s) in dst.iter_mut().zip(src.iter().rev()) {
-                *v = *s;
-            }
-        }
-    }
-    Some(XGrad::Full { dd, wf })
-}
-
 /// `Σ row` in `f64`, in eight interleaved partial sums (vectorizable; a fixed order).
 fn sum(row: &[f32]) -> f64 {
     let mut acc = [0.0f64; 8];
@@ -539,13 +478,6 @@ pub fn backward(
     let (xs, ws, gs) = (data(&x), data(&w), data(&dy));
     let pointwise = d.pointwise();
     let chunks = d.n.div_ceil(CHUNK);
-    let xgrad = if !need.x || pointwise {
-        XGrad::Direct
-    } else if let Some(full) = full_correlation(&d, ws) {
-        full
-    } else {
-        XGrad::Col2im
-    };
 
     // One chunk of samples: its partial weight and bias gradients; its input gradients into `dx`.
     let run = |chunk: usize, mut dx: Option<&mut [f32]>| -> (Vec<f32>, Vec<f64>) {
@@ -560,13 +492,10 @@ pub fn backward(
             Vec::new()
         };
         let mut col = (need.w && !pointwise).then(|| Cols::new(d));
-        let mut gcol = match &xgrad {
-            XGrad::Full { dd, .. } => Some(Cols::new(*dd)),
-            _ => None,
-        };
-        let mut dcol = match &xgrad {
-            XGrad::Col2im => vec![0.0f32; k * p],
-            _ => Vec::new(),
+        let mut dcol = if need.x && !pointwise {
+            vec![0.0f32; k * p]
+        } else {
+            Vec::new()
         };
         let first = chunk * CHUNK;
         for s in first..(first + CHUNK).min(d.n) {
@@ -614,29 +543,13 @@ pub fn backward(
                     rs: p,
                     cs: 1,
                 };
-                match &xgrad {
+                if pointwise {
                     // dX[C, P] = Wᵀ[C, O] · G[O, P]
-                    XGrad::Direct => matmul(k, p, d.co, dxb, p, false, wt, gm),
-                    XGrad::Full { dd, wf } => {
-                        // dX[C, H·W] = W'[C, O·KH·KW] · im2col(G)[O·KH·KW, H·W]
-                        let gcols = gcol.as_mut().expect("allocated for XGrad::Full").fill(gb);
-                        let kf = dd.k();
-                        let wf = Mat {
-                            s: wf,
-                            rs: kf,
-                            cs: 1,
-                        };
-                        let cols = Mat {
-                            s: gcols,
-                            rs: dd.p(),
-                            cs: 1,
-                        };
-                        matmul(d.ci, dd.p(), kf, dxb, dd.p(), false, wf, cols);
-                    }
-                    XGrad::Col2im => {
-                        matmul(k, p, d.co, &mut dcol, p, false, wt, gm);
-                        col2im(&dcol, &d, dxb);
-                    }
+                    matmul(k, p, d.co, dxb, p, false, wt, gm);
+                } else {
+                    // dX_cols[K, P] = Wᵀ[K, O] · G[O, P], scattered back
+                    matmul(k, p, d.co, &mut dcol, p, false, wt, gm);
+                    col2im(&dcol, &d, dxb);
                 }
             }
         }
