@@ -268,26 +268,54 @@ proptest! {
     }
 }
 
+/// Ties and NaNs, on planes wide enough for the vectorized rows (and odd sizes for their tails).
 #[test]
 fn max_pool2d_propagates_nan_as_burn_does() {
     let device = Device::flex().autodiff();
-    let mut v = values(2 * 3 * 7 * 6, 5);
-    for i in [0, 1, 9, 40, 41, 77, 200] {
-        v[i] = f32::NAN;
-    }
-    for (k, s, ceil) in [(2, 2, false), (3, 2, true), (2, 1, false)] {
-        let o = MaxPoolOptions::new([k, k])
-            .with_stride([s, s])
-            .with_ceil_mode(ceil);
-        let run = |kernels: Kernels| {
-            let x = Tensor::<4>::from_data(TensorData::new(v.clone(), [2, 3, 7, 6]), &device)
-                .require_grad();
-            let y = kernels.max_pool2d(x.clone(), o.clone());
-            let grads = y.clone().sum().backward();
-            let bits = |t: Vec<f32>| t.into_iter().map(f32::to_bits).collect::<Vec<_>>();
-            (bits(vec_of(y)), bits(vec_of(x.grad(&grads).unwrap())))
-        };
-        assert_eq!(run(Kernels::Cyclr), run(Kernels::Burn), "{k}x{k}/{s}");
+    for shape in [
+        [2, 3, 7, 6],
+        [2, 3, 24, 24],
+        [1, 2, 32, 32],
+        [2, 2, 17, 23],
+        [1, 1, 9, 31],
+    ] {
+        let n: usize = shape.iter().product();
+        // Three levels (ties in most windows) and a NaN every 37 elements.
+        let v: Vec<f32> = values(n, 5)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if i % 37 == 3 {
+                    f32::NAN
+                } else {
+                    (v * 1.5).round()
+                }
+            })
+            .collect();
+        for (k, s, ceil) in [
+            (2, 2, false),
+            (2, 2, true),
+            (3, 2, true),
+            (3, 2, false),
+            (2, 1, false),
+        ] {
+            let o = MaxPoolOptions::new([k, k])
+                .with_stride([s, s])
+                .with_ceil_mode(ceil);
+            let run = |kernels: Kernels| {
+                let x = Tensor::<4>::from_data(TensorData::new(v.clone(), shape), &device)
+                    .require_grad();
+                let y = kernels.max_pool2d(x.clone(), o.clone());
+                let r = tensor4(y.dims(), 9, &device);
+                let grads = (y.clone() * r).sum().backward();
+                let bits = |t: Vec<f32>| t.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+                (bits(vec_of(y)), bits(vec_of(x.grad(&grads).unwrap())))
+            };
+            assert!(
+                run(Kernels::Cyclr) == run(Kernels::Burn),
+                "{shape:?} {k}x{k}/{s} ceil {ceil}"
+            );
+        }
     }
 }
 

@@ -23,10 +23,11 @@
 //!
 //! # Layout and determinism
 //!
-//! Planes (`n, c`) are independent tasks, scanned window by window with branch-free updates;
-//! the networks' 2×2/2 and 3×3/2 windows that lie inside the input are unrolled (window position
-//! kept as a constant, turned into the index at the end). The results do not depend on the
-//! number of threads.
+//! Planes (`n, c`) are independent tasks, scanned window by window with branch-free updates.
+//! The networks' 2×2/2 and 3×3/2 windows that lie inside the input take four outputs at a time
+//! in SSE2 lanes on x86-64 (stride-2 columns split by shuffles), and an unrolled loop elsewhere;
+//! every output sees the same comparisons in the same order either way. The results do not
+//! depend on the number of threads.
 
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{Bytes, DType, Shape};
@@ -103,7 +104,7 @@ fn window(x: &[f32], w: usize, (y0, y1): (usize, usize), (x0, x1): (usize, usize
     (m, at)
 }
 
-/// Outputs `0..full` of a row whose `KH×KW` windows of stride `S` lie inside the input (rows
+/// Outputs `start..` of a row whose `KH×KW` windows of stride `S` lie inside the input (rows
 /// `rows[0..KH]` of the plane, the first at plane offset `base`), unrolled: the running maximum
 /// keeps the window position `k = ky·KW + kx` (a constant per step), turned into the plane index
 /// at the end.
@@ -114,8 +115,9 @@ fn row_fixed<const KH: usize, const KW: usize, const S: usize, const IDX: bool>(
     base: usize,
     out: &mut [f32],
     idx: &mut [i32],
+    start: usize,
 ) {
-    for (ox, o) in out.iter_mut().enumerate() {
+    for (ox, o) in out.iter_mut().enumerate().skip(start) {
         let x0 = ox * S;
         let win: [&[f32; KW]; KH] = rows.map(|r| r[x0..x0 + KW].try_into().expect("KW elements"));
         let (mut m, mut k) = (win[0][0], 0usize);
@@ -133,30 +135,95 @@ fn row_fixed<const KH: usize, const KW: usize, const S: usize, const IDX: bool>(
     }
 }
 
-/// [`row_fixed`] for 2×2 windows of stride 2, over pairs of columns.
+/// Four outputs at a time with SSE2 (part of every x86-64 CPU): the same comparisons as
+/// [`row_fixed`], in the same order, one lane per output.
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// Outputs `0..4·q` of a row of `KH×KW` windows of stride 2 (`KW` ≤ 3) that lie inside the
+    /// input, for the largest `q` whose loads stay inside the rows; returns `4·q`.
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    pub(super) fn rows_s2<const KH: usize, const KW: usize, const IDX: bool>(
+        rows: [&[f32]; KH],
+        w: usize,
+        base: usize,
+        out: &mut [f32],
+        idx: &mut [i32],
+    ) -> usize {
+        const { assert!(KW >= 1 && KW <= 3) };
+        let n = out.len();
+        assert!(!IDX || idx.len() >= n, "idx shorter than the row");
+        assert!(rows.iter().all(|r| r.len() >= w), "rows shorter than w");
+        // Outputs ox..ox+4 read columns 2·ox .. 2·ox + reach (the third column's loads start at
+        // 2·ox + 2).
+        let reach = if KW == 3 { 10 } else { 8 };
+        let lanes = _mm_setr_epi32(0, 2, 4, 6);
+        let mut ox = 0;
+        while ox + 4 <= n && 2 * ox + reach <= w {
+            let (mut m, mut at) = (_mm_setzero_ps(), _mm_setzero_si128());
+            for (ky, r) in rows.iter().enumerate() {
+                // SAFETY: the loads read r[2·ox .. 2·ox + reach], inside the row (loop condition
+                // and the assert above).
+                let (ev, od, ev2) = unsafe {
+                    let p = r.as_ptr().add(2 * ox);
+                    let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
+                    let ev = _mm_shuffle_ps::<0b10_00_10_00>(a, b);
+                    let od = _mm_shuffle_ps::<0b11_01_11_01>(a, b);
+                    let ev2 = if KW == 3 {
+                        let (c, d) = (_mm_loadu_ps(p.add(2)), _mm_loadu_ps(p.add(6)));
+                        _mm_shuffle_ps::<0b10_00_10_00>(c, d)
+                    } else {
+                        ev
+                    };
+                    (ev, od, ev2)
+                };
+                for (kx, v) in [ev, od, ev2].into_iter().take(KW).enumerate() {
+                    let first = (base + ky * w + kx + 2 * ox) as i32;
+                    let pos = _mm_add_epi32(_mm_set1_epi32(first), lanes);
+                    if ky == 0 && kx == 0 {
+                        (m, at) = (v, pos);
+                        continue;
+                    }
+                    // Take v where v > m or v is NaN.
+                    let t = _mm_or_ps(_mm_cmpgt_ps(v, m), _mm_cmpunord_ps(v, v));
+                    m = _mm_or_ps(_mm_and_ps(t, v), _mm_andnot_ps(t, m));
+                    if IDX {
+                        let t = _mm_castps_si128(t);
+                        at = _mm_or_si128(_mm_and_si128(t, pos), _mm_andnot_si128(t, at));
+                    }
+                }
+            }
+            // SAFETY: ox + 4 <= n <= out.len() (and idx.len() when IDX: the assert above).
+            unsafe {
+                _mm_storeu_ps(out.as_mut_ptr().add(ox), m);
+                if IDX {
+                    _mm_storeu_si128(idx.as_mut_ptr().add(ox).cast(), at);
+                }
+            }
+            ox += 4;
+        }
+        ox
+    }
+}
+
+/// Outputs `0..full` of a row of `KH×KW` windows of stride 2 that lie inside the input: SSE2
+/// lanes on x86-64, [`row_fixed`] for the rest.
 #[inline(always)]
-fn row_2x2<const IDX: bool>(
-    r0: &[f32],
-    r1: &[f32],
+fn row_s2<const KH: usize, const KW: usize, const IDX: bool>(
+    rows: [&[f32]; KH],
     w: usize,
     base: usize,
     out: &mut [f32],
     idx: &mut [i32],
 ) {
-    let n = out.len();
-    let pairs = r0[..2 * n].chunks_exact(2).zip(r1[..2 * n].chunks_exact(2));
-    for (ox, (o, (a, b))) in out.iter_mut().zip(pairs).enumerate() {
-        let (mut m, mut k) = (a[0], 0usize);
-        for (j, v) in [(1, a[1]), (2, b[0]), (3, b[1])] {
-            let t = (v > m) | v.is_nan();
-            m = if t { v } else { m };
-            k = if t { j } else { k };
-        }
-        *o = m;
-        if IDX {
-            idx[ox] = (base + (k >> 1) * w + 2 * ox + (k & 1)) as i32;
-        }
-    }
+    // SAFETY: SSE2 is part of the x86-64 baseline (every x86-64 CPU has it).
+    #[cfg(target_arch = "x86_64")]
+    let start = unsafe { sse2::rows_s2::<KH, KW, IDX>(rows, w, base, out, idx) };
+    #[cfg(not(target_arch = "x86_64"))]
+    let start = 0;
+    row_fixed::<KH, KW, 2, IDX>(rows, w, base, out, idx, start);
 }
 
 /// One `H×W` plane into `out: [OH, OW]` and, when `IDX`, `idx`: window by window, in row-major
@@ -193,12 +260,12 @@ fn plane<const IDX: bool>(
         let inside = y1 - y0 == kh;
         let done = match (kh, kw, sw) {
             (2, 2, 2) if inside => {
-                row_2x2::<IDX>(row(0), row(1), w, y0 * w, &mut o[..full], i);
+                row_s2::<2, 2, IDX>([row(0), row(1)], w, y0 * w, &mut o[..full], i);
                 full
             }
             (3, 3, 2) if inside => {
                 let rows = [row(0), row(1), row(2)];
-                row_fixed::<3, 3, 2, IDX>(rows, w, y0 * w, &mut o[..full], i);
+                row_s2::<3, 3, IDX>(rows, w, y0 * w, &mut o[..full], i);
                 full
             }
             _ => 0,
