@@ -18,7 +18,7 @@
 //!
 //! * forward: `Y_n = W · X_n + b 1ᵀ`;
 //! * weight gradient: `∂L/∂W = Σ_n G_n · X_nᵀ`;
-//! * bias gradient: `∂L/∂b[o] = Σ_n Σ_{i,j} G_n[o, (i, j)]`;
+//! * bias gradient: `∂L/∂b[o] = Σ_n Σ_{i,j} G_n[o, (i, j)]` (summed in `f64`);
 //! * input gradient: `∂L/∂X_n = Wᵀ · G_n`, scattered back onto `x`'s positions and summed
 //!   (*col2im*, the adjoint of im2col). (The alternative for stride 1, an im2col of `G_n` and a
 //!   GEMM with the flipped weight, measured no faster at the networks' shapes.)
@@ -32,8 +32,8 @@
 //!
 //! Every output and input-gradient element is computed by one task from one sample's data, in
 //! a fixed order. The weight and bias gradients, sums over the batch, are accumulated over fixed
-//! chunks of [`CHUNK`] samples (in sample order within a chunk), and the chunks' partial sums are
-//! then added in chunk order. No result depends on the number of threads or on how rayon
+//! chunks of 8 samples (in sample order within a chunk), and the chunks' partial sums are then
+//! added in chunk order. No result depends on the number of threads or on how rayon
 //! schedules the tasks.
 
 use burn::backend::flex::{FlexTensor, Layout};

@@ -17,9 +17,10 @@
 //! The kernels are exact up to floating-point summation order: a convolution sums the same
 //! products as burn's in another order, so results agree with burn's to rounding (not bit for
 //! bit; the tests bound the difference by 1e-5 of each tensor's largest magnitude); max pooling
-//! is bit-identical (values, and the gradient routing including ties and NaNs). Weight and bias gradients are summed over fixed chunks of samples in a fixed
-//! order, so every result is independent of the number of rayon threads; a run is as
-//! reproducible (and a resumed run as bit-exact) as with burn's kernels.
+//! is bit-identical (values, and the gradient routing including ties and NaNs). Weight and bias
+//! gradients are summed over fixed chunks of samples in a fixed order, so every result is
+//! independent of the number of rayon threads; a run is as reproducible (and a resumed run as
+//! bit-exact) as with burn's kernels.
 
 pub mod conv2d;
 pub mod extension;
