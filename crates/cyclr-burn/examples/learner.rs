@@ -111,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             batch_norm: false,
             input: data::input_shape(&train),
             num_classes: train.num_classes,
+            kernels: cyclr_burn::Kernels::default(),
         },
         42,
         &device,

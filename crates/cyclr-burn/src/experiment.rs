@@ -82,6 +82,9 @@ pub struct Experiment {
     /// Batch norm after every hidden layer.
     #[serde(default)]
     pub batch_norm: bool,
+    /// Convolution and max-pool kernels (`cyclr` or `burn`).
+    #[serde(default)]
+    pub kernels: crate::Kernels,
     /// Optimizer of every run (a run may override it).
     #[serde(default)]
     pub optimizer: OptimizerConfig,
@@ -456,6 +459,7 @@ impl Experiment {
             batch_norm: self.batch_norm,
             input: data::input_shape(&split.train),
             num_classes: split.train.num_classes,
+            kernels: self.kernels,
         }
     }
 }
@@ -698,6 +702,7 @@ fn prepare(
                 checkpoint_every: None,
                 out_dir: Some(out.join("runs").join(job.id())),
                 lr_origin: origin.clone(),
+                kernels: exp.kernels,
             };
             Prepared {
                 bounds: res.describe(|k| k.to_string()),

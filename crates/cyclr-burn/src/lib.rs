@@ -4,6 +4,8 @@
 //!   (usable in burn's own `Learner`; see `examples/learner.rs`).
 //! * [`optim`]: [`CyclrOptimizer`], PyTorch-exact SGD / Adam(W) / RMSProp / Adagrad / Adadelta
 //!   updates whose momentum (β1) is a per-step input, so schedules can cycle it.
+//! * [`kernels`]: cyclr's own convolution and max-pool kernels on burn's Flex backend (a backend
+//!   extension), selected by [`Kernels`].
 //! * [`model`]: [`Net`], the networks (MLP, LeNet, Caffe CIFAR-10 quick/full, small ResNet).
 //! * [`train`]: the training loop ([`train()`](train::train)) with evaluation, metrics,
 //!   crash-safe checkpoints and bit-exact resumption.
@@ -23,6 +25,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod experiment;
 pub mod fsio;
+pub mod kernels;
 pub mod lr_find;
 pub mod model;
 pub mod optim;
@@ -33,6 +36,7 @@ pub use experiment::{
     Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
     collect_outcomes, run_experiment,
 };
+pub use kernels::Kernels;
 pub use lr_find::{
     FindLoop, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest, lr_find,
     lr_find_model,

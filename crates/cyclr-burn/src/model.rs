@@ -23,6 +23,10 @@
 //! Batch norm uses batch statistics on an autodiff device and running statistics otherwise (burn's
 //! `BatchNorm`; evaluate with `net.valid()`), momentum 0.1, eps 1e-5 as in PyTorch.
 //!
+//! The convolutions and max pools run on the kernels [`NetConfig::kernels`] names
+//! ([`Kernels::Cyclr`] by default: cyclr's own, see [`crate::kernels`]; [`Kernels::Burn`]:
+//! burn's). The choice changes neither the parameters nor the record.
+//!
 //! Weights are drawn from a seeded generator owned by this crate (not burn's global RNG, whose
 //! lazy initialisation order is not deterministic across threads), with PyTorch's default
 //! initialisation: weights and biases `U(−1/√fan_in, 1/√fan_in)`. Caffe's Gaussian fillers are not
@@ -35,12 +39,14 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
-use burn::tensor::module::{avg_pool2d, max_pool2d};
+use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+
+use crate::kernels::Kernels;
 
 /// Which network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -174,6 +180,11 @@ pub struct NetConfig {
     pub input: [usize; 3],
     /// Number of classes (outputs).
     pub num_classes: usize,
+    /// The convolution and max-pool kernels ([`Kernels::Cyclr`] when absent from serialized
+    /// configurations). They do not change the parameters: a network's record is the same with
+    /// either.
+    #[serde(default)]
+    pub kernels: Kernels,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,9 +291,9 @@ fn clipped_kernel(x: &Tensor<4>, k: usize, ceil: bool) -> [usize; 2] {
     if ceil { [k.min(h), k.min(w)] } else { [k, k] }
 }
 
-fn max_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool) -> Tensor<4> {
+fn max_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool, kernels: Kernels) -> Tensor<4> {
     let kernel = clipped_kernel(&x, k, ceil);
-    max_pool2d(
+    kernels.max_pool2d(
         x,
         MaxPoolOptions::new(kernel)
             .with_stride([s, s])
@@ -340,8 +351,8 @@ pub struct ConvBn {
 }
 
 impl ConvBn {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        bn_fwd(&self.bn, self.conv.forward(x))
+    fn forward(&self, x: Tensor<4>, kernels: Kernels) -> Tensor<4> {
+        bn_fwd(&self.bn, kernels.conv2d(&self.conv, x))
     }
 }
 
@@ -363,6 +374,8 @@ pub struct Lenet {
     fc2: Linear,
     #[module(skip)]
     act: Activation,
+    #[module(skip)]
+    kernels: Kernels,
 }
 
 /// `cifar10-quick` and `cifar10-full` (see the [module documentation](self)).
@@ -377,6 +390,8 @@ pub struct CaffeCifar {
     act: Activation,
     #[module(skip)]
     lrn: bool,
+    #[module(skip)]
+    kernels: Kernels,
 }
 
 /// A basic residual block.
@@ -397,6 +412,8 @@ pub struct Resnet {
     fc: Linear,
     #[module(skip)]
     act: Activation,
+    #[module(skip)]
+    kernels: Kernels,
 }
 
 /// Any of the networks. Build with [`Net::new`]; [`Net::forward`] maps `[N, C, H, W]` images
@@ -438,6 +455,7 @@ impl Net {
         };
         let bn = cfg.batch_norm;
         let act = cfg.activation;
+        let kernels = cfg.kernels;
         let classes = cfg.num_classes;
         Ok(match cfg.kind {
             ModelKind::Mlp => {
@@ -486,6 +504,7 @@ impl Net {
                     },
                     fc2: init.linear(500, classes),
                     act,
+                    kernels,
                 })
             }
             ModelKind::Cifar10Quick | ModelKind::Cifar10Full => {
@@ -528,6 +547,7 @@ impl Net {
                     fc2,
                     act,
                     lrn: full,
+                    kernels,
                 })
             }
             ModelKind::Resnet => {
@@ -554,6 +574,7 @@ impl Net {
                     blocks,
                     fc: init.linear(ci, classes),
                     act,
+                    kernels,
                 })
             }
         })
@@ -570,18 +591,20 @@ impl Net {
                 m.out.forward(x)
             }
             Net::Lenet(m) => {
-                let x = max_pool(m.act.apply(m.conv1.forward(x)), 2, 2, false);
-                let x = max_pool(m.act.apply(m.conv2.forward(x)), 2, 2, false);
+                let k = m.kernels;
+                let x = max_pool(m.act.apply(m.conv1.forward(x, k)), 2, 2, false, k);
+                let x = max_pool(m.act.apply(m.conv2.forward(x, k)), 2, 2, false, k);
                 let x: Tensor<2> = x.flatten(1, 3);
                 let x = m.act.apply(m.fc1.forward(x));
                 m.fc2.forward(x)
             }
             Net::Cifar(m) => {
-                let x = m.act.apply(max_pool(m.conv1.forward(x), 3, 2, true));
+                let k = m.kernels;
+                let x = m.act.apply(max_pool(m.conv1.forward(x, k), 3, 2, true, k));
                 let x = if m.lrn { lrn_within_channel(x) } else { x };
-                let x = avg_pool(m.act.apply(m.conv2.forward(x)), 3, 2, true);
+                let x = avg_pool(m.act.apply(m.conv2.forward(x, k)), 3, 2, true);
                 let x = if m.lrn { lrn_within_channel(x) } else { x };
-                let x = avg_pool(m.act.apply(m.conv3.forward(x)), 3, 2, true);
+                let x = avg_pool(m.act.apply(m.conv3.forward(x, k)), 3, 2, true);
                 let x: Tensor<2> = x.flatten(1, 3);
                 let x = m.fc1.forward(x);
                 match &m.fc2 {
@@ -590,12 +613,13 @@ impl Net {
                 }
             }
             Net::Resnet(m) => {
-                let mut x = m.act.apply(m.stem.forward(x));
+                let k = m.kernels;
+                let mut x = m.act.apply(m.stem.forward(x, k));
                 for b in &m.blocks {
-                    let y = m.act.apply(b.conv1.forward(x.clone()));
-                    let y = b.conv2.forward(y);
+                    let y = m.act.apply(b.conv1.forward(x.clone(), k));
+                    let y = b.conv2.forward(y, k);
                     let s = match &b.shortcut {
-                        Some(sc) => sc.forward(x),
+                        Some(sc) => sc.forward(x, k),
                         None => x,
                     };
                     x = b.act.apply(y.add(s));
@@ -692,6 +716,7 @@ mod tests {
                     batch_norm: true,
                     input,
                     num_classes: 10,
+                    kernels: Kernels::Cyclr,
                 };
                 let net = Net::new(&cfg, 1, &device).unwrap();
                 let x = Tensor::<4>::zeros([2, input[0], input[1], input[2]], &device);
@@ -709,6 +734,7 @@ mod tests {
             batch_norm: false,
             input: [1, 8, 8],
             num_classes: 10,
+            kernels: Kernels::Cyclr,
         };
         let a = Net::new(&cfg, 7, &device).unwrap();
         let b = Net::new(&cfg, 7, &device).unwrap();
@@ -727,6 +753,163 @@ mod tests {
         let yc: Vec<f32> = c.forward(x).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(ya, yb);
         assert_ne!(ya, yc);
+    }
+
+    /// Every convolution and max pool of the built-in networks takes cyclr's kernels, on every
+    /// input shape (batch norm or not).
+    #[test]
+    fn networks_take_the_fast_paths() {
+        use crate::kernels::{conv2d_takes_fast_path, max_pool2d_takes_fast_path};
+        let device = Device::flex().autodiff();
+        let pool = |x: &Tensor<4>, k: usize, s: usize, ceil: bool| {
+            let kernel = clipped_kernel(x, k, ceil);
+            let o = MaxPoolOptions::new(kernel)
+                .with_stride([s, s])
+                .with_ceil_mode(ceil);
+            assert!(max_pool2d_takes_fast_path(x, &o), "{:?} {o:?}", x.dims());
+        };
+        let conv = |c: &ConvBn, x: &Tensor<4>| {
+            assert!(conv2d_takes_fast_path(&c.conv, x), "{:?}", x.dims());
+            c.forward(x.clone(), Kernels::Burn)
+        };
+        for input in [[1, 8, 8], [1, 28, 28], [3, 32, 32]] {
+            for kind in [ModelKind::Lenet, ModelKind::Cifar10Quick, ModelKind::Resnet] {
+                let cfg = NetConfig {
+                    kind,
+                    activation: Activation::Relu,
+                    batch_norm: false,
+                    input,
+                    num_classes: 10,
+                    kernels: Kernels::Cyclr,
+                };
+                let net = Net::new(&cfg, 1, &device).unwrap();
+                let x = Tensor::<4>::ones([2, input[0], input[1], input[2]], &device);
+                match &net {
+                    Net::Lenet(m) => {
+                        let y = conv(&m.conv1, &x);
+                        pool(&y, 2, 2, false);
+                        let y = max_pool(y, 2, 2, false, Kernels::Burn);
+                        let y = conv(&m.conv2, &y);
+                        pool(&y, 2, 2, false);
+                    }
+                    Net::Cifar(m) => {
+                        let y = conv(&m.conv1, &x);
+                        pool(&y, 3, 2, true);
+                        let y = max_pool(y, 3, 2, true, Kernels::Burn);
+                        let y = avg_pool(conv(&m.conv2, &y), 3, 2, true);
+                        conv(&m.conv3, &y);
+                    }
+                    Net::Resnet(m) => {
+                        let mut y = conv(&m.stem, &x);
+                        for b in &m.blocks {
+                            let z = conv(&b.conv1, &y);
+                            conv(&b.conv2, &z);
+                            y = match &b.shortcut {
+                                Some(sc) => conv(sc, &y),
+                                None => y,
+                            };
+                        }
+                    }
+                    Net::Mlp(_) => unreachable!(),
+                }
+            }
+        }
+    }
+
+    /// Both kernels build the same parameters (values and ids: the record and checkpoints do
+    /// not depend on the kernels) and compute the same logits up to rounding.
+    #[test]
+    fn kernels_share_parameters_and_agree() {
+        use burn::module::{ModuleVisitor, Param};
+        struct Collect(Vec<(String, Vec<f32>)>);
+        impl ModuleVisitor for Collect {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let v = param.val().into_data().try_to_vec::<f32>().unwrap();
+                self.0.push((param.id.to_string(), v));
+            }
+        }
+        let device = Device::flex().autodiff();
+        for kind in [
+            ModelKind::Lenet,
+            ModelKind::Cifar10Quick,
+            ModelKind::Cifar10Full,
+            ModelKind::Resnet,
+        ] {
+            let cfg = |kernels| NetConfig {
+                kind,
+                activation: Activation::Relu,
+                batch_norm: true,
+                input: [3, 32, 32],
+                num_classes: 10,
+                kernels,
+            };
+            let a = Net::new(&cfg(Kernels::Cyclr), 3, &device).unwrap();
+            let b = Net::new(&cfg(Kernels::Burn), 3, &device).unwrap();
+            let (mut pa, mut pb) = (Collect(Vec::new()), Collect(Vec::new()));
+            a.visit(&mut pa);
+            b.visit(&mut pb);
+            let values = |c: &Collect| c.0.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>();
+            assert_eq!(values(&pa), values(&pb), "{kind}");
+            let x: Vec<f32> = (0..4 * 3 * 32 * 32)
+                .map(|i| ((i * 7919) % 255) as f32 / 255.0)
+                .collect();
+            let x = Tensor::<4>::from_data(TensorData::new(x, [4, 3, 32, 32]), &device);
+            let la = a
+                .forward(x.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let lb = b.forward(x).into_data().try_to_vec::<f32>().unwrap();
+            for (u, v) in la.iter().zip(&lb) {
+                assert!(
+                    (u - v).abs() <= 1e-4 * (1.0 + v.abs()),
+                    "{kind}: {u} vs {v}"
+                );
+            }
+        }
+        // Parameter ids are drawn fresh per module, so they differ between two networks; a record
+        // of one loads into the other (same structure, same names).
+        let a = Net::new(
+            &NetConfig {
+                kind: ModelKind::Lenet,
+                activation: Activation::Relu,
+                batch_norm: false,
+                input: [1, 28, 28],
+                num_classes: 10,
+                kernels: Kernels::Cyclr,
+            },
+            5,
+            &device,
+        )
+        .unwrap();
+        let b = Net::new(
+            &NetConfig {
+                kind: ModelKind::Lenet,
+                activation: Activation::Relu,
+                batch_norm: false,
+                input: [1, 28, 28],
+                num_classes: 10,
+                kernels: Kernels::Burn,
+            },
+            6,
+            &device,
+        )
+        .unwrap();
+        let b = b.load_record(a.clone().into_record());
+        let (mut pa, mut pb) = (Collect(Vec::new()), Collect(Vec::new()));
+        a.visit(&mut pa);
+        b.visit(&mut pb);
+        assert_eq!(pa.0, pb.0, "values and ids after loading the record");
+    }
+
+    #[test]
+    fn net_config_without_kernels_parses_as_cyclr() {
+        let json = r#"{"kind":"lenet","activation":"relu","batch_norm":false,"input":[1,28,28],"num_classes":10}"#;
+        let cfg: NetConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(cfg.kernels, Kernels::Cyclr);
+        let cfg: NetConfig =
+            serde_json::from_str(&json.replace('}', r#","kernels":"burn"}"#)).unwrap();
+        assert_eq!(cfg.kernels, Kernels::Burn);
     }
 
     #[test]

@@ -69,6 +69,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint;
 use crate::data;
+use crate::kernels::Kernels;
 use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
 use crate::optim::{CyclrOptimizer, OptimizerConfig};
 
@@ -122,6 +123,12 @@ pub struct TrainConfig {
     /// `summary.json`; not part of the run's identity for resuming).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_origin: Option<LrOrigin>,
+    /// The convolution and max-pool kernels ([`Kernels::Cyclr`] when absent). Part of a
+    /// checkpoint's identity: the kernels sum in different orders, so a run resumes only with the
+    /// kernels that wrote its checkpoint (checkpoints written before this field existed were
+    /// written by burn's kernels and resume with `kernels = "burn"`).
+    #[serde(default)]
+    pub kernels: Kernels,
 }
 
 /// Where a run's learning rates came from (`--lr auto`, `auto_lr` in experiments).
@@ -479,12 +486,29 @@ struct CheckpointMeta {
 }
 
 /// The configuration fields that must match for a checkpoint to be resumed.
+///
+/// `kernels = burn` is left out, so that checkpoints written before the field existed (by burn's
+/// kernels, without the field) resume exactly under `kernels = burn`, and only there.
 fn identity(cfg: &TrainConfig) -> serde_json::Value {
     let mut c = cfg.clone();
     c.out_dir = None;
     c.checkpoint_every = None;
     c.lr_origin = None;
-    serde_json::to_value(&c).unwrap_or(serde_json::Value::Null)
+    let mut v = serde_json::to_value(&c).unwrap_or(serde_json::Value::Null);
+    if c.kernels == Kernels::Burn
+        && let Some(map) = v.as_object_mut()
+    {
+        map.remove("kernels");
+    }
+    v
+}
+
+/// The kernels a checkpoint's identity (see [`identity`]) names.
+fn identity_kernels(v: &serde_json::Value) -> Kernels {
+    match v.get("kernels") {
+        None => Kernels::Burn,
+        Some(k) => serde_json::from_value(k.clone()).unwrap_or_default(),
+    }
 }
 
 /// The mutable state of a run besides model and optimizer.
@@ -600,6 +624,21 @@ fn load_checkpoint(
         let meta: CheckpointMeta =
             serde_json::from_slice(&gunzip(get("meta")?)?).map_err(|e| format!("meta: {e}"))?;
         if meta.config != want {
+            let (theirs, ours) = (identity_kernels(&meta.config), cfg.kernels);
+            let mut same_but_kernels = meta.config.clone();
+            if let Some(map) = same_but_kernels.as_object_mut() {
+                map.remove("kernels");
+            }
+            let mut want_but_kernels = want.clone();
+            if let Some(map) = want_but_kernels.as_object_mut() {
+                map.remove("kernels");
+            }
+            if theirs != ours && same_but_kernels == want_but_kernels {
+                return Err(format!(
+                    "{FOREIGN}: written with kernels = {theirs}, this run uses kernels = {ours} \
+                     (they sum in different orders)"
+                ));
+            }
             return Err(format!(
                 "{FOREIGN}: {}",
                 first_difference("", &want, &meta.config).unwrap_or_default()
@@ -707,6 +746,7 @@ pub fn build_model(cfg: &TrainConfig, train: &Dataset, device: &Device) -> Resul
         batch_norm: cfg.batch_norm,
         input: data::input_shape(train),
         num_classes: train.num_classes,
+        kernels: cfg.kernels,
     };
     Ok(Net::new(&net_cfg, cfg.seed, device)?)
 }

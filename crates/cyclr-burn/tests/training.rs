@@ -10,8 +10,8 @@ use cyclr::finder::{Metric, RangeTestConfig, StopReason};
 use cyclr::schedule::ScheduleConfig;
 use cyclr_burn::train::{NoObserver, train_until};
 use cyclr_burn::{
-    Activation, CyclrOptimizer, DivergenceKind, LrFindConfig, ModelKind, Net, OptimizerConfig,
-    TrainConfig, TrainError, data, lr_find, train,
+    Activation, CyclrOptimizer, DivergenceKind, Kernels, LrFindConfig, ModelKind, Net,
+    OptimizerConfig, TrainConfig, TrainError, data, lr_find, train,
 };
 use cyclr_data::{DatasetSpec, Split};
 
@@ -37,6 +37,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         checkpoint_every: None,
         out_dir: None,
         lr_origin: None,
+        kernels: Kernels::default(),
     }
 }
 
@@ -356,6 +357,57 @@ fn resuming_another_configuration_is_refused() {
         other => panic!("expected a foreign-checkpoint error, got {other:?}"),
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A checkpoint resumes only with the kernels that wrote it; one written by burn's kernels has no
+/// `kernels` field in its identity (as those written before the field existed) and resumes with
+/// `kernels = burn`.
+#[test]
+fn resuming_with_other_kernels_is_refused() {
+    let split = digits();
+    let mut cfg = config(ModelKind::Lenet, r#"{"policy":"fixed","lr":0.01}"#, 6);
+    cfg.batch_size = 32;
+    cfg.kernels = Kernels::Burn;
+    let dir = temp_dir("kernels");
+    cfg.out_dir = Some(dir.clone());
+    cfg.checkpoint_every = Some(3);
+    train_until(&cfg, &split, &mut NoObserver, false, Some(3)).unwrap();
+    cfg.kernels = Kernels::Cyclr;
+    match train(&cfg, &split, &mut NoObserver, true) {
+        Err(TrainError::Checkpoint(msg)) => assert!(
+            msg.contains("written with kernels = burn, this run uses kernels = cyclr"),
+            "{msg}"
+        ),
+        other => panic!("expected a checkpoint error, got {other:?}"),
+    }
+    cfg.kernels = Kernels::Burn;
+    let s = train(&cfg, &split, &mut NoObserver, true).unwrap();
+    assert_eq!((s.resumed_from, s.iterations), (Some(3), 6));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Both kernels train LeNet to the same losses up to rounding over a few steps.
+#[test]
+fn both_kernels_train_alike() {
+    let split = digits();
+    let mut cfg = config(ModelKind::Lenet, r#"{"policy":"fixed","lr":0.05}"#, 20);
+    cfg.batch_size = 32;
+    cfg.eval_every = 20;
+    let run = |kernels| {
+        let mut cfg = cfg.clone();
+        cfg.kernels = kernels;
+        train(&cfg, &split, &mut NoObserver, false).unwrap()
+    };
+    let (a, b) = (run(Kernels::Cyclr), run(Kernels::Burn));
+    for (ra, rb) in a.metrics.iter().zip(&b.metrics) {
+        assert!(
+            (ra.train_loss - rb.train_loss).abs() < 1e-3 * (1.0 + rb.train_loss),
+            "iteration {}: {} vs {}",
+            ra.iteration,
+            ra.train_loss,
+            rb.train_loss
+        );
+    }
 }
 
 /// The paper's sigmoid + batch-norm setting trains, and evaluation (batch norm on its running

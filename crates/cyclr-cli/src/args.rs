@@ -329,6 +329,9 @@ pub struct SetupFlags {
     /// Seed for weights, data order and the train/test split [default: 0].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Convolution and max-pool kernels: cyclr's (faster on CPU) or burn's own [default: cyclr].
+    #[arg(long, value_name = "cyclr|burn")]
+    pub kernels: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -448,10 +451,13 @@ pub struct CompareArgs {
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
-    /// Do not train: redraw the table, plots and report from the `outcomes.json` of an earlier
-    /// run in --out.
+    /// Do not train: redraw the table, plots and report from the runs finished in --out
+    /// (listing the ones still missing).
     #[arg(long)]
     pub report_only: bool,
+    /// Convolution and max-pool kernels, overriding the experiment's `kernels`: cyclr | burn.
+    #[arg(long, value_name = "cyclr|burn")]
+    pub kernels: Option<String>,
 }
 
 #[derive(Args, Debug, Default)]

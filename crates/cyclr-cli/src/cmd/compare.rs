@@ -371,7 +371,10 @@ pub fn write_report(
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
-    let (exp, config_text) = load_experiment(&a.config)?;
+    let (mut exp, config_text) = load_experiment(&a.config)?;
+    if let Some(k) = &a.kernels {
+        exp.kernels = setup::kernels(Some(k))?;
+    }
     let jobs = usize::try_from(a.jobs)
         .ok()
         .filter(|&j| j >= 1)

@@ -36,6 +36,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         model: ModelKind::Mlp,
         activation: Activation::Relu,
         batch_norm: false,
+        kernels: Default::default(),
         optimizer: OptimizerConfig::default(),
         batch_size: 64,
         iters,

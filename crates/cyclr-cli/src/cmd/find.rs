@@ -203,6 +203,7 @@ pub fn run(a: FindArgs) -> Result<()> {
             batch_norm: s.batch_norm,
             input: cyclr_burn::data::input_shape(&split.train),
             num_classes: split.train.num_classes,
+            kernels: s.kernels,
         },
         optimizer: s.optimizer,
         batch_size: s.batch_size,

@@ -1,6 +1,6 @@
 //! Dataset, model and optimizer flags -> library values (shared by find, train, demo, compare).
 //! The defaults of flags left out are the library's.
-use cyclr_burn::{Activation, ModelKind, OptimizerConfig};
+use cyclr_burn::{Activation, Kernels, ModelKind, OptimizerConfig};
 use cyclr_data::{DatasetSpec, Split};
 
 use crate::args::SetupFlags;
@@ -20,6 +20,7 @@ pub struct Setup {
     pub optimizer: OptimizerConfig,
     pub batch_size: usize,
     pub seed: u64,
+    pub kernels: Kernels,
 }
 
 /// Resolve every flag (usage errors name the flag and the valid values).
@@ -35,6 +36,15 @@ pub fn resolve(f: &SetupFlags) -> Result<Setup> {
                 .unwrap_or(cyclr_burn::train::DEFAULT_BATCH_SIZE as i64),
         )?,
         seed: f.seed.unwrap_or(0),
+        kernels: kernels(f.kernels.as_deref())?,
+    })
+}
+
+/// `--kernels` (default cyclr's).
+pub fn kernels(s: Option<&str>) -> Result<Kernels> {
+    s.map_or(Ok(Kernels::default()), |k| {
+        k.parse::<Kernels>()
+            .map_err(|e| CliError::usage(format!("--kernels {k:?}: {e}")))
     })
 }
 

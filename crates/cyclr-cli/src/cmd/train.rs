@@ -191,6 +191,12 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
     {
         return Err(disagree("--batch-size", b, c.batch_size, out));
     }
+    if let Some(k) = &f.kernels {
+        let k = setup::kernels(Some(k))?;
+        if k != c.kernels {
+            return Err(disagree("--kernels", k, c.kernels, out));
+        }
+    }
     if let Some(s) = f.seed
         && s != c.seed
     {
@@ -357,6 +363,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         batch_norm: s.batch_norm,
         input: cyclr_burn::data::input_shape(&split.train),
         num_classes: split.train.num_classes,
+        kernels: s.kernels,
     };
     let per_epoch = (split.train.len() / s.batch_size.min(split.train.len())).max(1) as u64;
     let shape = RunShape {
@@ -445,6 +452,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         checkpoint_every: Some(checkpoint_every),
         out_dir: Some(a.out.clone()),
         lr_origin: origin,
+        kernels: s.kernels,
     };
     Ok((cfg, split, s.dataset))
 }
