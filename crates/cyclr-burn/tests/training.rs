@@ -374,11 +374,14 @@ fn resuming_with_other_kernels_is_refused() {
     train_until(&cfg, &split, &mut NoObserver, false, Some(3)).unwrap();
     cfg.kernels = Kernels::Cyclr;
     match train(&cfg, &split, &mut NoObserver, true) {
-        Err(TrainError::Checkpoint(msg)) => assert!(
-            msg.contains("written with kernels = burn, this run uses kernels = cyclr"),
-            "{msg}"
-        ),
-        other => panic!("expected a checkpoint error, got {other:?}"),
+        Err(e @ TrainError::ForeignCheckpoint { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("written with kernels = burn, this run uses kernels = cyclr"),
+                "{msg}"
+            )
+        }
+        other => panic!("expected a foreign-checkpoint error, got {other:?}"),
     }
     cfg.kernels = Kernels::Burn;
     let s = train(&cfg, &split, &mut NoObserver, true).unwrap();
