@@ -22,6 +22,23 @@
 //! schedule = { policy = "triangular2" }
 //! ```
 //!
+//! # Budgets
+//!
+//! With `budgets = [0.125, 0.25, 0.5, 1.0]` (fractions of `iters`, each in (0, 1]) every
+//! (run, seed) is trained once per budget, for `round(iters × budget)` iterations (at least 1),
+//! with its schedule **planned for that budget**: the schedule is resolved for the full run
+//! (range-test rates, step-size rule, `step_epochs`) and then scaled by
+//! [`cyclr::schedule::budget::scale`] (every iteration count × budget, per-iteration decay rates
+//! adjusted to keep the same decay over the run). Every run is evaluated at the end. The range
+//! tests are computed once per optimizer and shared by every budget and seed. Job folders are
+//! `runs/<run>-b<budget>-seed<seed>`.
+//!
+//! # Baselines
+//!
+//! `baseline` names the run the others are measured against, or several (`baseline =
+//! ["fixed-caffe", "fixed-tuned"]`): then the table measures against the **strongest** of them
+//! (the highest mean final accuracy at the full budget) and says which it was.
+//!
 //! How a run's schedule is resolved: [`ScheduleSpec::resolve`] with the experiment's run length,
 //! the epoch length of the loaded dataset, `step_epochs`, and — for `auto_lr` runs — the picks of
 //! the range test of that run's optimizer ([`RangeTestResult::bounds`]). Every spec is checked
@@ -63,6 +80,20 @@ fn default_seeds() -> Vec<u64> {
     vec![0]
 }
 
+/// `"a"` or `["a", "b"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
 /// An experiment file. Unknown keys are errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,8 +130,14 @@ pub struct Experiment {
     /// Seeds (weights and data order); every run is trained once per seed.
     #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
-    /// Name of the run whose mean final accuracy the others must reach.
-    pub baseline: String,
+    /// Name of the run whose mean final accuracy the others must reach, or several names (a
+    /// list): the strongest of them is used (see the [module documentation](self)).
+    #[serde(deserialize_with = "one_or_many")]
+    pub baseline: Vec<String>,
+    /// Training budgets as fractions of `iters`, each in (0, 1] (see the
+    /// [module documentation](self)); `None`: one run of `iters` per (run, seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<Vec<f64>>,
     /// The range test of `auto_lr` runs (one per distinct optimizer).
     #[serde(default)]
     pub range_test: RangeTestSpec,
@@ -236,7 +273,7 @@ pub fn is_safe_name(s: &str) -> bool {
 }
 
 /// A job of an experiment: one run with one seed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     /// Index of the run in [`Experiment::runs`].
     pub run: usize,
@@ -244,12 +281,17 @@ pub struct Job {
     pub name: String,
     /// The seed.
     pub seed: u64,
+    /// The budget (fraction of the run's iterations), if the experiment has `budgets`.
+    pub budget: Option<f64>,
 }
 
 impl Job {
-    /// `<run>-seed<seed>`: the job's folder under `runs/`.
+    /// `<run>-seed<seed>` (or `<run>-b<budget>-seed<seed>`): the job's folder under `runs/`.
     pub fn id(&self) -> String {
-        format!("{}-seed{}", self.name, self.seed)
+        match self.budget {
+            Some(b) => format!("{}-b{b}-seed{}", self.name, self.seed),
+            None => format!("{}-seed{}", self.name, self.seed),
+        }
     }
 }
 
@@ -260,6 +302,9 @@ pub struct RunOutcome {
     pub name: String,
     /// The seed.
     pub seed: u64,
+    /// The budget (fraction of the run's iterations), if the experiment has `budgets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<f64>,
     /// What was trained: the resolved schedule.
     pub schedule: ScheduleConfig,
     /// Where the schedule's learning rates came from, e.g. `max_lr = 2.0e-1 (range test: one-cycle peak)`.
@@ -346,19 +391,78 @@ impl Experiment {
         run.iters.unwrap_or(self.iters)
     }
 
-    /// Every job, in (run, seed) order.
+    /// Every job, in (run, budget, seed) order.
     pub fn jobs(&self) -> Vec<Job> {
-        self.runs
+        let budgets: Vec<Option<f64>> = match &self.budgets {
+            Some(b) => b.iter().map(|&x| Some(x)).collect(),
+            None => vec![None],
+        };
+        let mut jobs = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
+            for &budget in &budgets {
+                for &seed in &self.seeds {
+                    jobs.push(Job {
+                        run: i,
+                        name: r.name.clone(),
+                        seed,
+                        budget,
+                    });
+                }
+            }
+        }
+        jobs
+    }
+
+    /// The iterations of a run at a budget: `round(iters × budget)`, at least 1.
+    pub fn budget_iters(&self, run: &RunSpec, budget: Option<f64>) -> u64 {
+        let full = self.iters_of(run);
+        match budget {
+            Some(b) => ((full as f64 * b).round() as u64).max(1),
+            None => full,
+        }
+    }
+
+    /// The experiment shortened for a quick trial: every run trains `iters` iterations with its
+    /// schedule planned for that length (iteration counts and `step_epochs` scaled by
+    /// `iters / run iterations`, as for [budgets](self#budgets)); evaluations keep their number
+    /// (`eval_every` scaled by `iters / experiment iterations`, at least 1).
+    pub fn with_iters(&self, iters: u64) -> Result<Experiment, ExperimentError> {
+        if iters == 0 {
+            return Err(ExperimentError::Config("iters = 0: must be >= 1".into()));
+        }
+        let mut e = self.clone();
+        let g = iters as f64 / self.iters as f64;
+        e.eval_every = ((self.eval_every as f64 * g).round() as u64).max(1);
+        e.iters = iters;
+        for r in &mut e.runs {
+            let f = iters as f64 / self.iters_of(r) as f64;
+            r.schedule = cyclr::schedule::budget::scale_spec(&r.schedule, f);
+            r.step_epochs = r.step_epochs.map(|s| s * f);
+            r.iters = None;
+        }
+        e.check()?;
+        Ok(e)
+    }
+
+    /// The baseline the table measures against: the one of [`baseline`](Self::baseline) with
+    /// the highest mean final accuracy (at the largest budget) among `outcomes`, with that
+    /// accuracy. `None` if no baseline run finished.
+    pub fn strongest_baseline(&self, outcomes: &[RunOutcome]) -> Option<(String, f64)> {
+        let full = self
+            .budgets
+            .as_ref()
+            .and_then(|b| b.iter().copied().reduce(f64::max));
+        self.baseline
             .iter()
-            .enumerate()
-            .flat_map(|(i, r)| {
-                self.seeds.iter().map(move |&seed| Job {
-                    run: i,
-                    name: r.name.clone(),
-                    seed,
-                })
+            .filter_map(|name| {
+                let accs: Vec<f64> = outcomes
+                    .iter()
+                    .filter(|o| &o.name == name && o.budget == full)
+                    .map(|o| o.summary.final_test_accuracy)
+                    .collect();
+                (!accs.is_empty()).then(|| (name.clone(), cyclr::compare::mean_std(&accs).0))
             })
-            .collect()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
     /// Check everything that can be checked without data: names, the baseline, seeds,
@@ -375,13 +479,32 @@ impl Experiment {
         if self.runs.is_empty() {
             return bad("no [[run]] tables: give at least the baseline run".into());
         }
-        if !self.runs.iter().any(|r| r.name == self.baseline) {
-            let names: Vec<&str> = self.runs.iter().map(|r| r.name.as_str()).collect();
-            return bad(format!(
-                "baseline = {:?} is not the name of a run (runs: {})",
-                self.baseline,
-                names.join(", ")
-            ));
+        if self.baseline.is_empty() {
+            return bad("baseline = []: name at least one run".into());
+        }
+        for b in &self.baseline {
+            if !self.runs.iter().any(|r| &r.name == b) {
+                let names: Vec<&str> = self.runs.iter().map(|r| r.name.as_str()).collect();
+                return bad(format!(
+                    "baseline = {b:?} is not the name of a run (runs: {})",
+                    names.join(", ")
+                ));
+            }
+        }
+        if let Some(budgets) = &self.budgets {
+            if budgets.is_empty() {
+                return bad("budgets = []: give at least one budget, e.g. [0.25, 0.5, 1.0]".into());
+            }
+            for (i, &b) in budgets.iter().enumerate() {
+                if !(b > 0.0 && b <= 1.0) {
+                    return bad(format!(
+                        "budgets: {b} is not a fraction of iters in (0, 1], e.g. budgets = [0.125, 0.25, 0.5, 1.0]"
+                    ));
+                }
+                if budgets[..i].contains(&b) {
+                    return bad(format!("budgets: {b} is given twice"));
+                }
+            }
         }
         if self.seeds.is_empty() {
             return bad("seeds = []: give at least one seed".into());
@@ -683,19 +806,32 @@ fn prepare(
         });
         resolved.push((optimizer, res, origin));
     }
-    Ok(exp
-        .jobs()
+    exp.jobs()
         .into_iter()
         .map(|job| {
             let r = &exp.runs[job.run];
             let (optimizer, res, origin) = &resolved[job.run];
+            let iters = exp.budget_iters(r, job.budget);
+            let schedule = if job.budget.is_some() {
+                cyclr::schedule::budget::scale(&res.config, exp.iters_of(r), iters).map_err(
+                    |e| {
+                        ExperimentError::Config(format!(
+                            "run {:?} at budget {}: schedule: {e}",
+                            r.name,
+                            job.budget.unwrap_or(1.0)
+                        ))
+                    },
+                )?
+            } else {
+                res.config.clone()
+            };
             let config = TrainConfig {
                 model: exp.model,
                 activation: exp.activation,
                 batch_norm: exp.batch_norm,
                 optimizer: optimizer.clone(),
-                schedule: res.config.clone(),
-                iters: exp.iters_of(r),
+                schedule,
+                iters,
                 batch_size: exp.batch_size,
                 eval_every: exp.eval_every,
                 seed: job.seed,
@@ -704,14 +840,14 @@ fn prepare(
                 lr_origin: origin.clone(),
                 kernels: exp.kernels,
             };
-            Prepared {
+            Ok(Prepared {
                 bounds: res.describe(|k| k.to_string()),
                 from_range_test: res.uses_range_test(),
                 job,
                 config,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn outcome_path(out: &Path, job: &Job) -> PathBuf {
@@ -795,6 +931,7 @@ fn run_job(
     let outcome = RunOutcome {
         name: p.job.name.clone(),
         seed: p.job.seed,
+        budget: p.job.budget,
         schedule: p.config.schedule.clone(),
         bounds: p.bounds.clone(),
         from_range_test: p.from_range_test,
@@ -816,7 +953,9 @@ pub fn collect_outcomes(exp: &Experiment, out: &Path) -> (Vec<RunOutcome>, Vec<S
     let mut missing = Vec::new();
     for job in exp.jobs() {
         match read_outcome(&outcome_path(out, &job)) {
-            Some(o) if o.name == job.name && o.seed == job.seed => found.push(o),
+            Some(o) if o.name == job.name && o.seed == job.seed && o.budget == job.budget => {
+                found.push(o)
+            }
             _ => missing.push(job.id()),
         }
     }

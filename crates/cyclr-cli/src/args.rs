@@ -458,6 +458,21 @@ pub struct CompareArgs {
     /// Convolution and max-pool kernels, overriding the experiment's `kernels`: cyclr | burn.
     #[arg(long, value_name = "cyclr|burn")]
     pub kernels: Option<String>,
+    /// Seeds instead of the experiment's `seeds` (e.g. 0 for a quick trial).
+    #[arg(long, value_name = "S1,S2,...")]
+    pub seeds: Option<String>,
+    /// Train every run this many iterations instead, each schedule planned for that length
+    /// (iteration counts scaled, as for `budgets`); evaluations keep their number.
+    #[arg(long, allow_negative_numbers = true)]
+    pub iters: Option<i64>,
+    /// Only this share of the jobs: K/N runs job i (in run, budget, seed order) when
+    /// i mod N = K - 1. Shards share --out (range tests are computed once); merge their
+    /// results with --report-only.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Output format of the final summary on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
 }
 
 #[derive(Args, Debug, Default)]

@@ -215,9 +215,11 @@ fn compare_digits_and_report_only() {
     );
     let ratio: f64 = tri[col("ratio_to_baseline")].parse().unwrap();
     assert!(
-        ratio > 0.0 && ratio <= 1.0,
+        ratio > 0.0 && ratio.is_finite(),
         "triangular2 ratio {ratio}: {csv}"
     );
+    // The ratio is to the baseline's own first crossing: the baseline's row is exactly 1.
+    assert_eq!(&rows[0][col("ratio_to_baseline")], "1", "{csv}");
 
     let results = read_json(&out.join("results.json"));
     assert_eq!(
@@ -413,6 +415,45 @@ fn cases() -> Vec<Case> {
         args: vec!["compare", "--config", "exp.toml", "--out", "out"],
         want: vec!["exp.toml", "line 1"],
     });
+    v.push(Case {
+        name: "compare: a budget outside (0, 1]",
+        files: vec![(
+            "exp.toml",
+            experiment_with("iters = 600\n", "iters = 600\nbudgets = [0.25, 1.5]\n"),
+        )],
+        args: vec!["compare", "--config", "exp.toml", "--out", "out"],
+        want: vec!["exp.toml", "budgets", "1.5", "(0, 1]"],
+    });
+    v.push(Case {
+        name: "compare: an experiment name that leaves the output root",
+        files: vec![(
+            "exp.toml",
+            experiment_with("name = \"digits-mlp\"", "name = \"../../tmp/x\""),
+        )],
+        args: vec!["compare", "--config", "exp.toml"],
+        want: vec!["exp.toml", "../../tmp/x", "letters, digits"],
+    });
+    v.push(case(
+        "compare: --shard 3/2",
+        &[
+            "compare", "--config", EXPERIMENT, "--shard", "3/2", "--out", "out",
+        ],
+        &["--shard", "3/2", "1 <= K <= N"],
+    ));
+    v.push(case(
+        "compare: --iters 0",
+        &[
+            "compare", "--config", EXPERIMENT, "--iters", "0", "--out", "out",
+        ],
+        &["--iters", "0", ">= 1"],
+    ));
+    v.push(case(
+        "compare: --seeds x",
+        &[
+            "compare", "--config", EXPERIMENT, "--seeds", "x", "--out", "out",
+        ],
+        &["--seeds", "x"],
+    ));
     // A corrupt IDX directory: every file present, the training images with a wrong magic.
     let labels = idx(0x0801, &[1], &[5]);
     let images = idx(0x0803, &[1, 28, 28], &[0; 784]);
@@ -497,4 +538,77 @@ fn all_files(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut v);
     v.sort();
     v
+}
+
+/// A quick trial of an experiment (`--seeds`, `--iters`), run as two shards into one folder and
+/// merged; budgets give one row per (policy, budget) and the budget plot; `--format json`.
+#[test]
+fn compare_quick_trial_shards_and_budgets() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cmp");
+    let exp = tmp.path().join("budget.toml");
+    std::fs::write(
+        &exp,
+        experiment_with("iters = 600\n", "iters = 600\nbudgets = [0.5, 1.0]\n"),
+    )
+    .unwrap();
+    let base = |extra: &[&str]| {
+        let mut a = vec![
+            "compare",
+            "--config",
+            exp.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--seeds",
+            "0",
+            "--iters",
+            "120",
+        ];
+        a.extend_from_slice(extra);
+        run_env(tmp.path(), &a)
+    };
+    let o = base(&["--shard", "1/2"]);
+    let so = expect_ok(&o, "shard 1/2");
+    assert!(
+        so.contains("shard 1/2") && so.contains("--report-only"),
+        "{so}"
+    );
+    assert!(
+        !out.join("table.md").exists(),
+        "a shard alone wrote the table"
+    );
+    let o = base(&["--shard", "2/2", "--format", "json"]);
+    let so = expect_ok(&o, "shard 2/2");
+    let v: serde_json::Value = serde_json::from_str(&so).unwrap_or_else(|e| panic!("{e}: {so}"));
+    assert_eq!(v["baseline"], "fixed", "{so}");
+    let budgets = v["budgets"]["rows"].as_array().expect("budget rows");
+    // 3 policies x 2 budgets, 60 and 120 iterations (the quick trial's 120, halved).
+    assert_eq!(budgets.len(), 6, "{so}");
+    let iters: Vec<u64> = budgets
+        .iter()
+        .map(|r| r["iterations"].as_u64().unwrap())
+        .collect();
+    assert_eq!(iters, [60, 120, 60, 120, 60, 120], "{so}");
+    // One seed: no ± in the table.
+    let md = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(!md.contains("±"), "{md}");
+    for f in ["budgets.png", "budgets.svg", "report.html", "table.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing: {:?}", dir_names(&out));
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("vs training budget"),
+        "report.html has no budget plot"
+    );
+    assert!(
+        html.contains("LR range test"),
+        "report.html has no range-test plot"
+    );
+    let csv = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    assert!(csv.starts_with("policy,budget,iterations,seeds,"), "{csv}");
+    // Every job ran once: 6 run folders, nothing retrained by the second shard.
+    let runs = dir_names(&out.join("runs"));
+    assert_eq!(runs.len(), 6, "{runs:?}");
+    assert!(runs.iter().any(|r| r == "one-cycle-b0.5-seed0"), "{runs:?}");
 }

@@ -6,15 +6,17 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use cyclr::compare::{PolicySummary, RunCurve, mean_curve, summarize};
+use cyclr::compare::{
+    BudgetSummary, PolicySummary, RunCurve, mean_curve, summarize, summarize_budgets,
+};
 use cyclr_burn::TrainObserver;
 use cyclr_burn::experiment::{
-    Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome,
+    Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome, Shard,
 };
 use indicatif::MultiProgress;
 use serde_json::json;
 
-use crate::args::CompareArgs;
+use crate::args::{CompareArgs, TextOrJson};
 use crate::cmd::train::Progress;
 use crate::cmd::{report, setup};
 use crate::error::{CliError, Result};
@@ -54,13 +56,16 @@ impl CliObserver {
 impl ExperimentObserver for CliObserver {
     fn on_range_test(&self, t: &OptimizerRangeTest) {
         let title = format!("LR range test: {} / {}", self.title, t.optimizer.name());
-        let path = t.dir.join("range_test.png");
-        let drawn = match t.tests.results.as_slice() {
-            [one] => report::plot_range_test(&path, &title, one),
-            _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
-        };
-        if let Err(e) = drawn {
-            eprintln!("warning: {e}");
+        // PNG to look at, SVG for report.html.
+        for ext in ["png", "svg"] {
+            let path = t.dir.join(format!("range_test.{ext}"));
+            let drawn = match t.tests.results.as_slice() {
+                [one] => report::plot_range_test(&path, &title, one),
+                _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
+            };
+            if let Err(e) = drawn {
+                eprintln!("warning: {e}");
+            }
         }
     }
     fn train_observer(&self, job: &Job, iters: u64) -> Box<dyn TrainObserver + Send> {
@@ -92,6 +97,99 @@ pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
                 .collect(),
             wall_time_s: o.summary.wall_time_s,
             iterations: o.summary.iterations,
+            budget: o.budget,
+        })
+        .collect()
+}
+
+/// The accuracy-vs-budget tables as Markdown.
+pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> String {
+    let mut s = String::new();
+    let seeds = if exp.seeds.len() == 1 {
+        "1 seed".to_string()
+    } else {
+        format!("mean ± std, {} seeds", exp.seeds.len())
+    };
+    let _ = writeln!(
+        s,
+        "| policy | budget | iterations | final test acc. % ({seeds}) | wall time / run |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    for r in &b.rows {
+        let acc = match r.final_accuracy_std {
+            Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
+            None => pct(r.final_accuracy_mean),
+        };
+        let mark = if r.final_accuracy_mean >= b.target {
+            " ✓"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {acc}{mark} | {:.1} s |",
+            r.policy, r.budget, r.iterations, r.wall_time_mean_s
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "| policy | smallest budget reaching {:.2}% ({baseline} at the full budget) | ratio to the full budget |",
+        b.target * 100.0
+    );
+    let _ = writeln!(s, "|---|---:|---:|");
+    for r in &b.reach {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            r.policy,
+            r.smallest_budget
+                .map_or("not reached".into(), |x| x.to_string()),
+            r.ratio.map_or("-".into(), |x| format!("{x:.3}"))
+        );
+    }
+    s
+}
+
+/// CSV rows of the budget table.
+pub fn budget_csv(b: &BudgetSummary) -> String {
+    let mut s = String::from(
+        "policy,budget,iterations,seeds,final_accuracy_mean,final_accuracy_std,wall_time_mean_s\n",
+    );
+    for r in &b.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{}",
+            r.policy,
+            r.budget,
+            r.iterations,
+            r.seeds,
+            r.final_accuracy_mean,
+            r.final_accuracy_std
+                .map_or(String::new(), |x| x.to_string()),
+            r.wall_time_mean_s
+        );
+    }
+    s
+}
+
+fn budget_series(b: &BudgetSummary) -> Vec<plot::BudgetSeries> {
+    b.reach
+        .iter()
+        .map(|p| plot::BudgetSeries {
+            name: p.policy.clone(),
+            points: b
+                .rows
+                .iter()
+                .filter(|r| r.policy == p.policy)
+                .map(|r| {
+                    (
+                        r.budget,
+                        r.final_accuracy_mean,
+                        r.final_accuracy_std.unwrap_or(0.0),
+                    )
+                })
+                .collect(),
         })
         .collect()
 }
@@ -114,9 +212,12 @@ pub fn table_markdown(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| policy | LR bounds (how found) | iterations | final test acc. % (mean ± std, {} seed{}) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
-        exp.seeds.len(),
-        if exp.seeds.len() == 1 { "" } else { "s" },
+        "| policy | LR bounds (how found) | iterations | final test acc. % ({}) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
+        if exp.seeds.len() == 1 {
+            "1 seed".to_string()
+        } else {
+            format!("mean ± std, {} seeds", exp.seeds.len())
+        },
         target * 100.0
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
@@ -136,12 +237,14 @@ pub fn table_markdown(
             .map_or("-".into(), |x| format!("{x:.2}"));
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} ± {} | {} | {} | {:.1} s |",
+            "| {} | {} | {} | {} | {} | {} | {:.1} s |",
             r.policy,
             bounds,
             r.iterations,
-            pct(r.final_accuracy_mean),
-            pct(r.final_accuracy_std),
+            match r.final_accuracy_std {
+                Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
+                None => pct(r.final_accuracy_mean),
+            },
             reach,
             ratio,
             r.wall_time_mean_s
@@ -181,7 +284,7 @@ pub fn table_csv(rows: &[PolicySummary]) -> String {
             r.seeds,
             r.iterations,
             r.final_accuracy_mean,
-            r.final_accuracy_std,
+            opt(r.final_accuracy_std),
             opt(r.iterations_to_baseline),
             r.reached,
             opt(r.ratio_to_baseline),
@@ -232,22 +335,42 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Markdown table -> HTML table (the table we generate: header, separator, rows).
+/// The Markdown we generate (tables, with plain paragraphs between them) -> HTML.
 fn md_table_html(md: &str) -> String {
-    let mut h = String::from("<table>\n");
-    for (i, line) in md.lines().filter(|l| l.starts_with('|')).enumerate() {
-        if i == 1 {
+    let mut h = String::new();
+    let mut in_table = false;
+    let mut header = false;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            if in_table {
+                h.push_str("</table>\n");
+                in_table = false;
+            }
+            if !line.trim().is_empty() {
+                let _ = writeln!(h, "<p>{}</p>", html_escape(line.trim()));
+            }
+            continue;
+        }
+        if !in_table {
+            h.push_str("<table>\n");
+            in_table = true;
+            header = true;
+        }
+        if line.starts_with("|---") {
             continue;
         }
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let tag = if i == 0 { "th" } else { "td" };
+        let tag = if header { "th" } else { "td" };
+        header = false;
         h.push_str("<tr>");
         for c in cells {
             let _ = write!(h, "<{tag}>{}</{tag}>", html_escape(c));
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n");
+    if in_table {
+        h.push_str("</table>\n");
+    }
     h
 }
 
@@ -257,9 +380,28 @@ pub fn report_html(
     config_text: &str,
     table_md: &str,
     svg: &str,
+    budget_svg: Option<&str>,
+    range_svgs: &[(String, String)],
     notes: &str,
 ) -> String {
-    let svg_body = svg.find("<svg").map_or(svg, |i| &svg[i..]);
+    let body = |s: &str| s.find("<svg").map_or(s.to_string(), |i| s[i..].to_string());
+    let svg_body = body(svg);
+    let budget_part = budget_svg.map_or(String::new(), |b| {
+        format!(
+            "<h2>Final test accuracy vs training budget</h2>\n<div class=\"plot\">{}</div>\n",
+            body(b)
+        )
+    });
+    let range_part: String = range_svgs
+        .iter()
+        .map(|(title, svg)| {
+            format!(
+                "<h2>{}</h2>\n<div class=\"plot\">{}</div>\n",
+                html_escape(title),
+                body(svg)
+            )
+        })
+        .collect();
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cyclr compare: {name}</title>
@@ -270,7 +412,7 @@ table {{ border-collapse: collapse; margin: 1em 0; font-size: 14px; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .35em .7em; text-align: right; }}
 th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}
 th {{ background: #f4f6f8; }} tr:hover td {{ background: #fafbfc; }}
-pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 13px; }}
+pre {{ background: #f6f8fa; padding: 1em; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; }}
 .plot svg {{ width: 100%; height: auto; }}
 </style></head><body>
 <h1>cyclr compare: {name}</h1>
@@ -278,9 +420,9 @@ pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 13px; }}
 <h2>Results</h2>
 {table}
 <p>{notes}</p>
-<h2>Test accuracy (mean over seeds), training loss and learning rate</h2>
+{budget_part}<h2>Test accuracy (mean over seeds), training loss and learning rate</h2>
 <div class="plot">{svg}</div>
-<h2>Configuration</h2>
+{range_part}<h2>Configuration</h2>
 <pre>{config}</pre>
 <p class="sub">Generated by cyclr {version}.</p>
 </body></html>
@@ -295,24 +437,75 @@ pre {{ background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 13px; }}
     )
 }
 
-/// Write every output of a finished comparison into `out`; returns the Markdown table.
+/// What a finished comparison shows: the per-iteration table (at the full budget), and with
+/// `budgets` the accuracy-vs-budget summary; against the strongest baseline.
+pub struct Report {
+    /// The baseline measured against (the strongest of the experiment's `baseline` list).
+    pub baseline: String,
+    /// Its mean final accuracy (at the full budget).
+    pub target: f64,
+    /// One row per policy, from the full-budget runs.
+    pub rows: Vec<PolicySummary>,
+    /// Accuracy vs budget, if the experiment has `budgets`.
+    pub budgets: Option<BudgetSummary>,
+    /// The Markdown written to table.md (without the notes).
+    pub markdown: String,
+}
+
+/// Write every output of a finished comparison into `out`.
 pub fn write_report(
     exp: &Experiment,
     config_text: &str,
     out: &Path,
     outcomes: &[RunOutcome],
-) -> Result<String> {
-    let cs = curves(outcomes);
-    let (target, rows) = summarize(&cs, &exp.baseline).ok_or_else(|| {
+) -> Result<Report> {
+    let (baseline, _) = exp.strongest_baseline(outcomes).ok_or_else(|| {
         CliError::runtime(format!(
-            "no run of the baseline {:?} finished",
-            exp.baseline
+            "no run of the baseline {} finished at the full budget",
+            exp.baseline.join(" or ")
         ))
     })?;
-    let md = table_markdown(exp, target, &rows, outcomes);
-    let mut notes = format!(
-        "Iterations to reach the baseline's final accuracy: the first evaluation (every {} iterations) at which a run's test accuracy is at least the baseline ({}) mean final accuracy, averaged over the seeds that reached it; ratio = that / the baseline's iterations (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
-        exp.eval_every, exp.baseline
+    let all = curves(outcomes);
+    let full = exp
+        .budgets
+        .as_ref()
+        .and_then(|b| b.iter().copied().reduce(f64::max));
+    let full_outcomes: Vec<RunOutcome> = outcomes
+        .iter()
+        .filter(|o| o.budget == full)
+        .cloned()
+        .collect();
+    let cs: Vec<RunCurve> = all.iter().filter(|c| c.budget == full).cloned().collect();
+    let (target, rows) = summarize(&cs, &baseline).ok_or_else(|| {
+        CliError::runtime(format!("no run of the baseline {baseline:?} finished"))
+    })?;
+    let budget_summary = exp
+        .budgets
+        .as_ref()
+        .and_then(|_| summarize_budgets(&all, &baseline));
+    let mut md = String::new();
+    if let Some(b) = &budget_summary {
+        md.push_str(&budget_markdown(exp, &baseline, b));
+        let _ = writeln!(md, "\nThe full-budget runs ({} iterations):\n", exp.iters);
+    }
+    md.push_str(&table_markdown(exp, target, &rows, &full_outcomes));
+    let mut notes = String::new();
+    if exp.baseline.len() > 1 {
+        let _ = write!(
+            notes,
+            "Baseline: {baseline}, the strongest of {} (highest mean final accuracy at the full budget). ",
+            exp.baseline.join(", ")
+        );
+    }
+    if budget_summary.is_some() {
+        notes.push_str(
+            "Budgets: one separate run per budget, each with its schedule planned for that budget (iteration counts scaled); ✓ marks a mean final accuracy at least the baseline's at the full budget. ",
+        );
+    }
+    let _ = write!(
+        notes,
+        "Iterations to reach the baseline's final accuracy: the first evaluation (every {} iterations) at which a run's test accuracy is at least the baseline ({}) mean final accuracy, averaged over the seeds that reached it; ratio = that / the baseline's own iterations to it (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
+        exp.eval_every, baseline
     );
     for o in outcomes {
         if let Some(d) = o.diverged() {
@@ -320,13 +513,19 @@ pub fn write_report(
         }
     }
     output::write_bytes(&out.join("table.md"), format!("{md}\n{notes}\n").as_bytes())?;
-    output::write_bytes(&out.join("table.csv"), table_csv(&rows).as_bytes())?;
+    let csv = match &budget_summary {
+        Some(b) => budget_csv(b),
+        None => table_csv(&rows),
+    };
+    output::write_bytes(&out.join("table.csv"), csv.as_bytes())?;
     let results = json!({
         "experiment": exp,
+        "baseline": baseline,
         "baseline_final_accuracy": target,
         "table": rows,
+        "budgets": budget_summary,
         "runs": outcomes.iter().map(|o| json!({
-            "name": o.name, "seed": o.seed, "bounds": o.bounds, "schedule": o.schedule,
+            "name": o.name, "seed": o.seed, "budget": o.budget, "bounds": o.bounds, "schedule": o.schedule,
             "final_test_accuracy": o.summary.final_test_accuracy,
             "best_test_accuracy": o.summary.best_test_accuracy,
             "iterations": o.summary.iterations, "wall_time_s": o.summary.wall_time_s,
@@ -345,35 +544,97 @@ pub fn write_report(
     // Plots last: one that cannot be drawn (no fonts on a headless box, say) must not lose the
     // results written above.
     let names: Vec<String> = exp.runs.iter().map(|r| r.name.clone()).collect();
-    let overlay = overlay_curves(&names, outcomes, &cs);
+    let overlay = overlay_curves(&names, &full_outcomes, &cs);
     let title = format!("{}: test accuracy vs iteration", exp.name);
-    let base = Some((exp.baseline.clone(), target));
-    let drawn = output::plot_atomic(&out.join("comparison.png"), |tmp| {
+    let base = Some((baseline.clone(), target));
+    let draw_both = |stem: &str, draw: &dyn Fn(&Path) -> std::result::Result<(), String>| {
+        output::plot_atomic(&out.join(format!("{stem}.png")), draw)
+            .and_then(|_| output::plot_atomic(&out.join(format!("{stem}.svg")), draw))
+            .map(|_| std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap_or_default())
+            .unwrap_or_else(|e| {
+                eprintln!(
+                    "warning: {e}; the table and results are written, redraw with --report-only"
+                );
+                String::new()
+            })
+    };
+    let svg = draw_both("comparison", &|tmp| {
         plot::runs(tmp, &title, &overlay, base.clone())
-    })
-    .and_then(|_| {
-        output::plot_atomic(&out.join("comparison.svg"), |tmp| {
-            plot::runs(tmp, &title, &overlay, base.clone())
+    });
+    let budget_svg = budget_summary.as_ref().map(|b| {
+        let series = budget_series(b);
+        let t = format!("{}: final test accuracy vs training budget", exp.name);
+        draw_both("budgets", &|tmp| {
+            plot::budgets(tmp, &t, &series, Some((baseline.clone(), b.target)))
         })
     });
-    let svg = match drawn {
-        Ok(()) => std::fs::read_to_string(out.join("comparison.svg")).unwrap_or_default(),
-        Err(e) => {
-            eprintln!("warning: {e}; the table and results are written, redraw with --report-only");
-            String::new()
-        }
-    };
+    let range_svgs: Vec<(String, String)> = cyclr_burn::experiment::range_test_dirs(exp)
+        .into_iter()
+        .filter_map(|(o, dir)| {
+            let svg = std::fs::read_to_string(out.join(&dir).join("range_test.svg")).ok()?;
+            Some((format!("LR range test ({})", o.name()), svg))
+        })
+        .collect();
     output::write_bytes(
         &out.join("report.html"),
-        report_html(exp, config_text, &md, &svg, &notes).as_bytes(),
+        report_html(
+            exp,
+            config_text,
+            &md,
+            &svg,
+            budget_svg.as_deref(),
+            &range_svgs,
+            &notes,
+        )
+        .as_bytes(),
     )?;
-    Ok(md)
+    Ok(Report {
+        baseline,
+        target,
+        rows,
+        budgets: budget_summary,
+        markdown: md,
+    })
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> Result<Shard> {
+    let bad = || {
+        CliError::usage(format!(
+            "--shard {s}: give K/N with 1 <= K <= N, e.g. --shard 1/4"
+        ))
+    };
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let index: usize = k.trim().parse().map_err(|_| bad())?;
+    let count: usize = n.trim().parse().map_err(|_| bad())?;
+    if index == 0 || count == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
     let (mut exp, config_text) = load_experiment(&a.config)?;
     if let Some(k) = &a.kernels {
         exp.kernels = setup::kernels(Some(k))?;
+    }
+    if let Some(seeds) = &a.seeds {
+        exp.seeds = crate::cmd::find::parse_seeds("--seeds", seeds)?;
+    }
+    if let Some(n) = a.iters {
+        let n = u64::try_from(n)
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| CliError::usage(format!("--iters {n}: must be an integer >= 1")))?;
+        exp = exp
+            .with_iters(n)
+            .map_err(|e| CliError::usage(format!("--iters {n}: {e}")))?;
+    }
+    let shard = a.shard.as_deref().map(parse_shard).transpose()?;
+    if shard.is_some() && a.report_only {
+        return Err(CliError::usage(
+            "--shard and --report-only: --report-only merges every shard's runs; give it alone",
+        ));
     }
     let jobs = usize::try_from(a.jobs)
         .ok()
@@ -403,16 +664,70 @@ pub fn run(a: CompareArgs) -> Result<()> {
         }
         found
     } else {
-        run_experiment(&exp, &out, jobs, a.quiet)?
+        run_experiment(&exp, &out, jobs, a.quiet, shard)?
     };
-    let md = write_report(&exp, &config_text, &out, &outcomes)?;
-    outln!("{md}");
-    outln!(
-        "{} runs in {:.0} s; wrote {}/table.md, table.csv, comparison.png, comparison.svg, report.html, results.json",
-        outcomes.len(),
-        start.elapsed().as_secs_f64(),
-        out.display()
-    );
+    if let Some(sh) = shard {
+        let (found, missing) = cyclr_burn::collect_outcomes(&exp, &out);
+        if !missing.is_empty() {
+            let msg = format!(
+                "shard {}/{}: {} runs done in {:.0} s; {} of {} runs of the experiment are in {} (the other shards' still missing: {}); when all have finished: cyclr compare --config {} --out {} --report-only",
+                sh.index,
+                sh.count,
+                outcomes.len(),
+                start.elapsed().as_secs_f64(),
+                found.len(),
+                found.len() + missing.len(),
+                out.display(),
+                missing.len(),
+                a.config.display(),
+                out.display()
+            );
+            match a.format {
+                TextOrJson::Json => outln!(
+                    "{}",
+                    json!({"shard": format!("{}/{}", sh.index, sh.count), "finished": found.len(), "missing": missing, "out": out})
+                ),
+                TextOrJson::Text => outln!("{msg}"),
+            }
+            return Ok(());
+        }
+    }
+    let outcomes = if shard.is_some() {
+        cyclr_burn::collect_outcomes(&exp, &out).0
+    } else {
+        outcomes
+    };
+    let report = write_report(&exp, &config_text, &out, &outcomes)?;
+    match a.format {
+        TextOrJson::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "experiment": exp.name,
+                "out": out,
+                "baseline": report.baseline,
+                "baseline_final_accuracy": report.target,
+                "table": report.rows,
+                "budgets": report.budgets,
+                "runs": outcomes.len(),
+                "wall_time_s": start.elapsed().as_secs_f64(),
+            }))
+            .map_err(CliError::runtime)?
+        ),
+        TextOrJson::Text => {
+            outln!("{}", report.markdown);
+            outln!(
+                "{} runs in {:.0} s; wrote {}/table.md, table.csv, comparison.png, comparison.svg{}, report.html, results.json",
+                outcomes.len(),
+                start.elapsed().as_secs_f64(),
+                out.display(),
+                if report.budgets.is_some() {
+                    ", budgets.png, budgets.svg"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
     Ok(())
 }
 
@@ -422,6 +737,7 @@ pub fn run_experiment(
     out: &Path,
     jobs: usize,
     quiet: bool,
+    shard: Option<Shard>,
 ) -> Result<Vec<RunOutcome>> {
     let split = setup::load(&exp.dataset)?;
     let per_epoch = (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1);
@@ -441,7 +757,7 @@ pub fn run_experiment(
     let opts = RunOptions {
         out: out.to_path_buf(),
         jobs,
-        shard: None,
+        shard,
     };
     cyclr_burn::run_experiment(exp, &split, &opts, &obs).map_err(|e| experiment_error(e, out))
 }

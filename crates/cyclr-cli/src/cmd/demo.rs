@@ -42,7 +42,8 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         iters,
         eval_every: 20,
         seeds: vec![seed],
-        baseline: "fixed".into(),
+        baseline: vec!["fixed".into()],
+        budgets: None,
         range_test: RangeTestSpec {
             seed,
             ..RangeTestSpec::default()
@@ -63,9 +64,9 @@ pub fn run(a: DemoArgs) -> Result<()> {
     );
     // A rerun of the demo into the same folder trains again (the demo is seconds long).
     let _ = std::fs::remove_dir_all(a.out.join("runs"));
-    let outcomes = run_experiment(&exp, &a.out, 2, a.quiet)?;
+    let outcomes = run_experiment(&exp, &a.out, 2, a.quiet, None)?;
     let config = toml::to_string_pretty(&exp).unwrap_or_default();
-    let md = write_report(&exp, &config, &a.out, &outcomes)?;
+    let md = write_report(&exp, &config, &a.out, &outcomes)?.markdown;
     outln!();
     for o in outcomes
         .iter()

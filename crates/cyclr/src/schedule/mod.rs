@@ -17,6 +17,7 @@
 //! | [`spec`] | [`ScheduleSpec`]: a policy with open parameters, filled by a range test and the step-size rule |
 
 pub mod baseline;
+pub mod budget;
 pub(crate) mod check;
 pub mod compose;
 pub mod config;
