@@ -86,8 +86,63 @@ pub fn plot_atomic(
     }
 }
 
-/// Check a plot path's extension before any work is done (usage error otherwise).
+/// Check that files can be created in `dir` (or, if it does not exist yet, in its nearest
+/// existing ancestor, where it will be created) before any work is done: a usage error naming
+/// `flag` otherwise. Leaves nothing behind.
+pub fn check_writable_dir(flag: &str, dir: &Path) -> Result<()> {
+    let mut at = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => {
+                at = Path::new(".");
+                break;
+            }
+        }
+    }
+    let bad = |why: String| {
+        CliError::usage(format!(
+            "{flag} {}: cannot write there ({why}); give a directory you can write to",
+            dir.display()
+        ))
+    };
+    if !at.is_dir() {
+        return Err(bad(format!("{} is not a directory", at.display())));
+    }
+    let probe = at.join(format!(".cyclr-probe.tmp-{}", std::process::id()));
+    match fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(bad(e.to_string())),
+    }
+}
+
+/// Check a plot path before any work is done: its extension, and that its folder is writable
+/// (usage errors otherwise).
 pub fn check_plot_path(flag: &str, path: &Path) -> Result<()> {
+    check_plot_ext(flag, path)?;
+    if path.is_dir() {
+        return Err(CliError::usage(format!(
+            "{flag} {}: is a directory; give a file name ending in .png or .svg",
+            path.display()
+        )));
+    }
+    let dir = path.parent().unwrap_or(Path::new(""));
+    check_writable_dir(flag, dir).map_err(|_| {
+        CliError::usage(format!(
+            "{flag} {}: cannot write there; give a file in a directory you can write to",
+            path.display()
+        ))
+    })
+}
+
+fn check_plot_ext(flag: &str, path: &Path) -> Result<()> {
     match path
         .extension()
         .and_then(|e| e.to_str())

@@ -54,6 +54,11 @@ impl Case {}
 /// `schedule` cases. Many carry `--plot plots/x.png` to check that nothing is drawn.
 #[rustfmt::skip]
 const SCHEDULE: &[Case] = &[
+    case(
+        "a --plot in a folder that cannot be written",
+        &["schedule", "triangular", "--base-lr", "0.01", "--max-lr", "0.1", "--step-size", "5", "--iters", "10", "--plot", "/proc/cyclr-x.png"],
+        &["--plot", "/proc/cyclr-x.png", "cannot write"],
+    ),
     // --- a required flag missing, for each policy family ---
     case(
         "triangular without --base-lr",
@@ -832,8 +837,9 @@ fn tables_are_well_formed() {
     }
 }
 
-/// A plot that cannot be written is a runtime failure (exit 1), not a usage error, and leaves
-/// nothing behind: neither half a table on stdout nor a temporary file.
+/// A plot path that cannot be written (its folder is a file, or the path is a folder) is a usage
+/// error found before any work (exit 2), and leaves nothing behind: neither half a table on
+/// stdout nor a temporary file.
 #[test]
 fn unwritable_plot_fails_cleanly() {
     let tmp = tempdir();
@@ -855,7 +861,7 @@ fn unwritable_plot_fails_cleanly() {
     ] {
         let out = run_in(dir, &args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}: printed before failing");
         assert!(
             stderr.starts_with("error: ") && stderr.contains(want),

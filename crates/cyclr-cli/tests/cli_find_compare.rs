@@ -434,6 +434,50 @@ fn cases() -> Vec<Case> {
         want: vec!["exp.toml", "../../tmp/x", "letters, digits"],
     });
     v.push(case(
+        "train: unwritable --out",
+        &[
+            "train",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.01",
+            "--iters",
+            "5",
+            "--out",
+            "/proc/cyclr-nope",
+        ],
+        &["--out", "/proc/cyclr-nope", "cannot write"],
+    ));
+    v.push(case(
+        "find: unwritable --out",
+        &["find", "--iters", "20", "--out", "/proc/cyclr-nope"],
+        &["--out", "/proc/cyclr-nope", "cannot write"],
+    ));
+    v.push(case(
+        "compare: unwritable --out",
+        &[
+            "compare",
+            "--config",
+            EXPERIMENT,
+            "--out",
+            "/proc/cyclr-nope",
+        ],
+        &["--out", "/proc/cyclr-nope", "cannot write"],
+    ));
+    v.push(case(
+        "train: a missing bound names the policy once",
+        &[
+            "train",
+            "--policy",
+            "triangular2",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+        &["triangular2: missing --base-lr", "--lr auto"],
+    ));
+    v.push(case(
         "compare: --shard 3/2",
         &[
             "compare", "--config", EXPERIMENT, "--shard", "3/2", "--out", "out",

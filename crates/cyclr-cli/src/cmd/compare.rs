@@ -644,6 +644,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/compare").join(&exp.name));
+    output::check_writable_dir("--out", &out)?;
     let start = Instant::now();
     let outcomes = if a.report_only {
         let (found, missing) = cyclr_burn::collect_outcomes(&exp, &out);

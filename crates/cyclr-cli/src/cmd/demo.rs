@@ -56,6 +56,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
 }
 
 pub fn run(a: DemoArgs) -> Result<()> {
+    crate::output::check_writable_dir("--out", &a.out)?;
     let iters = setup::positive("iters", a.iters)?;
     let exp = experiment(iters, a.seed);
     let start = Instant::now();

@@ -177,6 +177,7 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
 }
 
 pub fn run(a: FindArgs) -> Result<()> {
+    crate::output::check_writable_dir("--out", &a.out)?;
     let s = setup::resolve(&a.setup)?;
     let eval_every = setup::positive("eval-every", a.eval_every)?;
     let mut range = sweep(a.start_lr, a.end_lr, a.iters)?;

@@ -186,7 +186,13 @@ pub fn param_error(e: &cyclr::ParamError) -> CliError {
 
 /// A library spec error as a usage error, keys spelled as flags: `policy: message`.
 pub fn spec_error(policy: Policy, e: &SpecError) -> CliError {
-    CliError::usage(format!("{policy}: {}", e.render(key_flag)))
+    let text = e.render(key_flag);
+    // Some messages name the policy themselves.
+    if text.starts_with(&format!("{policy}: ")) {
+        CliError::usage(text)
+    } else {
+        CliError::usage(format!("{policy}: {text}"))
+    }
 }
 
 /// Resolve a spec, mapping errors to usage errors that name flags.

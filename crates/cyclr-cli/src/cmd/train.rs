@@ -246,6 +246,7 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
 }
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    output::check_writable_dir("--out", &a.out)?;
     let record = RunRecord::read(&a.out).map_err(|e| CliError::usage(format!("--out: {e}")))?;
     if a.resume {
         if let Some(rec) = record {
