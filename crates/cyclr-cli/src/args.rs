@@ -131,6 +131,10 @@ pub struct PolicyFlags {
     /// One-cycle: PyTorch three-phase variant.
     #[arg(long)]
     pub three_phase: bool,
+    /// One-cycle: cycle momentum inversely to the LR between --max-momentum and
+    /// --base-momentum (PyTorch `cycle_momentum`; default true).
+    #[arg(long, value_name = "true|false")]
+    pub cycle_momentum: Option<bool>,
     /// SGDR: minimum LR (eta_min).
     #[arg(long, value_name = "Y", allow_negative_numbers = true)]
     pub min_lr: Option<f64>,

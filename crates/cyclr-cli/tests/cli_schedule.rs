@@ -656,3 +656,21 @@ fn closed_stdout_is_not_an_error_csv() {
 fn closed_stdout_is_not_an_error_json() {
     early_close(&["--format", "json"]);
 }
+
+/// `--cycle-momentum false` turns one-cycle's momentum cycling off (PyTorch `cycle_momentum`):
+/// no momentum column; the learning rates are those of the default.
+#[test]
+fn cycle_momentum_flag_turns_the_momentum_column_off() {
+    let base = ["schedule", "one-cycle", "--max-lr", "0.1", "--iters", "20"];
+    let on = run_ok(&base);
+    let off = run_ok(&[&base[..], &["--cycle-momentum", "false"]].concat());
+    assert!(on.starts_with("iteration,lr,momentum\n"), "{on}");
+    assert!(off.starts_with("iteration,lr\n"), "{off}");
+    let lrs = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(lrs(&on), lrs(&off));
+}

@@ -132,6 +132,9 @@ pub fn spec_from_flags(base: ScheduleSpec, f: &PolicyFlags) -> Result<(ScheduleS
             }
         });
     }
+    if let Some(c) = f.cycle_momentum {
+        s.cycle_momentum = Some(c);
+    }
     if f.three_phase {
         s.three_phase = Some(true);
     }
