@@ -105,7 +105,26 @@ pub fn digits_split_indices(labels: &[u8]) -> (Vec<usize>, Vec<usize>) {
         // Not used by the crate itself; keep the same 20 % ratio for other inputs.
         n / 5
     };
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); NUM_CLASSES];
+    stratified_split(labels, NUM_CLASSES, test_total, DIGITS_SPLIT_SEED, false)
+}
+
+/// The stratified split behind [`digits_split_indices`] and
+/// [`crate::stratified_split_indices`]: `test_total` samples apportioned over the classes
+/// `0..num_classes` by largest remainder (ties: lower class first), each class's row
+/// indices shuffled with one ChaCha8 RNG keyed by `seed` (classes in order) and its first
+/// quota rows sent to the test split. With `keep_one_in_train`, a class never gives its
+/// last sample to the test split (so every class is trained on, at the cost of a smaller
+/// test split when a class has a single sample). Labels of `num_classes` or more are left
+/// out of both splits. Both halves are sorted ascending.
+pub(crate) fn stratified_split(
+    labels: &[u8],
+    num_classes: usize,
+    test_total: usize,
+    seed: u64,
+    keep_one_in_train: bool,
+) -> (Vec<usize>, Vec<usize>) {
+    let n = labels.len();
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); num_classes];
     for (i, &l) in labels.iter().enumerate() {
         if let Some(v) = by_class.get_mut(usize::from(l)) {
             v.push(i);
@@ -113,8 +132,8 @@ pub fn digits_split_indices(labels: &[u8]) -> (Vec<usize>, Vec<usize>) {
     }
     let counted: usize = by_class.iter().map(Vec::len).sum();
     // Largest-remainder apportionment of `test_total` over the classes.
-    let mut quota: Vec<usize> = Vec::with_capacity(NUM_CLASSES);
-    let mut remainders: Vec<(usize, usize)> = Vec::with_capacity(NUM_CLASSES);
+    let mut quota: Vec<usize> = Vec::with_capacity(num_classes);
+    let mut remainders: Vec<(usize, usize)> = Vec::with_capacity(num_classes);
     for (c, members) in by_class.iter().enumerate() {
         let num = members.len() * test_total;
         quota.push(num.checked_div(counted).unwrap_or(0));
@@ -125,12 +144,12 @@ pub fn digits_split_indices(labels: &[u8]) -> (Vec<usize>, Vec<usize>) {
     for &(_, c) in remainders.iter().take(leftover) {
         quota[c] += 1;
     }
-    let mut rng = crate::chacha(DIGITS_SPLIT_SEED, 0);
+    let mut rng = crate::chacha(seed, 0);
     let mut train = Vec::with_capacity(n - test_total.min(n));
     let mut test = Vec::with_capacity(test_total);
     for (members, &q) in by_class.iter_mut().zip(&quota) {
         shuffle(members, &mut rng);
-        let q = q.min(members.len());
+        let q = q.min(members.len().saturating_sub(usize::from(keep_one_in_train)));
         test.extend_from_slice(&members[..q]);
         train.extend_from_slice(&members[q..]);
     }

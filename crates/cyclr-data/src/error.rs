@@ -156,7 +156,8 @@ pub enum DataError {
         what: String,
     },
 
-    /// A malformed line in a CSV file (the embedded digits data).
+    /// A malformed line in a CSV file (the embedded digits data, or a `csv:` dataset: a
+    /// value that is not a finite number, a row with the wrong number of fields).
     #[error("{what}: line {line}: {detail}")]
     Csv {
         /// The file.
@@ -165,6 +166,36 @@ pub enum DataError {
         line: usize,
         /// What is wrong.
         detail: String,
+    },
+
+    /// A `csv:` dataset file that is unusable as a whole: no header or no data rows, no
+    /// label column or no feature columns, too few or too many classes.
+    #[error("{what}: {detail}")]
+    BadCsv {
+        /// The file.
+        what: String,
+        /// What is wrong and what would be valid.
+        detail: String,
+    },
+
+    /// A `folder:` dataset directory whose layout is unusable: no class folders, a class
+    /// folder without images, train and test class folders that differ, too few or too
+    /// many classes.
+    #[error("{}: {detail}", path.display())]
+    BadFolder {
+        /// The directory (or class folder) concerned.
+        path: PathBuf,
+        /// What is wrong and what would be valid.
+        detail: String,
+    },
+
+    /// An image file of a `folder:` dataset that cannot be decoded.
+    #[error("{}: cannot decode image: {reason}", path.display())]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's reason.
+        reason: String,
     },
 
     /// A string that is not a valid [`crate::DatasetSpec`].

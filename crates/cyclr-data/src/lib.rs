@@ -10,13 +10,28 @@
 //!   `/usr/share/datasets/fashion-mnist/` (Debian package `dataset-fashion-mnist`).
 //! - [`DatasetSpec::Cifar10`]: the CIFAR-10 binary batches `data_batch_1.bin` …
 //!   `data_batch_5.bin` and `test_batch.bin`.
+//! - [`DatasetSpec::Csv`] (`csv:PATH` or `csv:PATH#COLUMN`): your own tabular data, a CSV
+//!   (or `.tsv`) file with a header row, numeric feature columns and one label column.
+//!   Each row becomes a 1×1×features "image", so only the MLP can use it. See the `csv`
+//!   rules in [`DatasetSpec::Csv`].
+//! - [`DatasetSpec::Folder`] (`folder:DIR`): your own images in torchvision's
+//!   `ImageFolder` layout, `DIR/train/<class>/*` and `DIR/test/<class>/*` (or
+//!   `DIR/val/<class>/*`), or `DIR/<class>/*` alone; PNG and JPEG. See the rules in
+//!   [`DatasetSpec::Folder`].
 //!
-//! Every split is returned as `f32` CHW images normalised per channel with the training
-//! split's mean and standard deviation ([`Normalization`]).
+//! Your own data without a test split (`csv:`, and `folder:` in the one-level layout) is
+//! split 80/20, stratified and deterministically ([`stratified_split_indices`], seed
+//! [`STRATIFIED_SPLIT_SEED`]); the built-in datasets have 10 classes, yours may have
+//! 2 to [`MAX_CLASSES`].
+//!
+//! Every split is returned as `f32` CHW images normalised with the training split's mean
+//! and standard deviation ([`Normalization`]): per channel for images, per feature for
+//! CSV data (as scikit-learn's `StandardScaler` does).
 //!
 //! The pure parsers ([`parse_idx_images`], [`parse_idx_labels`], [`parse_cifar_batch`],
-//! [`maybe_gunzip`]) never panic, whatever the input; they are fuzzed by the targets in
-//! the repository's `fuzz/` directory.
+//! [`parse_csv_table`], [`maybe_gunzip`]) never panic, whatever the input; they are fuzzed
+//! by the targets in the repository's `fuzz/` directory (the CSV parser, so far, only by
+//! the property tests in `tests/no_panic.rs`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -24,9 +39,11 @@
 mod cifar;
 mod digits;
 mod error;
+mod folder;
 mod gz;
 mod idx;
 mod spec;
+mod tabular;
 
 use std::path::Path;
 
@@ -42,15 +59,40 @@ pub use digits::{
     digits_split_indices,
 };
 pub use error::DataError;
+pub use folder::{FOLDER_IMAGE_EXTENSIONS, FOLDER_MAX_KEPT_SIDE, FOLDER_RESIZED_SIDE};
 pub use gz::{MAX_DECOMPRESSED_BYTES, maybe_gunzip};
 pub use idx::{
     FASHION_MNIST_CLASSES, FASHION_MNIST_DEFAULT_DIR, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC,
     MNIST_CLASSES, parse_idx_images, parse_idx_labels,
 };
-pub use spec::{DatasetSpec, VALID_FORMS};
+pub use spec::{DEFAULT_LABEL_COLUMN, DatasetSpec, VALID_FORMS};
+pub use tabular::{CsvTable, csv_delimiter, parse_csv_table};
 
-/// Number of classes of every dataset in this crate.
+/// Number of classes of every built-in dataset (digits, MNIST, Fashion-MNIST, CIFAR-10).
+/// Your own data (`csv:`, `folder:`) has its own count, in [`Dataset::num_classes`].
 pub const NUM_CLASSES: usize = 10;
+
+/// Most classes a `csv:` or `folder:` dataset may have (labels are stored as `u8`).
+pub const MAX_CLASSES: usize = 255;
+
+/// Seed of the 80/20 split of your own data ([`stratified_split_indices`]): the ChaCha8
+/// key of the shuffles, so the split depends only on the labels, in file order.
+pub const STRATIFIED_SPLIT_SEED: u64 = 0x00C7_C1D5_5EED_0080;
+
+/// The deterministic, stratified 80/20 split used for `csv:` data and for a `folder:`
+/// without `train/` and `test/`: `(train, test)` indices into `labels`, each sorted.
+///
+/// The test split gets `ceil(len / 5)` samples (as scikit-learn's `test_size=0.2`),
+/// apportioned over the classes `0..num_classes` exactly as for the digits
+/// ([`digits_split_indices`]: largest remainder, then the rows of each class shuffled by a
+/// ChaCha8 RNG, here keyed by [`STRATIFIED_SPLIT_SEED`], the first ones going to the
+/// test split), except that a class never gives its last sample to the test split: a
+/// class with a single sample is trained on and not tested, and the test split is then
+/// one sample short. Labels of `num_classes` or more are left out of both splits.
+pub fn stratified_split_indices(labels: &[u8], num_classes: usize) -> (Vec<usize>, Vec<usize>) {
+    let test_total = labels.len().div_ceil(5);
+    digits::stratified_split(labels, num_classes, test_total, STRATIFIED_SPLIT_SEED, true)
+}
 
 /// A set of labelled images.
 ///
@@ -136,14 +178,31 @@ impl Dataset {
     }
 }
 
-/// Per-channel normalisation, `x' = (x − mean[c]) / std[c]`, with statistics computed on
-/// a training split and applied to both splits.
+/// Normalisation `x' = (x − mean[k]) / std[k]`, with statistics computed on a training
+/// split and applied to both splits.
+///
+/// For images `k` is the channel (`mean` has one entry per channel, [`Normalization::compute`]);
+/// for tabular data it is the position within the sample (`mean` has
+/// [`Dataset::sample_dim`] entries, one per feature, [`Normalization::compute_per_feature`]).
+/// The two agree when images are 1×1.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Normalization {
-    /// Mean of each channel (of the pixel values scaled to `[0, 1]`).
+    /// Mean of each channel (of the pixel values scaled to `[0, 1]`), or of each feature.
     pub mean: Vec<f32>,
-    /// Population standard deviation of each channel; 1 where a channel is constant.
+    /// Population standard deviation of each channel or feature; 1 where it is constant.
     pub std: Vec<f32>,
+}
+
+/// Mean and population std from `f64` sums; std 1 where the spread is (near) zero or
+/// there are no values.
+fn mean_std(sum: f64, sum_sq: f64, count: f64) -> (f32, f32) {
+    if count == 0.0 {
+        return (0.0, 1.0);
+    }
+    let m = sum / count;
+    let var = (sum_sq / count - m * m).max(0.0);
+    let s = var.sqrt();
+    (m as f32, if s > 1e-6 { s as f32 } else { 1.0 })
 }
 
 impl Normalization {
@@ -166,30 +225,52 @@ impl Normalization {
             }
         }
         let count = (ds.len() * hw) as f64;
-        let mut mean = Vec::with_capacity(ds.channels);
-        let mut std = Vec::with_capacity(ds.channels);
-        for c in 0..ds.channels {
-            if count == 0.0 {
-                mean.push(0.0);
-                std.push(1.0);
-                continue;
-            }
-            let m = sum[c] / count;
-            let var = (sum_sq[c] / count - m * m).max(0.0);
-            let s = var.sqrt();
-            mean.push(m as f32);
-            std.push(if s > 1e-6 { s as f32 } else { 1.0 });
-        }
+        let (mean, std) = (0..ds.channels)
+            .map(|c| mean_std(sum[c], sum_sq[c], count))
+            .unzip();
         Normalization { mean, std }
     }
 
-    /// Normalises `ds.images` in place.
+    /// Mean and population standard deviation of each of the [`Dataset::sample_dim`]
+    /// values of a sample, over the samples of `ds` (per feature, as scikit-learn's
+    /// `StandardScaler`); std 1 where a feature is (near-)constant or `ds` is empty.
+    pub fn compute_per_feature(ds: &Dataset) -> Normalization {
+        let d = ds.sample_dim();
+        let mut sum = vec![0.0f64; d];
+        let mut sum_sq = vec![0.0f64; d];
+        if d > 0 {
+            for sample in ds.images.chunks_exact(d) {
+                for ((s, q), &v) in sum.iter_mut().zip(&mut sum_sq).zip(sample) {
+                    let v = f64::from(v);
+                    *s += v;
+                    *q += v * v;
+                }
+            }
+        }
+        let count = ds.len() as f64;
+        let (mean, std) = (0..d).map(|k| mean_std(sum[k], sum_sq[k], count)).unzip();
+        Normalization { mean, std }
+    }
+
+    /// Normalises `ds.images` in place: per feature if `self` has
+    /// [`Dataset::sample_dim`] entries, otherwise per channel.
     ///
     /// # Panics
-    /// If `self` has fewer channels than `ds`.
+    /// If `self` has neither `sample_dim()` entries nor at least as many as `ds` has
+    /// channels.
     pub fn apply(&self, ds: &mut Dataset) {
         let hw = ds.height * ds.width;
         if hw == 0 || ds.channels == 0 {
+            return;
+        }
+        let d = ds.sample_dim();
+        if self.mean.len() == d && self.std.len() == d {
+            let inv: Vec<f32> = self.std.iter().map(|s| 1.0 / s).collect();
+            for sample in ds.images.chunks_exact_mut(d) {
+                for ((v, &m), &i) in sample.iter_mut().zip(&self.mean).zip(&inv) {
+                    *v = (*v - m) * i;
+                }
+            }
             return;
         }
         let channels = ds.channels;
@@ -219,14 +300,21 @@ pub struct Split {
     pub normalization: Normalization,
 }
 
-/// Computes the normalisation on `train`, applies it to both, and builds the [`Split`].
-pub(crate) fn normalize_split(
+/// Computes the per-channel normalisation on `train`, applies it to both, and builds the
+/// [`Split`].
+pub(crate) fn normalize_split(name: &str, train: Dataset, test: Dataset, source: String) -> Split {
+    let normalization = Normalization::compute(&train);
+    finish_split(name, train, test, source, normalization)
+}
+
+/// Applies `normalization` (computed on `train`) to both splits and builds the [`Split`].
+pub(crate) fn finish_split(
     name: &str,
     mut train: Dataset,
     mut test: Dataset,
     source: String,
+    normalization: Normalization,
 ) -> Split {
-    let normalization = Normalization::compute(&train);
     normalization.apply(&mut train);
     normalization.apply(&mut test);
     Split {

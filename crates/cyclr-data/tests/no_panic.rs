@@ -1,6 +1,8 @@
 //! Property tests: the parsers never panic, and accept what a correct writer produces.
 
-use cyclr_data::{maybe_gunzip, parse_cifar_batch, parse_idx_images, parse_idx_labels};
+use cyclr_data::{
+    maybe_gunzip, parse_cifar_batch, parse_csv_table, parse_idx_images, parse_idx_labels,
+};
 use proptest::prelude::*;
 
 fn with_prefix(prefix: u32, rest: &[u8]) -> Vec<u8> {
@@ -24,6 +26,29 @@ proptest! {
         let mut gz = vec![0x1f, 0x8b, 8, 0];
         gz.extend_from_slice(&bytes);
         let _ = maybe_gunzip(&gz, "x");
+        for delimiter in [b',', b'\t'] {
+            let _ = parse_csv_table(&bytes, "x", "label", delimiter);
+            let mut with_header = b"a,label,b\n".to_vec();
+            with_header.extend_from_slice(&bytes);
+            let _ = parse_csv_table(&with_header, "x", "label", delimiter);
+        }
+    }
+
+    #[test]
+    fn csv_like_text_never_panics(
+        text in "[a-c0-9.,\t\"\n eE+-]{0,300}",
+        label in "(label|a|b|)",
+    ) {
+        let header = "a,label,b\n".to_owned() + &text;
+        for input in [&text, &header] {
+            if let Ok(t) = parse_csv_table(input.as_bytes(), "x", &label, b',') {
+                let rows = t.labels.len();
+                prop_assert_eq!(t.features.len(), rows * t.feature_names.len());
+                prop_assert!(t.class_names.len() >= 2);
+                prop_assert!(t.labels.iter().all(|&l| usize::from(l) < t.class_names.len()));
+                prop_assert!(t.features.iter().all(|v| v.is_finite()));
+            }
+        }
     }
 
     #[test]

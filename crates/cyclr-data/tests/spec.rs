@@ -22,13 +22,74 @@ fn parses_valid_forms() {
             DatasetSpec::Cifar10(PathBuf::from("/x/y:z")),
         ),
         ("CIFAR10:c", DatasetSpec::Cifar10(PathBuf::from("c"))),
+        (
+            "csv:data/iris.csv",
+            DatasetSpec::Csv {
+                path: PathBuf::from("data/iris.csv"),
+                label: "label".to_owned(),
+            },
+        ),
+        (
+            "CSV:/d/x.tsv#species",
+            DatasetSpec::Csv {
+                path: PathBuf::from("/d/x.tsv"),
+                label: "species".to_owned(),
+            },
+        ),
+        (
+            // The column follows the last '#'.
+            "csv:runs#3/x.csv#label",
+            DatasetSpec::Csv {
+                path: PathBuf::from("runs#3/x.csv"),
+                label: "label".to_owned(),
+            },
+        ),
+        (
+            "csv:C:/data/x.csv#class name",
+            DatasetSpec::Csv {
+                path: PathBuf::from("C:/data/x.csv"),
+                label: "class name".to_owned(),
+            },
+        ),
+        (
+            "folder:/data/pets",
+            DatasetSpec::Folder(PathBuf::from("/data/pets")),
+        ),
+        ("Folder:a#b", DatasetSpec::Folder(PathBuf::from("a#b"))),
     ];
     for (s, want) in cases {
         let got: DatasetSpec = s.parse().unwrap();
         assert_eq!(got, want, "{s}");
         // Display round-trips.
         assert_eq!(got.to_string().parse::<DatasetSpec>().unwrap(), want);
+        // So does serde (the string form).
+        let json = serde_json::to_string(&got).unwrap();
+        assert_eq!(json, serde_json::to_string(&got.to_string()).unwrap());
+        assert_eq!(serde_json::from_str::<DatasetSpec>(&json).unwrap(), want);
     }
+}
+
+#[test]
+fn display_forms() {
+    let csv = |p: &str, l: &str| DatasetSpec::Csv {
+        path: PathBuf::from(p),
+        label: l.to_owned(),
+    };
+    assert_eq!(csv("a.csv", "label").to_string(), "csv:a.csv");
+    assert_eq!(csv("a.csv", "y").to_string(), "csv:a.csv#y");
+    // A '#' in the path needs the column spelled out to parse back.
+    assert_eq!(csv("a#1.csv", "label").to_string(), "csv:a#1.csv#label");
+    assert_eq!(
+        DatasetSpec::Folder(PathBuf::from("/p")).to_string(),
+        "folder:/p"
+    );
+    assert_eq!(
+        "csv:a.csv#label"
+            .parse::<DatasetSpec>()
+            .unwrap()
+            .to_string(),
+        "csv:a.csv"
+    );
 }
 
 #[test]
@@ -37,6 +98,9 @@ fn names() {
     assert_eq!(DatasetSpec::FashionMnist(None).name(), "fashion-mnist");
     assert_eq!(DatasetSpec::Mnist("d".into()).name(), "mnist");
     assert_eq!(DatasetSpec::Cifar10("d".into()).name(), "cifar10");
+    let csv: DatasetSpec = "csv:x.csv#y".parse().unwrap();
+    assert_eq!(csv.name(), "csv");
+    assert_eq!(DatasetSpec::Folder("d".into()).name(), "folder");
 }
 
 #[test]
@@ -49,12 +113,21 @@ fn rejects_invalid_forms_listing_valid_ones() {
         "imagenet",
         "mnist:",
         "cifar-100:/x",
+        "csv",
+        "csv:",
+        "csv:x.csv#",
+        "csv:#label",
+        "folder",
+        "folder:",
     ] {
         let e = s.parse::<DatasetSpec>().unwrap_err();
         assert!(matches!(e, DataError::BadSpec { .. }), "{s}: {e:?}");
         let msg = e.to_string();
         assert!(
-            msg.contains("digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR"),
+            msg.contains(
+                "digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, \
+                 csv:PATH, csv:PATH#COLUMN, folder:DIR"
+            ),
             "{msg}"
         );
     }
