@@ -70,7 +70,11 @@ impl TrainStep for Classifier {
     fn step(&self, batch: Batch) -> TrainOutput<ClassificationOutput> {
         let (loss, logits) = self.loss(&batch);
         let grads = loss.backward();
-        TrainOutput::new(self, grads, ClassificationOutput::new(loss, logits, batch.y))
+        TrainOutput::new(
+            self,
+            grads,
+            ClassificationOutput::new(loss, logits, batch.y),
+        )
     }
 }
 
@@ -105,7 +109,10 @@ struct ItemBatcher;
 impl Batcher<Item, Batch> for ItemBatcher {
     fn batch(&self, items: Vec<Item>, device: &Device) -> Batch {
         let d = items[0].pixels.len();
-        let x: Vec<f32> = items.iter().flat_map(|i| i.pixels.iter().copied()).collect();
+        let x: Vec<f32> = items
+            .iter()
+            .flat_map(|i| i.pixels.iter().copied())
+            .collect();
         let y: Vec<i32> = items.iter().map(|i| i32::from(i.label)).collect();
         Batch {
             x: Tensor::from_data(TensorData::new(x, [items.len(), d]), device),

@@ -498,6 +498,111 @@ fn cases() -> Vec<Case> {
         ],
         &["--seeds", "x"],
     ));
+    v.push(Case {
+        name: "train: a CSV value that is not a number",
+        files: vec![("d.csv", b"a,b,label\n1,2,x\n3,oops,y\n".to_vec())],
+        args: vec![
+            "train",
+            "--dataset",
+            "csv:d.csv",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.1",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+        want: vec!["d.csv", "line 3", "b", "oops"],
+    });
+    v.push(Case {
+        name: "train: a CSV without the label column",
+        files: vec![("d.csv", b"a,b,kind\n1,2,x\n3,4,y\n".to_vec())],
+        args: vec![
+            "train",
+            "--dataset",
+            "csv:d.csv",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.1",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+        want: vec!["d.csv", "label", "kind"],
+    });
+    v.push(Case {
+        name: "train: a conv net on tabular data",
+        files: vec![(
+            "d.csv",
+            (0..40)
+                .map(|i| format!("{},{},{}\n", i, i % 3, ["x", "y"][i % 2]))
+                .fold(String::from("a,b,label\n"), |acc, l| acc + &l)
+                .into_bytes(),
+        )],
+        args: vec![
+            "train",
+            "--dataset",
+            "csv:d.csv",
+            "--model",
+            "lenet",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.1",
+            "--iters",
+            "5",
+            "--batch-size",
+            "8",
+            "--out",
+            "out",
+        ],
+        want: vec!["lenet", "1x1x2"],
+    });
+    v.push(Case {
+        name: "train: a batch larger than the data",
+        files: vec![(
+            "d.csv",
+            (0..40)
+                .map(|i| format!("{},{},{}\n", i, i % 3, ["x", "y"][i % 2]))
+                .fold(String::from("a,b,label\n"), |acc, l| acc + &l)
+                .into_bytes(),
+        )],
+        args: vec![
+            "train",
+            "--dataset",
+            "csv:d.csv",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.1",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+        want: vec!["--batch-size", "128", "32 training samples"],
+    });
+    v.push(case(
+        "train: an image folder that does not exist",
+        &[
+            "train",
+            "--dataset",
+            "folder:nope",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.1",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+        &["nope"],
+    ));
     // A corrupt IDX directory: every file present, the training images with a wrong magic.
     let labels = idx(0x0801, &[1], &[5]);
     let images = idx(0x0803, &[1, 28, 28], &[0; 784]);
@@ -655,4 +760,51 @@ fn compare_quick_trial_shards_and_budgets() {
     let runs = dir_names(&out.join("runs"));
     assert_eq!(runs.len(), 6, "{runs:?}");
     assert!(runs.iter().any(|r| r == "one-cycle-b0.5-seed0"), "{runs:?}");
+}
+
+/// Your own data: a CSV of features and string labels trains end to end with `--lr auto`.
+#[test]
+fn train_on_a_csv_file_with_lr_auto() {
+    let tmp = tempdir();
+    // Three well separated classes in 4 features.
+    let mut csv = String::from("f1,f2,f3,f4,species\n");
+    for i in 0..300u32 {
+        let k = i % 3;
+        let jitter = |j: u32| ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5;
+        let _ = std::fmt::Write::write_fmt(
+            &mut csv,
+            format_args!(
+                "{},{},{},{},{}\n",
+                k as f64 * 2.0 + jitter(1),
+                -(k as f64) + jitter(2),
+                jitter(3),
+                k as f64 + jitter(4),
+                ["setosa", "versicolor", "virginica"][k as usize]
+            ),
+        );
+    }
+    std::fs::write(tmp.path().join("iris.csv"), csv).unwrap();
+    let o = run_env(
+        tmp.path(),
+        &[
+            "train",
+            "--dataset",
+            "csv:iris.csv#species",
+            "--policy",
+            "one-cycle",
+            "--lr",
+            "auto",
+            "--iters",
+            "150",
+            "--out",
+            "out",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+    );
+    let so = expect_ok(&o, "train on csv");
+    let v: serde_json::Value = serde_json::from_str(&so).unwrap_or_else(|e| panic!("{e}: {so}"));
+    let acc = v["final_test_accuracy"].as_f64().unwrap();
+    assert!(acc > 0.9, "accuracy {acc} on separable data: {so}");
 }

@@ -366,6 +366,19 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         num_classes: split.train.num_classes,
         kernels: s.kernels,
     };
+    // The data's fit to the model and the batch size, before a range test runs or run.json is
+    // written.
+    cyclr_burn::Net::new(&net, 0, &burn::tensor::Device::flex())
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    if s.batch_size > split.train.len() {
+        return Err(CliError::usage(format!(
+            "--batch-size {}: more than the {} training samples of {}; give at most {}",
+            s.batch_size,
+            split.train.len(),
+            split.name,
+            split.train.len()
+        )));
+    }
     let per_epoch = (split.train.len() / s.batch_size.min(split.train.len())).max(1) as u64;
     let shape = RunShape {
         iters,
