@@ -742,10 +742,14 @@ pub fn run_experiment(
 ) -> Result<Vec<RunOutcome>> {
     let split = setup::load(&exp.dataset)?;
     let per_epoch = (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1);
+    let budgets = match &exp.budgets {
+        Some(b) => format!(" x {} budgets", b.len()),
+        None => String::new(),
+    };
     eprintln!(
-        "{}: {} runs ({} policies x {} seeds) on {} / {}, {} iterations each ({:.1} epochs), {} at a time",
+        "{}: {} runs ({} policies x {} seeds{budgets}) on {} / {}, {} iterations each at the full budget ({:.1} epochs), {} at a time",
         exp.name,
-        exp.runs.len() * exp.seeds.len(),
+        exp.jobs().len(),
         exp.runs.len(),
         exp.seeds.len(),
         split.name,
