@@ -328,3 +328,191 @@ fn closed_stdout_is_not_a_panic() {
         assert!(out.status.success(), "{format}: {:?} {stderr}", out.status);
     }
 }
+
+/// The learning rates of a calibrated sweep (1e-6 -> 10 in 280 points).
+fn sweep_lrs() -> Vec<f64> {
+    (0..280)
+        .map(|i| 1e-6 * 10f64.powf(i as f64 * 7.0 / 279.0))
+        .collect()
+}
+
+fn write_curve(dir: &Path, name: &str, sep: char, header: &str, rows: &[String]) -> PathBuf {
+    let p = dir.join(name);
+    let mut t = header.replace(',', &sep.to_string());
+    t.push('\n');
+    for r in rows {
+        t.push_str(&r.replace(',', &sep.to_string()));
+        t.push('\n');
+    }
+    std::fs::write(&p, t).unwrap();
+    p
+}
+
+/// Input people have: stdin (`--input -`), TSV, a named column (W&B's `train/loss`), and the
+/// printed `column:` line saying which column was used.
+#[test]
+fn stdin_tsv_and_a_named_column() {
+    let tmp = tempdir();
+    let golden = golden_dir().join("suggest/curve_00.csv");
+    let from_file = run_ok(&["suggest", "--input", golden.to_str().unwrap()]);
+    let mut child = cyclr_in(tmp.path())
+        .args(["suggest", "--input", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&std::fs::read(&golden).unwrap()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        from_file,
+        "stdin differs from the file"
+    );
+
+    // A W&B-style TSV: the loss column is named by --column; the same numbers as a CSV of lr,loss.
+    let lrs = sweep_lrs();
+    let loss = |i: usize| 2.3 - (i as f64 / 90.0).sin();
+    let tsv_rows: Vec<String> = lrs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{i},{l},{},9", loss(i)))
+        .collect();
+    let tsv = write_curve(
+        tmp.path(),
+        "run.tsv",
+        '\t',
+        "step,lr,train/loss,other",
+        &tsv_rows,
+    );
+    let csv_rows: Vec<String> = lrs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}", loss(i)))
+        .collect();
+    let csv = write_curve(tmp.path(), "plain.csv", ',', "lr,loss", &csv_rows);
+    let a = suggest_json(&[
+        "suggest",
+        "--input",
+        tsv.to_str().unwrap(),
+        "--column",
+        "train/loss",
+        "--format",
+        "json",
+    ]);
+    let b = suggest_json(&[
+        "suggest",
+        "--input",
+        csv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(a["column"], "train/loss");
+    for k in ["valley", "max_lr", "one_cycle_max_lr", "fixed_lr"] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    let text = run_ok(&[
+        "suggest",
+        "--input",
+        tsv.to_str().unwrap(),
+        "--column",
+        "train/loss",
+    ]);
+    assert!(text.starts_with("column: train/loss\n"), "{text}");
+    // A column that is not there: exit 2, the columns that are.
+    let o = run_in(
+        tmp.path(),
+        &["suggest", "--input", "run.tsv", "--column", "val/loss"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("val/loss") && err.contains("train/loss"),
+        "{err}"
+    );
+}
+
+/// Degenerate curves get no confident numbers: a flat loss gives no learning rates and says to
+/// raise the end LR; a loss still falling at the end warns that the rates may be too low; a
+/// sweep whose LR decreases is refused (exit 2) without naming flags `suggest` lacks.
+#[test]
+fn degenerate_curves_give_warnings_not_bounds() {
+    let tmp = tempdir();
+    let lrs = sweep_lrs();
+    let rows = |f: &dyn Fn(usize) -> f64, lrs: &[f64]| -> Vec<String> {
+        lrs.iter()
+            .enumerate()
+            .map(|(i, l)| format!("{l},{}", f(i)))
+            .collect()
+    };
+    let flat = write_curve(
+        tmp.path(),
+        "flat.csv",
+        ',',
+        "lr,loss",
+        &rows(&|_| 2.3, &lrs),
+    );
+    let j = suggest_json(&[
+        "suggest",
+        "--input",
+        flat.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        j["max_lr"].is_null() && j["base_lr"].is_null() && j["fixed_lr"].is_null(),
+        "{j:?}"
+    );
+    let note = j["bounds_note"].as_str().unwrap();
+    assert!(
+        note.contains("never fell") && note.contains("raise the end learning rate"),
+        "{note}"
+    );
+    let text = run_ok(&["suggest", "--input", flat.to_str().unwrap()]);
+    assert!(text.contains("learning rates: none"), "{text}");
+    assert!(!text.contains("stops falling"), "{text}");
+
+    let falling = write_curve(
+        tmp.path(),
+        "falling.csv",
+        ',',
+        "lr,loss",
+        &rows(&|i| 2.3 - 0.005 * i as f64, &lrs),
+    );
+    let j = suggest_json(&[
+        "suggest",
+        "--input",
+        falling.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let warnings = j["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("raise the end learning rate")),
+        "{warnings:?}"
+    );
+
+    let mut rev = lrs.clone();
+    rev.reverse();
+    let _ = write_curve(
+        tmp.path(),
+        "down.csv",
+        ',',
+        "lr,loss",
+        &rows(&|_| 2.3, &rev),
+    );
+    let o = run_in(tmp.path(), &["suggest", "--input", "down.csv"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("down.csv") && err.contains("increase"),
+        "{err}"
+    );
+    assert!(!err.contains("--end-lr"), "{err}");
+}
