@@ -808,3 +808,75 @@ fn train_on_a_csv_file_with_lr_auto() {
     let acc = v["final_test_accuracy"].as_f64().unwrap();
     assert!(acc > 0.9, "accuracy {acc} on separable data: {so}");
 }
+
+/// Three shards started at the same time into one folder, merged with `--report-only`, give
+/// exactly the table of an unsharded run (wall times aside); every job ran once.
+#[test]
+fn three_concurrent_shards_merge_to_the_unsharded_table() {
+    let tmp = tempdir();
+    let sharded = tmp.path().join("sharded");
+    let whole = tmp.path().join("whole");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "compare",
+            "--config",
+            EXPERIMENT,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--seeds",
+            "0,1",
+            "--iters",
+            "100",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let children: Vec<_> = (1..=3)
+        .map(|k| {
+            let mut a = args(&sharded);
+            a.extend(["--shard".to_string(), format!("{k}/3")]);
+            cyclr_in(tmp.path())
+                .args(&a)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut merge = args(&sharded);
+    merge.push("--report-only".into());
+    let merge: Vec<&str> = merge.iter().map(String::as_str).collect();
+    expect_ok(&run_env(tmp.path(), &merge), "merge");
+    let whole_args = args(&whole);
+    let whole_args: Vec<&str> = whole_args.iter().map(String::as_str).collect();
+    expect_ok(&run_env(tmp.path(), &whole_args), "unsharded");
+    // One range test, shared; 3 policies x 2 seeds.
+    assert_eq!(dir_names(&sharded.join("runs")).len(), 6);
+    let table = |dir: &Path| -> Vec<Vec<String>> {
+        let csv = std::fs::read_to_string(dir.join("table.csv")).unwrap();
+        let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+        let wall = rdr
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|c| c == "wall_time_mean_s")
+            .unwrap();
+        rdr.records()
+            .map(|r| {
+                r.unwrap()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != wall)
+                    .map(|(_, c)| c.to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(table(&sharded), table(&whole));
+}
