@@ -25,7 +25,7 @@ const VERSION: u32 = 1;
 const PREFIX: &str = "ckpt-";
 const SUFFIX: &str = ".cyclr";
 
-/// How many checkpoints [`write`] keeps (older ones are deleted after a successful write).
+/// How many checkpoints [`write()`] keeps (older ones are deleted after a successful write).
 pub const KEEP: usize = 2;
 
 /// Why a checkpoint file was rejected.
@@ -147,7 +147,7 @@ pub fn write(dir: &Path, iteration: u64, sections: &[(&str, &[u8])]) -> io::Resu
     Ok(final_path)
 }
 
-/// Deletes the temporary files that a process killed in the middle of [`write`] leaves behind
+/// Deletes the temporary files that a process killed in the middle of [`write()`] leaves behind
 /// (`.ckpt-<iteration>.cyclr.tmp-PID`, see [`fsio`](crate::fsio), and the
 /// `.ckpt-<iteration>.cyclr.tmp` of earlier versions); returns how many were removed. A missing
 /// directory has none.

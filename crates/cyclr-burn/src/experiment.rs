@@ -41,10 +41,10 @@
 //!
 //! How a run's schedule is resolved: [`ScheduleSpec::resolve`] with the experiment's run length,
 //! the epoch length of the loaded dataset, `step_epochs`, and — for `auto_lr` runs — the picks of
-//! the range test of that run's optimizer ([`RangeTestResult::bounds`]). Every spec is checked
+//! the range test of that run's optimizer (`RangeTestResult::bounds`). Every spec is checked
 //! (with stand-in rates) before the dataset is loaded or any range test runs.
 //!
-//! # Files (all written atomically, see [`fsio`](crate::fsio))
+//! # Files (all written atomically, see [`fsio`])
 //!
 //! * `range_test-<optimizer>/result.json` (+ `range_test.csv`, `suggestions.json`): one range
 //!   test per distinct optimizer, computed once and **reused** by every later run of the

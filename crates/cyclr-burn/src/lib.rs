@@ -7,9 +7,9 @@
 //! * [`kernels`]: cyclr's own convolution and max-pool kernels on burn's Flex backend (a backend
 //!   extension), selected by [`Kernels`].
 //! * [`model`]: [`Net`], the networks (MLP, LeNet, Caffe CIFAR-10 quick/full, small ResNet).
-//! * [`train`]: the training loop ([`train()`](train::train)) with evaluation, metrics,
+//! * [`mod@train`]: the training loop ([`train()`](train::train)) with evaluation, metrics,
 //!   crash-safe checkpoints and bit-exact resumption.
-//! * [`lr_find`]: the LR range test on any burn model ([`lr_find_model`]) or a [`Net`]
+//! * [`mod@lr_find`]: the LR range test on any burn model ([`lr_find_model`]) or a [`Net`]
 //!   ([`lr_find()`](lr_find::lr_find)), driving `cyclr`'s engine and restoring model and
 //!   optimizer afterwards.
 //! * [`experiment`]: policies × seeds from an experiment file ([`Experiment`],

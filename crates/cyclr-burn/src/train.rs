@@ -21,7 +21,7 @@
 //! `checkpoint_every = Some(k)` and an `out_dir`, a checkpoint is written after every `k`-th
 //! iteration (and after the last one): the weights (with batch-norm running statistics and parameter ids), the optimizer
 //! state, the iteration, the smoothing state and the metrics so far (all floats stored as their
-//! bits), in the [`checkpoint`](crate::checkpoint) format (atomic replace, CRC-32; the two most
+//! bits), in the [`crate::checkpoint`] format (atomic replace, CRC-32; the two most
 //! recent are kept). `train(.., resume = true)` starts from the newest valid checkpoint in
 //! `out_dir` (skipping corrupt ones) whose configuration matches (everything but `out_dir`,
 //! `checkpoint_every`), and the run then continues exactly: the metrics and final weights of an

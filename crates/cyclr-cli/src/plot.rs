@@ -578,7 +578,7 @@ where
 /// One policy's curves for the overlay plot.
 pub struct RunCurves {
     pub name: String,
-    /// (iteration, test accuracy in [0,1]): the mean over seeds.
+    /// (iteration, test accuracy in \[0,1\]): the mean over seeds.
     pub accuracy: Vec<(f64, f64)>,
     /// (iteration, lowest, highest) test accuracy over seeds (empty for one seed).
     pub band: Vec<(f64, f64, f64)>,

@@ -6,6 +6,7 @@
 //!   with fastai-exact smoothing and suggestions, and CLR bounds.
 //!
 //! No ML-framework dependency: the burn integration lives in `cyclr-burn`.
+#![warn(missing_docs)]
 pub mod compare;
 pub mod error;
 pub mod finder;

@@ -1,6 +1,6 @@
 //! The kernels as a burn backend extension: a trait with one method per operation, implemented
 //! for burn-flex's `Flex` (the kernels of [`conv2d`](mod@super::conv2d) and
-//! [`max_pool`](super::max_pool) on `FlexTensor` data) and for `Autodiff<Flex>` (a hand-written
+//! [`super::max_pool`] on `FlexTensor` data) and for `Autodiff<Flex>` (a hand-written
 //! backward pass registered with burn's autodiff graph), and routed from `Tensor`s by the
 //! `Dispatch` implementation that `#[backend_extension]` generates.
 
