@@ -4,7 +4,7 @@
 //! momentum and Adam β1 are fixed at construction (and its SGD momentum has a dampening of 0.1
 //! by default, where PyTorch has 0). This module re-implements the per-parameter updates of
 //! PyTorch's `torch.optim.{SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta}` (single-tensor code
-//! paths) as burn [`Optimizer`]s that read the momentum of the current iteration from a shared
+//! paths) as burn [`Optimizer`](burn::optim::Optimizer)s that read the momentum of the current iteration from a shared
 //! [`MomentumCell`]. The module-level plumbing (walking the parameters, per-parameter state keyed
 //! by `ParamId`, saving and loading the state) is burn's own [`ModuleOptimizer`], so the state
 //! goes through burn's optimizer record machinery ([`CyclrOptimizer::to_bytes`] /
@@ -31,10 +31,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::module::Module;
-use burn::optim::{
-    GradientsParams, ModuleOptimizer, Optimizer, OptimizerRecord, RecordState, StateSink,
-    StateSource,
-};
+use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord, StateSource};
 use burn::store::RecordError;
 use burn::tensor::{Bytes, Device, Tensor};
 use cyclr::ParamError;
@@ -504,11 +501,23 @@ impl MomentumCell {
     }
 }
 
+mod adadelta;
+mod adagrad;
+mod adam;
+mod rmsprop;
+mod sgd;
+
+pub use adadelta::{AdadeltaState, AdadeltaStep};
+pub use adagrad::{AdagradState, AdagradStep};
+pub use adam::{AdamState, AdamStep};
+pub use rmsprop::{RmspropState, RmspropStep};
+pub use sgd::{SgdState, SgdStep};
+
 // ---------------------------------------------------------------------------------------------
-// Per-parameter states (hand-written `RecordState`: burn's derive only works inside burn-optim).
+// Shared by the per-optimizer files.
 // ---------------------------------------------------------------------------------------------
 
-fn take<const D: usize>(
+pub(crate) fn take<const D: usize>(
     src: &mut StateSource,
     prefix: &str,
     leaf: &str,
@@ -518,403 +527,19 @@ fn take<const D: usize>(
         .map(|data| Tensor::from_data(data, device))
 }
 
-/// State of [`SgdStep`]: the momentum buffer.
-#[derive(Clone)]
-pub struct SgdState<const D: usize> {
-    /// `buf` (absent while the momentum is 0).
-    pub buf: Option<Tensor<D>>,
-}
-
-impl<const D: usize> RecordState for SgdState<D> {
-    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
-        if let Some(buf) = &self.buf {
-            out.push_tensor(prefix, "buf", buf.to_data());
-        }
-    }
-    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(SgdState {
-            buf: take(src, prefix, "buf", device),
-        })
-    }
-}
-
-/// State of [`AdamStep`]: first and second moments and the step count.
-#[derive(Clone)]
-pub struct AdamState<const D: usize> {
-    /// First moment.
-    pub m: Tensor<D>,
-    /// Second moment.
-    pub v: Tensor<D>,
-    /// Number of updates taken (PyTorch's `state["step"]`).
-    pub step: u64,
-}
-
-impl<const D: usize> RecordState for AdamState<D> {
-    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
-        out.push_tensor(prefix, "m", self.m.to_data());
-        out.push_tensor(prefix, "v", self.v.to_data());
-        out.push_scalar(prefix, "step", self.step.into());
-    }
-    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(AdamState {
-            m: take(src, prefix, "m", device)?,
-            v: take(src, prefix, "v", device)?,
-            step: u64::try_from(src.take_scalar(prefix, "step")?).ok()?,
-        })
-    }
-}
-
-/// State of [`RmspropStep`]: squared-gradient average and momentum buffer.
-#[derive(Clone)]
-pub struct RmspropState<const D: usize> {
-    /// Running average of the squared gradient.
-    pub square_avg: Tensor<D>,
-    /// Momentum buffer (absent while the momentum is 0).
-    pub buf: Option<Tensor<D>>,
-}
-
-impl<const D: usize> RecordState for RmspropState<D> {
-    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
-        out.push_tensor(prefix, "square_avg", self.square_avg.to_data());
-        if let Some(buf) = &self.buf {
-            out.push_tensor(prefix, "buf", buf.to_data());
-        }
-    }
-    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(RmspropState {
-            square_avg: take(src, prefix, "square_avg", device)?,
-            buf: take(src, prefix, "buf", device),
-        })
-    }
-}
-
-/// State of [`AdagradStep`]: the sum of squared gradients.
-#[derive(Clone)]
-pub struct AdagradState<const D: usize> {
-    /// Sum of squared gradients.
-    pub sum: Tensor<D>,
-}
-
-impl<const D: usize> RecordState for AdagradState<D> {
-    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
-        out.push_tensor(prefix, "sum", self.sum.to_data());
-    }
-    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(AdagradState {
-            sum: take(src, prefix, "sum", device)?,
-        })
-    }
-}
-
-/// State of [`AdadeltaStep`]: running averages of squared gradients and squared updates.
-#[derive(Clone)]
-pub struct AdadeltaState<const D: usize> {
-    /// Running average of the squared gradient.
-    pub square_avg: Tensor<D>,
-    /// Running average of the squared update.
-    pub acc_delta: Tensor<D>,
-}
-
-impl<const D: usize> RecordState for AdadeltaState<D> {
-    fn state_flatten(&self, prefix: &str, out: &mut StateSink) {
-        out.push_tensor(prefix, "square_avg", self.square_avg.to_data());
-        out.push_tensor(prefix, "acc_delta", self.acc_delta.to_data());
-    }
-    fn state_unflatten(prefix: &str, src: &mut StateSource, device: &Device) -> Option<Self> {
-        Some(AdadeltaState {
-            square_avg: take(src, prefix, "square_avg", device)?,
-            acc_delta: take(src, prefix, "acc_delta", device)?,
-        })
-    }
-}
-
-fn opt_to_device<const D: usize>(t: Option<Tensor<D>>, device: &Device) -> Option<Tensor<D>> {
+pub(crate) fn opt_to_device<const D: usize>(
+    t: Option<Tensor<D>>,
+    device: &Device,
+) -> Option<Tensor<D>> {
     t.map(|t| t.to_device(device))
 }
 
 /// `g + wd·p` when `wd ≠ 0`.
-fn l2<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, wd: f64) -> Tensor<D> {
+pub(crate) fn l2<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, wd: f64) -> Tensor<D> {
     if wd != 0.0 {
         grad.add(param.clone().mul_scalar(wd))
     } else {
         grad
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The per-tensor updates.
-// ---------------------------------------------------------------------------------------------
-
-/// PyTorch SGD (dampening 0) reading its momentum from a [`MomentumCell`].
-#[derive(Clone, Debug)]
-pub struct SgdStep {
-    /// Momentum of the current step.
-    pub momentum: MomentumCell,
-    /// Nesterov momentum.
-    pub nesterov: bool,
-    /// L2 penalty.
-    pub weight_decay: f64,
-}
-
-impl Optimizer for SgdStep {
-    type State<const D: usize> = SgdState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let m = self.momentum.get();
-        let mut d = l2(grad, &tensor, self.weight_decay);
-        let mut buf = state.and_then(|s| s.buf);
-        if m != 0.0 {
-            let b = match buf {
-                Some(b) => b.mul_scalar(m).add(d.clone()),
-                None => d.clone(),
-            };
-            d = if self.nesterov {
-                d.add(b.clone().mul_scalar(m))
-            } else {
-                b.clone()
-            };
-            buf = Some(b);
-        }
-        (tensor.sub(d.mul_scalar(lr)), Some(SgdState { buf }))
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        SgdState {
-            buf: opt_to_device(state.buf, device),
-        }
-    }
-}
-
-/// PyTorch Adam / AdamW reading β1 from a [`MomentumCell`].
-#[derive(Clone, Debug)]
-pub struct AdamStep {
-    /// β1 of the current step.
-    pub beta1: MomentumCell,
-    /// β2.
-    pub beta2: f64,
-    /// Denominator term.
-    pub eps: f64,
-    /// Weight decay.
-    pub weight_decay: f64,
-    /// AdamW's decoupled weight decay.
-    pub decoupled: bool,
-}
-
-impl Optimizer for AdamStep {
-    type State<const D: usize> = AdamState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        mut tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let beta1 = self.beta1.get();
-        let beta2 = self.beta2;
-        let grad = if self.decoupled {
-            if self.weight_decay != 0.0 {
-                tensor = tensor.mul_scalar(1.0 - lr * self.weight_decay);
-            }
-            grad
-        } else {
-            l2(grad, &tensor, self.weight_decay)
-        };
-        let (m, v, step) = match state {
-            Some(s) => (s.m, s.v, s.step),
-            None => (grad.zeros_like(), grad.zeros_like(), 0),
-        };
-        let step = step + 1;
-        // exp_avg.lerp_(grad, 1 − β1): for a weight < 0.5, `m + w·(g − m)`.
-        let w = 1.0 - beta1;
-        let m = if w < 0.5 {
-            m.clone().add(grad.clone().sub(m).mul_scalar(w))
-        } else {
-            grad.clone().sub(grad.clone().sub(m).mul_scalar(1.0 - w))
-        };
-        let v = v
-            .mul_scalar(beta2)
-            .add(grad.square().mul_scalar(1.0 - beta2));
-        let bias1 = 1.0 - beta1.powi(step.min(i32::MAX as u64) as i32);
-        let bias2 = 1.0 - beta2.powi(step.min(i32::MAX as u64) as i32);
-        let step_size = lr / bias1;
-        let denom = v
-            .clone()
-            .sqrt()
-            .div_scalar(bias2.sqrt())
-            .add_scalar(self.eps);
-        let tensor = tensor.sub(m.clone().div(denom).mul_scalar(step_size));
-        (tensor, Some(AdamState { m, v, step }))
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        AdamState {
-            m: state.m.to_device(device),
-            v: state.v.to_device(device),
-            step: state.step,
-        }
-    }
-}
-
-/// PyTorch RMSprop (not centered) reading its momentum from a [`MomentumCell`].
-#[derive(Clone, Debug)]
-pub struct RmspropStep {
-    /// Momentum of the current step.
-    pub momentum: MomentumCell,
-    /// Smoothing constant.
-    pub alpha: f64,
-    /// Denominator term.
-    pub eps: f64,
-    /// L2 penalty.
-    pub weight_decay: f64,
-}
-
-impl Optimizer for RmspropStep {
-    type State<const D: usize> = RmspropState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let m = self.momentum.get();
-        let grad = l2(grad, &tensor, self.weight_decay);
-        let (sq, buf) = match state {
-            Some(s) => (s.square_avg, s.buf),
-            None => (grad.zeros_like(), None),
-        };
-        let sq = sq
-            .mul_scalar(self.alpha)
-            .add(grad.clone().square().mul_scalar(1.0 - self.alpha));
-        let avg = sq.clone().sqrt().add_scalar(self.eps);
-        let ratio = grad.div(avg);
-        if m > 0.0 {
-            let b = match buf {
-                Some(b) => b.mul_scalar(m).add(ratio),
-                None => ratio,
-            };
-            let tensor = tensor.sub(b.clone().mul_scalar(lr));
-            (
-                tensor,
-                Some(RmspropState {
-                    square_avg: sq,
-                    buf: Some(b),
-                }),
-            )
-        } else {
-            let tensor = tensor.sub(ratio.mul_scalar(lr));
-            (
-                tensor,
-                Some(RmspropState {
-                    square_avg: sq,
-                    buf,
-                }),
-            )
-        }
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        RmspropState {
-            square_avg: state.square_avg.to_device(device),
-            buf: opt_to_device(state.buf, device),
-        }
-    }
-}
-
-/// PyTorch Adagrad (`lr_decay` 0, initial accumulator 0).
-#[derive(Clone, Debug)]
-pub struct AdagradStep {
-    /// Denominator term.
-    pub eps: f64,
-    /// L2 penalty.
-    pub weight_decay: f64,
-}
-
-impl Optimizer for AdagradStep {
-    type State<const D: usize> = AdagradState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let grad = l2(grad, &tensor, self.weight_decay);
-        let sum = match state {
-            Some(s) => s.sum.add(grad.clone().square()),
-            None => grad.clone().square(),
-        };
-        let std = sum.clone().sqrt().add_scalar(self.eps);
-        let tensor = tensor.sub(grad.div(std).mul_scalar(lr));
-        (tensor, Some(AdagradState { sum }))
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        AdagradState {
-            sum: state.sum.to_device(device),
-        }
-    }
-}
-
-/// PyTorch Adadelta.
-#[derive(Clone, Debug)]
-pub struct AdadeltaStep {
-    /// Decay of the running averages.
-    pub rho: f64,
-    /// Term inside the square roots.
-    pub eps: f64,
-    /// L2 penalty.
-    pub weight_decay: f64,
-}
-
-impl Optimizer for AdadeltaStep {
-    type State<const D: usize> = AdadeltaState<D>;
-
-    fn step<const D: usize>(
-        &self,
-        lr: f64,
-        tensor: Tensor<D>,
-        grad: Tensor<D>,
-        state: Option<Self::State<D>>,
-    ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let rho = self.rho;
-        let grad = l2(grad, &tensor, self.weight_decay);
-        let (sq, acc) = match state {
-            Some(s) => (s.square_avg, s.acc_delta),
-            None => (grad.zeros_like(), grad.zeros_like()),
-        };
-        let sq = sq
-            .mul_scalar(rho)
-            .add(grad.clone().square().mul_scalar(1.0 - rho));
-        let std = sq.clone().add_scalar(self.eps).sqrt();
-        let delta = acc.clone().add_scalar(self.eps).sqrt().div(std).mul(grad);
-        let acc = acc
-            .mul_scalar(rho)
-            .add(delta.clone().square().mul_scalar(1.0 - rho));
-        let tensor = tensor.sub(delta.mul_scalar(lr));
-        (
-            tensor,
-            Some(AdadeltaState {
-                square_avg: sq,
-                acc_delta: acc,
-            }),
-        )
-    }
-
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        AdadeltaState {
-            square_avg: state.square_avg.to_device(device),
-            acc_delta: state.acc_delta.to_device(device),
-        }
     }
 }
 
@@ -1072,21 +697,22 @@ impl CyclrOptimizer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    //! What the per-optimizer tests share: a 3-parameter model with a constant gradient.
     use super::*;
     use burn::module::Param;
 
     #[derive(Module, Debug)]
-    struct Vector {
-        w: Param<Tensor<1>>,
+    pub(crate) struct Vector {
+        pub(crate) w: Param<Tensor<1>>,
     }
 
-    const P0: [f32; 3] = [1.0, -2.0, 0.5];
+    pub(crate) const P0: [f32; 3] = [1.0, -2.0, 0.5];
     /// The loss `Σ g_i·w_i` has the constant gradient `G`.
-    const G: [f32; 3] = [0.1, -0.2, 0.3];
+    pub(crate) const G: [f32; 3] = [0.1, -0.2, 0.3];
 
     /// Runs `optim` for one step per `(lr, momentum)` and returns the parameters.
-    fn run(config: OptimizerConfig, steps: &[(f64, Option<f64>)]) -> Vec<f32> {
+    pub(crate) fn run(config: OptimizerConfig, steps: &[(f64, Option<f64>)]) -> Vec<f32> {
         let device = crate::device();
         let mut model = Vector {
             w: Param::from_tensor(Tensor::from_floats(P0, &device)),
@@ -1101,132 +727,19 @@ mod tests {
         model.w.val().into_data().try_to_vec::<f32>().unwrap()
     }
 
-    fn assert_close(got: &[f32], want: &[f64]) {
+    pub(crate) fn assert_close(got: &[f32], want: &[f64]) {
         for (g, w) in got.iter().zip(want) {
             let err = (f64::from(*g) - w).abs();
             assert!(err <= 2e-6 * w.abs().max(1.0), "got {got:?}, want {want:?}");
         }
     }
 
-    fn sgd(nesterov: bool) -> OptimizerConfig {
+    pub(crate) fn sgd(nesterov: bool) -> OptimizerConfig {
         OptimizerConfig::Sgd {
             momentum: 0.9,
             nesterov,
             weight_decay: 0.01,
         }
-    }
-
-    /// torch.optim.SGD(lr=0.1, momentum=m, dampening=0, weight_decay=0.01), the momentum of the
-    /// second step changed to 0.8 (as CyclicLR/OneCycleLR do), by hand:
-    /// step 1: d = g + 0.01·p = [0.11, −0.22, 0.305]; buf = d; p = p − 0.1·d = [0.989, −1.978, 0.4695]
-    /// step 2: d = g + 0.01·p = [0.10989, −0.21978, 0.304695];
-    ///         buf = 0.8·buf + d = [0.19789, −0.39578, 0.548695]; p −= 0.1·buf
-    #[test]
-    fn sgd_momentum_matches_pytorch() {
-        let p = run(sgd(false), &[(0.1, Some(0.9)), (0.1, Some(0.8))]);
-        assert_close(&p, &[0.969211, -1.938422, 0.4146305]);
-    }
-
-    /// Same with nesterov=True: the update is d + m·buf.
-    /// step 1: 1.9·d = [0.209, −0.418, 0.5795]; p = [0.9791, −1.9582, 0.44205]
-    /// step 2: d = [0.109791, −0.219582, 0.3044205]; buf = 0.8·[0.11, −0.22, 0.305] + d
-    ///         = [0.197791, −0.395582, 0.5484205]; update = d + 0.8·buf
-    ///         = [0.2680238, −0.5360476, 0.7431569]; p −= 0.1·update
-    #[test]
-    fn sgd_nesterov_matches_pytorch() {
-        let p = run(sgd(true), &[(0.1, Some(0.9)), (0.1, Some(0.8))]);
-        assert_close(&p, &[0.95229762, -1.90459524, 0.36773431]);
-    }
-
-    /// Without a schedule momentum, the configured one (0.9) is used: buf = 0.9·buf + d.
-    #[test]
-    fn sgd_default_momentum() {
-        let p = run(sgd(false), &[(0.1, None), (0.1, None)]);
-        // step 2: buf = [0.099 + 0.10989, −0.198 − 0.21978, 0.2745 + 0.304695]
-        assert_close(&p, &[0.968111, -1.936222, 0.4115805]);
-    }
-
-    /// Momentum 0: plain SGD, no buffer.
-    #[test]
-    fn sgd_without_momentum() {
-        let config = OptimizerConfig::Sgd {
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        };
-        let p = run(config, &[(0.5, None), (0.5, None)]);
-        assert_close(&p, &[0.9, -1.8, 0.2]);
-    }
-
-    /// torch.optim.Adam(lr=0.01, betas=(β1, 0.999), eps=1e-8, weight_decay=0.01) with β1 = 0.9
-    /// then 0.85 (reference values from PyTorch's `_single_tensor_adam` formula evaluated in f64).
-    #[test]
-    fn adam_matches_pytorch_formula() {
-        let config = OptimizerConfig::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.01,
-            decoupled_weight_decay: false,
-        };
-        let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
-        assert_close(
-            &p,
-            &[0.9815325973451586, -1.9815320640984255, 0.48153191560984165],
-        );
-    }
-
-    /// AdamW (decoupled weight decay 0.1): `p *= 1 − lr·wd` before the Adam update.
-    #[test]
-    fn adamw_matches_pytorch_formula() {
-        let config = OptimizerConfig::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            weight_decay: 0.1,
-            decoupled_weight_decay: true,
-        };
-        let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
-        assert_close(
-            &p,
-            &[0.9795425333773782, -1.977543532454455, 0.48054203214681385],
-        );
-    }
-
-    #[test]
-    fn rmsprop_adagrad_adadelta_match_pytorch_formulas() {
-        let rms = OptimizerConfig::Rmsprop {
-            alpha: 0.99,
-            eps: 1e-8,
-            momentum: 0.9,
-            weight_decay: 0.0,
-        };
-        let p = run(rms, &[(0.01, Some(0.9)), (0.01, Some(0.8))]);
-        assert_close(
-            &p,
-            &[0.7491121097502071, -1.7491119946247407, 0.24911195624956128],
-        );
-
-        let adagrad = OptimizerConfig::Adagrad {
-            eps: 1e-10,
-            weight_decay: 0.01,
-        };
-        let p = run(adagrad, &[(0.1, None), (0.1, Some(0.5))]);
-        assert_close(
-            &p,
-            &[0.8296129356171439, -1.82945057714406, 0.3294055265896292],
-        );
-
-        let adadelta = OptimizerConfig::Adadelta {
-            rho: 0.9,
-            eps: 1e-6,
-            weight_decay: 0.0,
-        };
-        let p = run(adadelta, &[(1.0, None), (1.0, None)]);
-        assert_close(
-            &p,
-            &[0.9935965375160972, -1.9935941052750925, 0.49359365455845317],
-        );
     }
 
     /// The state survives a byte round trip: the next update is identical, bit for bit.
