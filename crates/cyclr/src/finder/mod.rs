@@ -24,11 +24,8 @@ mod smoothing;
 mod suggest;
 mod sweep;
 
-pub use bounds::{
-    BASE_DIVISOR, ClrBounds, MAX_DIVISOR, MIN_RELATIVE_FALL, ONSET_FRACTION, accuracy_bounds,
-    loss_bounds,
-};
-pub use calibrated::{LrWindow, NoRates, calibrated_bounds, lr_window};
+pub use bounds::{BASE_DIVISOR, ClrBounds};
+pub use calibrated::{LrWindow, NoRates, calibrated_bounds};
 pub use config::{Metric, RangeTestConfig};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve,
@@ -37,10 +34,10 @@ pub use curve::{
 pub use engine::{RangeTest, analyze};
 pub use error::FinderError;
 pub use repeat::{Repeated, RepeatedSummary, Spread};
-pub use result::{RangeTestResult, StopReason, suggestion_window};
-pub use smoothing::{DebiasedEma, smooth, torch_lerp};
+pub use result::{RangeTestResult, StopReason};
+pub use smoothing::{DebiasedEma, smooth};
 pub use suggest::{
-    SKIP_END, SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions,
-    argmin_first, minimum, numpy_gradient, skip_start, slide, slide_with, steep, valley,
+    SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions, minimum, slide,
+    slide_with, steep, valley,
 };
 pub use sweep::Sweep;
