@@ -880,3 +880,55 @@ fn three_concurrent_shards_merge_to_the_unsharded_table() {
     };
     assert_eq!(table(&sharded), table(&whole));
 }
+
+/// The promise of `--lr auto` (issue #9), kept by a test: on the embedded digits (MLP, SGD
+/// momentum 0.9, 300 iterations, 3 seeds) the fixed LR that the range test picks lands within 2×
+/// of the best LR of a grid 2× apart, and within half a point of its accuracy. (The benchmark over
+/// 12 tasks is `bench/lr_quality/`; this is its cheapest task, as a regression test.)
+#[test]
+fn lr_auto_lands_within_2x_of_a_grid() {
+    let tmp = tempdir();
+    let out = tmp.path().join("grid");
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lr_auto_grid.toml");
+    let o = run_env(
+        tmp.path(),
+        &[
+            "compare",
+            "--config",
+            config,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--jobs",
+            "2",
+        ],
+    );
+    expect_ok(&o, "the grid");
+    let results = read_json(&out.join("results.json"));
+    let mut acc: std::collections::BTreeMap<String, (f64, Vec<f64>)> = Default::default();
+    for r in results["runs"].as_array().unwrap() {
+        let lr = r["schedule"]["lr"].as_f64().unwrap();
+        let a = r["final_test_accuracy"].as_f64().unwrap_or(0.0);
+        let e = acc
+            .entry(r["name"].as_str().unwrap().to_string())
+            .or_insert((lr, Vec::new()));
+        e.1.push(if a.is_finite() { a } else { 0.0 });
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (auto_lr, auto_accs) = acc.remove("auto").expect("the auto run");
+    let (best_lr, best_acc) = acc
+        .values()
+        .map(|(lr, a)| (*lr, mean(a)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let ratio = (auto_lr / best_lr).max(best_lr / auto_lr);
+    assert!(
+        ratio <= 2.0,
+        "--lr auto picked {auto_lr}, the grid's best is {best_lr} ({ratio:.2}x apart)"
+    );
+    let gap = (best_acc - mean(&auto_accs)) * 100.0;
+    assert!(
+        gap <= 0.5,
+        "--lr auto is {gap:.2} points below the grid's best"
+    );
+}
