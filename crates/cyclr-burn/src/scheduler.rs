@@ -11,10 +11,19 @@
 //! [`MomentumCell`] with [`with_momentum_cell`](CyclrLrScheduler::with_momentum_cell): each
 //! `step` then also stores `momentum(t)` (when the schedule cycles momentum) in the cell the
 //! optimizer reads during the update that follows.
+//!
+//! **Per-group learning rates** (fastai's discriminative LRs: the head at `lr`, the body at
+//! `lr/10`): [`grouped`](CyclrLrScheduler::grouped) turns the scheduler into burn's
+//! [`ModuleLrScheduler`], which gives every parameter of a [`ParamGroup`] the same schedule
+//! times the group's scale (`lr(t) · scale`; the momentum is the schedule's, set once per step).
+//! burn's `Learner` takes it as it is; in a hand-written loop pass its `step()` to
+//! `ModuleOptimizer::step`.
 
 use std::sync::Arc;
 
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
+use burn::module::ParamGroup;
 use cyclr::schedule::ScheduleConfig;
 use cyclr::{ParamError, Schedule};
 
@@ -29,6 +38,7 @@ pub struct CyclrLrScheduler {
     schedule: Arc<dyn Schedule>,
     t: u64,
     momentum: Option<MomentumCell>,
+    scale: f64,
 }
 
 impl CyclrLrScheduler {
@@ -38,6 +48,7 @@ impl CyclrLrScheduler {
             schedule,
             t: 0,
             momentum: None,
+            scale: 1.0,
         }
     }
 
@@ -51,6 +62,25 @@ impl CyclrLrScheduler {
     pub fn with_momentum_cell(mut self, cell: MomentumCell) -> Self {
         self.momentum = Some(cell);
         self
+    }
+
+    /// Multiplies every learning rate by `scale` (the momentum is unchanged).
+    pub fn with_scale(mut self, scale: f64) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// Per-group learning rates (see the [module documentation](self)): parameters of no group
+    /// follow this scheduler; those of `groups[i].0` follow it times `groups[i].1` (the last
+    /// matching group wins, as in burn). Only this scheduler writes the momentum cell.
+    pub fn grouped(self, groups: Vec<(ParamGroup, f64)>) -> ModuleLrScheduler {
+        let mut m = ModuleLrScheduler::new(self.clone());
+        for (group, scale) in groups {
+            let mut g = self.clone().with_scale(self.scale * scale);
+            g.momentum = None;
+            m = m.with_group(group, g);
+        }
+        m
     }
 
     /// Starts (or resumes) at iteration `t`.
@@ -71,7 +101,10 @@ impl CyclrLrScheduler {
 
     /// Learning rate and momentum of the next step, without advancing.
     pub fn peek(&self) -> (f64, Option<f64>) {
-        (self.schedule.lr(self.t), self.schedule.momentum(self.t))
+        (
+            self.schedule.lr(self.t) * self.scale,
+            self.schedule.momentum(self.t),
+        )
     }
 }
 
@@ -111,6 +144,60 @@ mod tests {
         }
         fn momentum(&self, t: u64) -> Option<f64> {
             Some(0.85 + (t % 11) as f64 * 0.01)
+        }
+    }
+
+    /// Two layers, the head at a tenth of the body's learning rate: after each step every
+    /// parameter has moved by exactly its own group's `lr(t) · scale · gradient` (plain SGD).
+    #[test]
+    fn each_group_steps_with_its_own_learning_rate() {
+        use burn::module::{Module, Param};
+        use burn::optim::GradientsParams;
+        use burn::tensor::Tensor;
+
+        #[derive(Module, Debug)]
+        struct Two {
+            body: Param<Tensor<1>>,
+            head: Param<Tensor<1>>,
+        }
+        let device = crate::device();
+        let mut model = Two {
+            body: Param::from_tensor(Tensor::from_floats([1.0, 2.0], &device)),
+            head: Param::from_tensor(Tensor::from_floats([3.0, 4.0], &device)),
+        };
+        let head = ParamGroup::from_ids(vec![model.head.id]);
+        // Wiggle's lr changes every step, so a group stuck at another t would show.
+        let mut sched = CyclrLrScheduler::new(Arc::new(Wiggle)).grouped(vec![(head, 0.1)]);
+        let mut optim = crate::optim::CyclrOptimizer::new(&crate::OptimizerConfig::Sgd {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        })
+        .unwrap()
+        .into_module_optimizer();
+        let value =
+            |p: &Param<Tensor<1>>| -> Vec<f32> { p.val().into_data().try_to_vec::<f32>().unwrap() };
+        for t in 0..3 {
+            let (b0, h0) = (value(&model.body), value(&model.head));
+            // loss = Σ body + 2 Σ head: gradients 1 and 2.
+            let loss = model
+                .body
+                .val()
+                .sum()
+                .add(model.head.val().sum().mul_scalar(2.0));
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let lrs = sched.step();
+            model = optim.step(lrs, model, grads);
+            let lr = Wiggle.lr(t);
+            for (before, after) in b0.iter().zip(value(&model.body)) {
+                assert!((before - lr as f32 - after).abs() < 1e-6, "body at t={t}");
+            }
+            for (before, after) in h0.iter().zip(value(&model.head)) {
+                assert!(
+                    (before - (lr * 0.1 * 2.0) as f32 - after).abs() < 1e-6,
+                    "head at t={t}"
+                );
+            }
         }
     }
 
