@@ -59,6 +59,52 @@ const SCHEDULE: &[Case] = &[
         &["schedule", "triangular", "--base-lr", "0.01", "--max-lr", "0.1", "--step-size", "5", "--iters", "10", "--plot", "/proc/cyclr-x.png"],
         &["--plot", "/proc/cyclr-x.png", "cannot write"],
     ),
+    // --- the transformers policies ---
+    case(
+        "cosine-with-warmup: negative --num-warmup-steps",
+        &["schedule", "cosine-with-warmup", "--lr", "0.1", "--num-warmup-steps", "-1", "--iters", "10", "--plot", "plots/x.png"],
+        &["--num-warmup-steps", "-1", "non-negative"],
+    ),
+    case(
+        "cosine-with-warmup: NaN --num-cycles",
+        &["schedule", "cosine-with-warmup", "--lr", "0.1", "--num-warmup-steps", "2", "--num-cycles", "nan", "--iters", "10"],
+        &["--num-cycles", "NaN", "finite"],
+    ),
+    case(
+        "cosine-with-warmup: --min-lr-rate above 1",
+        &["schedule", "cosine-with-warmup", "--lr", "0.1", "--num-warmup-steps", "2", "--min-lr-rate", "2", "--iters", "10"],
+        &["--min-lr-rate", "2", "[0, 1]"],
+    ),
+    case(
+        "wsd: an unknown --decay-type",
+        &["schedule", "wsd", "--lr", "0.1", "--num-warmup-steps", "2", "--num-decay-steps", "5", "--decay-type", "bogus", "--iters", "10"],
+        &["--decay-type", "bogus", "1-sqrt"],
+    ),
+    case(
+        "wsd: warm-up and decay longer than the run",
+        &["schedule", "wsd", "--lr", "0.1", "--num-warmup-steps", "2", "--num-decay-steps", "20", "--iters", "10"],
+        &["--num-decay-steps", "20", "--num-training-steps"],
+    ),
+    case(
+        "inverse-sqrt: --timescale 0",
+        &["schedule", "inverse-sqrt", "--lr", "0.1", "--num-warmup-steps", "2", "--timescale", "0", "--iters", "10"],
+        &["--timescale", "0", "≥ 1"],
+    ),
+    case(
+        "polynomial-with-warmup: --lr-end above --lr",
+        &["schedule", "polynomial-with-warmup", "--lr", "0.1", "--num-warmup-steps", "2", "--lr-end", "0.5", "--iters", "10"],
+        &["--lr-end", "0.5", "--lr"],
+    ),
+    case(
+        "linear-with-warmup: warm-up longer than training",
+        &["schedule", "linear-with-warmup", "--lr", "0.1", "--num-warmup-steps", "20", "--num-training-steps", "10", "--iters", "10"],
+        &["--num-warmup-steps", "20", "--num-training-steps"],
+    ),
+    case(
+        "constant-with-warmup: negative --lr",
+        &["schedule", "constant-with-warmup", "--lr", "-0.1", "--num-warmup-steps", "2", "--iters", "10"],
+        &["--lr", "-0.1", "> 0"],
+    ),
     // --- a required flag missing, for each policy family ---
     case(
         "triangular without --base-lr",
