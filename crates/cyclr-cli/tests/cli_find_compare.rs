@@ -932,3 +932,73 @@ fn lr_auto_lands_within_2x_of_a_grid() {
         "--lr auto is {gap:.2} points below the grid's best"
     );
 }
+
+/// A shard killed (SIGKILL) after some of its runs finished, and started again, redoes only its
+/// unfinished runs: the finished ones' outcomes are not rewritten.
+#[test]
+fn a_killed_shard_redoes_only_its_unfinished_runs() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cmp");
+    let args: Vec<String> = [
+        "compare",
+        "--config",
+        EXPERIMENT,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--iters",
+        "300",
+        "--shard",
+        "1/2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let outcomes = || -> Vec<(String, std::time::SystemTime)> {
+        let Ok(rd) = std::fs::read_dir(out.join("runs")) else {
+            return Vec::new();
+        };
+        let mut v: Vec<_> = rd
+            .flatten()
+            .filter_map(|e| {
+                let m = std::fs::metadata(e.path().join("outcome.json")).ok()?;
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    m.modified().ok()?,
+                ))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut child = cyclr_in(tmp.path())
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while outcomes().is_empty() {
+        assert!(
+            start.elapsed().as_secs() < 300,
+            "no run finished within 300 s"
+        );
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let before = outcomes();
+    assert!(!before.is_empty());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    expect_ok(&run_env(tmp.path(), &args), "the shard again");
+    let after = outcomes();
+    // Shard 1 of 2 owns jobs 0, 2, 4, 6, 8 of the 9 (3 policies x 3 seeds).
+    assert_eq!(after.len(), 5, "{after:?}");
+    for (name, t) in &before {
+        let t2 = after.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+        assert_eq!(t2, Some(*t), "{name} was trained again");
+    }
+}
