@@ -33,7 +33,7 @@ print("|---|---:|---:|---:|---:|---:|")
 for pol in ("fixed", "onecycle"):
     t = json.load(open(f"{out}/torch-{pol}.json"))
     c = json.load(open(f"{out}/cyclr-{pol}/summary.json"))
-    hit = next((r["iteration"] + 1 for r in csv.DictReader(open(f"{out}/cyclr-{pol}/metrics.csv"))
+    hit = next((int(r["iteration"]) + 1 for r in csv.DictReader(open(f"{out}/cyclr-{pol}/metrics.csv"))
                 if r["test_accuracy"] and float(r["test_accuracy"]) >= 0.80), None)
     treach = t["reached"]["iteration"] if t["reached"] else None
     print(f"| {pol} | {t['img_per_s']:.0f} | {c['images_per_s']:.0f} | {c['images_per_s']/t['img_per_s']:.2f} | {treach} | {hit} |")
