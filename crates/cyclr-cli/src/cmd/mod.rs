@@ -36,6 +36,7 @@ pub mod report;
 pub mod schedule;
 pub mod setup;
 pub mod suggest;
+pub mod tables;
 pub mod train;
 
 use crate::args::{Cli, Command, DemoArgs};

@@ -1,0 +1,309 @@
+//! The comparison's tables (Markdown, CSV) and its self-contained HTML report: presentation of
+//! the core's statistics (`cyclr::compare`), no rule of its own.
+use std::fmt::Write as _;
+
+use cyclr::compare::{BudgetSummary, PolicySummary};
+use cyclr_burn::experiment::{Experiment, RunOutcome};
+
+use crate::plot;
+
+/// The accuracy-vs-budget tables as Markdown.
+pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> String {
+    let mut s = String::new();
+    let seeds = if exp.seeds.len() == 1 {
+        "1 seed".to_string()
+    } else {
+        format!("mean ± std, {} seeds", exp.seeds.len())
+    };
+    let _ = writeln!(
+        s,
+        "| policy | budget | iterations | final test acc. % ({seeds}) | wall time / run |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|");
+    for r in &b.rows {
+        let acc = match r.final_accuracy_std {
+            Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
+            None => pct(r.final_accuracy_mean),
+        };
+        let mark = if r.final_accuracy_mean >= b.target {
+            " ✓"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {acc}{mark} | {:.1} s |",
+            r.policy, r.budget, r.iterations, r.wall_time_mean_s
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "| policy | smallest budget reaching {:.2}% ({baseline} at the full budget) | ratio to the full budget |",
+        b.target * 100.0
+    );
+    let _ = writeln!(s, "|---|---:|---:|");
+    for r in &b.reach {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            r.policy,
+            r.smallest_budget
+                .map_or("not reached".into(), |x| x.to_string()),
+            r.ratio.map_or("-".into(), |x| format!("{x:.3}"))
+        );
+    }
+    s
+}
+
+/// CSV rows of the budget table.
+pub fn budget_csv(b: &BudgetSummary) -> String {
+    let mut s = String::from(
+        "policy,budget,iterations,seeds,final_accuracy_mean,final_accuracy_std,wall_time_mean_s\n",
+    );
+    for r in &b.rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{}",
+            r.policy,
+            r.budget,
+            r.iterations,
+            r.seeds,
+            r.final_accuracy_mean,
+            r.final_accuracy_std
+                .map_or(String::new(), |x| x.to_string()),
+            r.wall_time_mean_s
+        );
+    }
+    s
+}
+
+pub(crate) fn budget_series(b: &BudgetSummary) -> Vec<plot::BudgetSeries> {
+    b.reach
+        .iter()
+        .map(|p| plot::BudgetSeries {
+            name: p.policy.clone(),
+            points: b
+                .rows
+                .iter()
+                .filter(|r| r.policy == p.policy)
+                .map(|r| {
+                    (
+                        r.budget,
+                        r.final_accuracy_mean,
+                        r.final_accuracy_std.unwrap_or(0.0),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub(crate) fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}", x * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+/// The comparison table as Markdown.
+pub fn table_markdown(
+    exp: &Experiment,
+    target: f64,
+    rows: &[PolicySummary],
+    outcomes: &[RunOutcome],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| policy | LR bounds (how found) | iterations | final test acc. % ({}) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
+        if exp.seeds.len() == 1 {
+            "1 seed".to_string()
+        } else {
+            format!("mean ± std, {} seeds", exp.seeds.len())
+        },
+        target * 100.0
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let bounds = outcomes
+            .iter()
+            .find(|o| o.name == r.policy)
+            .map(bounds_cell)
+            .unwrap_or_default();
+        let reach = match r.iterations_to_baseline {
+            Some(i) if r.reached == r.seeds => format!("{i:.0}"),
+            Some(i) => format!("{i:.0} ({}/{} seeds)", r.reached, r.seeds),
+            None => "not reached".into(),
+        };
+        let ratio = r
+            .ratio_to_baseline
+            .map_or("-".into(), |x| format!("{x:.2}"));
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {:.1} s |",
+            r.policy,
+            bounds,
+            r.iterations,
+            match r.final_accuracy_std {
+                Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
+                None => pct(r.final_accuracy_mean),
+            },
+            reach,
+            ratio,
+            r.wall_time_mean_s
+        );
+    }
+    s
+}
+
+pub(crate) fn bounds_cell(o: &RunOutcome) -> String {
+    let (lo, hi) = o.schedule.bounds();
+    let lrs = match o.schedule.policy() {
+        p if p.is_cyclical() => format!("{lo:.2e} .. {hi:.2e}"),
+        cyclr::schedule::Policy::Sgdr => format!("{lo:.2e} .. {hi:.2e}"),
+        cyclr::schedule::Policy::Fixed => format!("{hi:.2e}"),
+        cyclr::schedule::Policy::OneCycle => format!("max {hi:.2e}"),
+        _ => format!("{hi:.2e}"),
+    };
+    let how = if o.from_range_test {
+        "range test"
+    } else {
+        "given"
+    };
+    format!("{}: {lrs} ({how})", o.schedule.name())
+}
+
+/// CSV rows of the table.
+pub fn table_csv(rows: &[PolicySummary]) -> String {
+    let mut s = String::from(
+        "policy,seeds,iterations,final_accuracy_mean,final_accuracy_std,iterations_to_baseline,reached,ratio_to_baseline,wall_time_mean_s\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{}",
+            r.policy,
+            r.seeds,
+            r.iterations,
+            r.final_accuracy_mean,
+            opt(r.final_accuracy_std),
+            opt(r.iterations_to_baseline),
+            r.reached,
+            opt(r.ratio_to_baseline),
+            r.wall_time_mean_s
+        );
+    }
+    s
+}
+
+pub(crate) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The Markdown we generate (tables, with plain paragraphs between them) -> HTML.
+pub(crate) fn md_table_html(md: &str) -> String {
+    let mut h = String::new();
+    let mut in_table = false;
+    let mut header = false;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            if in_table {
+                h.push_str("</table>\n");
+                in_table = false;
+            }
+            if !line.trim().is_empty() {
+                let _ = writeln!(h, "<p>{}</p>", html_escape(line.trim()));
+            }
+            continue;
+        }
+        if !in_table {
+            h.push_str("<table>\n");
+            in_table = true;
+            header = true;
+        }
+        if line.starts_with("|---") {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let tag = if header { "th" } else { "td" };
+        header = false;
+        h.push_str("<tr>");
+        for c in cells {
+            let _ = write!(h, "<{tag}>{}</{tag}>", html_escape(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    if in_table {
+        h.push_str("</table>\n");
+    }
+    h
+}
+
+/// A self-contained HTML report: table, inline SVG plot, the exact config.
+pub fn report_html(
+    exp: &Experiment,
+    config_text: &str,
+    table_md: &str,
+    svg: &str,
+    budget_svg: Option<&str>,
+    range_svgs: &[(String, String)],
+    notes: &str,
+) -> String {
+    let body = |s: &str| s.find("<svg").map_or(s.to_string(), |i| s[i..].to_string());
+    let svg_body = body(svg);
+    let budget_part = budget_svg.map_or(String::new(), |b| {
+        format!(
+            "<h2>Final test accuracy vs training budget</h2>\n<div class=\"plot\">{}</div>\n",
+            body(b)
+        )
+    });
+    let range_part: String = range_svgs
+        .iter()
+        .map(|(title, svg)| {
+            format!(
+                "<h2>{}</h2>\n<div class=\"plot\">{}</div>\n",
+                html_escape(title),
+                body(svg)
+            )
+        })
+        .collect();
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>cyclr compare: {name}</title>
+<style>
+body {{ font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }}
+h1 {{ font-size: 1.6em; margin-bottom: .2em; }} .sub {{ color: #666; margin-top: 0; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 14px; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .35em .7em; text-align: right; }}
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}
+th {{ background: #f4f6f8; }} tr:hover td {{ background: #fafbfc; }}
+pre {{ background: #f6f8fa; padding: 1em; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; }}
+.plot svg {{ width: 100%; height: auto; }}
+</style></head><body>
+<h1>cyclr compare: {name}</h1>
+<p class="sub">{desc}</p>
+<h2>Results</h2>
+{table}
+<p>{notes}</p>
+{budget_part}<h2>Test accuracy (mean over seeds), training loss and learning rate</h2>
+<div class="plot">{svg}</div>
+{range_part}<h2>Configuration</h2>
+<pre>{config}</pre>
+<p class="sub">Generated by cyclr {version}.</p>
+</body></html>
+"#,
+        name = html_escape(&exp.name),
+        desc = html_escape(&exp.description),
+        table = md_table_html(table_md),
+        notes = html_escape(notes),
+        svg = svg_body,
+        config = html_escape(config_text),
+        version = env!("CARGO_PKG_VERSION"),
+    )
+}
