@@ -61,7 +61,8 @@ class LeNet(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--policy", choices=["fixed", "onecycle"], default="fixed")
+    ap.add_argument("--policy", choices=["fixed", "onecycle", "multistep"], default="fixed",
+                    help="multistep: /10 at 80%% and 90%% of --iters (the Caffe-style baseline)")
     ap.add_argument("--lr", type=float, default=0.01, help="fixed LR, or OneCycleLR max_lr")
     ap.add_argument("--iters", type=int, default=2000)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -88,6 +89,9 @@ def main():
     sched = None
     if a.policy == "onecycle":
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.iters)
+    elif a.policy == "multistep":
+        sched = torch.optim.lr_scheduler.MultiStepLR(
+            opt, milestones=[round(a.iters * 0.8), round(a.iters * 0.9)], gamma=0.1)
 
     def evaluate():
         model.eval()
