@@ -318,6 +318,15 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// `(iterations trained, test accuracy)` at each evaluation.
+    pub fn evals(&self) -> Vec<(u64, f64)> {
+        self.summary
+            .metrics
+            .iter()
+            .filter_map(|m| m.test_accuracy.map(|a| (m.iteration + 1, a)))
+            .collect()
+    }
+
     /// `Some(description)` if the run diverged.
     pub fn diverged(&self) -> Option<String> {
         self.summary.diverged.map(|d| d.to_string())
@@ -444,14 +453,19 @@ impl Experiment {
         Ok(e)
     }
 
+    /// The largest of [`budgets`](Self::budgets) (the runs the per-iteration table and the
+    /// baseline's target come from); `None` without budgets.
+    pub fn full_budget(&self) -> Option<f64> {
+        self.budgets
+            .as_ref()
+            .and_then(|b| b.iter().copied().reduce(f64::max))
+    }
+
     /// The baseline the table measures against: the one of [`baseline`](Self::baseline) with
     /// the highest mean final accuracy (at the largest budget) among `outcomes`, with that
     /// accuracy. `None` if no baseline run finished.
     pub fn strongest_baseline(&self, outcomes: &[RunOutcome]) -> Option<(String, f64)> {
-        let full = self
-            .budgets
-            .as_ref()
-            .and_then(|b| b.iter().copied().reduce(f64::max));
+        let full = self.full_budget();
         self.baseline
             .iter()
             .filter_map(|name| {

@@ -776,8 +776,16 @@ pub struct BudgetSeries {
     pub points: Vec<(f64, f64, f64)>,
 }
 
+/// Axes of the budget plot.
+pub struct BudgetLayout {
+    /// Budget (log axis).
+    pub x: (f64, f64),
+    /// Accuracy.
+    pub acc: (f64, f64),
+}
+
 /// Axes of the budget plot: log budget, accuracy including every mean ± std and the target.
-pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> RunsLayout {
+pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> BudgetLayout {
     let (blo, bhi) = min_max(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
     let (alo, ahi) = min_max(
         series
@@ -785,11 +793,9 @@ pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> RunsLayout
             .flat_map(|s| s.points.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2]))
             .chain(target),
     );
-    RunsLayout {
+    BudgetLayout {
         x: padded_log(blo, bhi, 0.06),
         acc: padded(alo, ahi, 0.08),
-        loss: (0.0, 1.0),
-        lr: (0.0, 1.0),
     }
 }
 

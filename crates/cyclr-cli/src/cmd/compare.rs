@@ -92,12 +92,7 @@ pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
         .map(|o| RunCurve {
             policy: o.name.clone(),
             seed: o.seed,
-            evals: o
-                .summary
-                .metrics
-                .iter()
-                .filter_map(|m| m.test_accuracy.map(|a| (m.iteration + 1, a)))
-                .collect(),
+            evals: o.evals(),
             wall_time_s: o.summary.wall_time_s,
             iterations: o.summary.iterations,
             budget: o.budget,
@@ -176,12 +171,7 @@ impl<'a> RunResult<'a> {
             bounds: &o.bounds,
             budget: o.budget,
             diverged: o.diverged(),
-            evals: o
-                .summary
-                .metrics
-                .iter()
-                .filter_map(|m| m.test_accuracy.map(|a| (m.iteration + 1, a)))
-                .collect(),
+            evals: o.evals(),
             final_test_accuracy: o.summary.final_test_accuracy,
             images_per_s: o.summary.images_per_s,
             iterations: o.summary.iterations,
@@ -244,10 +234,7 @@ pub fn write_report(
         ))
     })?;
     let all = curves(outcomes);
-    let full = exp
-        .budgets
-        .as_ref()
-        .and_then(|b| b.iter().copied().reduce(f64::max));
+    let full = exp.full_budget();
     let full_outcomes: Vec<RunOutcome> = outcomes
         .iter()
         .filter(|o| o.budget == full)
@@ -438,42 +425,41 @@ pub fn run(a: CompareArgs) -> Result<()> {
     } else {
         run_experiment(&exp, &out, jobs, a.quiet, shard)?
     };
-    if let Some(sh) = shard {
-        let (found, missing) = cyclr_burn::collect_outcomes(&exp, &out);
-        if !missing.is_empty() {
-            let msg = format!(
-                "shard {}/{}: {} runs done in {:.0} s; {} of {} runs of the experiment are in {} (the other shards' still missing: {}); when all have finished: cyclr compare --config {} --out {} --report-only",
-                sh.index,
-                sh.count,
-                outcomes.len(),
-                start.elapsed().as_secs_f64(),
-                found.len(),
-                found.len() + missing.len(),
-                out.display(),
-                missing.len(),
-                a.config.display(),
-                out.display()
-            );
-            match a.format {
-                TextOrJson::Json => outln!(
-                    "{}",
-                    serde_json::to_string(&ShardProgress {
-                        finished: found.len(),
-                        missing: &missing,
-                        out: &out,
-                        shard: format!("{}/{}", sh.index, sh.count),
-                    })
-                    .map_err(CliError::runtime)?
-                ),
-                TextOrJson::Text => outln!("{msg}"),
+    // A shard reports on the whole experiment once every shard's runs are there.
+    let outcomes = match shard {
+        None => outcomes,
+        Some(sh) => {
+            let (found, missing) = cyclr_burn::collect_outcomes(&exp, &out);
+            if missing.is_empty() {
+                found
+            } else {
+                let progress = ShardProgress {
+                    finished: found.len(),
+                    missing: &missing,
+                    out: &out,
+                    shard: format!("{}/{}", sh.index, sh.count),
+                };
+                match a.format {
+                    TextOrJson::Json => outln!(
+                        "{}",
+                        serde_json::to_string(&progress).map_err(CliError::runtime)?
+                    ),
+                    TextOrJson::Text => outln!(
+                        "shard {}: {} runs done in {:.0} s; {} of {} runs of the experiment are in {} (the other shards' still missing: {}); when all have finished: cyclr compare --config {} --out {} --report-only",
+                        progress.shard,
+                        outcomes.len(),
+                        start.elapsed().as_secs_f64(),
+                        found.len(),
+                        found.len() + missing.len(),
+                        out.display(),
+                        missing.len(),
+                        a.config.display(),
+                        out.display()
+                    ),
+                }
+                return Ok(());
             }
-            return Ok(());
         }
-    }
-    let outcomes = if shard.is_some() {
-        cyclr_burn::collect_outcomes(&exp, &out).0
-    } else {
-        outcomes
     };
     let report = write_report(&exp, &config_text, &out, &outcomes)?;
     match a.format {
