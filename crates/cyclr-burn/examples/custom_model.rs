@@ -141,6 +141,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total = epochs * iters_per_epoch;
 
     let device = cyclr_burn::device();
+    // burn's `LinearConfig::init` draws from the backend's generator: seed it, so that every
+    // run prints the same numbers.
+    device.seed(42);
     let model = Classifier::new(inputs, classes, &device);
     let mut optim = CyclrOptimizer::new(&OptimizerConfig::Sgd {
         momentum: 0.9,
