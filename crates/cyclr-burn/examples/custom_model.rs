@@ -206,7 +206,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .renderer(Box::new(Quiet))
         .launch(Learner::new(
             model,
-            optim.into_module_optimizer(),
+            optim.into_module_optimizer()?,
             scheduler,
         ));
     let _ = std::fs::remove_dir_all(&dir);

@@ -133,7 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .renderer(Box::new(EpochLines))
         .launch(Learner::new(
             model,
-            optim.into_module_optimizer(),
+            optim.into_module_optimizer()?,
             scheduler,
         ));
     if let Some(e) = result.error {

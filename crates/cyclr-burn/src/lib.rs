@@ -14,6 +14,8 @@
 //!   optimizer afterwards.
 //! * [`experiment`]: policies × seeds from an experiment file ([`Experiment`],
 //!   [`run_experiment`]), resumable and shardable.
+//! * [`replay`]: the learning-rate-free optimizers' golden trajectories replayed
+//!   (`examples/replay_optimizer.rs`, `tests/lrfree_golden.rs`).
 //! * [`data`], [`checkpoint`], [`fsio`]: batches as tensors; the checkpoint file format; files
 //!   that are never half-written.
 //!
@@ -29,6 +31,7 @@ pub mod kernels;
 pub mod lr_find;
 pub mod model;
 pub mod optim;
+pub mod replay;
 pub mod scheduler;
 pub mod train;
 

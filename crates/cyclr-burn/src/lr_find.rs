@@ -49,15 +49,22 @@ use crate::optim::{CyclrOptimizer, OptimizerConfig};
 /// An optimizer the range test can drive: one step at a given learning rate, and a snapshot of
 /// its state to restore afterwards.
 pub trait FindOptimizer {
+    /// A copy of the optimizer's state.
+    type Snapshot;
     /// One update of `module` at learning rate `lr`.
     fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M;
     /// The optimizer's state.
-    fn snapshot(&self) -> OptimizerRecord;
+    fn snapshot(&self) -> Self::Snapshot;
     /// Put back a state taken with [`snapshot`](Self::snapshot).
-    fn restore(&mut self, record: OptimizerRecord);
+    fn restore(&mut self, snapshot: Self::Snapshot);
+    /// Why a learning-rate range test does not apply to this optimizer (`None`: it does).
+    fn range_test_refusal(&self) -> Option<String> {
+        None
+    }
 }
 
 impl FindOptimizer for ModuleOptimizer {
+    type Snapshot = OptimizerRecord;
     fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
         self.step(lr, module, grads)
     }
@@ -70,15 +77,21 @@ impl FindOptimizer for ModuleOptimizer {
 }
 
 impl FindOptimizer for CyclrOptimizer {
+    /// A clone: its state tensors are immutable, so a clone is an exact copy.
+    type Snapshot = CyclrOptimizer;
     /// With the optimizer's configured momentum.
     fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
         self.step(lr, None, module, grads)
     }
-    fn snapshot(&self) -> OptimizerRecord {
-        self.to_record()
+    fn snapshot(&self) -> CyclrOptimizer {
+        self.clone()
     }
-    fn restore(&mut self, record: OptimizerRecord) {
-        self.load_record(record);
+    fn restore(&mut self, snapshot: CyclrOptimizer) {
+        *self = snapshot;
+    }
+    /// Prodigy and D-Adaptation (their lr is a multiplier of their own step size).
+    fn range_test_refusal(&self) -> Option<String> {
+        self.config().range_test_refusal()
     }
 }
 
@@ -156,6 +169,9 @@ pub enum LrFindError {
     /// The model snapshot could not be restored.
     #[error("restoring the model after the range test: {0}")]
     Restore(String),
+    /// The optimizer has no learning rate to sweep (Prodigy, D-Adaptation).
+    #[error("no range test for this optimizer: {0}")]
+    NotApplicable(String),
 }
 
 impl From<ModelError> for LrFindError {
@@ -176,6 +192,9 @@ pub fn lr_find_model<M: Module, O: FindOptimizer, L: FindLoop<M>>(
     range: &RangeTestConfig,
     steps_per_point: u64,
 ) -> Result<(RangeTestResult, M), LrFindError> {
+    if let Some(why) = optim.range_test_refusal() {
+        return Err(LrFindError::NotApplicable(why));
+    }
     let mut test = RangeTest::new(range.clone())?;
     let metric = range.metric;
     let steps_per_point = steps_per_point.max(1);

@@ -174,7 +174,8 @@ mod tests {
             weight_decay: 0.0,
         })
         .unwrap()
-        .into_module_optimizer();
+        .into_module_optimizer()
+        .unwrap();
         let value =
             |p: &Param<Tensor<1>>| -> Vec<f32> { p.val().into_data().try_to_vec::<f32>().unwrap() };
         for t in 0..3 {

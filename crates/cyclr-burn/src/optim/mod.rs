@@ -26,6 +26,25 @@
 //! RMSProp's `centered` variant and Adagrad's `lr_decay` are not implemented.
 //!
 //! All arithmetic is in the parameters' dtype (f32), as PyTorch does for f32 parameters.
+//!
+//! # Learning-rate-free optimizers
+//!
+//! Five more, each exact to its reference package (formulas in their files, golden trajectories
+//! in `tests/lrfree_golden.rs`), run on the [`group`] engine (a whole parameter group per call,
+//! since their step-size estimate sums over every parameter before any moves):
+//!
+//! | kind | package | default lr | what the lr means |
+//! |------|---------|-----------:|-------------------|
+//! | `sgd-schedulefree` | `schedulefree.SGDScheduleFree` 1.4.1 | 1.0 | the step size; no schedule (policy `fixed`), warm-up via `warmup_steps` |
+//! | `adamw-schedulefree` | `schedulefree.AdamWScheduleFree` 1.4.1 | 0.0025 | the same, Adam-normalised |
+//! | `prodigy` | `prodigyopt.Prodigy` 1.1.2 | 1.0 | a multiplier of the estimate `d` (cosine annealing advised) |
+//! | `dadapt-adam` | `dadaptation.DAdaptAdam` 3.2 | 1.0 | a multiplier of `d` |
+//! | `dadapt-sgd` | `dadaptation.DAdaptSGD` 3.2 | 1.0 | a multiplier of `d` |
+//!
+//! Their β / momentum is not cycled by a schedule (as for Adagrad, a schedule's momentum is
+//! ignored). Schedule-free models have two points, `y` (trained) and `x` (evaluated):
+//! [`CyclrOptimizer::eval_mode`] / [`CyclrOptimizer::train_mode`] switch between them as the
+//! package's `optimizer.eval()` / `optimizer.train()` do.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,6 +144,18 @@ pub enum OptimizerConfig {
         #[serde(default)]
         weight_decay: f64,
     },
+    /// Schedule-Free SGD (`schedulefree.SGDScheduleFree` 1.4.1).
+    #[serde(rename = "sgd-schedulefree")]
+    SgdScheduleFree(SgdScheduleFreeConfig),
+    /// Schedule-Free AdamW (`schedulefree.AdamWScheduleFree` 1.4.1).
+    #[serde(rename = "adamw-schedulefree")]
+    AdamwScheduleFree(AdamWScheduleFreeConfig),
+    /// Prodigy (`prodigyopt.Prodigy` 1.1.2).
+    Prodigy(Prodigy),
+    /// D-Adaptation Adam (`dadaptation.DAdaptAdam` 3.2).
+    DadaptAdam(DAdaptAdam),
+    /// D-Adaptation SGD (`dadaptation.DAdaptSGD` 3.2).
+    DadaptSgd(DAdaptSgd),
 }
 
 /// What an experiment file may say: the variants above and the two shorthand names.
@@ -191,6 +222,13 @@ enum RawOptimizer {
         #[serde(default)]
         weight_decay: f64,
     },
+    #[serde(rename = "sgd-schedulefree")]
+    SgdScheduleFree(SgdScheduleFreeConfig),
+    #[serde(rename = "adamw-schedulefree")]
+    AdamwScheduleFree(AdamWScheduleFreeConfig),
+    Prodigy(Prodigy),
+    DadaptAdam(DAdaptAdam),
+    DadaptSgd(DAdaptSgd),
 }
 
 impl From<RawOptimizer> for OptimizerConfig {
@@ -260,6 +298,11 @@ impl From<RawOptimizer> for OptimizerConfig {
                 eps,
                 weight_decay,
             },
+            RawOptimizer::SgdScheduleFree(c) => O::SgdScheduleFree(c),
+            RawOptimizer::AdamwScheduleFree(c) => O::AdamwScheduleFree(c),
+            RawOptimizer::Prodigy(c) => O::Prodigy(c),
+            RawOptimizer::DadaptAdam(c) => O::DadaptAdam(c),
+            RawOptimizer::DadaptSgd(c) => O::DadaptSgd(c),
         }
     }
 }
@@ -287,6 +330,24 @@ fn default_rho() -> f64 {
 }
 fn default_adadelta_eps() -> f64 {
     1e-6
+}
+fn default_betas() -> [f64; 2] {
+    [0.9, 0.999]
+}
+fn default_d0() -> f64 {
+    1e-6
+}
+fn one() -> f64 {
+    1.0
+}
+fn two() -> f64 {
+    2.0
+}
+fn yes() -> bool {
+    true
+}
+fn infinity() -> f64 {
+    f64::INFINITY
 }
 
 impl Default for OptimizerConfig {
@@ -316,10 +377,55 @@ fn check_nonneg(param: &str, v: f64) -> Result<(), ParamError> {
     }
 }
 
+fn check_positive(param: &str, v: f64) -> Result<(), ParamError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(ParamError::new(param, v, "must be finite and > 0"))
+    }
+}
+
+fn check_betas(betas: [f64; 2]) -> Result<(), ParamError> {
+    check_unit("betas[0]", betas[0])?;
+    check_unit("betas[1]", betas[1])
+}
+
+fn check_growth(v: f64) -> Result<(), ParamError> {
+    if v > 0.0 {
+        Ok(())
+    } else {
+        Err(ParamError::new(
+            "growth_rate",
+            v,
+            "must be > 0 (inf: unrestricted, the default)",
+        ))
+    }
+}
+
 impl OptimizerConfig {
     /// Every optimizer name (the command line's `--optimizer`, an experiment's `kind`).
-    pub const NAMES: [&'static str; 7] = [
-        "sgd", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "adadelta",
+    pub const NAMES: [&'static str; 12] = [
+        "sgd",
+        "nesterov",
+        "adam",
+        "adamw",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "sgd-schedulefree",
+        "adamw-schedulefree",
+        "prodigy",
+        "dadapt-adam",
+        "dadapt-sgd",
+    ];
+
+    /// The learning-rate-free optimizers among [`NAMES`](Self::NAMES).
+    pub const LR_FREE: [&'static str; 5] = [
+        "sgd-schedulefree",
+        "adamw-schedulefree",
+        "prodigy",
+        "dadapt-adam",
+        "dadapt-sgd",
     ];
 
     /// The optimizer of a name in [`NAMES`](Self::NAMES) with its defaults; the error names the
@@ -339,6 +445,37 @@ impl OptimizerConfig {
         Ok(serde_json::from_value(raw).expect("every name parses with its defaults"))
     }
 
+    /// The optimizer of a name with some hyper-parameters set by their keys (as in an
+    /// experiment file; the error names a key the optimizer does not have, with its keys).
+    pub fn from_name_with(
+        name: &str,
+        keys: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, String> {
+        let base = Self::from_name(name)?;
+        if keys.is_empty() {
+            return Ok(base);
+        }
+        let mut raw = keys.clone();
+        raw.insert("kind".into(), base.name().into());
+        serde_json::from_value(serde_json::Value::Object(raw)).map_err(|e| {
+            format!(
+                "{e}; the keys of {} are: {}",
+                base.name(),
+                base.keys().join(", ")
+            )
+        })
+    }
+
+    /// This optimizer's hyper-parameter keys (as an experiment file writes them).
+    pub fn keys(&self) -> Vec<String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => {
+                m.keys().filter(|k| *k != "kind").cloned().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The same optimizer with its momentum (SGD/RMSProp momentum, Adam β1) set; an error for
     /// optimizers without one.
     pub fn with_momentum(mut self, m: f64) -> Result<Self, ParamError> {
@@ -347,12 +484,18 @@ impl OptimizerConfig {
                 *momentum = m
             }
             OptimizerConfig::Adam { beta1, .. } => *beta1 = m,
-            _ => {
+            OptimizerConfig::SgdScheduleFree(c) => c.momentum = m,
+            OptimizerConfig::DadaptSgd(c) => c.momentum = m,
+            OptimizerConfig::AdamwScheduleFree(AdamWScheduleFreeConfig { betas, .. })
+            | OptimizerConfig::Prodigy(Prodigy { betas, .. })
+            | OptimizerConfig::DadaptAdam(DAdaptAdam { betas, .. }) => betas[0] = m,
+            OptimizerConfig::Adagrad { .. } | OptimizerConfig::Adadelta { .. } => {
                 return Err(ParamError::new(
                     "momentum",
                     m,
                     format!(
-                        "{} has no momentum (it applies to sgd, nesterov, adam, adamw, rmsprop)",
+                        "{} has no momentum (it applies to sgd, nesterov, adam, adamw, rmsprop \
+                         and, as momentum or betas[0], to the learning-rate-free optimizers)",
                         self.name()
                     ),
                 ));
@@ -369,6 +512,11 @@ impl OptimizerConfig {
             | OptimizerConfig::Rmsprop { weight_decay, .. }
             | OptimizerConfig::Adagrad { weight_decay, .. }
             | OptimizerConfig::Adadelta { weight_decay, .. } => weight_decay,
+            OptimizerConfig::SgdScheduleFree(c) => c.weight_decay,
+            OptimizerConfig::AdamwScheduleFree(c) => c.weight_decay,
+            OptimizerConfig::Prodigy(c) => c.weight_decay,
+            OptimizerConfig::DadaptAdam(c) => c.weight_decay,
+            OptimizerConfig::DadaptSgd(c) => c.weight_decay,
         }
     }
 
@@ -380,6 +528,11 @@ impl OptimizerConfig {
             | OptimizerConfig::Rmsprop { weight_decay, .. }
             | OptimizerConfig::Adagrad { weight_decay, .. }
             | OptimizerConfig::Adadelta { weight_decay, .. } => *weight_decay = wd,
+            OptimizerConfig::SgdScheduleFree(c) => c.weight_decay = wd,
+            OptimizerConfig::AdamwScheduleFree(c) => c.weight_decay = wd,
+            OptimizerConfig::Prodigy(c) => c.weight_decay = wd,
+            OptimizerConfig::DadaptAdam(c) => c.weight_decay = wd,
+            OptimizerConfig::DadaptSgd(c) => c.weight_decay = wd,
         }
         self
     }
@@ -398,6 +551,94 @@ impl OptimizerConfig {
             OptimizerConfig::Rmsprop { .. } => "rmsprop",
             OptimizerConfig::Adagrad { .. } => "adagrad",
             OptimizerConfig::Adadelta { .. } => "adadelta",
+            OptimizerConfig::SgdScheduleFree(_) => "sgd-schedulefree",
+            OptimizerConfig::AdamwScheduleFree(_) => "adamw-schedulefree",
+            OptimizerConfig::Prodigy(_) => "prodigy",
+            OptimizerConfig::DadaptAdam(_) => "dadapt-adam",
+            OptimizerConfig::DadaptSgd(_) => "dadapt-sgd",
+        }
+    }
+
+    /// The learning rate when none is given: the package's default for the learning-rate-free
+    /// optimizers (1.0; 0.0025 for `adamw-schedulefree`), `None` for the others (their rate
+    /// must be chosen: given, or found by a range test).
+    pub fn default_lr(&self) -> Option<f64> {
+        match self {
+            OptimizerConfig::SgdScheduleFree(_)
+            | OptimizerConfig::Prodigy(_)
+            | OptimizerConfig::DadaptAdam(_)
+            | OptimizerConfig::DadaptSgd(_) => Some(1.0),
+            OptimizerConfig::AdamwScheduleFree(_) => Some(0.0025),
+            _ => None,
+        }
+    }
+
+    /// Schedule-free (`sgd-schedulefree`, `adamw-schedulefree`): the optimizer replaces the
+    /// schedule, and the model has a training point `y` and an evaluation point `x`.
+    pub fn is_schedule_free(&self) -> bool {
+        matches!(
+            self,
+            OptimizerConfig::SgdScheduleFree(_) | OptimizerConfig::AdamwScheduleFree(_)
+        )
+    }
+
+    /// Prodigy or D-Adaptation: the optimizer estimates its step size `d`, and the learning
+    /// rate is a multiplier of it (so a learning-rate range test means nothing for it).
+    pub fn estimates_d(&self) -> bool {
+        matches!(
+            self,
+            OptimizerConfig::Prodigy(_)
+                | OptimizerConfig::DadaptAdam(_)
+                | OptimizerConfig::DadaptSgd(_)
+        )
+    }
+
+    /// Why a learning-rate range test cannot be run with this optimizer (`None`: it can).
+    pub fn range_test_refusal(&self) -> Option<String> {
+        self.estimates_d().then(|| {
+            format!(
+                "{} estimates its own step size d; its lr is a multiplier of d (1.0 by default, \
+                 the package's advice is to leave it), so a learning-rate range test does not \
+                 apply: train it with its default lr, or give one with --lr",
+                self.name()
+            )
+        })
+    }
+
+    /// Whether `schedule` may drive this optimizer: a schedule-free optimizer takes only the
+    /// constant `fixed` policy without cyclr's `warmup` (it replaces the schedule; its own
+    /// `warmup_steps` does the warm-up); every other optimizer takes any schedule.
+    pub fn check_schedule(
+        &self,
+        schedule: &cyclr::schedule::ScheduleConfig,
+    ) -> Result<(), ParamError> {
+        use cyclr::schedule::ScheduleConfig;
+        if !self.is_schedule_free() {
+            return Ok(());
+        }
+        match schedule {
+            ScheduleConfig::Fixed { warmup: None, .. } => Ok(()),
+            ScheduleConfig::Fixed {
+                warmup: Some(w), ..
+            } => Err(ParamError::new(
+                "warmup",
+                w,
+                format!(
+                    "{} warms up by its own warmup_steps (the averaging weights depend on it); \
+                     set warmup_steps instead of cyclr's warmup",
+                    self.name()
+                ),
+            )),
+            other => Err(ParamError::new(
+                "policy",
+                other.name(),
+                format!(
+                    "{} replaces the learning-rate schedule (it averages its iterates instead, \
+                     and needs no run length): use policy fixed, and its warmup_steps for a \
+                     warm-up",
+                    self.name()
+                ),
+            )),
         }
     }
 
@@ -455,22 +696,29 @@ impl OptimizerConfig {
                 check_nonneg("eps", eps)?;
                 check_nonneg("weight_decay", weight_decay)?;
             }
+            OptimizerConfig::SgdScheduleFree(c) => c.validate()?,
+            OptimizerConfig::AdamwScheduleFree(c) => c.validate()?,
+            OptimizerConfig::Prodigy(c) => c.validate()?,
+            OptimizerConfig::DadaptAdam(c) => c.validate()?,
+            OptimizerConfig::DadaptSgd(c) => c.validate()?,
         }
         Ok(())
     }
 
     /// The configured value of the hyper-parameter a schedule cycles (SGD/RMSProp momentum,
-    /// Adam β1), or `None` for optimizers without one (Adagrad, Adadelta).
+    /// Adam β1), or `None` for optimizers whose momentum is not cycled (Adagrad, Adadelta, the
+    /// learning-rate-free ones).
     pub fn default_momentum(&self) -> Option<f64> {
         match *self {
             OptimizerConfig::Sgd { momentum, .. } => Some(momentum),
             OptimizerConfig::Adam { beta1, .. } => Some(beta1),
             OptimizerConfig::Rmsprop { momentum, .. } => Some(momentum),
-            OptimizerConfig::Adagrad { .. } | OptimizerConfig::Adadelta { .. } => None,
+            _ => None,
         }
     }
 
-    /// Whether a schedule's momentum is applied (false: Adagrad, Adadelta).
+    /// Whether a schedule's momentum is applied (false: Adagrad, Adadelta, the
+    /// learning-rate-free optimizers).
     pub fn supports_momentum_cycling(&self) -> bool {
         self.default_momentum().is_some()
     }
@@ -504,13 +752,24 @@ impl MomentumCell {
 mod adadelta;
 mod adagrad;
 mod adam;
+pub mod dadapt;
+pub mod group;
+pub mod prodigy;
 mod rmsprop;
+pub mod schedule_free;
 mod sgd;
 
 pub use adadelta::{AdadeltaState, AdadeltaStep};
 pub use adagrad::{AdagradState, AdagradStep};
 pub use adam::{AdamState, AdamStep};
+pub use dadapt::{DAdaptAdam, DAdaptSgd};
+pub use group::GroupEngine;
+pub use prodigy::Prodigy;
 pub use rmsprop::{RmspropState, RmspropStep};
+pub use schedule_free::{
+    AdamWScheduleFreeConfig, ScheduleFree, ScheduleFreeStep, SgdScheduleFreeConfig,
+    schedule_free_eval,
+};
 pub use sgd::{SgdState, SgdStep};
 
 // ---------------------------------------------------------------------------------------------
@@ -547,8 +806,19 @@ pub(crate) fn l2<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, wd: f64) ->
 // The module optimizer.
 // ---------------------------------------------------------------------------------------------
 
-/// A whole-module optimizer (burn's [`ModuleOptimizer`] over one of the updates above) whose
-/// momentum is set per step.
+/// What does the updates: burn's per-parameter [`ModuleOptimizer`] for the PyTorch optimizers,
+/// the [`group`] engine for the learning-rate-free ones.
+#[derive(Clone)]
+enum Engine {
+    PerParam(ModuleOptimizer),
+    ScheduleFree(GroupEngine<ScheduleFree>),
+    Prodigy(GroupEngine<Prodigy>),
+    DAdaptAdam(GroupEngine<DAdaptAdam>),
+    DAdaptSgd(GroupEngine<DAdaptSgd>),
+}
+
+/// A whole-module optimizer (burn's [`ModuleOptimizer`] over one of the updates above, or the
+/// [`group`] engine of a learning-rate-free optimizer) whose momentum is set per step.
 ///
 /// Clones share the [`MomentumCell`] (which [`step`](Self::step) sets before every update) and
 /// copy the per-parameter state (immutable tensors), so a clone is an exact snapshot of the
@@ -557,7 +827,7 @@ pub(crate) fn l2<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, wd: f64) ->
 pub struct CyclrOptimizer {
     config: OptimizerConfig,
     momentum: MomentumCell,
-    inner: ModuleOptimizer,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for CyclrOptimizer {
@@ -565,8 +835,13 @@ impl std::fmt::Debug for CyclrOptimizer {
         f.debug_struct("CyclrOptimizer")
             .field("config", &self.config)
             .field("momentum", &self.momentum.get())
+            .field("d", &self.d())
             .finish_non_exhaustive()
     }
+}
+
+fn record_err(e: String) -> RecordError {
+    RecordError::Io(e)
 }
 
 impl CyclrOptimizer {
@@ -574,61 +849,79 @@ impl CyclrOptimizer {
     pub fn new(config: &OptimizerConfig) -> Result<Self, ParamError> {
         config.validate()?;
         let momentum = MomentumCell::new(config.default_momentum().unwrap_or(0.0));
-        let inner: ModuleOptimizer = match *config {
+        let per_param = |m: ModuleOptimizer| Engine::PerParam(m);
+        let engine = match *config {
             OptimizerConfig::Sgd {
                 nesterov,
                 weight_decay,
                 ..
-            } => SgdStep {
-                momentum: momentum.clone(),
-                nesterov,
-                weight_decay,
-            }
-            .into(),
+            } => per_param(
+                SgdStep {
+                    momentum: momentum.clone(),
+                    nesterov,
+                    weight_decay,
+                }
+                .into(),
+            ),
             OptimizerConfig::Adam {
                 beta2,
                 eps,
                 weight_decay,
                 decoupled_weight_decay,
                 ..
-            } => AdamStep {
-                beta1: momentum.clone(),
-                beta2,
-                eps,
-                weight_decay,
-                decoupled: decoupled_weight_decay,
-            }
-            .into(),
+            } => per_param(
+                AdamStep {
+                    beta1: momentum.clone(),
+                    beta2,
+                    eps,
+                    weight_decay,
+                    decoupled: decoupled_weight_decay,
+                }
+                .into(),
+            ),
             OptimizerConfig::Rmsprop {
                 alpha,
                 eps,
                 weight_decay,
                 ..
-            } => RmspropStep {
-                momentum: momentum.clone(),
-                alpha,
-                eps,
-                weight_decay,
-            }
-            .into(),
+            } => per_param(
+                RmspropStep {
+                    momentum: momentum.clone(),
+                    alpha,
+                    eps,
+                    weight_decay,
+                }
+                .into(),
+            ),
             OptimizerConfig::Adagrad { eps, weight_decay } => {
-                AdagradStep { eps, weight_decay }.into()
+                per_param(AdagradStep { eps, weight_decay }.into())
             }
             OptimizerConfig::Adadelta {
                 rho,
                 eps,
                 weight_decay,
-            } => AdadeltaStep {
-                rho,
-                eps,
-                weight_decay,
+            } => per_param(
+                AdadeltaStep {
+                    rho,
+                    eps,
+                    weight_decay,
+                }
+                .into(),
+            ),
+            OptimizerConfig::SgdScheduleFree(c) => {
+                Engine::ScheduleFree(GroupEngine::new(c.optimizer()))
             }
-            .into(),
+            OptimizerConfig::AdamwScheduleFree(c) => {
+                Engine::ScheduleFree(GroupEngine::new(c.optimizer()))
+            }
+            OptimizerConfig::Prodigy(c) => Engine::Prodigy(GroupEngine::new(c)),
+            OptimizerConfig::DadaptAdam(c) => Engine::DAdaptAdam(GroupEngine::new(c)),
+            OptimizerConfig::DadaptSgd(c) => Engine::DAdaptSgd(GroupEngine::new(c)),
         };
         Ok(CyclrOptimizer {
             config: config.clone(),
             momentum,
-            inner,
+            engine,
         })
     }
 
@@ -643,8 +936,8 @@ impl CyclrOptimizer {
     }
 
     /// The momentum (β1) [`step`](Self::step) uses for `momentum`: the schedule's value where it
-    /// gives one and the optimizer has a momentum, else the configured one (`None` for Adagrad and
-    /// Adadelta).
+    /// gives one and the optimizer has a momentum, else the configured one (`None` for Adagrad,
+    /// Adadelta and the learning-rate-free optimizers).
     pub fn effective_momentum(&self, momentum: Option<f64>) -> Option<f64> {
         let default = self.config.default_momentum()?;
         Some(momentum.unwrap_or(default))
@@ -652,6 +945,10 @@ impl CyclrOptimizer {
 
     /// One optimizer step on `module` with learning rate `lr` and, where given, this step's
     /// momentum (SGD/RMSProp momentum or Adam β1; `None`: the configured value).
+    ///
+    /// Schedule-free: the gradients must have been taken at `y` ([`train_mode`](Self::train_mode));
+    /// a step in evaluation mode treats the parameters as `y` and leaves training mode on (the
+    /// package raises an error instead).
     pub fn step<M: Module>(
         &mut self,
         lr: f64,
@@ -662,37 +959,137 @@ impl CyclrOptimizer {
         if let Some(m) = self.effective_momentum(momentum) {
             self.momentum.set(m);
         }
-        self.inner.step(lr, module, grads)
+        match &mut self.engine {
+            Engine::PerParam(o) => o.step(lr, module, grads),
+            Engine::ScheduleFree(e) => {
+                e.group.train_mode = true;
+                e.step(lr, module, grads)
+            }
+            Engine::Prodigy(e) => e.step(lr, module, grads),
+            Engine::DAdaptAdam(e) => e.step(lr, module, grads),
+            Engine::DAdaptSgd(e) => e.step(lr, module, grads),
+        }
     }
 
-    /// The per-parameter state as burn's optimizer record.
-    pub fn to_record(&self) -> OptimizerRecord {
-        self.inner.to_record()
+    /// Prodigy's and D-Adaptation's step-size estimate `d` after the last step (its initial
+    /// `d0` before the first); `None` for the other optimizers.
+    pub fn d(&self) -> Option<f64> {
+        match &self.engine {
+            Engine::Prodigy(e) => Some(e.group.d),
+            Engine::DAdaptAdam(e) => Some(e.group.d),
+            Engine::DAdaptSgd(e) => Some(e.group.d),
+            _ => None,
+        }
     }
 
-    /// Replaces the per-parameter state with `record`'s.
-    pub fn load_record(&mut self, record: OptimizerRecord) {
-        self.inner = self.inner.clone().load_record(record);
+    /// Schedule-free: the last step's learning rate after its warm-up (`scheduled_lr`).
+    pub fn scheduled_lr(&self) -> Option<f64> {
+        match &self.engine {
+            Engine::ScheduleFree(e) => Some(e.group.scheduled_lr),
+            _ => None,
+        }
     }
 
-    /// The state serialized in burn's burnpack format.
+    /// Whether the model is at its training point: always, except for a schedule-free optimizer
+    /// switched to [`eval_mode`](Self::eval_mode).
+    pub fn is_train_mode(&self) -> bool {
+        match &self.engine {
+            Engine::ScheduleFree(e) => e.group.train_mode,
+            _ => true,
+        }
+    }
+
+    /// `module` at its evaluation point: schedule-free's `optimizer.eval()` (`x = lerp(y, z, 1 −
+    /// 1/β)` for every parameter with a state; nothing when already in evaluation mode); the
+    /// module unchanged for every other optimizer.
+    pub fn eval_mode<M: Module>(&mut self, module: M) -> M {
+        match &mut self.engine {
+            Engine::ScheduleFree(e) if e.group.train_mode => {
+                let sf = e.optim;
+                let m = e.map_params(module, |y, st| sf.to_x(y, st.z.clone()));
+                e.group.train_mode = false;
+                m
+            }
+            _ => module,
+        }
+    }
+
+    /// `module` back at its training point: schedule-free's `optimizer.train()` (`y = lerp(x, z,
+    /// 1 − β)`; nothing when already in training mode); the module unchanged for every other
+    /// optimizer.
+    pub fn train_mode<M: Module>(&mut self, module: M) -> M {
+        match &mut self.engine {
+            Engine::ScheduleFree(e) if !e.group.train_mode => {
+                let sf = e.optim;
+                let m = e.map_params(module, |x, st| sf.to_y(x, st.z.clone()));
+                e.group.train_mode = true;
+                m
+            }
+            _ => module,
+        }
+    }
+
+    /// Number of `f32` values in the optimizer's per-parameter state (learning-rate-free
+    /// optimizers only; `None` for burn's per-parameter engine, which does not expose it).
+    pub fn state_numel(&self) -> Option<usize> {
+        match &self.engine {
+            Engine::PerParam(_) => None,
+            Engine::ScheduleFree(e) => Some(e.state_numel()),
+            Engine::Prodigy(e) => Some(e.state_numel()),
+            Engine::DAdaptAdam(e) => Some(e.state_numel()),
+            Engine::DAdaptSgd(e) => Some(e.state_numel()),
+        }
+    }
+
+    /// The state serialized: burn's burnpack format for the PyTorch optimizers, CBOR (every
+    /// float exact) for the learning-rate-free ones.
     pub fn to_bytes(&self) -> Result<Vec<u8>, RecordError> {
-        Ok(self.inner.into_bytes()?.to_vec())
+        match &self.engine {
+            Engine::PerParam(o) => Ok(o.into_bytes()?.to_vec()),
+            Engine::ScheduleFree(e) => e.to_bytes().map_err(record_err),
+            Engine::Prodigy(e) => e.to_bytes().map_err(record_err),
+            Engine::DAdaptAdam(e) => e.to_bytes().map_err(record_err),
+            Engine::DAdaptSgd(e) => e.to_bytes().map_err(record_err),
+        }
     }
 
-    /// Loads a state written by [`to_bytes`](Self::to_bytes).
+    /// Loads a state written by [`to_bytes`](Self::to_bytes) of the same kind of optimizer.
     pub fn load_bytes(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
-        let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))?;
-        self.load_record(record);
-        Ok(())
+        match &mut self.engine {
+            Engine::PerParam(o) => {
+                let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))?;
+                *o = o.clone().load_record(record);
+                Ok(())
+            }
+            Engine::ScheduleFree(e) => e.load_bytes(bytes).map_err(record_err),
+            Engine::Prodigy(e) => e.load_bytes(bytes).map_err(record_err),
+            Engine::DAdaptAdam(e) => e.load_bytes(bytes).map_err(record_err),
+            Engine::DAdaptSgd(e) => e.load_bytes(bytes).map_err(record_err),
+        }
     }
 
     /// The underlying burn [`ModuleOptimizer`] (sharing the momentum cell), e.g. for burn's
     /// `Learner`; pair it with a scheduler linked through
     /// [`CyclrLrScheduler::with_momentum_cell`](crate::scheduler::CyclrLrScheduler::with_momentum_cell)
     /// to cycle the momentum there.
-    pub fn into_module_optimizer(self) -> ModuleOptimizer {
-        self.inner
+    ///
+    /// Schedule-free becomes burn's per-parameter form ([`ScheduleFreeStep`]; turn the trained
+    /// model into `x` with [`schedule_free_eval`]). Prodigy and D-Adaptation have none — their `d`
+    /// sums over every parameter before any moves, which a per-parameter `ModuleOptimizer`
+    /// cannot do — and give an error: drive them with [`step`](Self::step) in your own loop,
+    /// or with [`train`](crate::train::train).
+    pub fn into_module_optimizer(self) -> Result<ModuleOptimizer, ParamError> {
+        match self.engine {
+            Engine::PerParam(o) => Ok(o),
+            Engine::ScheduleFree(e) => Ok(ScheduleFreeStep(e.optim).into()),
+            _ => Err(ParamError::new(
+                "optimizer",
+                self.config.name(),
+                "has no per-parameter form for burn's Learner (its step size d sums over every \
+                 parameter before any moves): drive it with CyclrOptimizer::step in your own \
+                 loop, or with cyclr_burn::train",
+            )),
+        }
     }
 }
 
@@ -808,6 +1205,126 @@ pub(crate) mod tests {
         let c: OptimizerConfig = serde_json::from_str(r#"{"kind":"sgd","nesterov":true}"#).unwrap();
         assert_eq!(c, sgd(true).with_wd(0.0));
         assert!(serde_json::from_str::<OptimizerConfig>(r#"{"kind":"sgd","lr":1}"#).is_err());
+    }
+
+    /// The learning-rate-free optimizers in experiment files: the packages' names and defaults,
+    /// unknown keys rejected, ∞ surviving JSON, and the packages' checks.
+    #[test]
+    fn lr_free_configs() {
+        let c: OptimizerConfig = toml::from_str(
+            "kind = \"prodigy\"\nd_coef = 0.5\nsafeguard_warmup = true\nbetas = [0.95, 0.99]",
+        )
+        .unwrap();
+        let OptimizerConfig::Prodigy(p) = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(
+            (p.d_coef, p.safeguard_warmup, p.betas),
+            (0.5, true, [0.95, 0.99])
+        );
+        assert!(p.decouple, "prodigy's decouple defaults to true");
+        assert_eq!((p.d0, p.growth_rate, p.beta3), (1e-6, f64::INFINITY, None));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""growth_rate":"inf""#), "{json}");
+        assert_eq!(serde_json::from_str::<OptimizerConfig>(&json).unwrap(), c);
+        for (kind, lr) in [
+            ("sgd-schedulefree", 1.0),
+            ("adamw-schedulefree", 0.0025),
+            ("prodigy", 1.0),
+            ("dadapt-adam", 1.0),
+            ("dadapt-sgd", 1.0),
+        ] {
+            let c = OptimizerConfig::from_name(kind).unwrap();
+            assert_eq!(c.name(), kind);
+            assert_eq!(c.default_lr(), Some(lr), "{kind}");
+            assert_eq!(c.default_momentum(), None, "{kind}: not cycled");
+            c.validate().unwrap();
+            let back: OptimizerConfig =
+                serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+            assert_eq!(back, c);
+            assert!(
+                serde_json::from_str::<OptimizerConfig>(&format!(
+                    r#"{{"kind":"{kind}","nesterov":true}}"#
+                ))
+                .is_err(),
+                "{kind}: unknown key accepted"
+            );
+        }
+        assert_eq!(
+            OptimizerConfig::from_name("sgd").unwrap().default_lr(),
+            None
+        );
+        // from_name_with names the optimizer's keys when one is wrong.
+        let mut keys = serde_json::Map::new();
+        keys.insert("d_coef".into(), 0.5.into());
+        let e = OptimizerConfig::from_name_with("sgd-schedulefree", &keys).unwrap_err();
+        assert!(e.contains("d_coef") && e.contains("warmup_steps"), "{e}");
+        // The packages' checks.
+        let bad = |json: &str, param: &str| {
+            let c: OptimizerConfig = serde_json::from_str(json).unwrap();
+            let e = c.validate().unwrap_err();
+            assert_eq!(e.param, param, "{json}: {e}");
+        };
+        bad(r#"{"kind":"sgd-schedulefree","momentum":0}"#, "momentum");
+        bad(r#"{"kind":"sgd-schedulefree","momentum":1}"#, "momentum");
+        bad(
+            r#"{"kind":"adamw-schedulefree","betas":[1.0,0.999]}"#,
+            "betas[0]",
+        );
+        bad(
+            r#"{"kind":"adamw-schedulefree","betas":[0.9,1.0]}"#,
+            "betas[1]",
+        );
+        bad(r#"{"kind":"prodigy","d0":0}"#, "d0");
+        bad(r#"{"kind":"prodigy","eps":0}"#, "eps");
+        bad(r#"{"kind":"prodigy","beta3":1.5}"#, "beta3");
+        bad(r#"{"kind":"prodigy","growth_rate":0}"#, "growth_rate");
+        bad(
+            r#"{"kind":"dadapt-adam","weight_decay":-1}"#,
+            "weight_decay",
+        );
+        bad(r#"{"kind":"dadapt-sgd","momentum":1}"#, "momentum");
+        bad(r#"{"kind":"dadapt-sgd","d0":-1e-6}"#, "d0");
+        // --momentum reaches their β.
+        let c = OptimizerConfig::from_name("prodigy")
+            .unwrap()
+            .with_momentum(0.8)
+            .unwrap();
+        assert!(matches!(
+            c,
+            OptimizerConfig::Prodigy(Prodigy {
+                betas: [0.8, _],
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn schedules_beside_lr_free_optimizers() {
+        use cyclr::schedule::ScheduleConfig;
+        let fixed: ScheduleConfig = toml::from_str("policy = \"fixed\"\nlr = 1.0").unwrap();
+        let warm: ScheduleConfig =
+            toml::from_str("policy = \"fixed\"\nlr = 1.0\nwarmup = 10").unwrap();
+        let cos: ScheduleConfig =
+            toml::from_str("policy = \"sgdr\"\nmax_lr = 1.0\nt0 = 100").unwrap();
+        let sf = OptimizerConfig::from_name("adamw-schedulefree").unwrap();
+        sf.check_schedule(&fixed).unwrap();
+        let e = sf.check_schedule(&cos).unwrap_err();
+        assert_eq!(e.param, "policy");
+        assert!(
+            e.valid.contains("replaces the learning-rate schedule"),
+            "{e}"
+        );
+        assert_eq!(sf.check_schedule(&warm).unwrap_err().param, "warmup");
+        assert!(sf.range_test_refusal().is_none());
+        let prodigy = OptimizerConfig::from_name("prodigy").unwrap();
+        prodigy.check_schedule(&cos).unwrap();
+        assert!(
+            prodigy
+                .range_test_refusal()
+                .unwrap()
+                .contains("multiplier of d")
+        );
     }
 
     impl OptimizerConfig {
