@@ -141,6 +141,11 @@ pub struct Experiment {
     /// The range test of `auto_lr` runs (one per distinct optimizer).
     #[serde(default)]
     pub range_test: RangeTestSpec,
+    /// Schedule-free with batch norm: training batches run at `x` before each evaluation
+    /// ([`TrainConfig::bn_recalibration`]; default
+    /// [`SCHEDULE_FREE_BN_BATCHES`](crate::train::SCHEDULE_FREE_BN_BATCHES)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bn_recalibration: Option<u64>,
     /// The runs (`[[run]]` tables).
     #[serde(rename = "run")]
     pub runs: Vec<RunSpec>,
@@ -541,15 +546,25 @@ impl Experiment {
             if r.iters == Some(0) {
                 return bad(format!("run {:?}: iters = 0: must be >= 1", r.name));
             }
-            self.optimizer_of(r).validate().map_err(|e| {
+            let optimizer = self.optimizer_of(r);
+            optimizer.validate().map_err(|e| {
                 ExperimentError::Config(format!("run {:?}: optimizer: {e}", r.name))
             })?;
-            self.resolve(
-                r,
-                Some(1),
-                if r.auto_lr { Auto::Pending } else { Auto::Off },
-            )
-            .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+            if r.auto_lr
+                && let Some(why) = optimizer.range_test_refusal()
+            {
+                return bad(format!("run {:?}: auto_lr = true: {why}", r.name));
+            }
+            let res = self
+                .resolve(
+                    r,
+                    Some(1),
+                    if r.auto_lr { Auto::Pending } else { Auto::Off },
+                )
+                .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+            optimizer
+                .check_schedule(&res.config)
+                .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
         }
         let seeds = self.range_test.seed_list();
         if seeds.is_empty() {
@@ -572,13 +587,19 @@ impl Experiment {
         Ok(())
     }
 
+    /// A run's schedule; without `auto_lr`, a learning-rate-free optimizer's default learning
+    /// rate fills the policy's main rate when it is not given.
     fn resolve(
         &self,
         r: &RunSpec,
         iters_per_epoch: Option<u64>,
         auto: Auto<'_>,
     ) -> Result<cyclr::schedule::Resolved, SpecError> {
-        r.schedule.resolve(
+        let spec = match (r.auto_lr, self.optimizer_of(r).default_lr()) {
+            (false, Some(lr)) => r.schedule.clone().with_default_rate(lr),
+            _ => r.schedule.clone(),
+        };
+        spec.resolve(
             &RunShape {
                 iters: self.iters_of(r),
                 iters_per_epoch,
@@ -853,6 +874,7 @@ fn prepare(
                 out_dir: Some(out.join("runs").join(job.id())),
                 lr_origin: origin.clone(),
                 kernels: exp.kernels,
+                bn_recalibration: exp.bn_recalibration,
             };
             Ok(Prepared {
                 bounds: res.describe(|k| k.to_string()),

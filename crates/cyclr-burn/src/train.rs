@@ -30,6 +30,20 @@
 //! (all corrupt, or written by another configuration) it fails with
 //! [`TrainError::Checkpoint`] naming each file and why.
 //!
+//! # Learning-rate-free optimizers
+//!
+//! Schedule-free optimizers train at `y` and are evaluated at `x` (see
+//! [`schedule_free`](crate::optim::schedule_free)): every evaluation, the `summary.json`
+//! figures and the model [`train_until`] hands back use `x`, computed from `y` exactly as the
+//! package's `optimizer.eval()` does, on a copy (so `y` is not moved by an `eval()`/`train()`
+//! round trip and checkpoints do not change the run). With batch norm, before each evaluation
+//! [`TrainConfig::bn_recalibration`] training batches (default [`SCHEDULE_FREE_BN_BATCHES`]) run
+//! forward at `x` without gradients, so that the running statistics are those of `x` (the
+//! package's advice). A schedule-free checkpoint holds `x` as its `model` section and `y` as
+//! `model_y` (the resume continues from `y`). Only the `fixed` policy is accepted beside a
+//! schedule-free optimizer. Prodigy and D-Adaptation record their step-size estimate in
+//! [`MetricRow::d`].
+//!
 //! # Divergence
 //!
 //! A run diverges when the training loss of a batch is NaN or infinite (the run stops before
@@ -129,7 +143,17 @@ pub struct TrainConfig {
     /// written by burn's kernels and resume with `kernels = "burn"`).
     #[serde(default)]
     pub kernels: Kernels,
+    /// Schedule-free with batch norm: training batches run forward (no gradients) at `x` before
+    /// each evaluation, to recompute the running statistics there (the schedulefree package's
+    /// advice); `None`: [`SCHEDULE_FREE_BN_BATCHES`]. Unused otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bn_recalibration: Option<u64>,
 }
+
+/// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
+/// (the schedulefree README's 50; burn's batch-norm momentum 0.1 leaves 0.9^50 ≈ 0.5% of the
+/// statistics of `y`).
+pub const SCHEDULE_FREE_BN_BATCHES: u64 = 50;
 
 /// Where a run's learning rates came from (`--lr auto`, `auto_lr` in experiments).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +284,10 @@ pub struct MetricRow {
     pub test_loss: Option<f64>,
     /// Test accuracy after the update (only at evaluation points).
     pub test_accuracy: Option<f64>,
+    /// Prodigy / D-Adaptation: the step-size estimate `d` after the update (`None` for the other
+    /// optimizers); the effective step size is `lr·d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d: Option<f64>,
 }
 
 /// Which divergence rule fired (see the module documentation).
@@ -414,18 +442,22 @@ pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &
     (loss_sum / n as f64, correct as f64 / n as f64)
 }
 
-/// The metrics as CSV: `iteration,lr,momentum,train_loss,test_loss,test_accuracy` (empty cells
-/// where a value is absent; floats in Rust's shortest round-trip form).
+/// The metrics as CSV: `iteration,lr,momentum,train_loss,test_loss,test_accuracy`, plus `d,lr_d`
+/// (the step-size estimate and the effective step `lr·d`) when the optimizer estimates `d`
+/// (Prodigy, D-Adaptation); empty cells where a value is absent; floats in Rust's shortest
+/// round-trip form.
 pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Result<()> {
     fn opt(v: Option<f64>) -> String {
         v.map(|v| format!("{v:?}")).unwrap_or_default()
     }
+    let with_d = rows.iter().any(|r| r.d.is_some());
     writeln!(
         w,
-        "iteration,lr,momentum,train_loss,test_loss,test_accuracy"
+        "iteration,lr,momentum,train_loss,test_loss,test_accuracy{}",
+        if with_d { ",d,lr_d" } else { "" }
     )?;
     for r in rows {
-        writeln!(
+        write!(
             w,
             "{},{:?},{},{:?},{},{}",
             r.iteration,
@@ -435,6 +467,10 @@ pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Res
             opt(r.test_loss),
             opt(r.test_accuracy)
         )?;
+        if with_d {
+            write!(w, ",{},{}", opt(r.d), opt(r.d.map(|d| r.lr * d)))?;
+        }
+        writeln!(w)?;
     }
     w.flush()
 }
@@ -469,6 +505,7 @@ impl From<&RowBits> for MetricRow {
             train_loss: f64::from_bits(b.3),
             test_loss: b.4.map(f64::from_bits),
             test_accuracy: b.5.map(f64::from_bits),
+            d: None,
         }
     }
 }
@@ -483,6 +520,9 @@ struct CheckpointMeta {
     best_accuracy: Option<u64>,
     last_eval: Option<(u64, u64)>,
     metrics: Vec<RowBits>,
+    /// Each row's `d` as bits (absent: written before `d` was recorded, or no `d`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    metrics_d: Vec<Option<u64>>,
 }
 
 /// The configuration fields that must match for a checkpoint to be resumed.
@@ -544,11 +584,21 @@ fn save_checkpoint(
 ) -> Result<PathBuf, TrainError> {
     // `valid()` folds pending batch-norm running-stat updates in (the value the next forward
     // would read) and yields detached tensors with the same parameter ids.
-    let model_bytes = model
-        .valid()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| TrainError::Checkpoint(format!("model: {e}")))?;
+    let record = |m: &Net| {
+        m.valid()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| TrainError::Checkpoint(format!("model: {e}")))
+    };
+    // Schedule-free: `model` is the evaluation point x (what the package advises to save, and
+    // what a reader of the checkpoint wants), `model_y` the training point y, so that a resumed
+    // run continues from y exactly.
+    let model_bytes = record(&optim.eval_params(model.clone()))?;
+    let train_point = if optim.config().is_schedule_free() {
+        Some(record(model)?)
+    } else {
+        None
+    };
     let optim_bytes = optim
         .to_bytes()
         .map_err(|e| TrainError::Checkpoint(format!("optimizer: {e}")))?;
@@ -560,18 +610,22 @@ fn save_checkpoint(
         best_accuracy: st.best_accuracy.map(f64::to_bits),
         last_eval: st.last_eval.map(|(l, a)| (l.to_bits(), a.to_bits())),
         metrics: st.metrics.iter().map(RowBits::from).collect(),
+        metrics_d: if st.metrics.iter().any(|r| r.d.is_some()) {
+            st.metrics.iter().map(|r| r.d.map(f64::to_bits)).collect()
+        } else {
+            Vec::new()
+        },
     };
     let meta = gzip(&serde_json::to_vec(&meta).expect("plain data serializes"));
-    checkpoint::write(
-        dir,
-        st.next_iter,
-        &[
-            ("meta", &meta),
-            ("model", &model_bytes),
-            ("optim", &optim_bytes),
-        ],
-    )
-    .map_err(io_err(format!(
+    let mut sections: Vec<(&str, &[u8])> = vec![
+        ("meta", &meta),
+        ("model", &model_bytes),
+        ("optim", &optim_bytes),
+    ];
+    if let Some(y) = &train_point {
+        sections.push(("model_y", y));
+    }
+    checkpoint::write(dir, st.next_iter, &sections).map_err(io_err(format!(
         "writing a checkpoint into {}",
         dir.display()
     )))
@@ -647,7 +701,13 @@ fn load_checkpoint(
         if meta.next_iter != it || meta.metrics.len() as u64 != it {
             return Err("inconsistent iteration count".to_owned());
         }
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(get("model")?.to_vec()))
+        // Schedule-free checkpoints hold the training point y beside x.
+        let model_section = if cfg.optimizer.is_schedule_free() {
+            get("model_y")?
+        } else {
+            get("model")?
+        };
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_section.to_vec()))
             .map_err(|e| format!("model: {e}"))?;
         let restored = model
             .clone()
@@ -667,7 +727,15 @@ fn load_checkpoint(
             last_eval: meta
                 .last_eval
                 .map(|(l, a)| (f64::from_bits(l), f64::from_bits(a))),
-            metrics: meta.metrics.iter().map(MetricRow::from).collect(),
+            metrics: meta
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(i, b)| MetricRow {
+                    d: meta.metrics_d.get(i).copied().flatten().map(f64::from_bits),
+                    ..MetricRow::from(b)
+                })
+                .collect(),
         };
         Ok((restored, opt, st))
     })
@@ -731,6 +799,7 @@ fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
     if cfg.eval_every == 0 {
         return bad("eval_every must be >= 1".into());
     }
+    cfg.optimizer.check_schedule(&cfg.schedule)?;
     match (cfg.checkpoint_every, &cfg.out_dir) {
         (Some(0), _) => bad("checkpoint_every must be >= 1".into()),
         (Some(_), None) => bad("checkpoint_every needs an out_dir".into()),
@@ -749,6 +818,34 @@ pub fn build_model(cfg: &TrainConfig, train: &Dataset, device: &Device) -> Resul
         kernels: cfg.kernels,
     };
     Ok(Net::new(&net_cfg, cfg.seed, device)?)
+}
+
+/// Runs `n` training batches forward at the model's current (evaluation) point without
+/// gradients, so that batch norm's running statistics are those of that point: the batches of
+/// epoch `epoch`'s order from its first, continuing into the following epochs when `n` is larger.
+fn recalibrate_batch_norm(
+    model: &Net,
+    ds: &Dataset,
+    cfg: &TrainConfig,
+    epoch: u64,
+    n: u64,
+    device: &Device,
+) {
+    let per_epoch = (ds.len() / cfg.batch_size) as u64;
+    let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
+    for i in 0..n {
+        let e = epoch + i / per_epoch;
+        if order.as_ref().is_none_or(|(oe, _)| *oe != e) {
+            order = Some((
+                e,
+                cyclr_data::batches(ds.len(), cfg.batch_size, cfg.seed, e, true),
+            ));
+        }
+        let idx = &order.as_ref().expect("set above").1[(i % per_epoch) as usize];
+        let batch = data::batch(ds, idx, device);
+        // A training-mode forward updates the running statistics; the graph is dropped.
+        drop(model.forward(batch.images));
+    }
 }
 
 /// Trains `cfg.model` on `split.train` and evaluates on `split.test` (see the
@@ -818,6 +915,11 @@ pub fn train_until(
     // loss, which the debiased EMA returns unchanged), also after a resume.
     let mut first_loss = st.metrics.first().map(|r| r.train_loss);
 
+    let recalibrate = if cfg.batch_norm && cfg.optimizer.is_schedule_free() {
+        cfg.bn_recalibration.unwrap_or(SCHEDULE_FREE_BN_BATCHES)
+    } else {
+        0
+    };
     while st.next_iter < end {
         let t = st.next_iter;
         let step_start = Instant::now();
@@ -867,10 +969,16 @@ pub fn train_until(
             train_loss: loss_v,
             test_loss: None,
             test_accuracy: None,
+            d: optim.d(),
         };
         let exploding = smoothed > DIVERGENCE_FACTOR * reference;
         if (t + 1).is_multiple_of(cfg.eval_every) || t + 1 == cfg.iters || exploding {
-            let (test_loss, test_accuracy) = evaluate(&model, &split.test);
+            // Schedule-free: evaluate at x, with batch-norm statistics recomputed there.
+            let at_x = optim.eval_params(model.clone());
+            if recalibrate > 0 {
+                recalibrate_batch_norm(&at_x, ds, cfg, epoch, recalibrate, &device);
+            }
+            let (test_loss, test_accuracy) = evaluate(&at_x, &split.test);
             row.test_loss = Some(test_loss);
             row.test_accuracy = Some(test_accuracy);
             st.last_eval = Some((test_loss, test_accuracy));
@@ -957,5 +1065,6 @@ pub fn train_until(
     {
         write_outputs(dir, &summary)?;
     }
-    Ok((summary, model))
+    // The model handed back is the evaluated one (schedule-free: x).
+    Ok((summary, optim.eval_params(model)))
 }

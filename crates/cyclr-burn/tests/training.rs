@@ -38,6 +38,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         out_dir: None,
         lr_origin: None,
         kernels: Kernels::default(),
+        bn_recalibration: None,
     }
 }
 

@@ -85,6 +85,8 @@ pub fn schedule_help() -> String {
 pub fn key_flag(key: &str) -> String {
     match key {
         "total_steps" => "--iters".to_string(),
+        "r" => "--sf-r".to_string(),
+        "betas[0]" | "betas[1]" => "--betas".to_string(),
         k => format!("--{}", k.replace('_', "-")),
     }
 }
@@ -317,16 +319,55 @@ pub struct SetupFlags {
     /// Add batch normalisation after each hidden layer.
     #[arg(long)]
     pub batch_norm: bool,
-    /// sgd | nesterov | adam | adamw | rmsprop | adagrad | adadelta [default: sgd]
+    /// sgd | nesterov | adam | adamw | rmsprop | adagrad | adadelta, or learning-rate-free:
+    /// sgd-schedulefree | adamw-schedulefree | prodigy | dadapt-adam | dadapt-sgd [default: sgd]
     #[arg(long)]
     pub optimizer: Option<String>,
     /// SGD/RMSProp momentum or Adam beta1 when the policy does not cycle it
-    /// (default: 0.9 for sgd/nesterov/adam/adamw, 0 for rmsprop).
+    /// (default: 0.9 for sgd/nesterov/adam/adamw, 0 for rmsprop); the momentum or betas[0] of
+    /// the learning-rate-free optimizers.
     #[arg(long, allow_negative_numbers = true)]
     pub momentum: Option<f64>,
-    /// L2 weight decay (decoupled for adamw) [default: 0].
+    /// L2 weight decay (decoupled for adamw; prodigy decouples by default) [default: 0].
     #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: Option<f64>,
+    /// Adam-type (beta1, beta2): adam, adamw, adamw-schedulefree, prodigy, dadapt-adam.
+    #[arg(long, value_name = "B1,B2")]
+    pub betas: Option<String>,
+    /// Denominator term of the Adam-type optimizers.
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps: Option<f64>,
+    /// Schedule-free: linear warm-up steps (the optimizer's own; its schedule is `fixed`).
+    #[arg(long, allow_negative_numbers = true)]
+    pub warmup_steps: Option<i64>,
+    /// Schedule-free: polynomial weighting power r of the average [default: 0].
+    #[arg(long = "sf-r", allow_negative_numbers = true, value_name = "R")]
+    pub r: Option<f64>,
+    /// Schedule-free: power of lr_max in the averaging weights [default: 2].
+    #[arg(long, allow_negative_numbers = true)]
+    pub weight_lr_power: Option<f64>,
+    /// Prodigy / D-Adaptation: initial estimate of d [default: 1e-6].
+    #[arg(long, allow_negative_numbers = true)]
+    pub d0: Option<f64>,
+    /// Prodigy: coefficient of the d estimate [default: 1].
+    #[arg(long, allow_negative_numbers = true)]
+    pub d_coef: Option<f64>,
+    /// Prodigy / D-Adaptation: largest growth factor of d per step [default: inf].
+    #[arg(long, allow_negative_numbers = true)]
+    pub growth_rate: Option<f64>,
+    /// Prodigy: averaging coefficient of the d estimate [default: sqrt(beta2)].
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta3: Option<f64>,
+    /// Prodigy / D-Adapt Adam: decoupled (AdamW-style) weight decay (prodigy: true, dadapt-adam:
+    /// false by default).
+    #[arg(long, value_name = "BOOL")]
+    pub decouple: Option<bool>,
+    /// Prodigy / D-Adapt Adam: Adam's bias correction in the step size [default: false].
+    #[arg(long, value_name = "BOOL")]
+    pub use_bias_correction: Option<bool>,
+    /// Prodigy: keep lr out of the d estimate's denominator (for warm-up schedules).
+    #[arg(long, value_name = "BOOL")]
+    pub safeguard_warmup: Option<bool>,
     /// Mini-batch size [default: 128].
     #[arg(long, allow_negative_numbers = true)]
     pub batch_size: Option<i64>,

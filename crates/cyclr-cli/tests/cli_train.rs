@@ -324,8 +324,28 @@ fn same_command_twice_gives_identical_metrics() {
 // Crash safety.
 // ---------------------------------------------------------------------------------------------
 
-/// The crash-test run: digits, MLP with batch norm, 400 iterations, seed 3.
+/// The crash-test run: digits, MLP with batch norm, 400 iterations, seed 3: SGD with
+/// triangular2.
 fn crash_args(out: &Path, checkpoint_every: u64, resume: bool) -> Vec<String> {
+    crash_args_with(
+        out,
+        checkpoint_every,
+        resume,
+        &[
+            "--policy",
+            "triangular2",
+            "--base-lr",
+            "0.01",
+            "--max-lr",
+            "0.05",
+            "--step-size",
+            "40",
+        ],
+    )
+}
+
+/// The crash-test run with another optimizer and schedule (`how`).
+fn crash_args_with(out: &Path, checkpoint_every: u64, resume: bool, how: &[&str]) -> Vec<String> {
     let mut v = strs(&[
         "train",
         "--dataset",
@@ -333,14 +353,9 @@ fn crash_args(out: &Path, checkpoint_every: u64, resume: bool) -> Vec<String> {
         "--model",
         "mlp",
         "--batch-norm",
-        "--policy",
-        "triangular2",
-        "--base-lr",
-        "0.01",
-        "--max-lr",
-        "0.05",
-        "--step-size",
-        "40",
+    ]);
+    v.extend(strs(how));
+    v.extend(strs(&[
         "--iters",
         "400",
         "--eval-every",
@@ -350,7 +365,7 @@ fn crash_args(out: &Path, checkpoint_every: u64, resume: bool) -> Vec<String> {
         "--seed",
         "3",
         "--quiet",
-    ]);
+    ]));
     v.extend([
         "--checkpoint-every".into(),
         checkpoint_every.to_string(),
@@ -365,8 +380,12 @@ fn crash_args(out: &Path, checkpoint_every: u64, resume: bool) -> Vec<String> {
 
 /// Uninterrupted reference run; returns (metrics.csv bytes, summary.json).
 fn reference_run(cwd: &Path) -> (Vec<u8>, serde_json::Value) {
+    reference_run_with(cwd, &crash_args(&cwd.join("reference"), 20, false))
+}
+
+fn reference_run_with(cwd: &Path, args: &[String]) -> (Vec<u8>, serde_json::Value) {
     let out = cwd.join("reference");
-    let o = run_args(cwd, &crash_args(&out, 20, false));
+    let o = run_args(cwd, args);
     expect_ok(&o, "reference run");
     (
         read_bytes(&out.join("metrics.csv")),
@@ -499,6 +518,42 @@ fn sigkill_and_resume_is_bit_identical() {
         "temporary files {left:?} survive in {:?} (killed segments left {stale:?})\nsegments:\n{log}",
         dir_names(&dir)
     );
+}
+
+/// The learning-rate-free optimizers resume exactly too: schedule-free (whose checkpoints hold
+/// x for the reader and y for the resume, with batch norm recomputed at x before each
+/// evaluation) and Prodigy (its `d` and sums in the state, `d` in metrics.csv), killed during
+/// runs that checkpoint every iteration or every 20, against one that checkpoints every 20.
+#[test]
+fn sigkill_and_resume_is_bit_identical_for_lr_free_optimizers() {
+    for how in [
+        &["--optimizer", "adamw-schedulefree", "--warmup-steps", "20"][..],
+        &["--optimizer", "prodigy", "--policy", "sgdr", "--t0", "400"][..],
+    ] {
+        let tmp = tempdir();
+        let reference = crash_args_with(&tmp.path().join("reference"), 20, false, how);
+        let (ref_metrics, ref_summary) = reference_run_with(tmp.path(), &reference);
+        let header = text(&ref_metrics).lines().next().unwrap_or("").to_string();
+        assert_eq!(
+            header.ends_with(",d,lr_d"),
+            how[1] == "prodigy",
+            "{how:?}: {header}"
+        );
+        let dir = tmp.path().join("interrupted");
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut log = String::new();
+        for seg in 0..4 {
+            let every = if seg == 1 { 1 } else { 20 };
+            let delay = rng.range(60, 400);
+            let child = spawn(tmp.path(), &crash_args_with(&dir, every, seg > 0, how));
+            std::thread::sleep(Duration::from_millis(delay));
+            let ended = kill(child);
+            log += &format!("  segment {seg}: --checkpoint-every {every}, {delay} ms: {ended}\n");
+        }
+        let o = run_args(tmp.path(), &crash_args_with(&dir, 20, true, how));
+        expect_ok(&o, "final resume");
+        assert_same_result(&dir, &ref_metrics, &ref_summary, &format!("{how:?}\n{log}"));
+    }
 }
 
 /// A checkpoint write interrupted by a crash leaves its hidden `.ckpt-*.cyclr.tmp` behind; a

@@ -999,6 +999,20 @@ impl CyclrOptimizer {
         }
     }
 
+    /// The evaluation point of `module` without switching modes: schedule-free's `x = lerp(y, z,
+    /// 1 − 1/β)` computed exactly as `optimizer.eval()` does, on a copy, so that `y` stays
+    /// exactly as it is (the package's in-place `eval()` then `train()` round trip moves `y` by
+    /// a rounding error); `module` itself when it is already at `x` or for every other optimizer.
+    pub fn eval_params<M: Module>(&self, module: M) -> M {
+        match &self.engine {
+            Engine::ScheduleFree(e) if e.group.train_mode => {
+                let sf = e.optim;
+                e.map_params(module, |y, st| sf.to_x(y, st.z.clone()))
+            }
+            _ => module,
+        }
+    }
+
     /// `module` at its evaluation point: schedule-free's `optimizer.eval()` (`x = lerp(y, z, 1 −
     /// 1/β)` for every parameter with a state; nothing when already in evaluation mode); the
     /// module unchanged for every other optimizer.

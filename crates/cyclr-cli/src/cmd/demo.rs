@@ -44,6 +44,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         seeds: vec![seed],
         baseline: vec!["fixed".into()],
         budgets: None,
+        bn_recalibration: None,
         range_test: RangeTestSpec {
             seed,
             ..RangeTestSpec::default()

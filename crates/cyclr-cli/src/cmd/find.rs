@@ -77,6 +77,7 @@ pub fn run_test(
         LrFindError::Param(p) => range_error(&p),
         LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
         LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
+        e @ LrFindError::NotApplicable(_) => CliError::usage(e.to_string()),
         other => CliError::runtime(format!("range test: {other}")),
     })
 }
@@ -179,6 +180,12 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
 pub fn run(a: FindArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
     let s = setup::resolve(&a.setup)?;
+    if let Some(why) = s.optimizer.range_test_refusal() {
+        return Err(CliError::usage(format!(
+            "--optimizer {}: {why}",
+            s.optimizer.name()
+        )));
+    }
     let eval_every = setup::positive("eval-every", a.eval_every)?;
     let mut range = sweep(a.start_lr, a.end_lr, a.iters)?;
     range.sweep = match a.mode {

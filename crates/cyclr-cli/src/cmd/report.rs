@@ -255,8 +255,17 @@ pub fn train_error(e: cyclr_burn::TrainError, out: &Path) -> crate::error::CliEr
 }
 
 /// The error a diverged run exits with (1): where, and what to do about it.
-pub fn diverged(d: &cyclr_burn::Divergence, out: &Path, auto: bool) -> crate::error::CliError {
-    let advice = if auto {
+pub fn diverged(
+    d: &cyclr_burn::Divergence,
+    out: &Path,
+    auto: bool,
+    optimizer: &cyclr_burn::OptimizerConfig,
+) -> crate::error::CliError {
+    let advice = if optimizer.estimates_d() {
+        "its lr multiplies the step size d that the optimizer estimates: give a lower --lr (e.g. \
+         0.5), a --growth-rate (e.g. 1.02, a warm-up of d), or a decaying --policy (sgdr, \
+         cosine-with-warmup)"
+    } else if auto {
         "the range test's learning rates were too high for this run: give a lower --max-lr / --lr \
          (e.g. half of it), or run `cyclr find --seeds 0,1,2` to see how much they vary"
     } else {

@@ -70,11 +70,108 @@ pub fn activation(s: &str) -> Result<Activation> {
         .map_err(|e| CliError::usage(format!("--activation {s:?}: {e}")))
 }
 
-/// `--optimizer`, `--momentum`, `--weight-decay` -> the library's optimizer config (validated).
+/// The hyper-parameter flags given (`--betas`, `--eps`, ...) as `(flag, key, value)`, with the
+/// keys of the optimizer's configuration.
+fn hyper_flags(f: &SetupFlags) -> Result<Vec<(&'static str, &'static str, serde_json::Value)>> {
+    use serde_json::Value;
+    let mut v: Vec<(&'static str, &'static str, Value)> = Vec::new();
+    let num = |flag: &str, x: f64| -> Result<Value> {
+        if x.is_nan() {
+            return Err(CliError::usage(format!("--{flag} NaN: must be a number")));
+        }
+        // ±∞ travels as serde_float writes it.
+        Ok(if x.is_infinite() {
+            Value::from(if x > 0.0 { "inf" } else { "-inf" })
+        } else {
+            Value::from(x)
+        })
+    };
+    if let Some(b) = &f.betas {
+        let parts: Vec<&str> = b.split(',').map(str::trim).collect();
+        let vals: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
+        match vals.as_deref() {
+            Some([b1, b2]) if b1.is_finite() && b2.is_finite() => {
+                v.push(("betas", "betas", Value::from(vec![*b1, *b2])))
+            }
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--betas {b:?}: give two numbers B1,B2, e.g. --betas 0.9,0.999"
+                )));
+            }
+        }
+    }
+    for (flag, key, x) in [
+        ("eps", "eps", f.eps),
+        ("sf-r", "r", f.r),
+        ("weight-lr-power", "weight_lr_power", f.weight_lr_power),
+        ("d0", "d0", f.d0),
+        ("d-coef", "d_coef", f.d_coef),
+        ("growth-rate", "growth_rate", f.growth_rate),
+        ("beta3", "beta3", f.beta3),
+    ] {
+        if let Some(x) = x {
+            v.push((flag, key, num(flag, x)?));
+        }
+    }
+    if let Some(w) = f.warmup_steps {
+        let w = u64::try_from(w)
+            .map_err(|_| CliError::usage(format!("--warmup-steps {w}: must be an integer >= 0")))?;
+        v.push(("warmup-steps", "warmup_steps", Value::from(w)));
+    }
+    for (flag, key, x) in [
+        ("decouple", "decouple", f.decouple),
+        (
+            "use-bias-correction",
+            "use_bias_correction",
+            f.use_bias_correction,
+        ),
+        ("safeguard-warmup", "safeguard_warmup", f.safeguard_warmup),
+    ] {
+        if let Some(x) = x {
+            v.push((flag, key, Value::from(x)));
+        }
+    }
+    Ok(v)
+}
+
+/// `cfg` with the hyper-parameter flags applied (a flag the optimizer has no key for is a usage
+/// error naming the flag and the optimizer's keys).
+pub fn apply_hyper_flags(cfg: OptimizerConfig, f: &SetupFlags) -> Result<OptimizerConfig> {
+    let flags = hyper_flags(f)?;
+    if flags.is_empty() {
+        return Ok(cfg);
+    }
+    let mut map = match serde_json::to_value(&cfg) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => return Err(CliError::runtime("an optimizer config is a map")),
+    };
+    for (flag, key, value) in flags {
+        // Adam / AdamW name their betas beta1, beta2.
+        if key == "betas" && map.contains_key("beta1") {
+            map.insert("beta1".into(), value[0].clone());
+            map.insert("beta2".into(), value[1].clone());
+            continue;
+        }
+        if !map.contains_key(key) && !(key == "beta3" && cfg.name() == "prodigy") {
+            return Err(CliError::usage(format!(
+                "--{flag}: {} has no {key} (its hyper-parameters: {})",
+                cfg.name(),
+                cfg.keys().join(", ")
+            )));
+        }
+        map.insert(key.into(), value);
+    }
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| CliError::usage(format!("--optimizer {}: {e}", cfg.name())))
+}
+
+/// `--optimizer`, `--momentum`, `--weight-decay` and the hyper-parameter flags -> the library's
+/// optimizer config (validated).
 pub fn optimizer(f: &SetupFlags) -> Result<OptimizerConfig> {
     let name = f.optimizer.as_deref().unwrap_or("sgd");
     let mut cfg = OptimizerConfig::from_name(name)
         .map_err(|e| CliError::usage(format!("--optimizer {name:?}: {e}")))?;
+    cfg = apply_hyper_flags(cfg, f)?;
     if let Some(m) = f.momentum {
         cfg = cfg
             .with_momentum(m)

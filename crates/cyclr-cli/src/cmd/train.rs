@@ -168,13 +168,25 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
         }
     }
     if let Some(m) = f.momentum
-        && Some(m) != c.optimizer.default_momentum()
+        && c.optimizer.clone().with_momentum(m).ok().as_ref() != Some(&c.optimizer)
     {
         let run = c
             .optimizer
             .default_momentum()
-            .map_or("none".into(), |v| v.to_string());
+            .map_or("another momentum".into(), |v| v.to_string());
         return Err(disagree("--momentum", m, run, out));
+    }
+    let with_flags = setup::apply_hyper_flags(c.optimizer.clone(), f)?;
+    if with_flags != c.optimizer {
+        return Err(disagree(
+            "the optimizer's hyper-parameter flags",
+            format!(
+                "({})",
+                serde_json::to_string(&with_flags).unwrap_or_default()
+            ),
+            serde_json::to_string(&c.optimizer).unwrap_or_default(),
+            out,
+        ));
     }
     if let Some(w) = f.weight_decay
         && w != c.optimizer.weight_decay()
@@ -337,15 +349,35 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         Some(k) => setup::positive("checkpoint-every", k)?,
         None => eval_every,
     };
-    let policy_name = a.policy.unwrap_or(Policy::Triangular2);
+    // A learning-rate-free optimizer runs at its package's default lr, with no schedule
+    // (fixed), unless told otherwise.
+    let lr_free = s.optimizer.default_lr();
+    let policy_name = a.policy.unwrap_or(if lr_free.is_some() {
+        Policy::Fixed
+    } else {
+        Policy::Triangular2
+    });
     let (spec, auto) = policy::spec_from_flags(ScheduleSpec::new(policy_name), &a.flags)?;
+    if auto && let Some(why) = s.optimizer.range_test_refusal() {
+        return Err(CliError::usage(format!(
+            "--lr auto with --optimizer {}: {why}",
+            s.optimizer.name()
+        )));
+    }
+    let spec = match lr_free {
+        Some(lr) if !auto => spec.with_default_rate(lr),
+        _ => spec,
+    };
     // Check everything that needs no data before loading it (stand-in rates under --lr auto).
     let probe = RunShape {
         iters,
         iters_per_epoch: Some(1),
         step_epochs: None,
     };
-    policy::resolve(&spec, &probe, if auto { Auto::Pending } else { Auto::Off })?;
+    let probed = policy::resolve(&spec, &probe, if auto { Auto::Pending } else { Auto::Off })?;
+    s.optimizer
+        .check_schedule(&probed.config)
+        .map_err(|e| policy::param_error(&e))?;
     let range = find::sweep(
         a.range.range_start_lr,
         a.range.range_end_lr,
@@ -467,6 +499,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         out_dir: Some(a.out.clone()),
         lr_origin: origin,
         kernels: s.kernels,
+        bn_recalibration: None,
     };
     Ok((cfg, split, s.dataset))
 }
@@ -514,7 +547,12 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
         )));
     }
     if let Some(d) = &summary.diverged {
-        return Err(report::diverged(d, &a.out, cfg.lr_origin.is_some()));
+        return Err(report::diverged(
+            d,
+            &a.out,
+            cfg.lr_origin.is_some(),
+            &cfg.optimizer,
+        ));
     }
     match a.format {
         crate::args::TextOrJson::Json => {

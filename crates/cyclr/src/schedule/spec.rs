@@ -443,6 +443,24 @@ fn stand_in() -> LrBounds {
 }
 
 impl ScheduleSpec {
+    /// The spec with the policy's main learning rate set to `lr` where it is not given: `lr`
+    /// (fixed, the decaying and the transformers policies) or `max_lr` (one-cycle, SGDR). Used
+    /// for optimizers whose learning rate has a package default (the learning-rate-free ones:
+    /// Prodigy's 1.0 is a multiplier of its own step size). Cyclical policies, whose two bounds
+    /// have no default, and `sequence` are returned unchanged.
+    pub fn with_default_rate(mut self, lr: f64) -> Self {
+        match self.policy.auto_keys() {
+            [("lr", _)] => {
+                self.lr.get_or_insert(lr);
+            }
+            [("max_lr", _)] | [("max_lr", _), ("min_lr", _)] => {
+                self.max_lr.get_or_insert(lr);
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// A spec of `policy` with no parameter given.
     pub fn new(policy: Policy) -> Self {
         ScheduleSpec {
@@ -917,6 +935,48 @@ mod tests {
             iters_per_epoch: Some(100),
             step_epochs: None,
         }
+    }
+
+    #[test]
+    fn default_rate_fills_the_main_rate_only_when_open() {
+        let s = ScheduleSpec::new(Policy::Fixed).with_default_rate(1.0);
+        assert_eq!(s.lr, Some(1.0));
+        let given = ScheduleSpec {
+            lr: Some(0.5),
+            ..ScheduleSpec::new(Policy::Fixed)
+        };
+        assert_eq!(given.with_default_rate(1.0).lr, Some(0.5));
+        assert_eq!(
+            ScheduleSpec::new(Policy::Sgdr)
+                .with_default_rate(1.0)
+                .max_lr,
+            Some(1.0)
+        );
+        assert_eq!(
+            ScheduleSpec::new(Policy::OneCycle)
+                .with_default_rate(2.0)
+                .max_lr,
+            Some(2.0)
+        );
+        assert_eq!(
+            ScheduleSpec::new(Policy::CosineWithWarmup)
+                .with_default_rate(1.0)
+                .lr,
+            Some(1.0)
+        );
+        let tri = ScheduleSpec::new(Policy::Triangular).with_default_rate(1.0);
+        assert_eq!((tri.base_lr, tri.max_lr), (None, None));
+        let r = ScheduleSpec::new(Policy::Fixed)
+            .with_default_rate(0.0025)
+            .resolve(&shape(10), Auto::Off)
+            .unwrap();
+        assert_eq!(
+            r.config,
+            ScheduleConfig::Fixed {
+                lr: 0.0025,
+                warmup: None
+            }
+        );
     }
 
     #[test]
