@@ -595,17 +595,14 @@ impl Experiment {
         iters_per_epoch: Option<u64>,
         auto: Auto<'_>,
     ) -> Result<cyclr::schedule::Resolved, SpecError> {
-        let spec = match (r.auto_lr, self.optimizer_of(r).default_lr()) {
-            (false, Some(lr)) => r.schedule.clone().with_default_rate(lr),
-            _ => r.schedule.clone(),
-        };
-        spec.resolve(
+        r.schedule.resolve_defaulted(
             &RunShape {
                 iters: self.iters_of(r),
                 iters_per_epoch,
                 step_epochs: r.step_epochs,
             },
             auto,
+            self.optimizer_of(r).default_lr(),
         )
     }
 

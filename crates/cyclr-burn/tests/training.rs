@@ -438,3 +438,104 @@ fn sigmoid_with_batch_norm_learns_digits() {
         s.final_test_accuracy
     );
 }
+
+/// Schedule-free is evaluated at x: the final test loss is that of the checkpoint's `model`
+/// section (x), not of its `model_y` (y, the training point), the model handed back is x, and
+/// with batch norm the statistics are recomputed at x (the evaluation changes with them).
+#[test]
+fn schedule_free_evaluates_and_checkpoints_at_x() {
+    use burn::store::ModuleRecord;
+    use burn::tensor::Bytes;
+    let split = digits();
+    for batch_norm in [false, true] {
+        let dir = temp_dir(&format!("sf-x-{batch_norm}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":0.0025}"#, 120);
+        cfg.optimizer = OptimizerConfig::from_name("adamw-schedulefree").unwrap();
+        cfg.batch_norm = batch_norm;
+        cfg.eval_every = 60;
+        cfg.checkpoint_every = Some(60);
+        cfg.out_dir = Some(dir.clone());
+        let (s, model) = train_until(&cfg, &split, &mut NoObserver, false, None).unwrap();
+        let (_, path) = cyclr_burn::checkpoint::list(&dir).unwrap()[0].clone();
+        let sections = cyclr_burn::checkpoint::read(&path).unwrap();
+        let load = |name: &str| {
+            let bytes = cyclr_burn::checkpoint::section(&sections, name).unwrap();
+            let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).unwrap();
+            cyclr_burn::train::build_model(&cfg, &split.train, &cyclr_burn::device())
+                .unwrap()
+                .try_load_record(record)
+                .unwrap()
+        };
+        let (x, y) = (load("model"), load("model_y"));
+        let (loss_x, _) = cyclr_burn::train::evaluate(&x, &split.test);
+        let (loss_y, _) = cyclr_burn::train::evaluate(&y, &split.test);
+        assert_eq!(loss_x, s.final_test_loss, "bn {batch_norm}: evaluated at x");
+        assert_ne!(loss_x, loss_y, "bn {batch_norm}: x and y differ");
+        assert_eq!(
+            weight_bits(&model),
+            weight_bits(&x),
+            "bn {batch_norm}: x handed back"
+        );
+        if batch_norm {
+            // Without the recalibration the statistics are y's: another evaluation.
+            let mut plain = cfg.clone();
+            plain.bn_recalibration = Some(0);
+            plain.out_dir = None;
+            plain.checkpoint_every = None;
+            let p = train(&plain, &split, &mut NoObserver, false).unwrap();
+            assert_ne!(p.final_test_loss, s.final_test_loss);
+            let rows = |m: &[cyclr_burn::MetricRow]| -> Vec<u64> {
+                m.iter().map(|r| r.train_loss.to_bits()).collect()
+            };
+            assert_eq!(
+                rows(&p.metrics),
+                rows(&s.metrics),
+                "training itself is unchanged"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Prodigy and D-Adaptation record d after every step; Prodigy's never decreases.
+#[test]
+fn d_estimators_record_d() {
+    let split = digits();
+    for kind in ["prodigy", "dadapt-adam", "dadapt-sgd"] {
+        let mut cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":0.5}"#, 40);
+        cfg.optimizer = OptimizerConfig::from_name(kind).unwrap();
+        let s = train(&cfg, &split, &mut NoObserver, false).unwrap();
+        let d: Vec<f64> = s.metrics.iter().map(|r| r.d.unwrap()).collect();
+        assert!(d[0] >= 1e-6 && d[39] > d[0], "{kind}: {d:?}");
+        assert!(
+            d.windows(2).all(|w| w[1] >= w[0]),
+            "{kind}: d decreased {d:?}"
+        );
+    }
+    let s = train(
+        &config(ModelKind::Mlp, r#"{"policy":"fixed","lr":0.05}"#, 5),
+        &split,
+        &mut NoObserver,
+        false,
+    )
+    .unwrap();
+    assert!(s.metrics.iter().all(|r| r.d.is_none()));
+}
+
+/// A schedule beside a schedule-free optimizer is refused by the library too.
+#[test]
+fn schedule_free_refuses_a_schedule() {
+    let split = digits();
+    let mut cfg = config(
+        ModelKind::Mlp,
+        r#"{"policy":"one-cycle","max_lr":0.01}"#,
+        10,
+    );
+    cfg.optimizer = OptimizerConfig::from_name("sgd-schedulefree").unwrap();
+    let e = train(&cfg, &split, &mut NoObserver, false).unwrap_err();
+    assert!(
+        matches!(e, TrainError::Param(ref p) if p.param == "policy"),
+        "{e}"
+    );
+}

@@ -582,8 +582,11 @@ pub struct RunCurves {
     pub accuracy: Vec<(f64, f64)>,
     /// (iteration, lowest, highest) test accuracy over seeds (empty for one seed).
     pub band: Vec<(f64, f64, f64)>,
-    /// (iteration, learning rate)
+    /// (iteration, learning rate), or the effective step `lr·d` when `effective`
     pub lr: Vec<(f64, f64)>,
+    /// `lr` holds `lr·d` (Prodigy, D-Adaptation: the learning rate multiplies the step size `d`
+    /// they estimate).
+    pub effective: bool,
     /// (iteration, smoothed training loss)
     pub loss: Vec<(f64, f64)>,
 }
@@ -746,9 +749,14 @@ where
         .x_label_area_size(44)
         .y_label_area_size(80)
         .build_cartesian_2d(l.x.0..l.x.1, l.lr.0..l.lr.1)?;
+    let lr_desc = if runs.iter().any(|r| r.effective) {
+        "learning rate (lr·d where d is estimated)"
+    } else {
+        "learning rate"
+    };
     lr.configure_mesh()
         .x_desc("iteration")
-        .y_desc("learning rate")
+        .y_desc(lr_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&sci)
         .light_line_style(WHITE.mix(0.0))
@@ -977,6 +985,7 @@ mod tests {
     #[test]
     fn run_axes_hold_bands_and_baseline_and_ticks_do_not_repeat() {
         let r = RunCurves {
+            effective: false,
             name: "a".into(),
             accuracy: vec![(10.0, 0.5), (20.0, 0.96), (30.0, 0.97)],
             band: vec![(10.0, 0.4, 0.6), (20.0, 0.955, 0.965), (30.0, 0.965, 0.975)],

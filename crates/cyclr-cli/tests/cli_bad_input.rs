@@ -750,6 +750,34 @@ const SUGGEST: &[Case] = &[
     ),
 ];
 
+/// The learning-rate-free optimizers' flags and rules (`train`, `find`): every error before any
+/// training or file.
+#[rustfmt::skip]
+const LR_FREE: &[Case] = &[
+    case("prodigy: --d0 0", &["train", "--optimizer", "prodigy", "--d0", "0", "--iters", "10", "--out", "out"], &["--d0", "0", "> 0"]),
+    case("dadapt-adam: negative --d0", &["train", "--optimizer", "dadapt-adam", "--d0=-1e-6", "--iters", "10", "--out", "out"], &["--d0", "-0.000001", "> 0"]),
+    case("prodigy: --eps 0", &["train", "--optimizer", "prodigy", "--eps", "0", "--iters", "10", "--out", "out"], &["--eps", "0", "> 0"]),
+    case("prodigy: --betas outside [0,1)", &["train", "--optimizer", "prodigy", "--betas", "0.9,1.5", "--iters", "10", "--out", "out"], &["--betas", "1.5", "[0, 1)"]),
+    case("prodigy: --betas with one number", &["train", "--optimizer", "prodigy", "--betas", "0.9", "--iters", "10", "--out", "out"], &["--betas", "B1,B2"]),
+    case("prodigy: --beta3 1", &["train", "--optimizer", "prodigy", "--beta3", "1", "--iters", "10", "--out", "out"], &["--beta3", "1", "[0, 1)"]),
+    case("prodigy: --growth-rate 0", &["train", "--optimizer", "prodigy", "--growth-rate", "0", "--iters", "10", "--out", "out"], &["--growth-rate", "0", "> 0"]),
+    case("prodigy: --d-coef NaN", &["train", "--optimizer", "prodigy", "--d-coef", "nan", "--iters", "10", "--out", "out"], &["--d-coef", "NaN"]),
+    case("prodigy: negative --lr", &["train", "--optimizer", "prodigy", "--lr", "-1", "--iters", "10", "--out", "out"], &["--lr", "-1", "> 0"]),
+    case("sgd-schedulefree: --momentum 0", &["train", "--optimizer", "sgd-schedulefree", "--momentum", "0", "--iters", "10", "--out", "out"], &["--momentum", "0", "between 0 and 1 exclusive"]),
+    case("sgd-schedulefree: --momentum 1", &["train", "--optimizer", "sgd-schedulefree", "--momentum", "1", "--iters", "10", "--out", "out"], &["--momentum", "1", "between 0 and 1 exclusive"]),
+    case("adamw-schedulefree: betas[0] = 1", &["train", "--optimizer", "adamw-schedulefree", "--betas", "1,0.999", "--iters", "10", "--out", "out"], &["--betas", "1", "exclusive"]),
+    case("adamw-schedulefree: negative --weight-decay", &["train", "--optimizer", "adamw-schedulefree", "--weight-decay", "-0.1", "--iters", "10", "--out", "out"], &["weight-decay", "-0.1"]),
+    case("sgd-schedulefree: negative --warmup-steps", &["train", "--optimizer", "sgd-schedulefree", "--warmup-steps", "-5", "--iters", "10", "--out", "out"], &["--warmup-steps", "-5", ">= 0"]),
+    case("sgd-schedulefree: a flag it has no key for", &["train", "--optimizer", "sgd-schedulefree", "--eps", "1e-6", "--iters", "10", "--out", "out"], &["--eps", "sgd-schedulefree", "momentum", "warmup_steps"]),
+    case("dadapt-sgd: --momentum 1", &["train", "--optimizer", "dadapt-sgd", "--momentum", "1", "--iters", "10", "--out", "out"], &["--momentum", "1", "[0, 1)"]),
+    case("schedule-free beside a cyclical policy", &["train", "--optimizer", "adamw-schedulefree", "--policy", "one-cycle", "--iters", "10", "--out", "out"], &["--policy", "one-cycle", "replaces the learning-rate schedule", "fixed"]),
+    case("schedule-free with cyclr's --warmup", &["train", "--optimizer", "sgd-schedulefree", "--warmup", "5", "--iters", "10", "--out", "out"], &["--warmup", "5", "warmup_steps"]),
+    case("prodigy: --lr auto", &["train", "--optimizer", "prodigy", "--lr", "auto", "--iters", "10", "--out", "out"], &["--lr auto", "prodigy", "multiplier of d"]),
+    case("dadapt-sgd: --lr auto", &["train", "--optimizer", "dadapt-sgd", "--policy", "one-cycle", "--lr", "auto", "--iters", "10", "--out", "out"], &["--lr auto", "dadapt-sgd", "range test"]),
+    case("find with dadapt-adam", &["find", "--optimizer", "dadapt-adam", "--out", "out"], &["--optimizer", "dadapt-adam", "multiplier of d"]),
+    case("an unknown learning-rate-free optimizer", &["train", "--optimizer", "prodigi", "--iters", "10", "--out", "out"], &["prodigi", "did you mean", "prodigy"]),
+];
+
 /// Run one case in a fresh directory; returns what is wrong with the result, if anything.
 fn check(c: &Case) -> Result<(), String> {
     let tmp = tempdir();
@@ -867,15 +895,25 @@ fn suggest_bad_input_is_a_clear_usage_error() {
     assert_cases(SUGGEST);
 }
 
+#[test]
+fn lr_free_bad_input_is_a_clear_usage_error() {
+    assert_cases(LR_FREE);
+}
+
 /// Every table entry is well formed (an argument follows each --plot; names are unique).
 #[test]
 fn tables_are_well_formed() {
-    let mut names: Vec<&str> = SCHEDULE.iter().chain(SUGGEST).map(|c| c.name).collect();
+    let mut names: Vec<&str> = SCHEDULE
+        .iter()
+        .chain(SUGGEST)
+        .chain(LR_FREE)
+        .map(|c| c.name)
+        .collect();
     let n = names.len();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), n, "duplicate case names");
-    for c in SCHEDULE.iter().chain(SUGGEST) {
+    for c in SCHEDULE.iter().chain(SUGGEST).chain(LR_FREE) {
         assert!(!c.want.is_empty(), "{}: nothing expected", c.name);
         if let Some(i) = c.args.iter().position(|a| *a == "--plot") {
             assert!(i + 1 < c.args.len(), "{}: --plot without a file", c.name);

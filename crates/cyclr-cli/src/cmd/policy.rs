@@ -199,8 +199,15 @@ pub fn spec_error(policy: Policy, e: &SpecError) -> CliError {
 }
 
 /// Resolve a spec, mapping errors to usage errors that name flags.
-pub fn resolve(spec: &ScheduleSpec, shape: &RunShape, auto: Auto<'_>) -> Result<Resolved> {
-    spec.resolve(shape, auto)
+/// Resolve a spec (with the optimizer's default learning rate, if it has one), errors as
+/// usage errors naming flags.
+pub fn resolve(
+    spec: &ScheduleSpec,
+    shape: &RunShape,
+    auto: Auto<'_>,
+    default_lr: Option<f64>,
+) -> Result<Resolved> {
+    spec.resolve_defaulted(shape, auto, default_lr)
         .map_err(|e| spec_error(spec.policy, &e))
 }
 

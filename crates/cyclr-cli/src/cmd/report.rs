@@ -224,7 +224,12 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
             .filter_map(|r| r.test_accuracy.map(|a| (x(r), a)))
             .collect(),
         band: Vec::new(),
-        lr: rows.iter().step_by(step).map(|r| (x(r), r.lr)).collect(),
+        lr: rows
+            .iter()
+            .step_by(step)
+            .map(|r| (x(r), r.d.map_or(r.lr, |d| r.lr * d)))
+            .collect(),
+        effective: rows.iter().any(|r| r.d.is_some()),
         loss: rows
             .iter()
             .zip(&smoothed)

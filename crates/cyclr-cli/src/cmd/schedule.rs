@@ -66,7 +66,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
         iters,
         ..RunShape::default()
     };
-    let cfg = policy::resolve(&spec, &shape, Auto::Off)?.config;
+    let cfg = policy::resolve(&spec, &shape, Auto::Off, None)?.config;
     let s = cfg
         .build(iters)
         .map_err(|e| CliError::usage(format!("{}: {e}", spec.policy)))?;

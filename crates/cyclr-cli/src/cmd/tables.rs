@@ -169,6 +169,8 @@ pub(crate) fn bounds_cell(o: &RunOutcome) -> String {
     };
     let how = if o.from_range_test {
         "range test"
+    } else if o.bounds.contains("the optimizer's default") {
+        "optimizer's default"
     } else {
         "given"
     };

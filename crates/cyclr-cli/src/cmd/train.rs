@@ -364,17 +364,18 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             s.optimizer.name()
         )));
     }
-    let spec = match lr_free {
-        Some(lr) if !auto => spec.with_default_rate(lr),
-        _ => spec,
-    };
     // Check everything that needs no data before loading it (stand-in rates under --lr auto).
     let probe = RunShape {
         iters,
         iters_per_epoch: Some(1),
         step_epochs: None,
     };
-    let probed = policy::resolve(&spec, &probe, if auto { Auto::Pending } else { Auto::Off })?;
+    let probed = policy::resolve(
+        &spec,
+        &probe,
+        if auto { Auto::Pending } else { Auto::Off },
+        lr_free,
+    )?;
     s.optimizer
         .check_schedule(&probed.config)
         .map_err(|e| policy::param_error(&e))?;
@@ -456,7 +457,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
                  explicitly, or run `cyclr find` to see the curve"
             ))
         })?;
-        let r = policy::resolve(&spec, &shape, Auto::Filled(&b))?;
+        let r = policy::resolve(&spec, &shape, Auto::Filled(&b), None)?;
         eprintln!("--lr auto: {}", r.describe(key_flag));
         eprintln!("--lr auto rule: {}", b.rule);
         for w in &b.warnings {
@@ -475,7 +476,14 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         });
         r
     } else {
-        let r = policy::resolve(&spec, &shape, Auto::Off)?;
+        let r = policy::resolve(&spec, &shape, Auto::Off, lr_free)?;
+        if let Some(c) = r
+            .choices
+            .iter()
+            .find(|c| c.source == cyclr::schedule::Source::OptimizerDefault)
+        {
+            eprintln!("{}", c.describe(key_flag));
+        }
         if let Some(c) = r
             .choices
             .iter()

@@ -193,6 +193,8 @@ pub struct RunShape {
 pub enum Source {
     /// Given by the user.
     Given,
+    /// The optimizer's own default learning rate (see [`ScheduleSpec::resolve_defaulted`]).
+    OptimizerDefault,
     /// Filled from the range test's pick.
     RangeTest(AutoLr),
     /// Derived from the given value of the other bound of the pair, times `factor`.
@@ -232,6 +234,7 @@ impl Choice {
         };
         let why = match &self.source {
             Source::Given => "given".to_string(),
+            Source::OptimizerDefault => "the optimizer's default".to_string(),
             Source::RangeTest(a) => format!(
                 "range test: {}",
                 match a {
@@ -624,6 +627,40 @@ impl ScheduleSpec {
             return Err(ParamError::new("step_epochs", e, "must be a finite number > 0").into());
         }
         Ok(())
+    }
+
+    /// [`resolve`](Self::resolve) for an optimizer with a default learning rate (the
+    /// learning-rate-free ones, `default_lr`): without a range test, the policy's main rate is
+    /// that default where it is not given ([`with_default_rate`](Self::with_default_rate)), and
+    /// its [`Choice`] says so ([`Source::OptimizerDefault`]).
+    pub fn resolve_defaulted(
+        &self,
+        shape: &RunShape,
+        auto: Auto<'_>,
+        default_lr: Option<f64>,
+    ) -> Result<Resolved, SpecError> {
+        let (spec, filled) = match (auto, default_lr) {
+            (Auto::Off, Some(lr)) => {
+                let before = (self.lr, self.max_lr);
+                let spec = self.clone().with_default_rate(lr);
+                let filled = if before.0.is_none() && spec.lr.is_some() {
+                    Some("lr")
+                } else if before.1.is_none() && spec.max_lr.is_some() {
+                    Some("max_lr")
+                } else {
+                    None
+                };
+                (spec, filled)
+            }
+            _ => (self.clone(), None),
+        };
+        let mut r = spec.resolve(shape, auto)?;
+        if let Some(key) = filled {
+            for c in r.choices.iter_mut().filter(|c| c.key == key) {
+                c.source = Source::OptimizerDefault;
+            }
+        }
+        Ok(r)
     }
 
     /// Fill the open parameters and build the schedule (see the [module documentation](self)).
