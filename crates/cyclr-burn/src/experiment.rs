@@ -33,6 +33,18 @@
 //! tests are computed once per optimizer and shared by every budget and seed. Job folders are
 //! `runs/<run>-b<budget>-seed<seed>`.
 //!
+//! # Grids and the validation split
+//!
+//! A run with `grid = { max_lr = [0.0125, 0.025, 0.05] }` is a grid search: it expands
+//! ([`Experiment::expanded`]) into one run per value, named `<run>_at_<value>`, each with that
+//! key set in its schedule. When any run has a grid, or `validation = F` is given, a fraction
+//! `F` (default 0.1) of the training set is held out as a validation split
+//! ([`cyclr_data::validation_split`]: stratified, the same samples for every run): every job and
+//! range test trains on the rest, and every outcome records its model's validation loss and
+//! accuracy. A grid's pick is the point with the best mean validation accuracy over seeds (per
+//! budget), never chosen on the test set; [`crate::contest`] reports it with every
+//! contestant's cost, its search included.
+//!
 //! # Baselines
 //!
 //! `baseline` names the run the others are measured against, or several (`baseline =
@@ -56,12 +68,13 @@
 //!   `summary.json` beside it. A job whose outcome exists for the same training configuration
 //!   is skipped (so an interrupted experiment resumes where it stopped, and shards only run
 //!   their own jobs); [`collect_outcomes`] gathers whatever outcomes exist.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use cyclr::finder::{ClrBounds, RangeTestConfig, Repeated};
 use cyclr::schedule::{Auto, RunShape, ScheduleConfig, ScheduleSpec, SpecError};
-use cyclr_data::{DatasetSpec, Split};
+use cyclr_data::{Dataset, DatasetSpec, Split};
 use serde::{Deserialize, Serialize};
 
 use crate::lr_find::NetRangeTest;
@@ -141,6 +154,11 @@ pub struct Experiment {
     /// The range test of `auto_lr` runs (one per distinct optimizer).
     #[serde(default)]
     pub range_test: RangeTestSpec,
+    /// The fraction of the training set held out as a validation split (see the
+    /// [module documentation](self#grids-and-the-validation-split)); `None`: none, or 0.1
+    /// when a run has a grid ([`validation_fraction`](Self::validation_fraction)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<f64>,
     /// Schedule-free with batch norm: training batches run at `x` before each evaluation
     /// ([`TrainConfig::bn_recalibration`]; default
     /// [`SCHEDULE_FREE_BN_BATCHES`](crate::train::SCHEDULE_FREE_BN_BATCHES)).
@@ -220,7 +238,28 @@ pub struct RunSpec {
     pub iters: Option<u64>,
     /// The policy (the keys of `cyclr schedule`'s flags, snake_case).
     pub schedule: ScheduleSpec,
+    /// A grid search over one schedule key (`{ max_lr = [...] }`; see the
+    /// [module documentation](self#grids-and-the-validation-split)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<BTreeMap<String, Vec<f64>>>,
+    /// Set on the runs a grid expanded into: which grid, and the point.
+    #[serde(skip)]
+    pub grid_point: Option<GridPoint>,
 }
+
+/// One point of a grid search (a run [`Experiment::expanded`] made).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridPoint {
+    /// The grid's run name.
+    pub grid: String,
+    /// The schedule key searched.
+    pub key: String,
+    /// Its value here.
+    pub value: f64,
+}
+
+/// The validation split when one is not given but a run has a grid.
+pub const DEFAULT_VALIDATION: f64 = 0.1;
 
 /// Why an experiment could not run.
 #[derive(Debug, thiserror::Error)]
@@ -320,6 +359,22 @@ pub struct RunOutcome {
     pub config: TrainConfig,
     /// The run's summary (metrics included).
     pub summary: TrainSummary,
+    /// The validation split it was trained beside (a fraction of the training set), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<f64>,
+    /// Loss of the trained (evaluated) model on the validation split.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "cyclr::serde_float::option"
+    )]
+    pub val_loss: Option<f64>,
+    /// Accuracy of the trained (evaluated) model on the validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
+    /// The training steps of the range tests its learning rates came from (all seeds), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_test_steps: Option<u64>,
 }
 
 impl RunOutcome {
@@ -389,6 +444,67 @@ impl Experiment {
     pub fn from_toml(text: &str) -> Result<Experiment, ExperimentError> {
         let e: Experiment =
             toml::from_str(text).map_err(|e| ExperimentError::Config(e.to_string()))?;
+        e.check()?;
+        e.expanded()
+    }
+
+    /// The validation fraction the experiment trains with: `validation`, or
+    /// [`DEFAULT_VALIDATION`] when a run has a grid, else none.
+    pub fn validation_fraction(&self) -> Option<f64> {
+        self.validation.or_else(|| {
+            self.runs
+                .iter()
+                .any(|r| r.grid.is_some() || r.grid_point.is_some())
+                .then_some(DEFAULT_VALIDATION)
+        })
+    }
+
+    /// The grids' names and their points' run names, in order.
+    pub fn grids(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for r in &self.runs {
+            if let Some(g) = &r.grid_point {
+                match out.iter_mut().find(|(n, _)| *n == g.grid) {
+                    Some((_, v)) => v.push(r.name.clone()),
+                    None => out.push((g.grid.clone(), vec![r.name.clone()])),
+                }
+            }
+        }
+        out
+    }
+
+    /// The experiment with every grid expanded into its points (one run each, named
+    /// `<run>_at_<value>`, the key set in the schedule); runs without a grid are kept. The
+    /// validation split is fixed as it was ([`validation_fraction`](Self::validation_fraction)).
+    pub fn expanded(&self) -> Result<Experiment, ExperimentError> {
+        let mut e = self.clone();
+        e.validation = self.validation_fraction();
+        e.runs = Vec::new();
+        for r in &self.runs {
+            let Some(grid) = &r.grid else {
+                e.runs.push(r.clone());
+                continue;
+            };
+            let (key, values) = grid.iter().next().expect("checked: one key");
+            for &v in values {
+                let mut spec = serde_json::to_value(&r.schedule).expect("a spec serializes");
+                spec[key.as_str()] = v.into();
+                let schedule: ScheduleSpec = serde_json::from_value(spec).map_err(|err| {
+                    ExperimentError::Config(format!("run {:?}: grid: {err}", r.name))
+                })?;
+                e.runs.push(RunSpec {
+                    name: format!("{}_at_{v}", r.name),
+                    schedule,
+                    grid: None,
+                    grid_point: Some(GridPoint {
+                        grid: r.name.clone(),
+                        key: key.clone(),
+                        value: v,
+                    }),
+                    ..r.clone()
+                });
+            }
+        }
         e.check()?;
         Ok(e)
     }
@@ -474,6 +590,10 @@ impl Experiment {
         self.baseline
             .iter()
             .filter_map(|name| {
+                // A grid is represented by its validation pick.
+                let name = &self
+                    .grid_pick(name, outcomes, full)
+                    .unwrap_or_else(|| name.clone());
                 let accs: Vec<f64> = outcomes
                     .iter()
                     .filter(|o| &o.name == name && o.budget == full)
@@ -482,6 +602,34 @@ impl Experiment {
                 (!accs.is_empty()).then(|| (name.clone(), cyclr::compare::mean_std(&accs).0))
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    /// The point of grid `grid` with the best mean validation accuracy over seeds among
+    /// `outcomes` at `budget` (ties: the first point); `None` if `grid` is no grid or none of
+    /// its points has a validation accuracy. The test set plays no part.
+    pub fn grid_pick(
+        &self,
+        grid: &str,
+        outcomes: &[RunOutcome],
+        budget: Option<f64>,
+    ) -> Option<String> {
+        let (_, points) = self.grids().into_iter().find(|(g, _)| g == grid)?;
+        let mut best: Option<(String, f64)> = None;
+        for p in points {
+            let vals: Vec<f64> = outcomes
+                .iter()
+                .filter(|o| o.name == p && o.budget == budget)
+                .filter_map(|o| o.val_accuracy)
+                .collect();
+            if vals.is_empty() {
+                continue;
+            }
+            let m = cyclr::compare::mean_std(&vals).0;
+            if best.as_ref().is_none_or(|(_, b)| m > *b) {
+                best = Some((p, m));
+            }
+        }
+        best.map(|(p, _)| p)
     }
 
     /// Check everything that can be checked without data: names, the baseline, seeds,
@@ -501,8 +649,20 @@ impl Experiment {
         if self.baseline.is_empty() {
             return bad("baseline = []: name at least one run".into());
         }
+        if let Some(v) = self.validation
+            && !(v > 0.0 && v < 1.0)
+        {
+            return bad(format!(
+                "validation = {v}: the fraction of the training set held out must be in (0, 1), e.g. 0.1"
+            ));
+        }
+        let grid_names: Vec<&str> = self
+            .runs
+            .iter()
+            .filter_map(|r| r.grid_point.as_ref().map(|g| g.grid.as_str()))
+            .collect();
         for b in &self.baseline {
-            if !self.runs.iter().any(|r| &r.name == b) {
+            if !self.runs.iter().any(|r| &r.name == b) && !grid_names.contains(&b.as_str()) {
                 let names: Vec<&str> = self.runs.iter().map(|r| r.name.as_str()).collect();
                 return bad(format!(
                     "baseline = {b:?} is not the name of a run (runs: {})",
@@ -546,6 +706,9 @@ impl Experiment {
             if r.iters == Some(0) {
                 return bad(format!("run {:?}: iters = 0: must be >= 1", r.name));
             }
+            if let Some(grid) = &r.grid {
+                check_grid(r, grid)?;
+            }
             let optimizer = self.optimizer_of(r);
             optimizer.validate().map_err(|e| {
                 ExperimentError::Config(format!("run {:?}: optimizer: {e}", r.name))
@@ -555,9 +718,20 @@ impl Experiment {
             {
                 return bad(format!("run {:?}: auto_lr = true: {why}", r.name));
             }
+            // A grid's schedule is checked at its first point.
+            let at_first_point = r.grid.as_ref().and_then(|g| {
+                let (key, values) = g.iter().next()?;
+                let mut spec = serde_json::to_value(&r.schedule).ok()?;
+                spec[key.as_str()] = (*values.first()?).into();
+                Some(RunSpec {
+                    schedule: serde_json::from_value(spec).ok()?,
+                    grid: None,
+                    ..r.clone()
+                })
+            });
             let res = self
                 .resolve(
-                    r,
+                    at_first_point.as_ref().unwrap_or(r),
                     Some(1),
                     if r.auto_lr { Auto::Pending } else { Auto::Off },
                 )
@@ -617,6 +791,55 @@ impl Experiment {
             kernels: self.kernels,
         }
     }
+}
+
+fn check_grid(r: &RunSpec, grid: &BTreeMap<String, Vec<f64>>) -> Result<(), ExperimentError> {
+    let bad = |m: String| {
+        Err(ExperimentError::Config(format!(
+            "run {:?}: grid: {m}",
+            r.name
+        )))
+    };
+    let mut keys = grid.iter();
+    let (Some((key, values)), None) = (keys.next(), keys.next()) else {
+        return bad(format!(
+            "give exactly one key with its values, e.g. grid = {{ max_lr = [0.025, 0.05, 0.1] }} (found {})",
+            grid.len()
+        ));
+    };
+    const KEYS: [&str; 4] = ["lr", "max_lr", "base_lr", "min_lr"];
+    if !KEYS.contains(&key.as_str()) {
+        return bad(format!(
+            "{key:?} is not a learning-rate key of a schedule; a grid searches one of: {}",
+            KEYS.join(", ")
+        ));
+    }
+    if r.auto_lr {
+        return bad(format!(
+            "auto_lr = true and a grid over {key}: the range test and the grid search are two              ways of choosing it; use one"
+        ));
+    }
+    let given = serde_json::to_value(&r.schedule).expect("a spec serializes");
+    if given.get(key).is_some_and(|v| !v.is_null()) {
+        return bad(format!(
+            "{key} is also given in the schedule ({}); the grid sets it",
+            given[key.as_str()]
+        ));
+    }
+    if values.len() < 2 {
+        return bad(format!(
+            "{key} = {values:?}: a grid needs at least 2 values"
+        ));
+    }
+    for (i, &v) in values.iter().enumerate() {
+        if !(v.is_finite() && v > 0.0) {
+            return bad(format!("{key}: {v} is not a learning rate (finite, > 0)"));
+        }
+        if values[..i].contains(&v) {
+            return bad(format!("{key}: {v} is given twice"));
+        }
+    }
+    Ok(())
 }
 
 /// The range tests of an experiment: one per distinct optimizer of its `auto_lr` runs, in order
@@ -769,6 +992,7 @@ struct Prepared {
     config: TrainConfig,
     bounds: String,
     from_range_test: bool,
+    range_test_steps: Option<u64>,
 }
 
 /// Resolve every job's training configuration (running or reading the range tests first).
@@ -797,6 +1021,7 @@ fn prepare(
     for r in &exp.runs {
         let optimizer = exp.optimizer_of(r);
         let mut origin = None;
+        let mut steps = None;
         let auto = if r.auto_lr {
             let t = tests
                 .iter()
@@ -813,6 +1038,13 @@ fn prepare(
                     r.name,
                 ))
             })?;
+            steps = Some(
+                t.tests
+                    .results
+                    .iter()
+                    .map(|x| x.lrs.len() as u64)
+                    .sum::<u64>(),
+            );
             origin = Some((
                 b.clone(),
                 t.tests.results[0].suggestions,
@@ -836,13 +1068,13 @@ fn prepare(
             seeds,
             sweep: exp.range_test.config(),
         });
-        resolved.push((optimizer, res, origin));
+        resolved.push((optimizer, res, origin, steps));
     }
     exp.jobs()
         .into_iter()
         .map(|job| {
             let r = &exp.runs[job.run];
-            let (optimizer, res, origin) = &resolved[job.run];
+            let (optimizer, res, origin, range_test_steps) = &resolved[job.run];
             let iters = exp.budget_iters(r, job.budget);
             let schedule = if job.budget.is_some() {
                 cyclr::schedule::budget::scale(&res.config, exp.iters_of(r), iters).map_err(
@@ -874,6 +1106,7 @@ fn prepare(
                 bn_recalibration: exp.bn_recalibration,
             };
             Ok(Prepared {
+                range_test_steps: *range_test_steps,
                 bounds: res.describe(|k| k.to_string()),
                 from_range_test: res.uses_range_test(),
                 job,
@@ -901,7 +1134,9 @@ pub fn run_experiment(
     opts: &RunOptions,
     obs: &dyn ExperimentObserver,
 ) -> Result<Vec<RunOutcome>, ExperimentError> {
-    exp.check()?;
+    let exp = &exp.expanded()?;
+    let (held, val) = validation_split(exp, split);
+    let split = held.as_ref().unwrap_or(split);
     let prepared = prepare(exp, split, &opts.out, obs)?;
     let mut todo = Vec::new();
     let mut done: Vec<(usize, RunOutcome)> = Vec::new();
@@ -910,7 +1145,7 @@ pub fn run_experiment(
             continue;
         }
         match read_outcome(&outcome_path(&opts.out, &p.job)) {
-            Some(o) if o.config == p.config => {
+            Some(o) if o.config == p.config && o.validation == exp.validation => {
                 obs.on_skipped(&p.job);
                 done.push((i, o));
             }
@@ -927,7 +1162,7 @@ pub fn run_experiment(
                 loop {
                     let next = queue.lock().expect("queue").pop();
                     let Some((i, p)) = next else { break };
-                    let res = run_job(&p, split, &opts.out, obs);
+                    let res = run_job(&p, split, val.as_ref(), exp.validation, &opts.out, obs);
                     let failed = res.is_err();
                     results.lock().expect("results").push((i, res));
                     if failed {
@@ -944,20 +1179,45 @@ pub fn run_experiment(
     Ok(done.into_iter().map(|(_, o)| o).collect())
 }
 
+/// The training data of an experiment with a validation split: `(split with the held-out samples
+/// removed from its training part, the validation set)`; `(None, None)` without one.
+pub fn validation_split(exp: &Experiment, split: &Split) -> (Option<Split>, Option<Dataset>) {
+    let Some(f) = exp.validation else {
+        return (None, None);
+    };
+    let (train, val) = cyclr_data::validation_split(&split.train, f);
+    (
+        Some(Split {
+            train,
+            ..split.clone()
+        }),
+        Some(val),
+    )
+}
+
 fn run_job(
     p: &Prepared,
     split: &Split,
+    val: Option<&Dataset>,
+    validation: Option<f64>,
     out: &Path,
     obs: &dyn ExperimentObserver,
 ) -> Result<RunOutcome, ExperimentError> {
     let mut observer = obs.train_observer(&p.job, p.config.iters);
-    let summary =
-        crate::train::train(&p.config, split, observer.as_mut(), false).map_err(|source| {
-            ExperimentError::Train {
+    let (summary, model) =
+        crate::train::train_until(&p.config, split, observer.as_mut(), false, None).map_err(
+            |source| ExperimentError::Train {
                 job: p.job.id(),
                 source,
-            }
-        })?;
+            },
+        )?;
+    let (val_loss, val_accuracy) = match val {
+        Some(v) if !summary.interrupted => {
+            let (l, a) = crate::train::evaluate(&model, v);
+            (Some(l), Some(a))
+        }
+        _ => (None, None),
+    };
     if summary.interrupted {
         return Err(ExperimentError::Interrupted { job: p.job.id() });
     }
@@ -970,6 +1230,10 @@ fn run_job(
         from_range_test: p.from_range_test,
         config: p.config.clone(),
         summary,
+        validation,
+        val_loss,
+        val_accuracy,
+        range_test_steps: p.range_test_steps,
     };
     let path = outcome_path(out, &p.job);
     let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");

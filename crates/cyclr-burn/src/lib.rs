@@ -16,6 +16,8 @@
 //!   [`run_experiment`]), resumable and shardable.
 //! * [`replay`]: the learning-rate-free optimizers' golden trajectories replayed
 //!   (`examples/replay_optimizer.rs`, `tests/lrfree_golden.rs`).
+//! * [`contest`]: the head-to-head of an experiment: every way of choosing a learning rate with
+//!   its search counted.
 //! * [`data`], [`checkpoint`], [`fsio`]: batches as tensors; the checkpoint file format; files
 //!   that are never half-written.
 //!
@@ -24,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod contest;
 pub mod data;
 pub mod experiment;
 pub mod fsio;

@@ -24,7 +24,7 @@ pub enum Command {
     /// Suggest learning rates and CLR bounds from a logged range-test curve (CSV with `lr`,`loss`).
     Suggest(SuggestArgs),
     /// Run an LR range test on real data and suggest learning rates and CLR bounds.
-    Find(FindArgs),
+    Find(Box<FindArgs>),
     /// Train a model with any cyclr policy.
     Train(Box<TrainArgs>),
     /// Compare several policies x seeds from an experiment TOML file.

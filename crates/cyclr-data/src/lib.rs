@@ -94,6 +94,26 @@ pub fn stratified_split_indices(labels: &[u8], num_classes: usize) -> (Vec<usize
     digits::stratified_split(labels, num_classes, test_total, STRATIFIED_SPLIT_SEED, true)
 }
 
+/// The seed of [`validation_split`]'s shuffle (fixed: every run of an experiment holds out the
+/// same samples).
+pub const VALIDATION_SPLIT_SEED: u64 = 0x00C7_C1D5_0000_7A11;
+
+/// A validation split carved out of a training set: `(train, validation)`, the validation part
+/// holding `round(len × fraction)` samples, stratified by class and deterministic (the same
+/// apportionment as [`stratified_split_indices`], shuffled with [`VALIDATION_SPLIT_SEED`]; a
+/// class keeps at least one sample for training). `fraction` must be in (0, 1).
+pub fn validation_split(ds: &Dataset, fraction: f64) -> (Dataset, Dataset) {
+    let total = ((ds.len() as f64 * fraction).round() as usize).min(ds.len());
+    let (train, val) = digits::stratified_split(
+        &ds.labels,
+        ds.num_classes,
+        total,
+        VALIDATION_SPLIT_SEED,
+        true,
+    );
+    (ds.subset(&train), ds.subset(&val))
+}
+
 /// A set of labelled images.
 ///
 /// `images` holds `len() × channels × height × width` values: sample-major, CHW within a

@@ -157,7 +157,8 @@ impl<O: GroupOptimizer> GroupEngine<O> {
         module.map(&mut Replace { updates })
     }
 
-    /// The group scalars and every state, serialised (CBOR; floats exact).
+    /// The group scalars and every state, serialised (CBOR; each state tensor as the
+    /// little-endian bytes of its f32 values).
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         let mut params = Vec::with_capacity(self.states.len());
         for (&id, state) in &self.states {
@@ -168,7 +169,8 @@ impl<O: GroupOptimizer> GroupEngine<O> {
                     .convert::<f32>()
                     .try_into_vec::<f32>()
                     .map_err(|e| format!("state tensor {name} of parameter {id}: {e:?}"))?;
-                tensors.push((name.to_owned(), values));
+                let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+                tensors.push((name.to_owned(), serde_bytes::ByteBuf::from(bytes)));
             }
             params.push(ParamRecord { id, tensors });
         }
@@ -205,7 +207,11 @@ impl<O: GroupOptimizer> GroupEngine<O> {
             let mut tensors: HashMap<String, Tensor<1>> = p
                 .tensors
                 .into_iter()
-                .map(|(name, v)| {
+                .map(|(name, bytes)| {
+                    let v: Vec<f32> = bytes
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
                     let n = v.len();
                     (name, Tensor::from_data(TensorData::new(v, [n]), &device))
                 })
@@ -230,7 +236,7 @@ struct EngineRecord<G> {
 #[derive(Serialize, Deserialize)]
 struct ParamRecord {
     id: u64,
-    tensors: Vec<(String, Vec<f32>)>,
+    tensors: Vec<(String, serde_bytes::ByteBuf)>,
 }
 
 fn state_to_device<S: FlatState>(state: S, device: &Device) -> S {

@@ -10,6 +10,7 @@ use cyclr::compare::{
     BudgetSummary, PolicySummary, RunCurve, mean_curve, summarize, summarize_budgets,
 };
 use cyclr_burn::TrainObserver;
+use cyclr_burn::contest::HeadToHead;
 use cyclr_burn::experiment::{
     Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome, Shard,
 };
@@ -18,7 +19,8 @@ use serde::Serialize;
 
 use crate::args::{CompareArgs, TextOrJson};
 use crate::cmd::tables::{
-    budget_csv, budget_markdown, budget_series, report_html, table_csv, table_markdown,
+    budget_csv, budget_markdown, budget_series, contest_csv, contest_markdown, report_html,
+    table_csv, table_markdown,
 };
 use crate::cmd::train::Progress;
 use crate::cmd::{report, setup};
@@ -142,6 +144,9 @@ struct ResultsFile<'a> {
     baseline_final_accuracy: f64,
     budgets: Option<&'a BudgetSummary>,
     experiment: &'a Experiment,
+    /// The head-to-head per budget (with a validation split).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head_to_head: Option<&'a [HeadToHead]>,
     runs: Vec<RunResult<'a>>,
     table: &'a [PolicySummary],
 }
@@ -149,6 +154,9 @@ struct ResultsFile<'a> {
 /// One run in `results.json`.
 #[derive(Serialize)]
 struct RunResult<'a> {
+    /// Search + train steps of this run (its range test's steps counted; a grid point's search
+    /// is the rest of its grid, see `head_to_head`).
+    search_steps: u64,
     best_test_accuracy: f64,
     bounds: &'a str,
     budget: Option<f64>,
@@ -162,6 +170,9 @@ struct RunResult<'a> {
     schedule: &'a cyclr::schedule::ScheduleConfig,
     seed: u64,
     wall_time_s: f64,
+    train_steps: u64,
+    total_steps: u64,
+    val_accuracy: Option<f64>,
 }
 
 impl<'a> RunResult<'a> {
@@ -179,6 +190,10 @@ impl<'a> RunResult<'a> {
             schedule: &o.schedule,
             seed: o.seed,
             wall_time_s: o.summary.wall_time_s,
+            search_steps: o.range_test_steps.unwrap_or(0),
+            train_steps: o.summary.iterations,
+            total_steps: o.range_test_steps.unwrap_or(0) + o.summary.iterations,
+            val_accuracy: o.val_accuracy,
         }
     }
 }
@@ -249,12 +264,34 @@ pub fn write_report(
         .as_ref()
         .and_then(|_| summarize_budgets(&all, &baseline));
     let mut md = String::new();
+    let contest = exp
+        .validation
+        .map(|_| cyclr_burn::contest::head_to_head(exp, outcomes));
+    if let Some(hs) = &contest {
+        for h in hs {
+            if let Some(b) = h.budget {
+                let _ = writeln!(md, "Head-to-head at budget {b}:\n");
+            } else {
+                let _ = writeln!(md, "Head-to-head:\n");
+            }
+            md.push_str(&contest_markdown(exp, h));
+            md.push('\n');
+        }
+        let _ = writeln!(md, "Every run:\n");
+    }
     if let Some(b) = &budget_summary {
         md.push_str(&budget_markdown(exp, &baseline, b));
         let _ = writeln!(md, "\nThe full-budget runs ({} iterations):\n", exp.iters);
     }
     md.push_str(&table_markdown(exp, target, &rows, &full_outcomes));
     let mut notes = String::new();
+    if let Some(v) = exp.validation {
+        let _ = write!(
+            notes,
+            "Validation split: {:.0}% of the training set held out (stratified, the same samples for every run); every run trains on the rest; grids pick their point by mean validation accuracy over seeds, never on the test set. Steps per seed: search = a grid's other points (its pick is its training run), or the range tests its rates came from; total = search + train. ",
+            v * 100.0
+        );
+    }
     if exp.baseline.len() > 1 {
         let _ = write!(
             notes,
@@ -283,11 +320,15 @@ pub fn write_report(
         None => table_csv(&rows),
     };
     output::write_bytes(&out.join("table.csv"), csv.as_bytes())?;
+    if let Some(hs) = &contest {
+        output::write_bytes(&out.join("contest.csv"), contest_csv(hs).as_bytes())?;
+    }
     let results = ResultsFile {
         baseline: &baseline,
         baseline_final_accuracy: target,
         budgets: budget_summary.as_ref(),
         experiment: exp,
+        head_to_head: contest.as_deref(),
         runs: outcomes.iter().map(RunResult::of).collect(),
         table: &rows,
     };
@@ -319,13 +360,35 @@ pub fn write_report(
     let svg = draw_both("comparison", &|tmp| {
         plot::runs(tmp, &title, &overlay, base.clone())
     });
-    let budget_svg = budget_summary.as_ref().map(|b| {
+    let mut plots: Vec<(String, String)> = Vec::new();
+    if let Some(h) = contest
+        .as_ref()
+        .and_then(|hs| hs.iter().find(|h| h.budget == full))
+    {
+        let points: Vec<plot::ContestPoint> = h
+            .rows
+            .iter()
+            .map(|c| plot::ContestPoint {
+                name: c.name.clone(),
+                total_steps: c.total_steps,
+                accuracies: c.test_accuracies.clone(),
+            })
+            .collect();
+        let t = format!(
+            "{}: test accuracy vs training steps, search included",
+            exp.name
+        );
+        let svg = draw_both("contest", &|tmp| plot::contest(tmp, &t, &points));
+        plots.push(("Head-to-head: test accuracy vs total steps".into(), svg));
+    }
+    if let Some(b) = budget_summary.as_ref() {
         let series = budget_series(b);
         let t = format!("{}: final test accuracy vs training budget", exp.name);
-        draw_both("budgets", &|tmp| {
+        let svg = draw_both("budgets", &|tmp| {
             plot::budgets(tmp, &t, &series, Some((baseline.clone(), b.target)))
-        })
-    });
+        });
+        plots.push(("Final test accuracy vs training budget".into(), svg));
+    }
     let range_svgs: Vec<(String, String)> = cyclr_burn::experiment::range_test_dirs(exp)
         .into_iter()
         .filter_map(|(o, dir)| {
@@ -335,16 +398,7 @@ pub fn write_report(
         .collect();
     output::write_bytes(
         &out.join("report.html"),
-        report_html(
-            exp,
-            config_text,
-            &md,
-            &svg,
-            budget_svg.as_deref(),
-            &range_svgs,
-            &notes,
-        )
-        .as_bytes(),
+        report_html(exp, config_text, &md, &svg, &plots, &range_svgs, &notes).as_bytes(),
     )?;
     Ok(Report {
         baseline,

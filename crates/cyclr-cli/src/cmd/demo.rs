@@ -22,6 +22,8 @@ fn run_spec(name: &str, step_epochs: Option<f64>, policy: Policy) -> RunSpec {
         optimizer: None,
         iters: None,
         schedule: ScheduleSpec::new(policy),
+        grid: None,
+        grid_point: None,
     }
 }
 
@@ -45,6 +47,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         baseline: vec!["fixed".into()],
         budgets: None,
         bn_recalibration: None,
+        validation: None,
         range_test: RangeTestSpec {
             seed,
             ..RangeTestSpec::default()

@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Schedule(a)) => schedule::run(*a),
         Some(Command::Suggest(a)) => suggest::run(a),
-        Some(Command::Find(a)) => find::run(a),
+        Some(Command::Find(a)) => find::run(*a),
         Some(Command::Train(a)) => train::run(*a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Demo(a)) => demo::run(a),

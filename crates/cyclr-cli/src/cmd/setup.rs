@@ -152,7 +152,7 @@ pub fn apply_hyper_flags(cfg: OptimizerConfig, f: &SetupFlags) -> Result<Optimiz
             map.insert("beta2".into(), value[1].clone());
             continue;
         }
-        if !map.contains_key(key) && !(key == "beta3" && cfg.name() == "prodigy") {
+        if !(map.contains_key(key) || key == "beta3" && cfg.name() == "prodigy") {
             return Err(CliError::usage(format!(
                 "--{flag}: {} has no {key} (its hyper-parameters: {})",
                 cfg.name(),

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use cyclr::compare::{BudgetSummary, PolicySummary};
+use cyclr_burn::contest::HeadToHead;
 use cyclr_burn::experiment::{Experiment, RunOutcome};
 
 use crate::plot;
@@ -177,6 +178,85 @@ pub(crate) fn bounds_cell(o: &RunOutcome) -> String {
     format!("{}: {lrs} ({how})", o.schedule.name())
 }
 
+/// The head-to-head as Markdown (one table per budget).
+pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
+    let mut s = String::new();
+    let seeds = if exp.seeds.len() == 1 {
+        "1 seed".to_string()
+    } else {
+        format!("mean ± std, {} seeds", exp.seeds.len())
+    };
+    let reference = h.reference.as_deref().unwrap_or("-");
+    let _ = writeln!(
+        s,
+        "| contestant | learning rate chosen by | test acc. % ({seeds}) | val. acc. % | search steps | train steps | total steps | vs {reference}: accuracy, compute |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|");
+    for c in &h.rows {
+        let acc = match c.test_accuracy_std {
+            Some(sd) => format!("{} ± {}", pct(c.test_accuracy_mean), pct(sd)),
+            None => pct(c.test_accuracy_mean),
+        };
+        let versus = match h.versus_reference(c) {
+            Some(_) if h.reference.as_deref() == Some(c.name.as_str()) => "reference".to_string(),
+            Some((gap, ratio)) => format!(
+                "{:.2} points {}, {:.2}x",
+                gap.abs(),
+                if gap > 0.0 { "below" } else { "above" },
+                1.0 / ratio
+            ),
+            None => "-".into(),
+        };
+        let diverged = if c.diverged > 0 {
+            format!(" ({} diverged)", c.diverged)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "| {}{diverged} | {} | {acc} | {} | {:.0} | {:.0} | {:.0} | {versus} |",
+            c.name,
+            c.choice,
+            c.val_accuracy_mean.map_or("-".into(), pct),
+            c.search_steps,
+            c.train_steps,
+            c.total_steps
+        );
+    }
+    s
+}
+
+/// CSV of the head-to-head (every budget).
+pub fn contest_csv(hs: &[HeadToHead]) -> String {
+    let mut s = String::from(
+        "contestant,budget,choice,seeds,test_accuracy_mean,test_accuracy_std,val_accuracy_mean,search_steps,train_steps,total_steps,gap_to_reference_points,reference_compute_ratio,diverged\n",
+    );
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+    for h in hs {
+        for c in &h.rows {
+            let v = h.versus_reference(c);
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                c.name,
+                opt(c.budget),
+                format!("{}", c.choice).replace(',', ";"),
+                c.seeds,
+                c.test_accuracy_mean,
+                opt(c.test_accuracy_std),
+                opt(c.val_accuracy_mean),
+                c.search_steps,
+                c.train_steps,
+                c.total_steps,
+                opt(v.map(|x| x.0)),
+                opt(v.map(|x| x.1)),
+                c.diverged
+            );
+        }
+    }
+    s
+}
+
 /// CSV rows of the table.
 pub fn table_csv(rows: &[PolicySummary]) -> String {
     let mut s = String::from(
@@ -253,18 +333,22 @@ pub fn report_html(
     config_text: &str,
     table_md: &str,
     svg: &str,
-    budget_svg: Option<&str>,
+    plots: &[(String, String)],
     range_svgs: &[(String, String)],
     notes: &str,
 ) -> String {
     let body = |s: &str| s.find("<svg").map_or(s.to_string(), |i| s[i..].to_string());
     let svg_body = body(svg);
-    let budget_part = budget_svg.map_or(String::new(), |b| {
-        format!(
-            "<h2>Final test accuracy vs training budget</h2>\n<div class=\"plot\">{}</div>\n",
-            body(b)
-        )
-    });
+    let budget_part: String = plots
+        .iter()
+        .map(|(title, b)| {
+            format!(
+                "<h2>{}</h2>\n<div class=\"plot\">{}</div>\n",
+                html_escape(title),
+                body(b)
+            )
+        })
+        .collect();
     let range_part: String = range_svgs
         .iter()
         .map(|(title, svg)| {
