@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            cmd::write_stderr(&format!("error: {e}\n"));
             ExitCode::from(e.exit_code())
         }
     }

@@ -69,7 +69,7 @@ impl ExperimentObserver for CliObserver {
                 _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
             };
             if let Err(e) = drawn {
-                eprintln!("warning: {e}");
+                errln!("warning: {e}");
             }
         }
     }
@@ -351,7 +351,7 @@ pub fn write_report(
             .and_then(|_| output::plot_atomic(&out.join(format!("{stem}.svg")), draw))
             .map(|_| std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap_or_default())
             .unwrap_or_else(|e| {
-                eprintln!(
+                errln!(
                     "warning: {e}; the table and results are written, redraw with --report-only"
                 );
                 String::new()
@@ -468,7 +468,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
             )));
         }
         if !missing.is_empty() {
-            eprintln!(
+            errln!(
                 "--report-only: {} of {} runs have no outcome yet: {}",
                 missing.len(),
                 found.len() + missing.len(),
@@ -563,7 +563,7 @@ pub fn run_experiment(
         Some(b) => format!(" x {} budgets", b.len()),
         None => String::new(),
     };
-    eprintln!(
+    errln!(
         "{}: {} runs ({} policies x {} seeds{budgets}) on {} / {}, {} iterations each at the full budget ({:.1} epochs), {} at a time",
         exp.name,
         exp.jobs().len(),

@@ -64,7 +64,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let iters = setup::positive("iters", a.iters)?;
     let exp = experiment(iters, a.seed);
     let start = Instant::now();
-    eprintln!(
+    errln!(
         "cyclr demo: LR range test, then triangular2 vs fixed LR on the embedded digits dataset"
     );
     // A rerun of the demo into the same folder trains again (the demo is seconds long).

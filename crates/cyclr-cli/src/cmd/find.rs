@@ -218,7 +218,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         seed: s.seed,
         eval_every,
     };
-    eprintln!(
+    errln!(
         "range test: {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",
         model.name(),
         split.name,

@@ -18,6 +18,21 @@ macro_rules! out {
     };
 }
 
+/// `eprintln!` for messages on stderr that never panics: a closed or full stderr (`cyclr ...
+/// 2>&1 | true`) loses the message, and the command ends with the exit code it had.
+macro_rules! errln {
+    ($($t:tt)*) => {
+        $crate::cmd::write_stderr(&format!("{}\n", format!($($t)*)))
+    };
+}
+
+/// Write to stderr, ignoring failure (there is nowhere left to report it).
+pub fn write_stderr(s: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(s.as_bytes()).and_then(|_| err.flush());
+}
+
 /// Write to stdout; a closed pipe is not an error, any other failure is reported on stderr.
 pub fn write_stdout(s: &str) {
     use std::io::Write;
@@ -25,7 +40,7 @@ pub fn write_stdout(s: &str) {
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|_| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("warning: cannot write to stdout: {e}");
+        write_stderr(&format!("warning: cannot write to stdout: {e}\n"));
     }
 }
 pub mod compare;

@@ -76,7 +76,7 @@ impl TrainObserver for Progress {
     fn on_resume(&mut self, next: u64, path: &std::path::Path) {
         self.pb.set_position(next);
         // Said even with --quiet: where a run continues is part of its record.
-        eprintln!("resuming at iteration {next} from {}", path.display());
+        errln!("resuming at iteration {next} from {}", path.display());
     }
     fn should_stop(&mut self) -> bool {
         crate::STOP.load(std::sync::atomic::Ordering::SeqCst)
@@ -271,7 +271,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             let split = setup::load(&rec.dataset)?;
             output::remove_stale_temps(&a.out);
             if cyclr_burn::checkpoint::list(&a.out).is_ok_and(|l| l.is_empty()) {
-                eprintln!(
+                errln!(
                     "--resume: no checkpoint in {} yet: training the run from its start",
                     a.out.display()
                 );
@@ -286,7 +286,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 RunRecord::FILE
             )));
         }
-        eprintln!(
+        errln!(
             "--resume: there is no run in {} yet (no {}): starting it",
             a.out.display(),
             RunRecord::FILE
@@ -427,7 +427,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             seed: s.seed,
             eval_every: 1,
         };
-        eprintln!(
+        errln!(
             "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
             range.start_lr,
             range.end_lr,
@@ -458,10 +458,10 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             ))
         })?;
         let r = policy::resolve(&spec, &shape, Auto::Filled(&b), None)?;
-        eprintln!("--lr auto: {}", r.describe(key_flag));
-        eprintln!("--lr auto rule: {}", b.rule);
+        errln!("--lr auto: {}", r.describe(key_flag));
+        errln!("--lr auto rule: {}", b.rule);
         for w in &b.warnings {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
         origin = Some(cyclr_burn::LrOrigin {
             choices: r
@@ -482,14 +482,14 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             .iter()
             .find(|c| c.source == cyclr::schedule::Source::OptimizerDefault)
         {
-            eprintln!("{}", c.describe(key_flag));
+            errln!("{}", c.describe(key_flag));
         }
         if let Some(c) = r
             .choices
             .iter()
             .find(|c| c.key == "step_size" && c.source != cyclr::schedule::Source::Given)
         {
-            eprintln!("{}", c.describe(key_flag));
+            errln!("{}", c.describe(key_flag));
         }
         r
     };
@@ -515,7 +515,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
 /// Train `cfg` on `split`, draw the curves and print the result.
 fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Result<()> {
     let per_epoch = (split.train.len() / cfg.batch_size.min(split.train.len())).max(1) as u64;
-    eprintln!(
+    errln!(
         "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
         cfg.model.name(),
         split.name,
