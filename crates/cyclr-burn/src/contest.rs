@@ -86,8 +86,8 @@ pub struct Contestant {
     pub train_steps: f64,
     /// `search_steps + train_steps`.
     pub total_steps: f64,
-    /// Seeds whose (picked) run diverged.
-    pub diverged: usize,
+    /// Seeds whose (picked) run diverged or did not learn.
+    pub failed: usize,
 }
 
 /// The head-to-head of an experiment at one budget.
@@ -253,7 +253,7 @@ fn summarize(
         search_steps: search,
         train_steps: train,
         total_steps: search + train,
-        diverged: runs.iter().filter(|o| o.summary.diverged.is_some()).count(),
+        failed: runs.iter().filter(|o| o.failed().is_some()).count(),
     })
 }
 
@@ -318,6 +318,7 @@ schedule = { policy = "fixed" }
             metrics: Vec::new(),
             diverged: None,
             interrupted: false,
+            did_not_learn: None,
             schedule: None,
             lr_origin: None,
         };

@@ -391,6 +391,12 @@ impl RunOutcome {
     pub fn diverged(&self) -> Option<String> {
         self.summary.diverged.map(|d| d.to_string())
     }
+
+    /// `Some(description)` if the run diverged or did not learn (ended near chance).
+    pub fn failed(&self) -> Option<String> {
+        self.diverged()
+            .or_else(|| self.summary.did_not_learn.clone())
+    }
 }
 
 /// Hooks for progress display and plots; every method has a no-op default.

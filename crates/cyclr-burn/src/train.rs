@@ -87,6 +87,11 @@ use crate::kernels::Kernels;
 use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
 use crate::optim::{CyclrOptimizer, OptimizerConfig};
 
+/// A finished run whose final test accuracy is below this many times chance (1 / classes) did
+/// not learn ([`TrainSummary::did_not_learn`]): a classifier stuck at the class prior, or
+/// worse.
+pub const CHANCE_FACTOR: f64 = 1.5;
+
 /// Batch size used to evaluate the test split (it does not change the result).
 pub const EVAL_BATCH: usize = 1000;
 /// The default mini-batch size (the CLI's `--batch-size`, experiment files' `batch_size`).
@@ -359,6 +364,10 @@ pub struct TrainSummary {
     /// Set when [`TrainObserver::should_stop`] stopped the run before its last iteration.
     #[serde(default)]
     pub interrupted: bool,
+    /// Set when the run finished without learning: its final test accuracy is below
+    /// [`CHANCE_FACTOR`] × chance (1 / classes); says what it reached and what chance is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did_not_learn: Option<String>,
     /// The schedule that was trained (policy and every parameter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleConfig>,
@@ -1042,6 +1051,20 @@ pub fn train_until(
     }
     let ran = st.next_iter - first;
     let (final_test_loss, final_test_accuracy) = st.last_eval.unwrap_or((f64::NAN, 0.0));
+    let chance = 1.0 / split.test.num_classes.max(1) as f64;
+    let did_not_learn = (diverged.is_none()
+        && !interrupted
+        && st.next_iter == cfg.iters
+        && st.last_eval.is_some()
+        && final_test_accuracy < CHANCE_FACTOR * chance)
+        .then(|| {
+            format!(
+                "did not learn: final test accuracy {:.2}%, chance is {:.2}% ({} classes)",
+                final_test_accuracy * 100.0,
+                chance * 100.0,
+                split.test.num_classes
+            )
+        });
     let summary = TrainSummary {
         final_test_accuracy,
         final_test_loss,
@@ -1057,6 +1080,7 @@ pub fn train_until(
         metrics: st.metrics,
         diverged,
         interrupted,
+        did_not_learn,
         schedule: Some(cfg.schedule.clone()),
         lr_origin: cfg.lr_origin.clone(),
     };

@@ -33,13 +33,39 @@ fn every_subcommand_survives_closed_stdout_and_stderr() {
     for (args, want) in [
         (vec!["suggest", "--input", "missing.csv"], 2),
         (vec!["suggest", "--input", golden], 0),
-        (vec!["schedule", "triangular", "--base-lr", "0.001", "--max-lr", "0.006", "--step-size", "20", "--iters", "20000"], 0),
+        (
+            vec![
+                "schedule",
+                "triangular",
+                "--base-lr",
+                "0.001",
+                "--max-lr",
+                "0.006",
+                "--step-size",
+                "20",
+                "--iters",
+                "20000",
+            ],
+            0,
+        ),
         (vec!["schedule", "fixed", "--lr", "-1", "--iters", "5"], 2),
-        (vec!["train", "--policy", "fixed", "--lr", "0.05", "--iters", "5", "--out", "t", "--quiet"], 0),
-        (vec!["train", "--lr", "auto", "--iters", "5", "--out", "ta"], 0),
+        (
+            vec![
+                "train", "--policy", "fixed", "--lr", "0.05", "--iters", "5", "--out", "t",
+                "--quiet",
+            ],
+            0,
+        ),
+        (
+            vec!["train", "--lr", "auto", "--iters", "5", "--out", "ta"],
+            0,
+        ),
         (vec!["train", "--iters", "0", "--out", "t2"], 2),
         (vec!["find", "--iters", "20", "--out", "f"], 0),
-        (vec!["compare", "--config", "x.toml", "--out", "c", "--quiet"], 0),
+        (
+            vec!["compare", "--config", "x.toml", "--out", "c", "--quiet"],
+            0,
+        ),
         (vec!["compare", "--config", "missing.toml"], 2),
         (vec!["demo", "--iters", "20", "--out", "d", "--quiet"], 0),
         (vec!["--no-such-flag"], 2),

@@ -694,3 +694,53 @@ fn divergence_exits_1_with_advice_and_keeps_outputs() {
         "{err}"
     );
 }
+
+/// A run that ends near chance is flagged: `did_not_learn` in summary.json, exit 1 with advice.
+#[test]
+fn a_run_that_did_not_learn_is_flagged() {
+    let tmp = tempdir();
+    let out = run_args(
+        tmp.path(),
+        &strs(&[
+            "train",
+            "--policy",
+            "fixed",
+            "--lr",
+            "1e-30",
+            "--iters",
+            "2",
+            "--eval-every",
+            "2",
+            "--seed",
+            "0",
+            "--out",
+            "o",
+            "--quiet",
+        ]),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not learn: final test accuracy")
+            && stderr.contains("chance is 10.00%"),
+        "{stderr}"
+    );
+    let s = read_json(&tmp.path().join("o/summary.json"));
+    assert!(
+        s["did_not_learn"].as_str().unwrap().contains("13.33%"),
+        "{s}"
+    );
+    // A run that learned has no such field.
+    let out = run_args(
+        tmp.path(),
+        &strs(&[
+            "train", "--policy", "fixed", "--lr", "0.05", "--iters", "60", "--out", "p", "--quiet",
+        ]),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        read_json(&tmp.path().join("p/summary.json"))
+            .get("did_not_learn")
+            .is_none()
+    );
+}

@@ -161,6 +161,9 @@ struct RunResult<'a> {
     bounds: &'a str,
     budget: Option<f64>,
     diverged: Option<String>,
+    /// Set when the run ended near chance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    did_not_learn: Option<&'a str>,
     /// `(iterations trained, test accuracy)` at each evaluation.
     evals: Vec<(u64, f64)>,
     final_test_accuracy: f64,
@@ -182,6 +185,7 @@ impl<'a> RunResult<'a> {
             bounds: &o.bounds,
             budget: o.budget,
             diverged: o.diverged(),
+            did_not_learn: o.summary.did_not_learn.as_deref(),
             evals: o.evals(),
             final_test_accuracy: o.summary.final_test_accuracy,
             images_per_s: o.summary.images_per_s,
@@ -310,7 +314,7 @@ pub fn write_report(
         exp.eval_every, baseline
     );
     for o in outcomes {
-        if let Some(d) = o.diverged() {
+        if let Some(d) = o.failed() {
             let _ = write!(notes, " {} seed {}: {d}.", o.name, o.seed);
         }
     }

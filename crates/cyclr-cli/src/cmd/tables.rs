@@ -141,10 +141,26 @@ pub fn table_markdown(
         let ratio = r
             .ratio_to_baseline
             .map_or("-".into(), |x| format!("{x:.2}"));
+        let of_policy: Vec<&RunOutcome> = outcomes.iter().filter(|o| o.name == r.policy).collect();
+        let count = |f: &dyn Fn(&RunOutcome) -> bool| of_policy.iter().filter(|o| f(o)).count();
+        let mut marks = Vec::new();
+        let diverged = count(&|o| o.summary.diverged.is_some());
+        if diverged > 0 {
+            marks.push(format!("diverged {diverged}/{}", of_policy.len()));
+        }
+        let stuck = count(&|o| o.summary.did_not_learn.is_some());
+        if stuck > 0 {
+            marks.push(format!("did not learn {stuck}/{}", of_policy.len()));
+        }
+        let name = if marks.is_empty() {
+            r.policy.clone()
+        } else {
+            format!("{} ({})", r.policy, marks.join(", "))
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {:.1} s |",
-            r.policy,
+            name,
             bounds,
             r.iterations,
             match r.final_accuracy_std {
@@ -207,8 +223,8 @@ pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
             ),
             None => "-".into(),
         };
-        let diverged = if c.diverged > 0 {
-            format!(" ({} diverged)", c.diverged)
+        let diverged = if c.failed > 0 {
+            format!(" ({}/{} failed)", c.failed, c.seeds)
         } else {
             String::new()
         };
@@ -229,7 +245,7 @@ pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
 /// CSV of the head-to-head (every budget).
 pub fn contest_csv(hs: &[HeadToHead]) -> String {
     let mut s = String::from(
-        "contestant,budget,choice,seeds,test_accuracy_mean,test_accuracy_std,val_accuracy_mean,search_steps,train_steps,total_steps,gap_to_reference_points,reference_compute_ratio,diverged\n",
+        "contestant,budget,choice,seeds,test_accuracy_mean,test_accuracy_std,val_accuracy_mean,search_steps,train_steps,total_steps,gap_to_reference_points,reference_compute_ratio,failed\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for h in hs {
@@ -250,7 +266,7 @@ pub fn contest_csv(hs: &[HeadToHead]) -> String {
                 c.total_steps,
                 opt(v.map(|x| x.0)),
                 opt(v.map(|x| x.1)),
-                c.diverged
+                c.failed
             );
         }
     }

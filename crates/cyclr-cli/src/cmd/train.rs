@@ -562,6 +562,16 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
             &cfg.optimizer,
         ));
     }
+    if let Some(why) = &summary.did_not_learn {
+        return Err(CliError::runtime(format!(
+            "the run {why}; {} holds it (metrics.csv, summary.json with \"did_not_learn\"). The \
+             learning rate was too low to move the weights, or so high that they settled on the \
+             class prior: look at the training loss in metrics.csv (stuck at ln(classes) = {:.3}?) \
+             and try another --lr, or --lr auto",
+            a.out.display(),
+            (split.test.num_classes as f64).ln()
+        )));
+    }
     match a.format {
         crate::args::TextOrJson::Json => {
             let mut s = summary.clone();
