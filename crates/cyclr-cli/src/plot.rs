@@ -595,7 +595,10 @@ pub struct RunCurves {
 pub struct RunsLayout {
     pub x: (f64, f64),
     pub acc: (f64, f64),
+    /// The loss axis: log10 of the loss when `log_loss`.
     pub loss: (f64, f64),
+    /// The loss falls by more than a decade: its panel is drawn on a log axis.
+    pub log_loss: bool,
     pub lr: (f64, f64),
 }
 
@@ -606,25 +609,40 @@ pub fn runs_layout(runs: &[RunCurves], baseline: Option<f64>) -> RunsLayout {
         .iter()
         .flat_map(|r| r.lr.iter().chain(&r.accuracy).chain(&r.loss).map(|p| p.0))
         .fold(1.0f64, f64::max);
-    // The accuracy axis: the final half of the evaluations (where policies differ), their seed
-    // bands and the baseline; earlier, lower points are drawn up to the axis and cut there.
+    // The accuracy axis holds every evaluation, its seed band and the baseline, within
+    // [0, 100%].
     let (alo, ahi) = min_max(
         runs.iter()
             .flat_map(|r| {
-                let half = r.accuracy.len() / 2;
-                r.accuracy[half..]
+                r.accuracy
                     .iter()
                     .map(|p| p.1)
-                    .chain(r.band.iter().skip(half).flat_map(|b| [b.1, b.2]))
+                    .chain(r.band.iter().flat_map(|b| [b.1, b.2]))
             })
             .chain(baseline),
     );
     let (llo, lhi) = min_max(runs.iter().flat_map(|r| r.loss.iter().map(|p| p.1)));
+    let log_loss = llo > 0.0 && lhi / llo > 10.0;
+    let (llo, lhi) = if log_loss {
+        (llo.log10(), lhi.log10())
+    } else {
+        (llo, lhi)
+    };
     let (lo, hi) = min_max(runs.iter().flat_map(|r| r.lr.iter().map(|p| p.1)));
+    // At least 2 points of accuracy: a difference of an image or two on a small test set
+    // should not fill the panel.
+    let (alo, ahi) = if ahi - alo < 0.02 {
+        let mid = (alo + ahi) / 2.0;
+        (mid - 0.01, mid + 0.01)
+    } else {
+        (alo, ahi)
+    };
+    let acc = padded(alo, ahi, 0.08);
     RunsLayout {
         x: (0.0, xmax),
-        acc: padded(alo, ahi, 0.08),
+        acc: (acc.0.max(0.0), acc.1.min(1.0)),
         loss: padded(llo, lhi, 0.05),
+        log_loss,
         lr: padded(lo.min(0.0), hi, 0.05),
     }
 }
@@ -729,17 +747,39 @@ where
         .x_label_area_size(30)
         .y_label_area_size(80)
         .build_cartesian_2d(l.x.0..l.x.1, l.loss.0..l.loss.1)?;
+    let linear_ticks = ticks_for(l.loss.0, l.loss.1);
+    let loss_ticks = |v: &f64| {
+        if l.log_loss {
+            let x = 10f64.powf(*v);
+            if (1e-3..1e4).contains(&x) {
+                let digits = (1 - x.log10().floor() as i32).max(0) as usize;
+                format!("{x:.digits$}")
+            } else {
+                format!("{x:.1e}")
+            }
+        } else {
+            linear_ticks(v)
+        }
+    };
     loss.configure_mesh()
-        .y_desc("train loss (smoothed)")
+        .y_desc(if l.log_loss {
+            "train loss (smoothed, log scale)"
+        } else {
+            "train loss (smoothed)"
+        })
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&ticks_for(l.loss.0, l.loss.1))
+        .y_label_formatter(&loss_ticks)
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 16))
         .draw()?;
     for (i, r) in runs.iter().enumerate() {
         loss.draw_series(LineSeries::new(
-            r.loss.iter().copied().filter(|p| p.1.is_finite()),
+            r.loss
+                .iter()
+                .copied()
+                .filter(|p| p.1.is_finite() && (!l.log_loss || p.1 > 0.0))
+                .map(|(x, v)| (x, if l.log_loss { v.log10() } else { v })),
             color(i).stroke_width(1),
         ))?;
     }
@@ -803,7 +843,10 @@ pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> BudgetLayo
     );
     BudgetLayout {
         x: padded_log(blo, bhi, 0.06),
-        acc: padded(alo, ahi, 0.08),
+        acc: {
+            let a = padded(alo, ahi, 0.08);
+            (a.0.max(0.0), a.1.min(1.0))
+        },
     }
 }
 
@@ -859,7 +902,7 @@ where
             l.acc.0..l.acc.1,
         )?;
     ch.configure_mesh()
-        .x_desc("training budget (fraction of the full run)")
+        .x_desc("training budget (fraction of the full run, log scale)")
         .y_desc("final test accuracy")
         .x_label_formatter(&sci)
         .y_label_formatter(&|v| {
@@ -1124,10 +1167,13 @@ mod tests {
         let l = runs_layout(&[r], Some(0.968));
         assert!(contains(l.acc, 0.975) && contains(l.acc, 0.955) && contains(l.acc, 0.968));
         assert!(
-            l.acc.0 > 0.9,
-            "the axis is not stretched to 30-100%: {:?}",
+            contains(l.acc, 0.4),
+            "every value, early ones too: {:?}",
             l.acc
         );
+        assert!(l.acc.1 <= 1.0, "never above 100%: {:?}", l.acc);
+        assert!(l.log_loss, "2.0 -> 0.1 falls by more than a decade");
+        assert!(contains(l.loss, 0.1f64.log10()) && contains(l.loss, 2.0f64.log10()));
         let f = ticks_for(0.18, 0.21);
         let ticks: Vec<String> = (0..7).map(|i| f(&(0.18 + 0.005 * i as f64))).collect();
         let mut dedup = ticks.clone();
