@@ -742,7 +742,13 @@ fn compare_quick_trial_shards_and_budgets() {
     // One seed: no ± in the table.
     let md = std::fs::read_to_string(out.join("table.md")).unwrap();
     assert!(!md.contains("±"), "{md}");
-    for f in ["budgets.png", "budgets.svg", "report.html", "table.csv"] {
+    for f in [
+        "budgets.png",
+        "budgets.svg",
+        "report.html",
+        "table.csv",
+        "budgets.csv",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing: {:?}", dir_names(&out));
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -754,8 +760,11 @@ fn compare_quick_trial_shards_and_budgets() {
         html.contains("LR range test"),
         "report.html has no range-test plot"
     );
-    let csv = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    let csv = std::fs::read_to_string(out.join("budgets.csv")).unwrap();
     assert!(csv.starts_with("policy,budget,iterations,seeds,"), "{csv}");
+    // table.csv: the runs at the largest budget, with the iterations-to-target columns.
+    let csv = std::fs::read_to_string(out.join("table.csv")).unwrap();
+    assert!(csv.contains("iterations_to_baseline"), "{csv}");
     // Every job ran once: 6 run folders, nothing retrained by the second shard.
     let runs = dir_names(&out.join("runs"));
     assert_eq!(runs.len(), 6, "{runs:?}");
@@ -1001,4 +1010,41 @@ fn a_killed_shard_redoes_only_its_unfinished_runs() {
         let t2 = after.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
         assert_eq!(t2, Some(*t), "{name} was trained again");
     }
+}
+
+/// Budgets without 1.0: the target is the baseline at the largest budget run, and the tables
+/// say so (not "the full-budget runs" of the experiment's iterations).
+#[test]
+fn budgets_without_the_full_run_name_the_largest_budget() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cmp");
+    let exp = tmp.path().join("budget.toml");
+    std::fs::write(
+        &exp,
+        experiment_with("iters = 600\n", "iters = 600\nbudgets = [0.25, 0.5]\n"),
+    )
+    .unwrap();
+    let o = run_env(
+        tmp.path(),
+        &[
+            "compare",
+            "--config",
+            exp.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--seeds",
+            "0",
+            "--iters",
+            "120",
+        ],
+    );
+    expect_ok(&o, "compare");
+    let md = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(
+        md.contains("The runs at the largest budget run, 0.5 (60 iterations)"),
+        "{md}"
+    );
+    assert!(md.contains("at budget 0.5, the largest run"), "{md}");
+    assert!(!md.contains("full-budget"), "{md}");
 }

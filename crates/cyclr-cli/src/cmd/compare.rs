@@ -285,7 +285,16 @@ pub fn write_report(
     }
     if let Some(b) = &budget_summary {
         md.push_str(&budget_markdown(exp, &baseline, b));
-        let _ = writeln!(md, "\nThe full-budget runs ({} iterations):\n", exp.iters);
+        let n = full_outcomes
+            .iter()
+            .map(|o| o.config.iters)
+            .max()
+            .unwrap_or(exp.iters);
+        let which = match full {
+            Some(b) if b < 1.0 => format!("the largest budget run, {b}"),
+            _ => "the full budget".to_string(),
+        };
+        let _ = writeln!(md, "\nThe runs at {which} ({n} iterations):\n");
     }
     md.push_str(&table_markdown(exp, target, &rows, &full_outcomes));
     let mut notes = String::new();
@@ -299,13 +308,13 @@ pub fn write_report(
     if exp.baseline.len() > 1 {
         let _ = write!(
             notes,
-            "Baseline: {baseline}, the strongest of {} (highest mean final accuracy at the full budget). ",
+            "Baseline: {baseline}, the strongest of {} (highest mean final accuracy at the largest budget run). ",
             exp.baseline.join(", ")
         );
     }
     if budget_summary.is_some() {
         notes.push_str(
-            "Budgets: one separate run per budget, each with its schedule planned for that budget (iteration counts scaled); ✓ marks a mean final accuracy at least the baseline's at the full budget. ",
+            "Budgets: one separate run per budget, each with its schedule planned for that budget (iteration counts scaled); ✓ marks a mean final accuracy at least the baseline's at the largest budget run. ",
         );
     }
     let _ = write!(
@@ -319,11 +328,10 @@ pub fn write_report(
         }
     }
     output::write_bytes(&out.join("table.md"), format!("{md}\n{notes}\n").as_bytes())?;
-    let csv = match &budget_summary {
-        Some(b) => budget_csv(b),
-        None => table_csv(&rows),
-    };
-    output::write_bytes(&out.join("table.csv"), csv.as_bytes())?;
+    output::write_bytes(&out.join("table.csv"), table_csv(&rows).as_bytes())?;
+    if let Some(b) = &budget_summary {
+        output::write_bytes(&out.join("budgets.csv"), budget_csv(b).as_bytes())?;
+    }
     if let Some(hs) = &contest {
         output::write_bytes(&out.join("contest.csv"), contest_csv(hs).as_bytes())?;
     }

@@ -11,6 +11,7 @@ use crate::plot;
 /// The accuracy-vs-budget tables as Markdown.
 pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> String {
     let mut s = String::new();
+    let full = exp.full_budget().unwrap_or(1.0);
     let seeds = if exp.seeds.len() == 1 {
         "1 seed".to_string()
     } else {
@@ -40,7 +41,7 @@ pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> S
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "| policy | smallest budget reaching {:.2}% ({baseline} at the full budget) | ratio to the full budget |",
+        "| policy | smallest budget reaching {:.2}% ({baseline} at budget {full}, the largest run) | ratio to budget {full} |",
         b.target * 100.0
     );
     let _ = writeln!(s, "|---|---:|---:|");
