@@ -85,6 +85,7 @@ pub fn schedule_help() -> String {
 pub fn key_flag(key: &str) -> String {
     match key {
         "total_steps" => "--iters".to_string(),
+        "auto_lr" => "--lr auto".to_string(),
         "r" => "--sf-r".to_string(),
         "betas[0]" | "betas[1]" => "--betas".to_string(),
         k => format!("--{}", k.replace('_', "-")),
@@ -424,7 +425,7 @@ pub struct FindArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub iters: Option<i64>,
     /// Run the test once per seed (e.g. 0,1,2): each seed's curve and the spread of every
-    /// suggestion, and the median learning rates (what `train --lr auto --seeds` uses).
+    /// suggestion, and the median learning rates (what `train --lr auto --range-seeds` uses).
     #[arg(long, value_name = "S1,S2,...")]
     pub seeds: Option<String>,
     /// Output format of the summary on stdout.

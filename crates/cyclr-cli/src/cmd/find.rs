@@ -13,8 +13,15 @@ use crate::error::{CliError, Result};
 
 /// A range-test parameter error, named as its flag (`num_it` is `--iters`).
 pub fn range_error(e: &cyclr::ParamError) -> CliError {
+    range_error_for(e, "")
+}
+
+/// [`range_error`] for flags spelled `--{prefix}start-lr`, `--{prefix}iters` (`train`'s
+/// `--range-start-lr`, ...).
+pub fn range_error_for(e: &cyclr::ParamError, prefix: &str) -> CliError {
     let flag = |k: &str| match k {
-        "num_it" => "--iters".to_string(),
+        "num_it" => format!("--{prefix}iters"),
+        "start_lr" | "end_lr" => format!("--{prefix}{}", k.replace('_', "-")),
         k => key_flag(k),
     };
     CliError::usage(format!(
@@ -51,6 +58,17 @@ pub fn parse_seeds(flag: &str, s: &str) -> Result<Vec<u64>> {
 
 /// The sweep: cyclr's calibrated one ([`RangeTestConfig::calibrated`]) with any flag given.
 pub fn sweep(start: Option<f64>, end: Option<f64>, iters: Option<i64>) -> Result<RangeTestConfig> {
+    sweep_for(start, end, iters, "")
+}
+
+/// [`sweep`] for flags spelled `--{prefix}...`; warns when the sweep is too sparse for cyclr's
+/// rule ([`cyclr::finder::calibrated::min_iters`]).
+pub fn sweep_for(
+    start: Option<f64>,
+    end: Option<f64>,
+    iters: Option<i64>,
+    prefix: &str,
+) -> Result<RangeTestConfig> {
     let mut r = RangeTestConfig::calibrated();
     if let Some(s) = start {
         r.start_lr = s;
@@ -59,10 +77,21 @@ pub fn sweep(start: Option<f64>, end: Option<f64>, iters: Option<i64>) -> Result
         r.end_lr = e;
     }
     if let Some(n) = iters {
-        r.num_it = usize::try_from(n)
-            .ok()
-            .filter(|&n| n >= 2)
-            .ok_or_else(|| CliError::usage(format!("--iters {n}: must be an integer >= 2")))?;
+        r.num_it = usize::try_from(n).ok().filter(|&n| n >= 2).ok_or_else(|| {
+            CliError::usage(format!("--{prefix}iters {n}: must be an integer >= 2"))
+        })?;
+        let min = cyclr::finder::calibrated::min_iters(r.start_lr, r.end_lr);
+        if r.num_it < min && r.start_lr > 0.0 && r.end_lr > r.start_lr {
+            errln!(
+                "warning: --{prefix}iters {}: fewer than cyclr's rule needs to read the curve \
+                 reliably over {:e} -> {:e} ({} per decade: at least {min}); its learning rates may \
+                 be far off",
+                r.num_it,
+                r.start_lr,
+                r.end_lr,
+                cyclr::finder::calibrated::MIN_POINTS_PER_DECADE
+            );
+        }
     }
     Ok(r)
 }

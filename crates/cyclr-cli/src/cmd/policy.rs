@@ -189,7 +189,12 @@ pub fn param_error(e: &cyclr::ParamError) -> CliError {
 
 /// A library spec error as a usage error, keys spelled as flags: `policy: message`.
 pub fn spec_error(policy: Policy, e: &SpecError) -> CliError {
-    let text = e.render(key_flag);
+    spec_error_with(policy, e, &key_flag)
+}
+
+/// [`spec_error`] with another key renderer (e.g. one without `--lr auto`, for `schedule`).
+pub fn spec_error_with(policy: Policy, e: &SpecError, key: &dyn Fn(&str) -> String) -> CliError {
+    let text = e.render(key);
     // Some messages name the policy themselves.
     if text.starts_with(&format!("{policy}: ")) {
         CliError::usage(text)

@@ -66,7 +66,15 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
         iters,
         ..RunShape::default()
     };
-    let cfg = policy::resolve(&spec, &shape, Auto::Off, None)?.config;
+    // `schedule` runs no range test: its errors do not suggest `--lr auto`.
+    let no_auto = |k: &str| match k {
+        "auto_lr" => String::new(),
+        k => crate::args::key_flag(k),
+    };
+    let cfg = spec
+        .resolve(&shape, Auto::Off)
+        .map_err(|e| policy::spec_error_with(spec.policy, &e, &no_auto))?
+        .config;
     let s = cfg
         .build(iters)
         .map_err(|e| CliError::usage(format!("{}: {e}", spec.policy)))?;

@@ -379,12 +379,15 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     s.optimizer
         .check_schedule(&probed.config)
         .map_err(|e| policy::param_error(&e))?;
-    let range = find::sweep(
+    let range = find::sweep_for(
         a.range.range_start_lr,
         a.range.range_end_lr,
         a.range.range_iters,
+        "range-",
     )?;
-    range.validate().map_err(|e| find::range_error(&e))?;
+    range
+        .validate()
+        .map_err(|e| find::range_error_for(&e, "range-"))?;
     let seeds = match &a.range.range_seeds {
         Some(x) => find::parse_seeds("--range-seeds", x)?,
         None => vec![s.seed],

@@ -52,6 +52,16 @@ pub const CLR_MAX_FACTOR: f64 = 1.0;
 pub const MIN_RELATIVE_FALL: f64 = 0.05;
 /// Fewest recorded points the rule reads.
 pub const MIN_POINTS: usize = 8;
+/// Fewest points per decade of the sweep for the smoothing window (±[`HALF_WIDTH_DECADES`]) to
+/// hold three points.
+pub const MIN_POINTS_PER_DECADE: f64 = 15.0;
+
+/// The fewest sweep iterations the rule reads reliably over `start_lr → end_lr` (an exponential
+/// sweep): [`MIN_POINTS_PER_DECADE`] per decade, at least [`MIN_POINTS`].
+pub fn min_iters(start_lr: f64, end_lr: f64) -> usize {
+    let decades = (end_lr / start_lr).log10().abs();
+    ((MIN_POINTS_PER_DECADE * decades).ceil() as usize).max(MIN_POINTS)
+}
 
 /// The features the rates are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

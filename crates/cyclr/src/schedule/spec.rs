@@ -362,10 +362,12 @@ impl SpecError {
             } => format!(
                 "{policy}: missing {}{}",
                 key(k),
-                if *auto_fillable {
+                // The renderer names how to ask for a range test (`auto_lr`; empty: there is
+                // none in this context).
+                if *auto_fillable && !key("auto_lr").is_empty() {
                     format!(
-                        " (give it, or {} auto to take it from a range test)",
-                        key("lr")
+                        " (give it, or {} to take it from a range test)",
+                        key("auto_lr")
                     )
                 } else {
                     String::new()
@@ -426,7 +428,10 @@ pub fn render_ticks(s: &str, key: &impl Fn(&str) -> String) -> String {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(|k| format!("`{k}`")))
+        f.write_str(&self.render(|k| match k {
+            "auto_lr" => "`auto_lr = true`".to_string(),
+            k => format!("`{k}`"),
+        }))
     }
 }
 
