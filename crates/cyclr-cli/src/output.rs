@@ -2,46 +2,23 @@
 //! same directory, fsync it, then rename it over the destination.
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use cyclr_burn::fsio;
 
 use crate::error::{CliError, Result};
 
-/// A temporary path next to `dest` (same directory, so the rename is atomic).
-pub fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
-}
+// One way to write a file: the library's (`cyclr_burn::fsio`: temporary file beside the
+// destination, fsync, rename, directory fsync; stale temporary files removed on the next run).
+// These wrappers only turn its errors into the command line's.
 
 /// Atomically replace `dest` with what `fill` writes.
 pub fn write_atomic(
     dest: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| {
-            CliError::runtime(format!("cannot create directory {}: {e}", dir.display()))
-        })?;
-    }
-    let tmp = temp_path(dest);
-    let res = (|| -> std::io::Result<()> {
-        let file = fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, dest)
-    })();
-    if let Err(e) = res {
-        let _ = fs::remove_file(&tmp);
-        return Err(CliError::runtime(format!(
-            "cannot write {}: {e}",
-            dest.display()
-        )));
-    }
-    Ok(())
+    fsio::write_atomic(dest, fill)
+        .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", dest.display())))
 }
 
 /// Atomically write bytes.
@@ -50,40 +27,19 @@ pub fn write_bytes(dest: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Render a plot into a temporary file with the same extension, then rename it into place.
-/// `draw` receives the temporary path (plotters picks PNG or SVG from the caller).
+/// `draw` receives the temporary path (plotters picks PNG or SVG from its extension).
 pub fn plot_atomic(
     dest: &Path,
     draw: impl FnOnce(&Path) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|e| {
-            CliError::runtime(format!("cannot create directory {}: {e}", dir.display()))
-        })?;
-    }
-    let ext = dest.extension().and_then(|e| e.to_str()).unwrap_or("png");
-    let stem = dest
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dest.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()));
-    match draw(&tmp) {
-        Ok(()) => {
-            if let Ok(f) = fs::File::open(&tmp) {
-                let _ = f.sync_all();
-            }
-            fs::rename(&tmp, dest).map_err(|e| {
-                let _ = fs::remove_file(&tmp);
-                CliError::runtime(format!("cannot write {}: {e}", dest.display()))
-            })
+    fsio::draw_atomic(dest, draw).map_err(|e| match e {
+        fsio::DrawError::Draw(e) => {
+            CliError::runtime(format!("cannot draw {}: {e}", dest.display()))
         }
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(CliError::runtime(format!(
-                "cannot draw {}: {e}",
-                dest.display()
-            )))
+        fsio::DrawError::Io(e) => {
+            CliError::runtime(format!("cannot write {}: {e}", dest.display()))
         }
-    }
+    })
 }
 
 /// Check that files can be created in `dir` (or, if it does not exist yet, in its nearest
@@ -157,16 +113,7 @@ fn check_plot_ext(flag: &str, path: &Path) -> Result<()> {
 }
 
 /// Remove the temporary files (`.NAME.tmp-PID[.ext]`) that a killed earlier run of ours left in
-/// `dir` (a missing directory has none).
+/// `dir` (a missing directory has none; one that cannot be read is left as it is).
 pub fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".tmp-") {
-            let _ = fs::remove_file(e.path());
-        }
-    }
+    let _ = fsio::remove_stale_temps(dir);
 }
