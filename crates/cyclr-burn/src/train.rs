@@ -180,10 +180,36 @@ pub struct LrOrigin {
 /// what ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// The dataset.
+    /// The dataset (paths absolute, so the run resumes from any directory).
     pub dataset: cyclr_data::DatasetSpec,
     /// The configuration (`out_dir` is the directory the record is in).
     pub config: TrainConfig,
+    /// What the data turned out to be when the run started (absent in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataRecord>,
+}
+
+/// What a run's data turned out to be: how it was read, its classes (index = label) and the
+/// shape of a sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataRecord {
+    /// How the data was read (files, layout, split, resizing).
+    pub source: String,
+    /// Class names; a class's index is its label.
+    pub classes: Vec<String>,
+    /// Channels, height, width of a sample.
+    pub shape: [usize; 3],
+}
+
+impl DataRecord {
+    /// The record of a loaded split.
+    pub fn of(split: &Split) -> DataRecord {
+        DataRecord {
+            source: split.source.clone(),
+            classes: split.train.class_names.clone(),
+            shape: [split.train.channels, split.train.height, split.train.width],
+        }
+    }
 }
 
 impl RunRecord {

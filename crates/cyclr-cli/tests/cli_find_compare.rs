@@ -563,7 +563,7 @@ fn cases() -> Vec<Case> {
         want: vec!["lenet", "1x1x2"],
     });
     v.push(Case {
-        name: "train: a batch larger than the data",
+        name: "train: a --batch-size larger than the data",
         files: vec![(
             "d.csv",
             (0..40)
@@ -581,10 +581,12 @@ fn cases() -> Vec<Case> {
             "0.1",
             "--iters",
             "5",
+            "--batch-size",
+            "64",
             "--out",
             "out",
         ],
-        want: vec!["--batch-size", "128", "32 training samples"],
+        want: vec!["--batch-size", "64", "32 training samples"],
     });
     v.push(case(
         "train: an image folder that does not exist",

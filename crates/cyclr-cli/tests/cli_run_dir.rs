@@ -171,14 +171,20 @@ fn a_run_directory_remembers_its_configuration() {
     );
     assert_eq!(std::fs::read(dir.join("metrics.csv")).unwrap(), metrics);
 
-    // --resume --out alone: no flags retyped, no new range test, where it resumed is said.
+    // --resume --out alone: no flags retyped, no new range test; the run is finished, which is
+    // said, and its outputs are left as they were.
+    let summary = std::fs::read(dir.join("summary.json")).unwrap();
     let (_, se) = ok(
         &run(tmp.path(), &["train", "--resume", "--out", "r", "--quiet"]),
         "resume",
     );
-    assert!(se.contains("resuming at iteration 60"), "{se}");
+    assert!(
+        se.contains("the run in r is finished (60 iterations)"),
+        "{se}"
+    );
     assert!(!se.contains("range test"), "the range test ran again: {se}");
     assert_eq!(std::fs::read(dir.join("metrics.csv")).unwrap(), metrics);
+    assert_eq!(std::fs::read(dir.join("summary.json")).unwrap(), summary);
 
     // Flags given with --resume must agree.
     usage_error(
@@ -328,5 +334,88 @@ fn ctrl_c_saves_and_says_how_to_continue() {
         std::fs::read(dir.join("metrics.csv")).unwrap()
             == std::fs::read(tmp.path().join("ref/metrics.csv")).unwrap(),
         "the interrupted and resumed run differs from an uninterrupted one"
+    );
+}
+
+/// Records that travel (#18 item 11): the README's iris-style command works as written (the
+/// default batch size fitted to 120 rows, and said), the label mapping and the data are printed
+/// and recorded in run.json with an absolute path, so `--resume` works from another directory;
+/// a class with one sample warns.
+#[test]
+fn own_csv_data_is_recorded_so_a_run_resumes_from_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut csv = String::from("f1,f2,f3,f4,species\n");
+    for i in 0..150 {
+        let c = i % 3;
+        let x = c as f64 * 3.0 + (i as f64 * 0.37).sin();
+        csv += &format!(
+            "{x},{},{},{},{}\n",
+            x * 0.5,
+            1.0 - x,
+            (i % 7) as f64,
+            ["setosa", "versicolor", "virginica"][c]
+        );
+    }
+    csv += "0.5,0.5,0.5,0.5,rare\n";
+    std::fs::create_dir(d.join("data")).unwrap();
+    std::fs::write(d.join("data/iris.csv"), csv).unwrap();
+    let out = cyclr_in(d)
+        .args([
+            "train",
+            "--dataset",
+            "csv:data/iris.csv#species",
+            "--model",
+            "mlp",
+            "--policy",
+            "one-cycle",
+            "--max-lr",
+            "0.1",
+            "--iters",
+            "40",
+            "--out",
+            "runs/iris",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--batch-size 32 (the default 128 is more than the 120 training samples of iris.csv)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "classes (label = name): 0 = rare, 1 = setosa, 2 = versicolor, 3 = virginica"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: class 0 (rare) has 1 sample in iris.csv"),
+        "{stderr}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("runs/iris/run.json")).unwrap())
+            .unwrap();
+    let path = run["dataset"].as_str().unwrap();
+    assert!(
+        path.starts_with("csv:/") && path.ends_with("data/iris.csv#species"),
+        "{run}"
+    );
+    assert_eq!(run["data"]["classes"][1], "setosa");
+    assert_eq!(run["data"]["shape"], serde_json::json!([1, 1, 4]));
+    // Resume from elsewhere: a finished run is found and left as it is.
+    std::fs::create_dir(d.join("elsewhere")).unwrap();
+    let out = cyclr_in(&d.join("elsewhere"))
+        .args(["train", "--resume", "--out", "../runs/iris", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -436,5 +436,6 @@ pub(crate) fn load_folder(dir: &Path) -> Result<Split, DataError> {
         test.len(),
         if channels == 1 { "" } else { "s" }
     );
-    Ok(normalize_split("folder", train, test, source))
+    let name = crate::DatasetSpec::Folder(dir.to_owned()).name();
+    Ok(normalize_split(&name, train, test, source))
 }

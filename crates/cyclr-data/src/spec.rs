@@ -150,10 +150,28 @@ impl DatasetSpec {
             DatasetSpec::FashionMnist(_) => "fashion-mnist",
             DatasetSpec::Mnist(_) => "mnist",
             DatasetSpec::Cifar10(_) => "cifar10",
-            DatasetSpec::Csv { .. } => "csv",
-            DatasetSpec::Folder(_) => "folder",
+            // Your own data is named by its file or folder.
+            DatasetSpec::Csv { path, .. } => return file_name(path),
+            DatasetSpec::Folder(dir) => return format!("{}/", file_name(dir)),
         }
         .to_owned()
+    }
+
+    /// The same dataset with its path (if any) made absolute against the current directory,
+    /// so that a record of it can be read from anywhere.
+    pub fn absolute(&self) -> DatasetSpec {
+        let abs = |p: &PathBuf| std::path::absolute(p).unwrap_or_else(|_| p.clone());
+        match self {
+            DatasetSpec::Digits => DatasetSpec::Digits,
+            DatasetSpec::FashionMnist(p) => DatasetSpec::FashionMnist(p.as_ref().map(abs)),
+            DatasetSpec::Mnist(p) => DatasetSpec::Mnist(abs(p)),
+            DatasetSpec::Cifar10(p) => DatasetSpec::Cifar10(abs(p)),
+            DatasetSpec::Csv { path, label } => DatasetSpec::Csv {
+                path: abs(path),
+                label: label.clone(),
+            },
+            DatasetSpec::Folder(p) => DatasetSpec::Folder(abs(p)),
+        }
     }
 
     /// Loads the dataset: reads and validates the files, scales pixels to `[0, 1]`
@@ -186,4 +204,11 @@ impl DatasetSpec {
             DatasetSpec::Folder(d) => crate::folder::load_folder(d),
         }
     }
+}
+
+/// The last component of a path (the whole path when it has none).
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }

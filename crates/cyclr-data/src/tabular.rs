@@ -320,5 +320,10 @@ pub(crate) fn load_csv(path: &Path, label_column: &str) -> Result<Split, DataErr
         test.len()
     );
     let normalization = Normalization::compute_per_feature(&train);
-    Ok(finish_split("csv", train, test, source, normalization))
+    let name = crate::DatasetSpec::Csv {
+        path: path.to_owned(),
+        label: label_column.to_owned(),
+    }
+    .name();
+    Ok(finish_split(&name, train, test, source, normalization))
 }

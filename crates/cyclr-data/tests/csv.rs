@@ -49,7 +49,7 @@ fn string_labels_shape_classes_split() {
     let p = write(dir.path(), "iris.csv", &iris_like());
     let spec: DatasetSpec = format!("csv:{}", p.display()).parse().unwrap();
     let split = spec.load().unwrap();
-    assert_eq!(split.name, "csv");
+    assert_eq!(split.name, "iris.csv", "your own data is named by its file");
     assert_eq!((split.train.len(), split.test.len()), (24, 6));
     for ds in [&split.train, &split.test] {
         assert_eq!((ds.channels, ds.height, ds.width), (1, 1, 4));

@@ -99,8 +99,17 @@ fn names() {
     assert_eq!(DatasetSpec::Mnist("d".into()).name(), "mnist");
     assert_eq!(DatasetSpec::Cifar10("d".into()).name(), "cifar10");
     let csv: DatasetSpec = "csv:x.csv#y".parse().unwrap();
-    assert_eq!(csv.name(), "csv");
-    assert_eq!(DatasetSpec::Folder("d".into()).name(), "folder");
+    assert_eq!(csv.name(), "x.csv");
+    assert_eq!(DatasetSpec::Folder("data/photos".into()).name(), "photos/");
+    // Records keep absolute paths.
+    let DatasetSpec::Csv { path, .. } = csv.absolute() else {
+        panic!("a csv spec")
+    };
+    assert!(
+        path.is_absolute() && path.ends_with("x.csv"),
+        "{}",
+        path.display()
+    );
 }
 
 #[test]

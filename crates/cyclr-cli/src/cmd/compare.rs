@@ -570,19 +570,28 @@ pub fn run_experiment(
     shard: Option<Shard>,
 ) -> Result<Vec<RunOutcome>> {
     let split = setup::load(&exp.dataset)?;
-    let per_epoch = (split.train.len() / exp.batch_size.min(split.train.len()).max(1)).max(1);
+    // The samples trained on: the training split less the validation split, if any.
+    let trained = match exp.validation {
+        Some(v) => split.train.len() - (split.train.len() as f64 * v).round() as usize,
+        None => split.train.len(),
+    };
+    let per_epoch = (trained / exp.batch_size.min(trained).max(1)).max(1);
     let budgets = match &exp.budgets {
         Some(b) => format!(" x {} budgets", b.len()),
         None => String::new(),
     };
     errln!(
-        "{}: {} runs ({} policies x {} seeds{budgets}) on {} / {}, {} iterations each at the full budget ({:.1} epochs), {} at a time",
+        "{}: {} runs ({} policies x {} seeds{budgets}) on {} / {}{}, {} iterations each at the full budget ({:.1} epochs), {} at a time",
         exp.name,
         exp.jobs().len(),
         exp.runs.len(),
         exp.seeds.len(),
         split.name,
         exp.model.name(),
+        exp.validation.map_or(String::new(), |v| format!(
+            " ({trained} trained on, {:.0}% held out for validation)",
+            v * 100.0
+        )),
         exp.iters,
         exp.iters as f64 / per_epoch as f64,
         jobs

@@ -233,15 +233,21 @@ pub fn run(a: FindArgs) -> Result<()> {
     };
     let split = setup::load(&s.dataset)?;
     let model = s.model;
+    let net = NetConfig {
+        kind: model,
+        activation: s.activation,
+        batch_norm: s.batch_norm,
+        input: cyclr_burn::data::input_shape(&split.train),
+        num_classes: split.train.num_classes,
+        kernels: s.kernels,
+    };
+    // The data's fit to the model, before anything is said about the data.
+    cyclr_burn::Net::new(&net, 0, &burn::tensor::Device::flex())
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    let mut s = s;
+    setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     let test = NetRangeTest {
-        net: NetConfig {
-            kind: model,
-            activation: s.activation,
-            batch_norm: s.batch_norm,
-            input: cyclr_burn::data::input_shape(&split.train),
-            num_classes: split.train.num_classes,
-            kernels: s.kernels,
-        },
+        net,
         optimizer: s.optimizer,
         batch_size: s.batch_size,
         seed: s.seed,

@@ -190,6 +190,61 @@ pub fn optimizer(f: &SetupFlags) -> Result<OptimizerConfig> {
     Ok(cfg)
 }
 
+/// After loading: fits a default batch size to a small training set (a `--batch-size` given is
+/// kept, and checked against it: a usage error), then says what the data is (how it was read,
+/// its classes when they are your own labels) and warns about classes too small to learn from.
+pub fn fit_data(s: &mut Setup, batch_given: bool, split: &Split) -> Result<()> {
+    let n = split.train.len();
+    let mut note = None;
+    if s.batch_size > n {
+        if batch_given {
+            return Err(CliError::usage(format!(
+                "--batch-size {}: more than the {n} training samples of {}; give at most {n}",
+                s.batch_size, split.name
+            )));
+        }
+        // The largest power of two giving at least two batches per epoch.
+        let fitted = (1..=n / 2).rev().find(|b| b.is_power_of_two()).unwrap_or(1);
+        note = Some(format!(
+            "--batch-size {fitted} (the default {} is more than the {n} training samples of {})",
+            s.batch_size, split.name
+        ));
+        s.batch_size = fitted;
+    }
+    errln!("data: {}", split.source);
+    if matches!(s.dataset, DatasetSpec::Csv { .. } | DatasetSpec::Folder(_)) {
+        let classes: Vec<String> = split
+            .train
+            .class_names
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{i} = {c}"))
+            .collect();
+        errln!("classes (label = name): {}", classes.join(", "));
+    }
+    for (c, name) in split.train.class_names.iter().enumerate() {
+        let count = split
+            .train
+            .labels
+            .iter()
+            .chain(&split.test.labels)
+            .filter(|&&l| usize::from(l) == c)
+            .count();
+        if count < 2 {
+            errln!(
+                "warning: class {c} ({name}) has {count} sample{} in {}: too few to learn or to \
+                 test it",
+                if count == 1 { "" } else { "s" },
+                split.name
+            );
+        }
+    }
+    if let Some(n) = note {
+        errln!("{n}");
+    }
+    Ok(())
+}
+
 pub fn batch_size(v: i64) -> Result<usize> {
     usize::try_from(v)
         .ok()

@@ -268,6 +268,19 @@ pub fn run(a: TrainArgs) -> Result<()> {
             if let Some(k) = a.checkpoint_every {
                 cfg.checkpoint_every = Some(setup::positive("checkpoint-every", k)?);
             }
+            // A finished run: nothing to train, and its outputs stay as they are.
+            let newest = cyclr_burn::checkpoint::list(&a.out)
+                .ok()
+                .and_then(|l| l.first().map(|c| c.0));
+            if newest == Some(cfg.iters) && a.out.join("summary.json").is_file() {
+                errln!(
+                    "--resume: the run in {} is finished ({} iterations); nothing to train, its \
+                     outputs are kept as they are",
+                    a.out.display(),
+                    cfg.iters
+                );
+                return Ok(());
+            }
             let split = setup::load(&rec.dataset)?;
             output::remove_stale_temps(&a.out);
             if cyclr_burn::checkpoint::list(&a.out).is_ok_and(|l| l.is_empty()) {
@@ -324,8 +337,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     }
     let (cfg, split, dataset) = new_run(&a)?;
     RunRecord {
-        dataset,
+        dataset: dataset.absolute(),
         config: cfg.clone(),
+        data: Some(cyclr_burn::train::DataRecord::of(&split)),
     }
     .write(&a.out)
     .map_err(|e| report::train_error(e, &a.out))?;
@@ -406,15 +420,8 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     // written.
     cyclr_burn::Net::new(&net, 0, &burn::tensor::Device::flex())
         .map_err(|e| CliError::usage(format!("--model: {e}")))?;
-    if s.batch_size > split.train.len() {
-        return Err(CliError::usage(format!(
-            "--batch-size {}: more than the {} training samples of {}; give at most {}",
-            s.batch_size,
-            split.train.len(),
-            split.name,
-            split.train.len()
-        )));
-    }
+    let mut s = s;
+    setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     let per_epoch = (split.train.len() / s.batch_size.min(split.train.len())).max(1) as u64;
     let shape = RunShape {
         iters,
