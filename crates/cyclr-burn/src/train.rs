@@ -63,9 +63,11 @@
 //!
 //! # Outputs
 //!
-//! With an `out_dir`, `metrics.csv` ([`write_metrics_csv`]) and `summary.json` are written there
-//! atomically (see [`fsio`](crate::fsio)) at the end of the run, on divergence and when stopped
-//! early.
+//! With an `out_dir`, `metrics.csv` ([`write_metrics_csv`]) grows as the run goes (one row
+//! appended and flushed per iteration, so `tail -f` follows it; a resumed run first rewrites it
+//! with the rows of its checkpoint, so nothing is duplicated), and it and `summary.json` are
+//! written atomically (see [`fsio`](crate::fsio)) at the end of the run, on divergence and when
+//! stopped early.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -482,32 +484,82 @@ pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &
 /// (Prodigy, D-Adaptation); empty cells where a value is absent; floats in Rust's shortest
 /// round-trip form.
 pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Result<()> {
-    fn opt(v: Option<f64>) -> String {
-        v.map(|v| format!("{v:?}")).unwrap_or_default()
-    }
     let with_d = rows.iter().any(|r| r.d.is_some());
+    write_metrics_header(&mut w, with_d)?;
+    for r in rows {
+        write_metrics_row(&mut w, r, with_d)?;
+    }
+    w.flush()
+}
+
+/// The header line of [`write_metrics_csv`] (with the `d,lr_d` columns or without).
+pub fn write_metrics_header<W: Write + ?Sized>(w: &mut W, with_d: bool) -> std::io::Result<()> {
     writeln!(
         w,
         "iteration,lr,momentum,train_loss,test_loss,test_accuracy{}",
         if with_d { ",d,lr_d" } else { "" }
-    )?;
-    for r in rows {
-        write!(
-            w,
-            "{},{:?},{},{:?},{},{}",
-            r.iteration,
-            r.lr,
-            opt(r.momentum),
-            r.train_loss,
-            opt(r.test_loss),
-            opt(r.test_accuracy)
-        )?;
-        if with_d {
-            write!(w, ",{},{}", opt(r.d), opt(r.d.map(|d| r.lr * d)))?;
-        }
-        writeln!(w)?;
+    )
+}
+
+/// One row of [`write_metrics_csv`].
+pub fn write_metrics_row<W: Write + ?Sized>(
+    w: &mut W,
+    r: &MetricRow,
+    with_d: bool,
+) -> std::io::Result<()> {
+    fn opt(v: Option<f64>) -> String {
+        v.map(|v| format!("{v:?}")).unwrap_or_default()
     }
-    w.flush()
+    write!(
+        w,
+        "{},{:?},{},{:?},{},{}",
+        r.iteration,
+        r.lr,
+        opt(r.momentum),
+        r.train_loss,
+        opt(r.test_loss),
+        opt(r.test_accuracy)
+    )?;
+    if with_d {
+        write!(w, ",{},{}", opt(r.d), opt(r.d.map(|d| r.lr * d)))?;
+    }
+    writeln!(w)
+}
+
+/// `metrics.csv` while a run goes: rewritten (atomically) with the rows so far when the run
+/// starts or resumes, then one row appended and flushed per iteration, so `tail -f` follows the
+/// run; the finished file is written atomically again at the end.
+struct LiveMetrics {
+    file: std::fs::File,
+    path: PathBuf,
+    with_d: bool,
+}
+
+impl LiveMetrics {
+    fn start(dir: &Path, rows: &[MetricRow], with_d: bool) -> Result<Self, TrainError> {
+        let path = dir.join("metrics.csv");
+        crate::fsio::write_atomic(&path, |w| {
+            write_metrics_header(w, with_d)?;
+            for r in rows {
+                write_metrics_row(w, r, with_d)?;
+            }
+            Ok(())
+        })
+        .map_err(io_err(format!("writing {}", path.display())))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_err(format!("opening {}", path.display())))?;
+        Ok(LiveMetrics { file, path, with_d })
+    }
+
+    fn push(&mut self, row: &MetricRow) -> Result<(), TrainError> {
+        let mut line = Vec::with_capacity(96);
+        write_metrics_row(&mut line, row, self.with_d).expect("writing to a Vec");
+        self.file
+            .write_all(&line)
+            .map_err(io_err(format!("appending to {}", self.path.display())))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -949,6 +1001,14 @@ pub fn train_until(
     // The divergence rule's reference: the first smoothed loss of the run (the first batch's
     // loss, which the debiased EMA returns unchanged), also after a resume.
     let mut first_loss = st.metrics.first().map(|r| r.train_loss);
+    let mut live = match &cfg.out_dir {
+        Some(dir) => Some(LiveMetrics::start(
+            dir,
+            &st.metrics,
+            cfg.optimizer.estimates_d(),
+        )?),
+        None => None,
+    };
 
     let recalibrate = if cfg.batch_norm && cfg.optimizer.is_schedule_free() {
         cfg.bn_recalibration.unwrap_or(SCHEDULE_FREE_BN_BATCHES)
@@ -1042,6 +1102,9 @@ pub fn train_until(
                 loss: smoothed,
                 kind: DivergenceKind::ExplodingLoss,
             });
+        }
+        if let Some(l) = &mut live {
+            l.push(&row)?;
         }
         st.metrics.push(row);
         if diverged.is_some() {

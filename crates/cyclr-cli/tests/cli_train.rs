@@ -587,8 +587,17 @@ fn resume_of_a_finished_run_changes_nothing() {
     let (ref_metrics, ref_summary) = reference_run(tmp.path());
     let dir = tmp.path().join("reference");
     assert_eq!(checkpoints(&dir).first().map(|c| c.0), Some(400));
+    // Finished with its outputs: said, nothing trained or rewritten.
+    let summary = read_bytes(&dir.join("summary.json"));
     let o = run_args(tmp.path(), &crash_args(&dir, 20, true));
-    let (stdout, _) = expect_ok(&o, "resume of a finished run");
+    let (_, stderr) = expect_ok(&o, "resume of a finished run");
+    assert!(stderr.contains("is finished (400 iterations)"), "{stderr}");
+    assert_eq!(read_bytes(&dir.join("summary.json")), summary);
+    assert_same_result(&dir, &ref_metrics, &ref_summary, "resume after completion");
+    // Killed after the last checkpoint but before its outputs: they are written, the same.
+    std::fs::remove_file(dir.join("summary.json")).unwrap();
+    let o = run_args(tmp.path(), &crash_args(&dir, 20, true));
+    let (stdout, _) = expect_ok(&o, "resume of a run killed at its end");
     assert!(stdout.contains("final test accuracy"), "{stdout}");
     assert_same_result(&dir, &ref_metrics, &ref_summary, "resume after completion");
     let s = read_json(&dir.join("summary.json"));
@@ -742,5 +751,78 @@ fn a_run_that_did_not_learn_is_flagged() {
         read_json(&tmp.path().join("p/summary.json"))
             .get("did_not_learn")
             .is_none()
+    );
+}
+
+/// metrics.csv grows while the run goes (one flushed row per iteration, `tail -f` works), and a
+/// resumed run continues it without duplicating rows.
+#[test]
+fn metrics_csv_is_written_as_the_run_goes() {
+    let tmp = tempdir();
+    let args = strs(&[
+        "train",
+        "--policy",
+        "fixed",
+        "--lr",
+        "0.05",
+        "--iters",
+        "20000",
+        "--eval-every",
+        "5000",
+        "--checkpoint-every",
+        "50",
+        "--out",
+        "o",
+        "--quiet",
+    ]);
+    let mut child = spawn(tmp.path(), &args);
+    let path = tmp.path().join("o/metrics.csv");
+    let start = std::time::Instant::now();
+    let mut rows = 0;
+    while start.elapsed() < Duration::from_secs(60) {
+        if let Ok(t) = std::fs::read_to_string(&path) {
+            rows = t.lines().count().saturating_sub(1);
+            if rows >= 200 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before it could be watched"
+    );
+    assert!(rows >= 200, "metrics.csv did not grow: {rows} rows");
+    kill(child);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("iteration,lr,momentum,train_loss,test_loss,test_accuracy\n"));
+    for (i, line) in text
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(',') || l.contains(','))
+        .enumerate()
+    {
+        let it: u64 = line.split(',').next().unwrap().parse().unwrap_or(u64::MAX);
+        // The last line may be torn by the kill; every other is the next iteration.
+        if it != i as u64 {
+            assert_eq!(i + 1, text.lines().count() - 1, "row {i}: {line}");
+        }
+    }
+    // Resume (and stop it again soon): the file restarts from the checkpoint's rows, then grows.
+    let mut resume = strs(&["train", "--resume", "--out", "o", "--quiet"]);
+    resume.truncate(5);
+    let child = spawn(tmp.path(), &resume);
+    std::thread::sleep(Duration::from_millis(400));
+    kill(child);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let its: Vec<u64> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next()?.parse().ok())
+        .collect();
+    let n = its.len().saturating_sub(1); // the last line may be torn
+    assert!(
+        its[..n].iter().enumerate().all(|(i, &it)| it == i as u64),
+        "duplicated or missing rows"
     );
 }
