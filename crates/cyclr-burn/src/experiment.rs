@@ -81,7 +81,7 @@ use crate::lr_find::NetRangeTest;
 use crate::model::{Activation, ModelKind, NetConfig};
 use crate::optim::OptimizerConfig;
 use crate::train::{TrainConfig, TrainError, TrainObserver, TrainSummary};
-use crate::{data, fsio};
+use crate::{checkpoint, data, fsio};
 
 fn default_batch_size() -> usize {
     crate::train::DEFAULT_BATCH_SIZE
@@ -409,6 +409,9 @@ pub trait ExperimentObserver: Sync {
     }
     /// A job was skipped: its outcome exists.
     fn on_skipped(&self, _job: &Job) {}
+    /// A job has an outcome from another configuration (the experiment was edited): it is
+    /// trained again; `differs` names the first field that differs.
+    fn on_changed(&self, _job: &Job, _differs: &str) {}
     /// A job finished.
     fn on_finished(&self, _job: &Job, _outcome: &RunOutcome) {}
 }
@@ -1105,7 +1108,9 @@ fn prepare(
                 batch_size: exp.batch_size,
                 eval_every: exp.eval_every,
                 seed: job.seed,
-                checkpoint_every: None,
+                // Checkpoints at every evaluation: an interrupted job continues from its last
+                // one (they are removed once its outcome is written).
+                checkpoint_every: Some(exp.eval_every),
                 out_dir: Some(out.join("runs").join(job.id())),
                 lr_origin: origin.clone(),
                 kernels: exp.kernels,
@@ -1151,11 +1156,33 @@ pub fn run_experiment(
             continue;
         }
         match read_outcome(&outcome_path(&opts.out, &p.job)) {
-            Some(o) if o.config == p.config && o.validation == exp.validation => {
+            // Same training (checkpointing and the output folder aside): kept.
+            Some(o)
+                if crate::train::identity(&o.config) == crate::train::identity(&p.config)
+                    && o.validation == exp.validation =>
+            {
                 obs.on_skipped(&p.job);
                 done.push((i, o));
             }
-            _ => todo.push((i, p)),
+            Some(o) => {
+                let differs = if o.validation != exp.validation {
+                    format!(
+                        "validation: {:?} here, {:?} in its outcome",
+                        exp.validation, o.validation
+                    )
+                } else {
+                    let (want, got) = (
+                        crate::train::identity(&p.config),
+                        crate::train::identity(&o.config),
+                    );
+                    crate::train::first_difference("", &want, &got)
+                        .unwrap_or_else(|| "its configuration".into())
+                        .replace("in the checkpoint", "in its outcome")
+                };
+                obs.on_changed(&p.job, &differs);
+                todo.push((i, p));
+            }
+            None => todo.push((i, p)),
         }
     }
     todo.reverse();
@@ -1210,13 +1237,26 @@ fn run_job(
     obs: &dyn ExperimentObserver,
 ) -> Result<RunOutcome, ExperimentError> {
     let mut observer = obs.train_observer(&p.job, p.config.iters);
-    let (summary, model) =
-        crate::train::train_until(&p.config, split, observer.as_mut(), false, None).map_err(
-            |source| ExperimentError::Train {
-                job: p.job.id(),
-                source,
-            },
-        )?;
+    // Continue an interrupted job from its last checkpoint; checkpoints another configuration
+    // (an edited experiment) or a crash left unusable are removed and the job starts over.
+    let run = |resume: bool, observer: &mut dyn TrainObserver| {
+        crate::train::train_until(&p.config, split, observer, resume, None)
+    };
+    let (summary, model) = match run(true, observer.as_mut()) {
+        Err(TrainError::ForeignCheckpoint { .. } | TrainError::Checkpoint(_)) => {
+            if let Some(dir) = &p.config.out_dir {
+                for (_, ck) in checkpoint::list(dir).unwrap_or_default() {
+                    let _ = std::fs::remove_file(ck);
+                }
+            }
+            run(false, observer.as_mut())
+        }
+        other => other,
+    }
+    .map_err(|source| ExperimentError::Train {
+        job: p.job.id(),
+        source,
+    })?;
     let (val_loss, val_accuracy) = match val {
         Some(v) if !summary.interrupted => {
             let (l, a) = crate::train::evaluate(&model, v);
@@ -1245,6 +1285,14 @@ fn run_job(
     let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");
     fsio::write_bytes_atomic(&path, &bytes)
         .map_err(io_err(format!("writing {}", path.display())))?;
+    // The outcome holds everything; the checkpoints were only for an interrupted job.
+    if let Some(dir) = &p.config.out_dir
+        && let Ok(cks) = checkpoint::list(dir)
+    {
+        for (_, ck) in cks {
+            let _ = std::fs::remove_file(ck);
+        }
+    }
     obs.on_finished(&p.job, &outcome);
     Ok(outcome)
 }

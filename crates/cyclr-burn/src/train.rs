@@ -616,7 +616,7 @@ struct CheckpointMeta {
 ///
 /// `kernels = burn` is left out, so that checkpoints written before the field existed (by burn's
 /// kernels, without the field) resume exactly under `kernels = burn`, and only there.
-fn identity(cfg: &TrainConfig) -> serde_json::Value {
+pub(crate) fn identity(cfg: &TrainConfig) -> serde_json::Value {
     let mut c = cfg.clone();
     c.out_dir = None;
     c.checkpoint_every = None;
@@ -721,7 +721,7 @@ fn save_checkpoint(
 const FOREIGN: &str = "written by a run with another configuration";
 
 /// The first field (as a dotted path) where two JSON values differ, with both values.
-fn first_difference(
+pub(crate) fn first_difference(
     path: &str,
     want: &serde_json::Value,
     got: &serde_json::Value,

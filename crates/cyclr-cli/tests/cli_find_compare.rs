@@ -1050,3 +1050,86 @@ fn budgets_without_the_full_run_name_the_largest_budget() {
     assert!(md.contains("at budget 0.5, the largest run"), "{md}");
     assert!(!md.contains("full-budget"), "{md}");
 }
+
+/// compare resumes runs, not only skips them (#18 item 10): a killed job continues from its
+/// last checkpoint, a re-run that reuses everything says so, and an edited experiment retrains
+/// the runs it changed, naming what changed.
+#[test]
+fn compare_resumes_reuses_and_retrains_what_changed() {
+    let tmp = tempdir();
+    let exp = tmp.path().join("e.toml");
+    let body = |momentum: &str| {
+        format!(
+            "name = \"e\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 30000\neval_every = 100\nbaseline = \"f\"\n[optimizer]\nkind = \"sgd\"\nmomentum = {momentum}\n[[run]]\nname = \"f\"\nschedule = {{ policy = \"fixed\", lr = 0.02 }}\n"
+        )
+    };
+    std::fs::write(&exp, body("0.9")).unwrap();
+    let args = [
+        "compare",
+        "--config",
+        exp.to_str().unwrap(),
+        "--out",
+        "c",
+        "--quiet",
+    ];
+    // Killed mid-run, after some checkpoints.
+    let mut child = cyclr_in(tmp.path())
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let job = tmp.path().join("c/runs/f-seed0");
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(60) {
+        let n = std::fs::read_dir(&job).map_or(0, |d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("ckpt-"))
+                .count()
+        });
+        if n >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The same experiment again: the job continues from its checkpoint.
+    let mut resumed = cyclr_in(tmp.path())
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = resumed.kill();
+    let out = resumed.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("resuming at iteration"), "{stderr}");
+
+    // A shorter experiment: another run (its checkpoints, of the long one, are dropped); once
+    // finished and run again, everything is reused, and that is said.
+    std::fs::write(&exp, body("0.9").replace("iters = 30000", "iters = 200")).unwrap();
+    let o = run_env(tmp.path(), &args);
+    expect_ok(&o, "first run");
+    let o = run_env(tmp.path(), &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("1 of 1 runs reused"), "{stderr}");
+    // Edited: the changed run is trained again, and what changed is named.
+    std::fs::write(&exp, body("0.8").replace("iters = 30000", "iters = 200")).unwrap();
+    let o = run_env(tmp.path(), &args);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("f-seed0: the experiment changed since it finished (optimizer.momentum: 0.8 here, 0.9 in its outcome)"),
+        "{stderr}"
+    );
+    // Checkpoints are removed once a job's outcome is written.
+    let left: Vec<String> = std::fs::read_dir(&job)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ckpt-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

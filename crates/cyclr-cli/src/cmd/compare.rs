@@ -41,6 +41,10 @@ pub struct CliObserver {
     multi: MultiProgress,
     quiet: bool,
     title: String,
+    /// Jobs whose outcome was found and kept.
+    pub reused: std::sync::atomic::AtomicUsize,
+    /// Jobs trained again because their configuration changed.
+    pub changed: std::sync::atomic::AtomicUsize,
 }
 
 impl CliObserver {
@@ -54,6 +58,8 @@ impl CliObserver {
             multi,
             quiet,
             title,
+            reused: Default::default(),
+            changed: Default::default(),
         }
     }
 }
@@ -78,7 +84,20 @@ impl ExperimentObserver for CliObserver {
         bar.attach(&self.multi);
         Box::new(bar)
     }
+    fn on_changed(&self, job: &Job, differs: &str) {
+        self.changed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Said even with --quiet: an earlier result is being replaced.
+        let _ = self.multi.suspend(|| {
+            errln!(
+                "{}: the experiment changed since it finished ({differs}): training it again",
+                job.id()
+            )
+        });
+    }
     fn on_skipped(&self, job: &Job) {
+        self.reused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !self.quiet {
             let _ = self
                 .multi
@@ -602,7 +621,18 @@ pub fn run_experiment(
         jobs,
         shard,
     };
-    cyclr_burn::run_experiment(exp, &split, &opts, &obs).map_err(|e| experiment_error(e, out))
+    let outcomes = cyclr_burn::run_experiment(exp, &split, &opts, &obs)
+        .map_err(|e| experiment_error(e, out))?;
+    let reused = obs.reused.load(std::sync::atomic::Ordering::Relaxed);
+    if reused > 0 {
+        errln!(
+            "{reused} of {} runs reused (finished earlier in {}, same configuration); {} trained now",
+            outcomes.len(),
+            out.display(),
+            outcomes.len() - reused
+        );
+    }
+    Ok(outcomes)
 }
 
 /// An experiment error as the CLI's: configuration and data problems are usage errors.
