@@ -88,7 +88,7 @@ impl ExperimentObserver for CliObserver {
         self.changed
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Said even with --quiet: an earlier result is being replaced.
-        let _ = self.multi.suspend(|| {
+        self.multi.suspend(|| {
             errln!(
                 "{}: the experiment changed since it finished ({differs}): training it again",
                 job.id()
