@@ -354,6 +354,8 @@ schedule = { policy = "fixed" }
             val_loss: Some(0.1),
             val_accuracy: Some(val),
             range_test_steps,
+            test_images: Some(1000),
+            val_images: Some(100),
         }
     }
 

@@ -375,6 +375,12 @@ pub struct RunOutcome {
     /// The training steps of the range tests its learning rates came from (all seeds), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range_test_steps: Option<u64>,
+    /// Images in the test split (one image is 100 / this points of accuracy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_images: Option<usize>,
+    /// Images in the validation split, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_images: Option<usize>,
 }
 
 impl RunOutcome {
@@ -1280,6 +1286,8 @@ fn run_job(
         val_loss,
         val_accuracy,
         range_test_steps: p.range_test_steps,
+        test_images: Some(split.test.len()),
+        val_images: val.map(|v| v.len()),
     };
     let path = outcome_path(out, &p.job);
     let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");

@@ -157,6 +157,18 @@ impl DatasetSpec {
         .to_owned()
     }
 
+    /// The size of the test split of the built-in datasets (digits 360; Fashion-MNIST, MNIST and
+    /// CIFAR-10 10,000), without loading them; `None` for your own data.
+    pub fn known_test_size(&self) -> Option<usize> {
+        match self {
+            DatasetSpec::Digits => Some(360),
+            DatasetSpec::FashionMnist(_) | DatasetSpec::Mnist(_) | DatasetSpec::Cifar10(_) => {
+                Some(10_000)
+            }
+            _ => None,
+        }
+    }
+
     /// The same dataset with its path (if any) made absolute against the current directory,
     /// so that a record of it can be read from anywhere.
     pub fn absolute(&self) -> DatasetSpec {

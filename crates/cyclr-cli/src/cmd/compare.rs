@@ -317,6 +317,25 @@ pub fn write_report(
     }
     md.push_str(&table_markdown(exp, target, &rows, &full_outcomes));
     let mut notes = String::new();
+    // What one image is worth: small test sets make small differences noise.
+    let test_images = outcomes
+        .iter()
+        .find_map(|o| o.test_images)
+        .or_else(|| exp.dataset.known_test_size());
+    if let Some(n) = test_images {
+        let _ = write!(
+            notes,
+            "Test set: {n} images (one image = {:.2} points of accuracy). ",
+            100.0 / n as f64
+        );
+    }
+    if let Some(m) = outcomes.iter().find_map(|o| o.val_images) {
+        let _ = write!(
+            notes,
+            "Validation split: {m} images (one image = {:.2} points). ",
+            100.0 / m as f64
+        );
+    }
     if let Some(v) = exp.validation {
         let _ = write!(
             notes,
@@ -338,7 +357,7 @@ pub fn write_report(
     }
     let _ = write!(
         notes,
-        "Iterations to reach the baseline's final accuracy: the first evaluation (every {} iterations) at which a run's test accuracy is at least the baseline ({}) mean final accuracy, averaged over the seeds that reached it; ratio = that / the baseline's own iterations to it (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
+        "Iterations to reach the baseline's final accuracy: the first evaluation (every {} iterations) at which a policy's test accuracy, averaged over its seeds, is at least the baseline ({}) mean final accuracy; ratio = that / the baseline's own iterations to it on its mean curve (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
         exp.eval_every, baseline
     );
     for o in outcomes {

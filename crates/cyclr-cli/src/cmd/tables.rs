@@ -135,8 +135,10 @@ pub fn table_markdown(
             .map(bounds_cell)
             .unwrap_or_default();
         let reach = match r.iterations_to_baseline {
-            Some(i) if r.reached == r.seeds => format!("{i:.0}"),
-            Some(i) => format!("{i:.0} ({}/{} seeds)", r.reached, r.seeds),
+            Some(i) => format!("{i:.0}"),
+            None if r.reached > 0 => {
+                format!("not reached ({}/{} seeds alone did)", r.reached, r.seeds)
+            }
             None => "not reached".into(),
         };
         let ratio = r
