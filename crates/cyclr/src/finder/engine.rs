@@ -1,7 +1,8 @@
 //! The range test as an ask/tell engine ([`RangeTest`]) and the same pipeline on a curve logged
 //! elsewhere ([`analyze`]).
-use super::config::{Metric, RangeTestConfig};
+use super::config::{Metric, RangeTestConfig, exceeds_stop};
 use super::error::FinderError;
+use super::others::{Finder, FinderRecorder};
 use super::result::{RangeTestResult, StopReason};
 use super::smoothing::DebiasedEma;
 use crate::ParamError;
@@ -13,6 +14,9 @@ struct Recorder {
     stop_factor: Option<f64>,
     num_it: usize,
     ema: DebiasedEma,
+    /// The other library whose stop rule ends the test ([`StopRule`](super::StopRule)), if not
+    /// fastai's.
+    other: Option<FinderRecorder>,
     best: f64,
     lrs: Vec<f64>,
     raw: Vec<f64>,
@@ -28,6 +32,7 @@ impl Recorder {
             stop_factor: cfg.stop_factor,
             num_it: cfg.num_it,
             ema: DebiasedEma::new(cfg.beta),
+            other: Finder::of_rule(cfg.stop_rule).map(|f| FinderRecorder::new(f, cfg.stop_factor)),
             best: if cfg.metric.is_loss() {
                 f64::INFINITY
             } else {
@@ -46,7 +51,10 @@ impl Recorder {
     /// if self.smooth_loss > 4*self.best_loss and self.stop_div: raise CancelFitException()
     /// if self.train_iter >= self.num_it: raise CancelFitException()
     /// ```
-    /// A non-finite value stops the test before it is recorded.
+    /// with `4*self.best_loss` read as [`exceeds_stop`] (the same test for a best ≥ 0; for a
+    /// negative loss, a rise above the best). With Lightning's or torch-lr-finder's
+    /// [`StopRule`](super::StopRule), that library's smoothing and test decide instead (fastai's
+    /// EMA is still what is recorded). A non-finite value stops the test before it is recorded.
     fn push(&mut self, lr: f64, value: f64) {
         if self.stop.is_some() {
             return;
@@ -63,12 +71,23 @@ impl Recorder {
         self.lrs.push(lr);
         self.raw.push(value);
         self.smoothed.push(s);
-        if self.metric.is_loss() {
+        if let Some(other) = self.other.as_mut() {
+            let step = other.push(value);
+            if step.stop {
+                self.stop = Some(StopReason::Diverged {
+                    iteration: i,
+                    smoothed: step.smoothed,
+                    best: step.best,
+                    factor: self.stop_factor.unwrap_or(f64::NAN),
+                });
+                return;
+            }
+        } else if self.metric.is_loss() {
             if s < self.best {
                 self.best = s;
             }
             if let Some(f) = self.stop_factor
-                && s > f * self.best
+                && exceeds_stop(s, self.best, f)
             {
                 self.stop = Some(StopReason::Diverged {
                     iteration: i,
@@ -124,7 +143,11 @@ impl Recorder {
 /// the stop rules, in fastai's order (the point is recorded, then checked):
 ///
 /// * **loss metrics** — stop once the smoothed loss exceeds `stop_factor ×` the lowest smoothed
-///   loss so far (fastai's `stop_div`, 4×);
+///   loss so far (fastai's `stop_div`, 4×; for a negative best, once it has risen above it by
+///   `(stop_factor − 1) ×` its magnitude: [`exceeds_stop`](super::exceeds_stop)); or, with
+///   [`StopRule::Lightning`](super::StopRule::Lightning) /
+///   [`StopRule::TorchLrFinder`](super::StopRule::TorchLrFinder), where that library's own smoothing
+///   and rule stop ([`FinderRecorder`](super::FinderRecorder));
 /// * **`Accuracy`** — stop once the smoothed accuracy falls below the highest smoothed accuracy
 ///   so far divided by `stop_factor` (with the default 4: it has collapsed to a quarter of its
 ///   best, i.e. training has broken down). Only when that best is > 0;

@@ -10,6 +10,10 @@
 //!   and the learning rate for each use ([`ClrBounds`]: fixed, CLR bounds, one-cycle peak) by
 //!   cyclr's [`calibrated`] rule (loss metrics) or the paper's accuracy rule.
 //!
+//! * [`others`]: PyTorch Lightning 2.6.6's and torch-lr-finder 0.2.2's range tests, exactly
+//!   (their sweeps, smoothing, stop rules and suggestions, [`replay`] on any curve); the engine
+//!   stops by either's rule with [`StopRule`].
+//!
 //! The loss modes reproduce fastai's `lr_find` exactly (same sweep, smoothing, stop, window and
 //! index arithmetic); `Accuracy` mode is the paper's own method.
 mod bounds;
@@ -18,6 +22,7 @@ mod config;
 mod curve;
 mod engine;
 mod error;
+pub mod others;
 pub mod repeat;
 mod result;
 mod smoothing;
@@ -26,18 +31,20 @@ mod sweep;
 
 pub use bounds::{BASE_DIVISOR, ClrBounds};
 pub use calibrated::{LrWindow, NoRates, calibrated_bounds};
-pub use config::{Metric, RangeTestConfig};
+pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve,
     read_curve_csv,
 };
 pub use engine::{RangeTest, analyze};
 pub use error::FinderError;
+pub use others::{Finder, FinderRecorder, FinderRun, finder_run_of, replay};
 pub use repeat::{Repeated, RepeatedSummary, Spread};
 pub use result::{RangeTestResult, StopReason};
 pub use smoothing::{DebiasedEma, smooth};
 pub use suggest::{
-    SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions, minimum, slide,
-    slide_with, steep, valley,
+    GradientFloat, SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions,
+    argmin_nan_first, minimum, numpy_gradient, numpy_gradient_spacing, slide, slide_with, steep,
+    valley,
 };
 pub use sweep::Sweep;
