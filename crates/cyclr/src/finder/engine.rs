@@ -120,8 +120,16 @@ impl Recorder {
     }
 
     fn finish(self, cfg: RangeTestConfig) -> RangeTestResult {
+        self.finish_with_rule_curve(cfg, None)
+    }
+
+    fn finish_with_rule_curve(
+        self,
+        cfg: RangeTestConfig,
+        rule: Option<(Vec<f64>, Vec<f64>, Vec<usize>)>,
+    ) -> RangeTestResult {
         let stop = self.stop.unwrap_or(StopReason::Completed);
-        RangeTestResult::build(cfg, self.lrs, self.raw, self.smoothed, stop)
+        RangeTestResult::build_with_rule_curve(cfg, self.lrs, self.raw, self.smoothed, stop, rule)
     }
 }
 
@@ -240,6 +248,12 @@ impl RangeTest {
 /// the test would have ended there. `cfg.num_it` sets the start of the suggestion window
 /// (`num_it/10`) and must be at least the number of points.
 ///
+/// **A NaN loss in the middle** of the curve ends the recorded curve there, and fastai's
+/// suggestions with it (fastai cuts its window at the first NaN), but not cyclr's calibrated
+/// rule: the rule reads the curve without its NaN points — smoothed and stopped by the same
+/// rule as if they had not been logged — and the indices it skipped are in
+/// [`RangeTestResult::rule_skipped_nan`]. (±∞ is a divergence, not a gap: it ends both.)
+///
 /// Errors: an invalid `cfg`; an empty curve; `lrs` and `values` of different lengths; an lr that
 /// is not finite and > 0, or not strictly above the one before; more than `num_it` points; fewer
 /// than `num_it/10 + 5 + 2` points (the suggestions could not be computed).
@@ -297,13 +311,32 @@ pub fn analyze(
             break;
         }
     }
-    Ok(rec.finish(cfg.clone()))
+    let nan_gap = matches!(rec.stop, Some(StopReason::NonFinite { iteration, value })
+        if value.is_nan() && values[iteration..].iter().any(|v| !v.is_nan()));
+    if !(cfg.metric.is_loss() && nan_gap) {
+        return Ok(rec.finish(cfg.clone()));
+    }
+    // cyclr's rule past the NaNs: the same recorder on the NaN-free curve.
+    let mut rule = Recorder::new(cfg);
+    let mut skipped = Vec::new();
+    for (i, (&lr, &v)) in lrs.iter().zip(values).enumerate() {
+        if v.is_nan() {
+            skipped.push(i);
+            continue;
+        }
+        rule.push(lr, v);
+        if rule.stop.is_some() {
+            break;
+        }
+    }
+    let rule_curve = (rule.lrs, rule.raw, skipped);
+    Ok(rec.finish_with_rule_curve(cfg.clone(), Some(rule_curve)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finder::Sweep;
+    use crate::finder::{StopRule, Sweep};
 
     fn lrs(n: usize) -> Vec<f64> {
         Sweep::Exponential.lrs(1e-7, 10.0, n)
@@ -468,6 +501,106 @@ mod tests {
         assert_eq!(r.recorded_points(), 7);
         assert!(
             matches!(r.stop_reason, StopReason::NonFinite { iteration: 7, value } if value.is_nan())
+        );
+    }
+
+    #[test]
+    fn a_negative_loss_does_not_diverge_at_iteration_0() {
+        // A log-likelihood falling from -1 to -3, then blowing up.
+        let mut v: Vec<f64> = (0..40).map(|i| -1.0 - 0.05 * i as f64).collect();
+        let r = analyze(&lrs(40), &v, &cfg(40)).unwrap();
+        assert_eq!(r.recorded_points(), 40, "{}", r.stop_reason);
+        assert_eq!(r.stop_reason, StopReason::Completed);
+        assert!(r.suggestions.valley.is_some());
+        for x in v.iter_mut().skip(30) {
+            *x = 1e4;
+        }
+        let r = analyze(&lrs(40), &v, &cfg(40)).unwrap();
+        let StopReason::Diverged {
+            iteration,
+            smoothed,
+            best,
+            ..
+        } = r.stop_reason
+        else {
+            panic!("{:?}", r.stop_reason);
+        };
+        assert!((30..40).contains(&iteration), "{iteration}");
+        assert!(best < 0.0 && smoothed - best > 3.0 * -best);
+        assert!(r.stop_reason.to_string().contains("rose above the best"));
+        // The engine, the Lightning and torch-lr-finder rules alike.
+        for rule in [StopRule::Lightning, StopRule::TorchLrFinder] {
+            let c = RangeTestConfig {
+                stop_rule: rule,
+                ..cfg(40)
+            };
+            let mut t = RangeTest::new(c).unwrap();
+            for k in 0..30 {
+                t.record(-1.0 - 0.05 * k as f64);
+            }
+            assert!(!t.is_finished(), "{rule:?}: {:?}", t.stop_reason());
+        }
+    }
+
+    #[test]
+    fn a_nan_in_the_middle_is_skipped_by_cyclrs_rule_only() {
+        // The calibrated rule's window needs the curve past the NaN: a fall, then a climb.
+        let x = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let loss = |lr: f64| {
+            let l = lr.log10();
+            if l < -3.0 {
+                2.3
+            } else if l < -1.0 {
+                2.3 - (l + 3.0)
+            } else {
+                0.3 + 4.0 * (l + 1.0)
+            }
+        };
+        let clean: Vec<f64> = x.iter().map(|&l| loss(l)).collect();
+        let mut v = clean.clone();
+        v[100] = f64::NAN;
+        v[150] = f64::NAN;
+        let r = analyze(&x, &v, &cfg(280)).unwrap();
+        // fastai's record and suggestions stop at the first NaN, as fastai's do...
+        assert_eq!(r.recorded_points(), 100);
+        assert!(matches!(
+            r.stop_reason,
+            StopReason::NonFinite { iteration: 100, .. }
+        ));
+        assert_eq!(r.window_end, 100);
+        // ...cyclr's rule reads on: nearly the rates of the curve without the gaps.
+        assert_eq!(r.rule_skipped_nan, vec![100, 150]);
+        let b = r.bounds.as_ref().expect("rates past the NaN");
+        let full = analyze(&x, &clean, &cfg(280)).unwrap();
+        let fb = full.bounds.unwrap();
+        assert!(
+            (b.max_lr / fb.max_lr).ln().abs() < 0.05,
+            "{} {}",
+            b.max_lr,
+            fb.max_lr
+        );
+        assert!(r.rule_note().unwrap().contains("2 NaN"));
+        assert_eq!(
+            r.to_json()["rule_skipped_nan"],
+            serde_json::json!([100, 150])
+        );
+        // Without the skip the rule would have seen only the fall (no climb).
+        let cut = analyze(&x[..100], &clean[..100], &cfg(280));
+        assert!(
+            cut.is_err()
+                || cut
+                    .unwrap()
+                    .bounds
+                    .is_none_or(|c| c.max_lr < fb.max_lr / 2.0)
+        );
+        // A NaN at the very end, with nothing after it: nothing to skip.
+        let mut v = clean.clone();
+        v[279] = f64::NAN;
+        assert!(
+            analyze(&x, &v, &cfg(280))
+                .unwrap()
+                .rule_skipped_nan
+                .is_empty()
         );
     }
 
