@@ -64,7 +64,8 @@ impl CurveFormat {
 pub struct CurveOptions {
     /// Field delimiter; `None`: detected from the header line — a comma if it has one, else a tab
     /// if it has one (TSV), else runs of whitespace if it has several fields. A file starting
-    /// with `{` is read as JSON whatever this says.
+    /// with `{` (or `[`, to say it is not an object of columns) is read as JSON whatever this
+    /// says.
     pub delimiter: Option<u8>,
     /// The header of the loss column (e.g. W&B's `train/loss`), matched ASCII-case-insensitively;
     /// `None`: the first of [`LOSS_NAMES`] present.
@@ -134,7 +135,8 @@ pub fn read_curve<R: Read>(mut r: R, opts: &CurveOptions) -> Result<Curve, Finde
         message: e.to_string(),
     })?;
     let body = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&text);
-    let table = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+    let first_char = body.iter().find(|b| !b.is_ascii_whitespace());
+    let table = if matches!(first_char, Some(b'{' | b'[')) {
         json_table(body)?
     } else {
         let first = body.split(|b| *b == b'\n').next().unwrap_or(&[]);
@@ -655,7 +657,12 @@ mod tests {
             matches!(e, FinderError::BadCell { line: 2, ref column, .. } if column == "lr"),
             "{e}"
         );
-        for bad in [r#"{"lr": 1}"#, r#"{"lr": [1"#] {
+        for bad in [
+            r#"{"lr": 1}"#,
+            r#"{"lr": [1"#,
+            "[1, 2]",
+            r#"[{"lr": 1, "loss": 2}]"#,
+        ] {
             assert!(matches!(read(bad), Err(FinderError::Csv { .. })), "{bad}");
         }
         assert!(matches!(
