@@ -149,7 +149,9 @@ fn find_val_loss_metric() {
 #[test]
 fn find_with_the_other_libraries_finders() {
     type Lr = fn(usize) -> f64;
-    let cases: [(&str, Option<(&str, &str)>, Lr); 3] = [
+    /// (`--finder`, its JSON key and `--method` name if it is a library, its lr at step i)
+    type Case = (&'static str, Option<(&'static str, &'static str)>, Lr);
+    let cases: [Case; 3] = [
         ("fastai", None, |i| 1e-7 * 1e8f64.powf(i as f64 / 100.0)),
         ("lightning", Some(("lightning", "lightning")), |i| {
             if i == 0 {

@@ -36,7 +36,7 @@ pub fn suggestions_text_with(
     if !shown.is_empty() {
         let _ = writeln!(
             s,
-            "other libraries' suggestions (their own sweep's smoothing, stop rule and suggestion):"
+            "other libraries' suggestions (each one's own smoothing, stop rule and suggestion on this curve):"
         );
         for f in shown {
             let n = f.recorded_points();

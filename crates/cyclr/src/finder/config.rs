@@ -268,10 +268,11 @@ mod tests {
         assert!(exceeds_stop(2.01, 0.5, 4.0));
         assert!(!exceeds_stop(2.0, 0.5, 4.0));
         assert!(exceeds_stop(1e-9, 0.0, 4.0));
-        // best < 0: the libraries' test would fire at the best itself (-1 > -4); here the rise
-        // above the best must exceed 3 x |best|: -1 + 3 = 2.
-        assert!(-1.0 > 4.0 * -1.0);
-        assert!(!exceeds_stop(-1.0, -1.0, 4.0));
+        // best < 0: the libraries' test would fire at the best itself (s = -1 > 4 x -1 = -4);
+        // here the rise above the best must exceed 3 x |best|: s > -1 + 3 = 2.
+        let (s, best) = (-1.0f64, -1.0f64);
+        assert!(s > 4.0 * best);
+        assert!(!exceeds_stop(s, best, 4.0));
         assert!(!exceeds_stop(2.0, -1.0, 4.0));
         assert!(exceeds_stop(2.01, -1.0, 4.0));
         assert!(!exceeds_stop(f64::NAN, 1.0, 4.0));
