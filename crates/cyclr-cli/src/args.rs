@@ -292,7 +292,8 @@ pub struct SuggestArgs {
     /// replay those libraries' own range tests on the curve's raw loss).
     #[arg(long, value_enum, default_value = "all")]
     pub method: SuggestMethod,
-    /// Smoothing factor of the bias-corrected exponential moving average.
+    /// Smoothing factor of the bias-corrected exponential moving average (fastai's and cyclr's;
+    /// lightning and torch-lr-finder use their own: 0.98 debiased from step 1, 0.05 undebiased).
     #[arg(
         long,
         value_name = "B",
@@ -300,7 +301,9 @@ pub struct SuggestArgs {
         allow_negative_numbers = true
     )]
     pub beta: f64,
-    /// Stop when the smoothed loss exceeds K x the best so far.
+    /// Stop when the smoothed loss exceeds K x the best so far (for a negative best: once it has
+    /// risen above it by (K-1) x |best|). fastai's and cyclr's; lightning stops at 4 x,
+    /// torch-lr-finder at 5 x.
     #[arg(
         long,
         value_name = "K",
