@@ -21,7 +21,8 @@ pub enum Command {
     /// Print a learning-rate (and momentum) schedule, one row per iteration.
     #[command(long_about = schedule_help())]
     Schedule(Box<ScheduleArgs>),
-    /// Suggest learning rates and CLR bounds from a logged range-test curve (CSV with `lr`,`loss`).
+    /// Suggest learning rates and CLR bounds from a logged range-test curve (CSV/TSV/text/JSON
+    /// with `lr`,`loss`).
     Suggest(SuggestArgs),
     /// Run an LR range test on real data and suggest learning rates and CLR bounds.
     Find(Box<FindArgs>),
@@ -229,11 +230,34 @@ pub struct ScheduleArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SuggestMethod {
+    /// fastai's default: the middle of the longest descent.
     Valley,
+    /// fastai: the steepest slope of loss vs log lr.
     Steep,
+    /// fastai: the lr at the minimum loss / 10.
     Minimum,
+    /// fastai: the interval slide rule.
     Slide,
+    /// PyTorch Lightning 2.6.6's lr_find: its smoothing, stop rule and suggestion.
+    Lightning,
+    /// torch-lr-finder 0.2.2's range_test: its smoothing, stop rule and suggestion.
+    TorchLrFinder,
+    /// fastai's four and the two libraries'.
     All,
+}
+
+/// Whose range test `cyclr find` runs (sweep, defaults, stop rule).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FinderKind {
+    /// cyclr's calibrated sweep: 1e-6 -> 10 in 280 steps, fastai's smoothing and 4x stop.
+    #[default]
+    Cyclr,
+    /// fastai 2.8.12's lr_find: 1e-7 -> 10 in 100 steps, lr_i = start*(end/start)^(i/100).
+    Fastai,
+    /// PyTorch Lightning 2.6.6's lr_find: 1e-8 -> 1 in 100 steps, its smoothing and 4x stop.
+    Lightning,
+    /// torch-lr-finder 0.2.2's range_test: 1e-7 -> 10 in 100 steps, its smoothing and 5x stop.
+    TorchLrFinder,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -251,18 +275,25 @@ pub enum SuggestMetric {
 
 #[derive(Args, Debug)]
 pub struct SuggestArgs {
-    /// Range-test curve: CSV or TSV (detected from the header) with columns `lr` and `loss` (by
-    /// name; `train_loss`, `val_loss`, ... are recognised too), optional `iteration`, `accuracy`;
-    /// `-` reads standard input.
-    #[arg(long, value_name = "CURVE.csv|-")]
+    /// Range-test curve: CSV, TSV or whitespace-separated text (detected from the header) with
+    /// columns `lr` and `loss` (by name; `train_loss`, `val_loss`, ... and Lightning's `lr-SGD`
+    /// are recognised too), optional `iteration`, `accuracy`; or a JSON object of columns
+    /// (`{"lr": [...], "loss": [...]}`: torch-lr-finder's `history`, Lightning's `results`).
+    /// Rows in any order (sorted by lr; repeated lrs averaged). `-` reads standard input.
+    #[arg(long, value_name = "CURVE.csv|.json|-")]
     pub input: PathBuf,
     /// The loss column's header, when it is not one of the usual names (e.g. W&B's `train/loss`).
     #[arg(long, value_name = "NAME")]
     pub column: Option<String>,
-    /// Which suggestion to print (fastai's default is valley).
+    /// The learning-rate column's header, when it is not `lr`, `learning_rate` or `lr-*`.
+    #[arg(long, value_name = "NAME")]
+    pub lr_column: Option<String>,
+    /// Which suggestion to print (fastai's default is valley; lightning and torch-lr-finder
+    /// replay those libraries' own range tests on the curve's raw loss).
     #[arg(long, value_enum, default_value = "all")]
     pub method: SuggestMethod,
-    /// Smoothing factor of the bias-corrected exponential moving average.
+    /// Smoothing factor of the bias-corrected exponential moving average (fastai's and cyclr's;
+    /// lightning and torch-lr-finder use their own: 0.98 debiased from step 1, 0.05 undebiased).
     #[arg(
         long,
         value_name = "B",
@@ -270,7 +301,9 @@ pub struct SuggestArgs {
         allow_negative_numbers = true
     )]
     pub beta: f64,
-    /// Stop when the smoothed loss exceeds K x the best so far.
+    /// Stop when the smoothed loss exceeds K x the best so far (for a negative best: once it has
+    /// risen above it by (K-1) x |best|). fastai's and cyclr's; lightning stops at 4 x,
+    /// torch-lr-finder at 5 x.
     #[arg(
         long,
         value_name = "K",
@@ -287,6 +320,10 @@ pub struct SuggestArgs {
         allow_negative_numbers = true
     )]
     pub iters: Option<i64>,
+    /// The loss is already smoothed (torch-lr-finder's `history`, Lightning's `results`): read
+    /// it as it is (no EMA; the libraries' suggestions computed on it directly).
+    #[arg(long)]
+    pub smoothed: bool,
     /// What the curve's values are: loss (default) or accuracy (the paper's method, the
     /// `accuracy` column), as `cyclr find --metric`.
     #[arg(long, value_enum)]
@@ -415,13 +452,19 @@ pub struct RangeFlags {
 pub struct FindArgs {
     #[command(flatten)]
     pub setup: SetupFlags,
-    /// First LR of the sweep (default: cyclr's calibrated sweep, 1e-6; fastai's is 1e-7).
+    /// Whose range test: its sweep, defaults and stop rule (fastai's four suggestions and
+    /// cyclr's rates are computed on every curve; lightning and torch-lr-finder add their own
+    /// suggestion).
+    #[arg(long, value_enum, default_value = "cyclr")]
+    pub finder: FinderKind,
+    /// First LR of the sweep (default: the finder's: cyclr 1e-6, fastai 1e-7, lightning 1e-8,
+    /// torch-lr-finder 1e-7).
     #[arg(long, allow_negative_numbers = true)]
     pub start_lr: Option<f64>,
-    /// Last LR of the sweep (default 10).
+    /// Last LR of the sweep (default: the finder's: 10, lightning 1).
     #[arg(long, allow_negative_numbers = true)]
     pub end_lr: Option<f64>,
-    /// Number of sweep iterations (default: cyclr's calibrated sweep, 280; fastai's is 100).
+    /// Number of sweep iterations (default: the finder's: cyclr 280, the others 100).
     #[arg(long, allow_negative_numbers = true)]
     pub iters: Option<i64>,
     /// Run the test once per seed (e.g. 0,1,2): each seed's curve and the spread of every
@@ -431,7 +474,8 @@ pub struct FindArgs {
     /// Output format of the summary on stdout.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
-    /// exp (fastai) or linear (Smith's paper).
+    /// exp (the finder's exponential sweep) or linear (Smith's paper; Lightning's and
+    /// torch-lr-finder's linear modes with those finders).
     #[arg(long, value_enum, default_value = "exp")]
     pub mode: SweepMode,
     /// What to record: training loss (fastai), validation loss, or accuracy (the paper).

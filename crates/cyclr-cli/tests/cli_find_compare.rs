@@ -142,6 +142,124 @@ fn find_val_loss_metric() {
     assert_eq!(sug["metric"], "val_loss");
 }
 
+/// `find --finder fastai|lightning|torch-lr-finder` sweeps that library's own learning rates
+/// (its start, end, 100 steps, its formula), stops by its rule, and reports its suggestion:
+/// the same one `suggest --method X` reads off the written range_test.csv (the library's lrs with
+/// the raw losses of the points it recorded).
+#[test]
+fn find_with_the_other_libraries_finders() {
+    type Lr = fn(usize) -> f64;
+    /// (`--finder`, its JSON key and `--method` name if it is a library, its lr at step i)
+    type Case = (&'static str, Option<(&'static str, &'static str)>, Lr);
+    let cases: [Case; 3] = [
+        ("fastai", None, |i| 1e-7 * 1e8f64.powf(i as f64 / 100.0)),
+        ("lightning", Some(("lightning", "lightning")), |i| {
+            if i == 0 {
+                1e-8
+            } else {
+                1e-8 * 1e8f64.powf((i + 1) as f64 / 100.0)
+            }
+        }),
+        (
+            "torch-lr-finder",
+            Some(("torch_lr_finder", "torch-lr-finder")),
+            |i| 1e-7 * 1e8f64.powf(i as f64 / 99.0),
+        ),
+    ];
+    for (finder, lib, lr) in cases {
+        let tmp = tempdir();
+        let out = tmp.path().join("find");
+        let args = [
+            "find",
+            "--finder",
+            finder,
+            "--dataset",
+            "digits",
+            "--model",
+            "mlp",
+            "--batch-size",
+            "64",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let o = run_env(tmp.path(), &args);
+        let stdout = expect_ok(&o, &format!("find --finder {finder}"));
+        let t = parse_csv(
+            &std::fs::read_to_string(out.join("range_test.csv")).unwrap(),
+            "range_test.csv",
+        );
+        assert!(
+            t.rows.len() >= 17 && t.rows.len() <= 100,
+            "{finder}: {} rows",
+            t.rows.len()
+        );
+        for (i, r) in t.rows.iter().enumerate() {
+            assert!(
+                close(r[1], lr(i), 1e-12),
+                "{finder}: lr[{i}] = {:e}, want {:e}",
+                r[1],
+                lr(i)
+            );
+        }
+        let sug = read_json(&out.join("suggestions.json"));
+        assert_eq!(sug["num_it"], 100, "{finder}");
+        match lib {
+            None => assert!(sug.get("lightning").is_none() && sug.get("finder").is_none()),
+            Some((key, method)) => {
+                let ours = sug[key]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{finder}: {sug}"));
+                assert_eq!(sug["finder"]["recorded_points"], t.rows.len(), "{finder}");
+                assert!(
+                    stdout.contains(&format!("{method}: {ours:.4e}")),
+                    "{stdout}"
+                );
+                let csv = out.join("range_test.csv");
+                let o = run_env(
+                    tmp.path(),
+                    &[
+                        "suggest",
+                        "--input",
+                        csv.to_str().unwrap(),
+                        "--method",
+                        method,
+                        "--format",
+                        "json",
+                    ],
+                );
+                let replayed: serde_json::Value =
+                    serde_json::from_str(&expect_ok(&o, "suggest")).unwrap();
+                assert_eq!(
+                    replayed[key].as_f64(),
+                    Some(ours),
+                    "{finder}: suggest on range_test.csv"
+                );
+                assert_eq!(replayed["finders"][key]["recorded_points"], t.rows.len());
+            }
+        }
+    }
+    // Their stop rules are for losses.
+    let tmp = tempdir();
+    let o = run_env(
+        tmp.path(),
+        &[
+            "find",
+            "--finder",
+            "lightning",
+            "--metric",
+            "accuracy",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("--finder lightning"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // compare
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 //! `cyclr suggest` through the real binary: the fastai golden range-test curves, JSON and text
-//! output, `--method`, `--plot`, and `--accuracy` (Smith's accuracy method).
+//! output, `--method`, `--plot`, and `--accuracy` (Smith's accuracy method); Lightning's and
+//! torch-lr-finder's golden recordings; the files other tools write (JSON, whitespace text,
+//! `lr-*` and named lr columns, rows in any order, NaN gaps, negative losses).
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -498,6 +500,7 @@ fn degenerate_curves_give_warnings_not_bounds() {
         "{warnings:?}"
     );
 
+    // A sweep written from its last row to its first is read in lr order, and says so.
     let mut rev = lrs.clone();
     rev.reverse();
     let _ = write_curve(
@@ -505,14 +508,634 @@ fn degenerate_curves_give_warnings_not_bounds() {
         "down.csv",
         ',',
         "lr,loss",
-        &rows(&|_| 2.3, &rev),
+        &rows(&|i| 2.3 - 0.005 * (279 - i) as f64, &rev),
     );
-    let o = run_in(tmp.path(), &["suggest", "--input", "down.csv"]);
+    let j = suggest_json(&[
+        "suggest",
+        "--input",
+        tmp.path().join("down.csv").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let f = suggest_json(&[
+        "suggest",
+        "--input",
+        falling.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(j["valley"], f["valley"]);
+    assert!(
+        j["notes"][0].as_str().unwrap().contains("sorted by lr"),
+        "{:?}",
+        j["notes"]
+    );
+}
+
+// --- PyTorch Lightning 2.6.6 and torch-lr-finder 0.2.2 (golden/finders/expected.json) ---
+
+/// One library's recording of one golden curve.
+struct FinderGolden {
+    curve: String,
+    key: &'static str,
+    method: &'static str,
+    lrs: Vec<f64>,
+    smoothed: Vec<f64>,
+    recorded: u64,
+    suggestion: f64,
+    index: u64,
+}
+
+fn finder_goldens() -> Vec<FinderGolden> {
+    let path = golden_dir().join("finders/expected.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (curve, libs) in v["curves"].as_object().unwrap() {
+        for (key, method) in [
+            ("lightning", "lightning"),
+            ("torch_lr_finder", "torch-lr-finder"),
+        ] {
+            let e = &libs[key];
+            out.push(FinderGolden {
+                curve: curve.clone(),
+                key,
+                method,
+                lrs: floats(&e["lrs"]),
+                smoothed: floats(&e["smoothed"]),
+                recorded: e["recorded"].as_u64().unwrap(),
+                suggestion: e["suggestion"].as_f64().unwrap(),
+                index: e["suggestion_index"].as_u64().unwrap(),
+            });
+        }
+    }
+    assert_eq!(out.len(), 8);
+    out
+}
+
+/// The raw `loss` column of a golden curve.
+fn golden_losses(curve: &str) -> Vec<f64> {
+    let t = read_csv(&golden_dir().join("suggest").join(curve));
+    let col = t.header.iter().position(|h| h == "loss").unwrap();
+    t.rows.iter().map(|r| r[col]).collect()
+}
+
+/// `suggest --method lightning|torch-lr-finder` on a file of the library's own lrs with the raw
+/// losses of the points it recorded: the library's recorded count, suggestion and its index,
+/// exactly (the golden README's second use).
+#[test]
+fn lightning_and_torch_lr_finder_suggest_what_the_libraries_suggest() {
+    let tmp = tempdir();
+    for g in finder_goldens() {
+        let raw = golden_losses(&g.curve);
+        let rows: Vec<String> = g
+            .lrs
+            .iter()
+            .zip(&raw)
+            .map(|(l, x)| format!("{l:?},{x:?}"))
+            .collect();
+        let f = write_curve(
+            tmp.path(),
+            &format!("{}_{}.csv", g.key, g.curve),
+            ',',
+            "lr,loss",
+            &rows,
+        );
+        let input = f.to_str().unwrap();
+        let at = format!("{} {}", g.curve, g.method);
+        let obj = suggest_json(&[
+            "suggest", "--input", input, "--method", g.method, "--format", "json",
+        ]);
+        assert_eq!(
+            obj[g.key].as_f64(),
+            Some(g.suggestion),
+            "{at}: {}",
+            obj[g.key]
+        );
+        let run = &obj["finders"][g.key];
+        assert_eq!(
+            run["recorded_points"].as_u64(),
+            Some(g.recorded),
+            "{at}: {run}"
+        );
+        assert_eq!(
+            run["suggestion_index"].as_u64(),
+            Some(g.index),
+            "{at}: {run}"
+        );
+        assert_eq!(run["suggestion"], obj[g.key], "{at}");
+        for k in METHODS.into_iter().chain(["lightning", "torch_lr_finder"]) {
+            if k != g.key {
+                assert!(
+                    obj[k].is_null(),
+                    "{at}: --method {}: {k} = {}",
+                    g.method,
+                    obj[k]
+                );
+            }
+        }
+        // --method all: fastai's four and both libraries'.
+        let all = suggest_json(&["suggest", "--input", input, "--format", "json"]);
+        assert_eq!(all[g.key], obj[g.key], "{at}");
+        for k in METHODS.into_iter().chain(["lightning", "torch_lr_finder"]) {
+            assert!(all[k].is_number(), "{at}: --method all: {k} = {}", all[k]);
+        }
+        // Text: the library's line alone, with the suggestion as printed.
+        let text = run_ok(&["suggest", "--input", input, "--method", g.method]);
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{}:", g.method)))
+            .unwrap_or_else(|| panic!("{at}: no {} line in\n{text}", g.method));
+        assert!(line.contains(&sci4(g.suggestion)), "{at}: {line}");
+        assert!(
+            line.contains(&format!("{} points recorded", g.recorded)),
+            "{at}: {line}"
+        );
+        for m in METHODS {
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{m}:"))),
+                "{at}: {m} shown\n{text}"
+            );
+        }
+    }
+}
+
+/// Lightning's `lr_finder.results` and torch-lr-finder's `history` written with `json.dump`:
+/// `{"lr": [...], "loss": [...]}` holding the library's *smoothed* loss. `--smoothed` reads it
+/// as it is and gives the library's own suggestion; without it, a note says it is smoothed again.
+#[test]
+fn json_results_of_the_libraries() {
+    let tmp = tempdir();
+    for g in finder_goldens() {
+        let json = serde_json::json!({"lr": g.lrs, "loss": g.smoothed});
+        let p = tmp.path().join(format!("{}_{}.json", g.key, g.curve));
+        std::fs::write(&p, serde_json::to_string(&json).unwrap()).unwrap();
+        let input = p.to_str().unwrap();
+        let obj = suggest_json(&[
+            "suggest",
+            "--input",
+            input,
+            "--smoothed",
+            "--method",
+            g.method,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            obj[g.key].as_f64(),
+            Some(g.suggestion),
+            "{} {}",
+            g.curve,
+            g.method
+        );
+        assert_eq!(
+            obj["finders"][g.key]["suggestion_index"].as_u64(),
+            Some(g.index)
+        );
+        assert_eq!(obj["format"], "JSON");
+        assert!(obj["notes"][0].as_str().unwrap().contains("--smoothed"));
+        let again = suggest_json(&["suggest", "--input", input, "--format", "json"]);
+        assert!(
+            again["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n.as_str().unwrap().contains("smoothed again")),
+            "{:?}",
+            again["notes"]
+        );
+    }
+}
+
+/// A JSON file of raw losses (Python's `NaN` allowed) gives what the same CSV gives.
+#[test]
+fn json_columns_read_like_csv() {
+    let tmp = tempdir();
+    let csv = golden_dir().join("suggest/curve_01.csv");
+    let t = read_csv(&csv);
+    let col = |n: &str| t.header.iter().position(|h| h == n).unwrap();
+    let (lr, loss) = (col("lr"), col("loss"));
+    let lrs: Vec<String> = t.rows.iter().map(|r| format!("{:?}", r[lr])).collect();
+    let mut losses: Vec<String> = t.rows.iter().map(|r| format!("{:?}", r[loss])).collect();
+    let text = format!(
+        "{{\"lr\": [{}], \"loss\": [{}]}}",
+        lrs.join(", "),
+        losses.join(", ")
+    );
+    std::fs::write(tmp.path().join("h.json"), &text).unwrap();
+    let a = suggest_json(&[
+        "suggest",
+        "--input",
+        tmp.path().join("h.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let b = suggest_json(&[
+        "suggest",
+        "--input",
+        csv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for k in [
+        "valley",
+        "steep",
+        "minimum",
+        "slide",
+        "lightning",
+        "torch_lr_finder",
+        "max_lr",
+        "recorded_points",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(
+        (a["format"].as_str(), b["format"].as_str()),
+        (Some("JSON"), Some("CSV"))
+    );
+    // json.dump writes a NaN loss as NaN.
+    losses[150] = "NaN".into();
+    let text = format!(
+        "{{\"lr\": [{}], \"loss\": [{}]}}",
+        lrs.join(", "),
+        losses.join(", ")
+    );
+    std::fs::write(tmp.path().join("nan.json"), &text).unwrap();
+    let n = suggest_json(&[
+        "suggest",
+        "--input",
+        tmp.path().join("nan.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        n["recorded_points"].as_u64().unwrap() <= 150,
+        "{}",
+        n["recorded_points"]
+    );
+}
+
+/// `--lr-column NAME`, and Lightning's `LearningRateMonitor` columns (`lr-SGD`) when there is no
+/// `lr` column.
+#[test]
+fn lr_column_and_lightning_lr_columns() {
+    let tmp = tempdir();
+    let lrs = sweep_lrs();
+    let loss = |i: usize| 2.3 - (i as f64 / 90.0).sin();
+    let mk = |name: &str, header: &str| {
+        let rows: Vec<String> = lrs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{i},0.9,{l:?},{:?}", loss(i)))
+            .collect();
+        write_curve(tmp.path(), name, ',', header, &rows)
+    };
+    let plain = mk("plain.csv", "step,momentum,lr,loss");
+    let rate = mk("rate.csv", "step,momentum,rate,loss");
+    let pl = mk("pl.csv", "step,lr-SGD-momentum,lr-SGD,train_loss");
+    let want = suggest_json(&[
+        "suggest",
+        "--input",
+        plain.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let a = suggest_json(&[
+        "suggest",
+        "--input",
+        rate.to_str().unwrap(),
+        "--lr-column",
+        "rate",
+        "--format",
+        "json",
+    ]);
+    let b = suggest_json(&[
+        "suggest",
+        "--input",
+        pl.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for k in ["valley", "max_lr", "lightning", "torch_lr_finder"] {
+        assert_eq!(a[k], want[k], "--lr-column: {k}");
+        assert_eq!(b[k], want[k], "lr-SGD: {k}");
+    }
+    assert_eq!(
+        (a["lr_column"].as_str(), b["lr_column"].as_str()),
+        (Some("rate"), Some("lr-SGD"))
+    );
+    let text = run_ok(&["suggest", "--input", pl.to_str().unwrap()]);
+    assert!(
+        text.starts_with("column: train_loss\nlr column: lr-SGD\n"),
+        "{text}"
+    );
+    // Without --lr-column, `rate` is not taken; a --lr-column that is not there names the columns.
+    for args in [
+        vec!["suggest", "--input", "rate.csv"],
+        vec!["suggest", "--input", "plain.csv", "--lr-column", "eta"],
+    ] {
+        let o = run_in(tmp.path(), &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("momentum") && (err.contains("`lr`") || err.contains("`eta`")),
+            "{err}"
+        );
+    }
+}
+
+/// Whitespace-separated text (aligned columns, numpy.savetxt's `# ` header) reads like CSV.
+#[test]
+fn whitespace_separated_text() {
+    let tmp = tempdir();
+    let lrs = sweep_lrs();
+    let loss = |i: usize| 2.3 - (i as f64 / 90.0).sin();
+    let csv: Vec<String> = lrs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{l:?},{:?}", loss(i)))
+        .collect();
+    let want = suggest_json(&[
+        "suggest",
+        "--input",
+        write_curve(tmp.path(), "c.csv", ',', "lr,loss", &csv)
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    let mut text = String::from("# lr                      loss\n");
+    for (i, l) in lrs.iter().enumerate() {
+        text.push_str(&format!("{:<25}  \t {:?}\n", format!("{l:?}"), loss(i)));
+    }
+    std::fs::write(tmp.path().join("c.txt"), &text).unwrap();
+    let got = suggest_json(&[
+        "suggest",
+        "--input",
+        tmp.path().join("c.txt").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for k in ["valley", "steep", "slide", "max_lr", "lightning"] {
+        assert_eq!(got[k], want[k], "{k}");
+    }
+    assert_eq!(got["format"], "whitespace-separated text");
+}
+
+/// Rows in any order and repeated learning rates: sorted by lr, the losses of one lr averaged,
+/// and the output says so.
+#[test]
+fn unsorted_and_repeated_lrs() {
+    let tmp = tempdir();
+    let golden = golden_dir().join("suggest/curve_00.csv");
+    let t = read_csv(&golden);
+    let want = suggest_json(&[
+        "suggest",
+        "--input",
+        golden.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    // Shuffled (a fixed permutation: every 7th row, wrapping).
+    let n = t.rows.len();
+    let rows: Vec<String> = (0..n)
+        .map(|k| {
+            let r = &t.rows[(k * 7) % n];
+            format!("{},{:?},{:?}", r[0], r[1], r[2])
+        })
+        .collect();
+    let shuffled = write_curve(tmp.path(), "shuffled.csv", ',', "iteration,lr,loss", &rows);
+    let got = suggest_json(&[
+        "suggest",
+        "--input",
+        shuffled.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for k in [
+        "valley",
+        "steep",
+        "minimum",
+        "slide",
+        "lightning",
+        "torch_lr_finder",
+        "max_lr",
+        "recorded_points",
+    ] {
+        assert_eq!(got[k], want[k], "shuffled: {k}");
+    }
+    assert!(
+        got["notes"][0].as_str().unwrap().contains("sorted by lr"),
+        "{:?}",
+        got["notes"]
+    );
+    let text = run_ok(&["suggest", "--input", shuffled.to_str().unwrap()]);
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("note: the rows were not in increasing order"),
+        "{text}"
+    );
+    // Row 40 logged twice, 0.25 either side of its loss: the point is their mean.
+    let (lo, hi) = (t.rows[40][2] - 0.25, t.rows[40][2] + 0.25);
+    let mut twice = Vec::new();
+    let mut meaned = Vec::new();
+    for (i, r) in t.rows.iter().enumerate() {
+        if i == 40 {
+            twice.push(format!("{:?},{lo:?}", r[1]));
+            twice.push(format!("{:?},{hi:?}", r[1]));
+            meaned.push(format!("{:?},{:?}", r[1], (lo + hi) / 2.0));
+        } else {
+            twice.push(format!("{:?},{:?}", r[1], r[2]));
+            meaned.push(format!("{:?},{:?}", r[1], r[2]));
+        }
+    }
+    let a = suggest_json(&[
+        "suggest",
+        "--input",
+        write_curve(tmp.path(), "twice.csv", ',', "lr,loss", &twice)
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    let b = suggest_json(&[
+        "suggest",
+        "--input",
+        write_curve(tmp.path(), "mean.csv", ',', "lr,loss", &meaned)
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+    ]);
+    for k in [
+        "valley",
+        "steep",
+        "minimum",
+        "slide",
+        "lightning",
+        "torch_lr_finder",
+        "max_lr",
+        "recorded_points",
+        "stop_reason",
+    ] {
+        assert_eq!(a[k], b[k], "repeated: {k}");
+    }
+    let note = a["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("1 learning rate(s)") && note.contains("101 rows -> 100 points"),
+        "{note}"
+    );
+}
+
+/// A NaN in the middle of a curve: cyclr's rule reads past it (and says how many it skipped);
+/// fastai's four stop at the first NaN, as fastai's do.
+#[test]
+fn a_nan_in_the_middle_of_a_curve() {
+    let tmp = tempdir();
+    let lrs = sweep_lrs();
+    let loss = |lr: f64| {
+        let l = lr.log10();
+        if l < -3.0 {
+            2.3
+        } else if l < -1.0 {
+            2.3 - (l + 3.0)
+        } else {
+            0.3 + 4.0 * (l + 1.0)
+        }
+    };
+    let rows = |nan_at: Option<usize>| -> Vec<String> {
+        lrs.iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                if Some(i) == nan_at {
+                    format!("{l:?},nan")
+                } else {
+                    format!("{l:?},{:?}", loss(l))
+                }
+            })
+            .collect()
+    };
+    let clean = write_curve(tmp.path(), "clean.csv", ',', "lr,loss", &rows(None));
+    let gap = write_curve(tmp.path(), "gap.csv", ',', "lr,loss", &rows(Some(120)));
+    let c = suggest_json(&[
+        "suggest",
+        "--input",
+        clean.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let g = suggest_json(&[
+        "suggest",
+        "--input",
+        gap.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(g["rule_skipped_nan"], serde_json::json!([120]));
+    assert_eq!(g["recorded_points"], 120, "fastai's record ends at the NaN");
+    assert_eq!(g["window"][1], 120, "fastai's window is cut at the NaN");
+    let (cm, gm) = (c["max_lr"].as_f64().unwrap(), g["max_lr"].as_f64().unwrap());
+    assert!(
+        (gm / cm).ln().abs() < 0.05,
+        "max_lr {gm} vs {cm} without the NaN"
+    );
+    assert!(
+        g["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("1 NaN")),
+        "{:?}",
+        g["notes"]
+    );
+    let text = run_ok(&["suggest", "--input", gap.to_str().unwrap()]);
+    assert!(
+        text.contains("note: 1 NaN loss(es) in the curve (point 120"),
+        "{text}"
+    );
+}
+
+/// A loss that is negative (a log-likelihood): the 4x-best stop rule no longer fires at
+/// iteration 0; the curve shifted down by 10 gets the same analysis as the curve itself.
+#[test]
+fn negative_losses_are_not_a_divergence_at_iteration_0() {
+    let tmp = tempdir();
+    let golden = golden_dir().join("suggest/curve_00.csv");
+    let t = read_csv(&golden);
+    let rows: Vec<String> = t
+        .rows
+        .iter()
+        .map(|r| format!("{:?},{:?}", r[1], r[2] - 10.0))
+        .collect();
+    let neg = write_curve(tmp.path(), "nll.csv", ',', "lr,loss", &rows);
+    let a = suggest_json(&[
+        "suggest",
+        "--input",
+        neg.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let b = suggest_json(&[
+        "suggest",
+        "--input",
+        golden.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let stop = a["stop_reason"].as_str().unwrap();
+    assert!(!stop.contains("iteration 0"), "{stop}");
+    assert_eq!(a["recorded_points"], b["recorded_points"], "{stop}");
+    for k in ["valley", "steep", "minimum", "slide"] {
+        assert_eq!(
+            a["suggestion_points"][k]["index"], b["suggestion_points"][k]["index"],
+            "{k}"
+        );
+    }
+    let (am, bm) = (a["max_lr"].as_f64().unwrap(), b["max_lr"].as_f64().unwrap());
+    assert!((am / bm).ln().abs() < 0.05, "max_lr {am} vs {bm}");
+    for k in ["lightning", "torch_lr_finder"] {
+        assert!(
+            a["finders"][k]["recorded_points"].as_u64().unwrap() > 50,
+            "{k}: {}",
+            a["finders"][k]
+        );
+        assert!(a[k].is_number(), "{k}");
+    }
+}
+
+/// A file whose first line is data (no header) is not dumped back as "columns found".
+#[test]
+fn errors_name_a_few_columns_not_the_whole_file() {
+    let tmp = tempdir();
+    let line: Vec<String> = (0..500).map(|i| format!("{}.{i:03}", i % 7)).collect();
+    let text = format!("{}\n{}\n", line.join(","), line.join(","));
+    std::fs::write(tmp.path().join("wide.csv"), text).unwrap();
+    let o = run_in(tmp.path(), &["suggest", "--input", "wide.csv"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("down.csv") && err.contains("increase"),
+        err.contains("wide.csv") && err.contains("`lr`") && err.contains("(494 more)"),
         "{err}"
     );
-    assert!(!err.contains("--end-lr"), "{err}");
+    assert!(err.len() < 500, "{} bytes: {err}", err.len());
+    // One line of 20 kB (no delimiter at all): cut.
+    std::fs::write(tmp.path().join("blob.txt"), "z".repeat(20_000)).unwrap();
+    let o = run_in(tmp.path(), &["suggest", "--input", "blob.txt"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains('…') && err.len() < 500,
+        "{} bytes: {err}",
+        err.len()
+    );
 }

@@ -3,11 +3,14 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cyclr::finder::{Metric, RangeTestConfig, RangeTestResult, Repeated, RepeatedSummary, Sweep};
+use cyclr::finder::{
+    Finder, Metric, RangeTestConfig, RangeTestResult, Repeated, RepeatedSummary, Sweep,
+    finder_run_of,
+};
 use cyclr_burn::{LrFindError, NetConfig, NetRangeTest};
 use cyclr_data::Split;
 
-use crate::args::{FindArgs, FindMetric, SweepMode, TextOrJson, key_flag};
+use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
 use crate::cmd::{report, setup};
 use crate::error::{CliError, Result};
 
@@ -56,12 +59,8 @@ pub fn parse_seeds(flag: &str, s: &str) -> Result<Vec<u64>> {
     Ok(v)
 }
 
-/// The sweep: cyclr's calibrated one ([`RangeTestConfig::calibrated`]) with any flag given.
-pub fn sweep(start: Option<f64>, end: Option<f64>, iters: Option<i64>) -> Result<RangeTestConfig> {
-    sweep_for(start, end, iters, "")
-}
-
-/// [`sweep`] for flags spelled `--{prefix}...`; warns when the sweep is too sparse for cyclr's
+/// cyclr's calibrated sweep ([`RangeTestConfig::calibrated`]) with any flag given, spelled
+/// `--{prefix}...`; warns when the sweep is too sparse for cyclr's
 /// rule ([`cyclr::finder::calibrated::min_iters`]).
 pub fn sweep_for(
     start: Option<f64>,
@@ -69,7 +68,39 @@ pub fn sweep_for(
     iters: Option<i64>,
     prefix: &str,
 ) -> Result<RangeTestConfig> {
-    let mut r = RangeTestConfig::calibrated();
+    sweep_of(FinderKind::Cyclr, start, end, iters, prefix)
+}
+
+/// A finder's own range test (its sweep, defaults and stop rule): cyclr's calibrated one, fastai's
+/// `lr_find` ([`RangeTestConfig::default`]), or Lightning's / torch-lr-finder's
+/// ([`Finder::config`]).
+pub fn finder_config(f: FinderKind) -> RangeTestConfig {
+    match f {
+        FinderKind::Cyclr => RangeTestConfig::calibrated(),
+        FinderKind::Fastai => RangeTestConfig::default(),
+        FinderKind::Lightning => Finder::Lightning.config(),
+        FinderKind::TorchLrFinder => Finder::TorchLrFinder.config(),
+    }
+}
+
+/// The library behind a finder, if it is not cyclr's or fastai's.
+pub fn library(f: FinderKind) -> Option<Finder> {
+    match f {
+        FinderKind::Lightning => Some(Finder::Lightning),
+        FinderKind::TorchLrFinder => Some(Finder::TorchLrFinder),
+        FinderKind::Cyclr | FinderKind::Fastai => None,
+    }
+}
+
+/// [`sweep_for`] starting from `finder`'s defaults.
+pub fn sweep_of(
+    finder: FinderKind,
+    start: Option<f64>,
+    end: Option<f64>,
+    iters: Option<i64>,
+    prefix: &str,
+) -> Result<RangeTestConfig> {
+    let mut r = finder_config(finder);
     if let Some(s) = start {
         r.start_lr = s;
     }
@@ -216,10 +247,20 @@ pub fn run(a: FindArgs) -> Result<()> {
         )));
     }
     let eval_every = setup::positive("eval-every", a.eval_every)?;
-    let mut range = sweep(a.start_lr, a.end_lr, a.iters)?;
-    range.sweep = match a.mode {
-        SweepMode::Exp => Sweep::Exponential,
-        SweepMode::Linear => Sweep::Linear,
+    let lib = library(a.finder);
+    if let (Some(f), FindMetric::Accuracy) = (lib, a.metric) {
+        return Err(CliError::usage(format!(
+            "--finder {}: {} ranks losses; with --metric accuracy use --finder cyclr or fastai",
+            f.name(),
+            f.library()
+        )));
+    }
+    let mut range = sweep_of(a.finder, a.start_lr, a.end_lr, a.iters, "")?;
+    let linear = a.mode == SweepMode::Linear;
+    range.sweep = match lib {
+        Some(f) => f.sweep(linear),
+        None if linear => Sweep::Linear,
+        None => Sweep::Exponential,
     };
     range.metric = match a.metric {
         FindMetric::Loss => Metric::TrainLoss,
@@ -254,7 +295,12 @@ pub fn run(a: FindArgs) -> Result<()> {
         eval_every,
     };
     errln!(
-        "range test: {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",
+        "range test ({}): {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",
+        match lib {
+            Some(f) => f.library(),
+            None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
+            None => "cyclr's calibrated sweep",
+        },
         model.name(),
         split.name,
         split.train.len(),
@@ -285,7 +331,8 @@ pub fn run(a: FindArgs) -> Result<()> {
                 serde_json::to_string_pretty(&r.to_json()).map_err(CliError::runtime)?
             ),
             TextOrJson::Text => {
-                out!("{}", report::suggestions_text(r, None));
+                let others: Vec<_> = finder_run_of(r).into_iter().collect();
+                out!("{}", report::suggestions_text_with(r, None, &others));
                 outln!(
                     "wrote {}/range_test.csv, range_test.png, suggestions.json",
                     a.out.display()

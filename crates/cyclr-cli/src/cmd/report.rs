@@ -3,14 +3,22 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cyclr::finder::RangeTestResult;
+use cyclr::finder::{FinderRun, RangeTestResult};
 
 use crate::error::Result;
 use crate::{output, plot};
 
+const FASTAI_NAMES: [&str; 4] = ["valley", "steep", "minimum", "slide"];
+
 /// Human summary: the suggestions (or one of them), the stop reason and the learning rates for
-/// each use.
-pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
+/// each use; other libraries' runs on the same curve are listed after fastai's. `only` is one of
+/// fastai's four or a library's name (`lightning`, `torch-lr-finder`): the other suggestions are
+/// left out (fastai's heading too, for a library).
+pub fn suggestions_text_with(
+    r: &RangeTestResult,
+    only: Option<&str>,
+    others: &[FinderRun],
+) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -18,6 +26,57 @@ pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
         r.recorded_points(),
         r.stop_reason
     );
+    if only.is_none_or(|o| FASTAI_NAMES.contains(&o)) {
+        s.push_str(&fastai_text(r, only));
+    }
+    let shown: Vec<&FinderRun> = others
+        .iter()
+        .filter(|f| only.is_none_or(|o| o == f.finder.name()))
+        .collect();
+    if !shown.is_empty() {
+        let _ = writeln!(
+            s,
+            "other libraries' suggestions (each one's own smoothing, stop rule and suggestion on this curve):"
+        );
+        for f in shown {
+            let n = f.recorded_points();
+            let stop = match f.stop_reason {
+                cyclr::finder::StopReason::Diverged { iteration, .. } => {
+                    format!("stopped at iteration {iteration}")
+                }
+                _ => "to the end".to_string(),
+            };
+            match f.suggestion {
+                Some(x) => {
+                    let _ = writeln!(
+                        s,
+                        "{:>15}: {:<12.4e} {} ({}; {n} points recorded, {stop})",
+                        f.finder.name(),
+                        x.lr,
+                        f.finder.rule(),
+                        f.finder.library(),
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "{:>15}: {:<12} (not enough points: {n} recorded)",
+                        f.finder.name(),
+                        "-"
+                    );
+                }
+            }
+        }
+    }
+    if let Some(note) = r.rule_note() {
+        let _ = writeln!(s, "note: {note}");
+    }
+    s.push_str(&rates_text(r.bounds.as_ref(), r.bounds_note.as_deref()));
+    s
+}
+
+fn fastai_text(r: &RangeTestResult, only: Option<&str>) -> String {
+    let mut s = String::new();
     let sug = &r.suggestions;
     let _ = writeln!(s, "fastai's suggestions (fastai 2.8.12's functions):");
     for (name, v, what) in [
@@ -42,7 +101,6 @@ pub fn suggestions_text(r: &RangeTestResult, only: Option<&str>) -> String {
             }
         }
     }
-    s.push_str(&rates_text(r.bounds.as_ref(), r.bounds_note.as_deref()));
     s
 }
 
@@ -108,7 +166,7 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
     let p = plot::RangePlot {
         title,
         metric: metric_word(r),
-        log_x: r.config.sweep != cyclr::finder::Sweep::Linear,
+        log_x: r.config.sweep.is_exponential(),
         curves: vec![plot::RangeCurve {
             label: "test".into(),
             lrs: &r.lrs[..n],
@@ -183,7 +241,7 @@ pub fn plot_repeated(
     let p = plot::RangePlot {
         title,
         metric: metric_word(first),
-        log_x: first.config.sweep != cyclr::finder::Sweep::Linear,
+        log_x: first.config.sweep.is_exponential(),
         curves,
         marks: Vec::new(),
         band: summary.bounds.as_ref().map(|b| {

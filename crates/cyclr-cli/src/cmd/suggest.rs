@@ -1,8 +1,9 @@
 //! `cyclr suggest`: run the range-test pipeline (smoothing, stop rule, fastai suggestions, CLR
-//! bounds) on a curve logged by any framework.
+//! bounds) on a curve logged by any framework, and replay Lightning's and torch-lr-finder's own
+//! range tests on it.
 use std::fs::File;
 
-use cyclr::finder::{self, Metric, RangeTestConfig};
+use cyclr::finder::{self, Finder, FinderRun, Metric, RangeTestConfig};
 
 use crate::args::{SuggestArgs, SuggestMethod, SuggestMetric, TextOrJson};
 use crate::cmd::report;
@@ -17,6 +18,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     let opts = finder::CurveOptions {
         delimiter: None,
         loss_column: a.column.clone(),
+        lr_column: a.lr_column.clone(),
     };
     let curve = if name == "-" {
         finder::read_curve(std::io::stdin().lock(), &opts)
@@ -31,6 +33,15 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         return Err(CliError::usage(
             "--column names the loss column; with --metric accuracy the `accuracy` column is read",
         ));
+    }
+    let library = library_of(a.method);
+    if let (true, Some(f)) = (accuracy, library) {
+        return Err(CliError::usage(format!(
+            "--method {}: {} ranks losses; with --metric accuracy use valley, steep, minimum, \
+             slide or all",
+            f.name(),
+            f.library()
+        )));
     }
     let (values, metric, column) = if accuracy {
         let acc = curve.accuracies.clone().ok_or_else(|| {
@@ -48,24 +59,25 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         })?;
         (loss, Metric::TrainLoss, curve.loss_column.clone())
     };
-    let n = curve.lrs.len();
+    // Any order of rows: sorted by lr, repeated lrs averaged (and said so).
+    let merged = finder::sort_and_merge(&curve.lrs, &values);
+    let mut notes = merged.notes();
+    let (lrs, values) = (&merged.lrs, &merged.values);
+    let n = lrs.len();
     if n < 2 {
+        let what = if merged.rows == n {
+            format!("{n} data row(s)")
+        } else {
+            format!("{n} point(s) after merging repeated learning rates")
+        };
         return Err(CliError::usage(format!(
-            "--input {name}: {n} data row(s); a range-test curve needs at least 2 points (and {} for the suggestions)",
+            "--input {name}: {what}; a range-test curve needs at least 2 points (and {} for the \
+             suggestions)",
             RangeTestConfig {
                 num_it: n.max(2),
                 ..RangeTestConfig::default()
             }
             .min_points_for_suggestions()
-        )));
-    }
-    if let Some(i) = (1..n).find(|&i| curve.lrs[i] <= curve.lrs[i - 1]) {
-        return Err(CliError::usage(format!(
-            "--input {name}: the learning rate must strictly increase from row to row (a range \
-             test sweeps upwards), but row {} has {} after {}",
-            i + 1,
-            curve.lrs[i],
-            curve.lrs[i - 1]
         )));
     }
     let num_it = match a.iters {
@@ -76,20 +88,58 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             .ok_or_else(|| CliError::usage(format!("--iters {k}: must be an integer >= 2")))?,
     };
     let cfg = RangeTestConfig {
-        start_lr: curve.lrs.first().copied().unwrap_or(1e-7),
-        end_lr: curve.lrs.last().copied().unwrap_or(10.0),
+        start_lr: lrs[0],
+        end_lr: lrs[n - 1],
         num_it,
-        beta: a.beta,
+        // An already smoothed curve is not smoothed again (fastai's EMA with β = 0 is the
+        // identity).
+        beta: if a.smoothed { 0.0 } else { a.beta },
         stop_factor: Some(a.stop_factor),
         metric,
         ..RangeTestConfig::default()
     };
     cfg.validate()
         .map_err(|e| crate::cmd::find::range_error(&e))?;
-    let result = finder::analyze(&curve.lrs, &values, &cfg).map_err(|e| {
+    let result = finder::analyze(lrs, values, &cfg).map_err(|e| {
         let msg = e.to_string().replace("num_it", "--iters");
         CliError::usage(format!("--input {name}: {msg}"))
     })?;
+    // The libraries' own range tests on the same raw losses (loss curves only); on a curve one
+    // of them recorded (--smoothed), its suggestion alone.
+    let others: Vec<FinderRun> = if accuracy {
+        Vec::new()
+    } else {
+        Finder::ALL
+            .into_iter()
+            .map(|f| {
+                if a.smoothed {
+                    FinderRun {
+                        finder: f,
+                        lrs: lrs.clone(),
+                        raw: values.clone(),
+                        smoothed: values.clone(),
+                        stop_reason: finder::StopReason::Completed,
+                        suggestion: f.suggestion(lrs, values),
+                    }
+                } else {
+                    finder::replay(f, lrs, values, Some(f.threshold()))
+                }
+            })
+            .collect()
+    };
+    if a.smoothed {
+        notes.push(
+            "--smoothed: the loss is read as already smoothed (fastai's functions and cyclr's \
+             rule with no EMA, the libraries' suggestions on it directly, no stop rule of theirs)"
+                .to_string(),
+        );
+    } else if curve.format == finder::CurveFormat::Json {
+        notes.push(
+            "JSON: torch-lr-finder's `history` and Lightning's `results` hold the loss the library \
+             smoothed, and it is smoothed again here; give --smoothed to read it as it is"
+                .to_string(),
+        );
+    }
 
     if let Some(p) = &a.plot {
         let title = format!(
@@ -104,22 +154,57 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     match a.format {
         TextOrJson::Json => {
             let mut v = result.to_json();
+            for f in Finder::ALL {
+                let run = others.iter().find(|r| r.finder == f);
+                v[f.key()] = serde_json::json!(run.and_then(|r| r.suggestion).map(|s| s.lr));
+            }
+            v["finders"] = others
+                .iter()
+                .map(|r| (r.finder.key().to_string(), r.to_json()))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
             if a.method != SuggestMethod::All {
                 keep_only(&mut v, a.method);
             }
             v["column"] = serde_json::json!(column);
+            v["lr_column"] = serde_json::json!(curve.lr_column);
+            v["format"] = serde_json::json!(curve.format.describe());
+            v["notes"] = serde_json::json!(
+                notes
+                    .iter()
+                    .cloned()
+                    .chain(result.rule_note())
+                    .collect::<Vec<_>>()
+            );
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&v).map_err(CliError::runtime)?
             );
         }
-        TextOrJson::Text => out!(
-            "column: {}\n{}",
-            column.as_deref().unwrap_or("?"),
-            report::suggestions_text(&result, method_name(a.method))
-        ),
+        TextOrJson::Text => {
+            let mut head = format!("column: {}\n", column.as_deref().unwrap_or("?"));
+            if !curve.lr_column.eq_ignore_ascii_case("lr") {
+                head.push_str(&format!("lr column: {}\n", curve.lr_column));
+            }
+            // (The NaN note is printed by the summary itself, beside the rates.)
+            for note in &notes {
+                head.push_str(&format!("note: {note}\n"));
+            }
+            out!(
+                "{head}{}",
+                report::suggestions_text_with(&result, method_name(a.method), &others)
+            )
+        }
     }
     Ok(())
+}
+
+fn library_of(m: SuggestMethod) -> Option<Finder> {
+    match m {
+        SuggestMethod::Lightning => Some(Finder::Lightning),
+        SuggestMethod::TorchLrFinder => Some(Finder::TorchLrFinder),
+        _ => None,
+    }
 }
 
 fn method_name(m: SuggestMethod) -> Option<&'static str> {
@@ -128,15 +213,27 @@ fn method_name(m: SuggestMethod) -> Option<&'static str> {
         SuggestMethod::Steep => Some("steep"),
         SuggestMethod::Minimum => Some("minimum"),
         SuggestMethod::Slide => Some("slide"),
+        SuggestMethod::Lightning => Some(Finder::Lightning.name()),
+        SuggestMethod::TorchLrFinder => Some(Finder::TorchLrFinder.name()),
         SuggestMethod::All => None,
     }
 }
 
 /// With `--method X --format json`, the other suggestions are dropped (keys stay, as null).
 fn keep_only(v: &mut serde_json::Value, m: SuggestMethod) {
-    let keep = method_name(m).unwrap_or("");
+    let keep = match library_of(m) {
+        Some(f) => f.key(),
+        None => method_name(m).unwrap_or(""),
+    };
     if let Some(obj) = v.as_object_mut() {
-        for k in ["valley", "steep", "minimum", "slide"] {
+        for k in [
+            "valley",
+            "steep",
+            "minimum",
+            "slide",
+            Finder::Lightning.key(),
+            Finder::TorchLrFinder.key(),
+        ] {
             if k != keep {
                 obj.insert(k.into(), serde_json::Value::Null);
             }

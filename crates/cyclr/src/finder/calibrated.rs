@@ -157,7 +157,14 @@ pub fn lr_window(lrs: &[f64], raw: &[f64]) -> Result<LrWindow, NoRates> {
     let fall = start - min;
     if fall.is_nan() || fall <= MIN_RELATIVE_FALL * start.abs() {
         let end = s[n - 1];
-        if end > start * (1.0 + CLIMB_FRACTION) {
+        // `start * (1 + CLIMB_FRACTION)` would lie below a negative start (a log-likelihood):
+        // the rise is measured from the start, in units of its magnitude.
+        let rose = if start >= 0.0 {
+            end > start * (1.0 + CLIMB_FRACTION)
+        } else {
+            end - start > CLIMB_FRACTION * -start
+        };
+        if rose {
             return Err(NoRates::StartTooHigh { start, end });
         }
         return Err(NoRates::NoFall { start, min });
@@ -326,5 +333,26 @@ mod tests {
             calibrated_bounds(&lrs[200..], &loss[200..]),
             Err(NoRates::StartTooHigh { .. })
         ));
+        // A flat negative loss (a log-likelihood) did not rise: it never fell.
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 100);
+        assert!(matches!(
+            calibrated_bounds(&lrs, &[-1.0; 100]),
+            Err(NoRates::NoFall { .. })
+        ));
+    }
+
+    #[test]
+    fn a_negative_loss_gives_the_rates_of_the_same_curve_shifted() {
+        let (lrs, loss) = curve();
+        let b = calibrated_bounds(&lrs, &loss).unwrap();
+        let shifted: Vec<f64> = loss.iter().map(|x| x - 5.0).collect();
+        let bs = calibrated_bounds(&lrs, &shifted).unwrap();
+        assert!(
+            (bs.max_lr / b.max_lr - 1.0).abs() < 1e-9,
+            "{} {}",
+            bs.max_lr,
+            b.max_lr
+        );
+        assert_eq!(bs.warnings, b.warnings);
     }
 }

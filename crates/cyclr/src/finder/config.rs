@@ -37,6 +37,48 @@ impl Metric {
     }
 }
 
+/// Whose smoothing and stop rule end a range test ([`RangeTestConfig::stop_rule`]). The
+/// recorded `smoothed` curve and fastai's suggestions are fastai's whichever is chosen; the
+/// others' own smoothed curve and suggestion come from [`FinderRun`](super::FinderRun).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopRule {
+    /// fastai 2.8.12's `LRFinder` (and cyclr's): debiased EMA of `beta`, stop once the smoothed
+    /// loss exceeds `stop_factor ×` its best, that point recorded.
+    #[default]
+    Fastai,
+    /// PyTorch Lightning 2.6.6's `_LRCallback` (its β 0.98, `early_stop_threshold` =
+    /// `stop_factor`): see [`Finder::Lightning`](super::Finder::Lightning).
+    Lightning,
+    /// torch-lr-finder 0.2.2's `range_test` (`smooth_f` 0.05, `diverge_th` = `stop_factor`):
+    /// see [`Finder::TorchLrFinder`](super::Finder::TorchLrFinder).
+    TorchLrFinder,
+}
+
+/// The divergence test of every stop rule: has the smoothed loss `s` risen too far above the
+/// best `best`?
+///
+/// fastai, Lightning and torch-lr-finder all test `s > factor · best`. That reads "more than
+/// `factor` times the best" only for a best ≥ 0: for a negative loss (a log-likelihood, an
+/// energy) `factor · best` lies *below* `best`, so the test fires at once — fastai's and cyclr's
+/// at iteration 0, torch-lr-finder's at its first point, Lightning's at its second — and the
+/// range test records nothing. cyclr keeps the libraries' test unchanged, to the bit, for
+/// `best ≥ 0`, and for `best < 0` asks for the same *rise*, measured from the best:
+///
+/// ```text
+/// best >= 0:  s > factor * best                       (the libraries' test, as written)
+/// best <  0:  s - best > (factor - 1) * |best|        (rise above the best > (factor-1) x |best|)
+/// ```
+///
+/// (For `best ≥ 0` the two forms are the same condition.) A NaN `s` or `best` never stops.
+pub fn exceeds_stop(s: f64, best: f64, factor: f64) -> bool {
+    if best >= 0.0 || best.is_nan() {
+        s > factor * best
+    } else {
+        s - best > (factor - 1.0) * -best
+    }
+}
+
 /// Configuration of an LR range test. Defaults are fastai's `lr_find`:
 /// `start_lr = 1e-7`, `end_lr = 10`, `num_it = 100`, exponential sweep, `beta = 0.98`,
 /// stop when the smoothed loss exceeds 4× its best.
@@ -57,9 +99,15 @@ pub struct RangeTestConfig {
     /// Smoothing factor of fastai's debiased EMA, in `[0, 1)` (0 = no smoothing).
     pub beta: f64,
     /// Stop once the smoothed loss exceeds `stop_factor ×` its best so far (fastai's
-    /// `stop_div`, factor 4). In `Accuracy` mode: once the smoothed accuracy falls below
-    /// `best / stop_factor`. `None` never stops early (except on a non-finite value). Finite, > 1.
+    /// `stop_div`, factor 4; for a negative best see [`exceeds_stop`]). In `Accuracy` mode: once
+    /// the smoothed accuracy falls below `best / stop_factor`. `None` never stops early (except
+    /// on a non-finite value). Finite, > 1. With another [`stop_rule`](Self::stop_rule) it is
+    /// that library's threshold (Lightning's `early_stop_threshold` 4, torch-lr-finder's
+    /// `diverge_th` 5).
     pub stop_factor: Option<f64>,
+    /// Whose smoothing and stop rule decide when the test ends (fastai's by default). Loss
+    /// metrics only: with `Accuracy` the rule must be [`StopRule::Fastai`].
+    pub stop_rule: StopRule,
     /// What the recorded values are.
     pub metric: Metric,
     /// Per-parameter-group multipliers of `start_lr`/`end_lr` (fastai's list-valued
@@ -76,6 +124,7 @@ impl Default for RangeTestConfig {
             sweep: Sweep::Exponential,
             beta: 0.98,
             stop_factor: Some(4.0),
+            stop_rule: StopRule::Fastai,
             metric: Metric::TrainLoss,
             group_scales: Vec::new(),
         }
@@ -138,6 +187,14 @@ impl RangeTestConfig {
                 "stop_factor",
                 f,
                 "must be finite and > 1 (fastai: 4), or none to never stop early",
+            ));
+        }
+        if self.stop_rule != StopRule::Fastai && !self.metric.is_loss() {
+            return Err(ParamError::new(
+                "stop_rule",
+                format!("{:?}", self.stop_rule),
+                "Lightning's and torch-lr-finder's stop rules are for losses: with the accuracy \
+                 metric use fastai's",
             ));
         }
         for (g, &s) in self.group_scales.iter().enumerate() {
@@ -206,6 +263,34 @@ mod tests {
     }
 
     #[test]
+    fn stop_test_is_the_libraries_for_a_positive_best_and_a_rise_for_a_negative_one() {
+        // best >= 0: exactly s > 4 * best.
+        assert!(exceeds_stop(2.01, 0.5, 4.0));
+        assert!(!exceeds_stop(2.0, 0.5, 4.0));
+        assert!(exceeds_stop(1e-9, 0.0, 4.0));
+        // best < 0: the libraries' test would fire at the best itself (s = -1 > 4 x -1 = -4);
+        // here the rise above the best must exceed 3 x |best|: s > -1 + 3 = 2.
+        let (s, best) = (-1.0f64, -1.0f64);
+        assert!(s > 4.0 * best);
+        assert!(!exceeds_stop(s, best, 4.0));
+        assert!(!exceeds_stop(2.0, -1.0, 4.0));
+        assert!(exceeds_stop(2.01, -1.0, 4.0));
+        assert!(!exceeds_stop(f64::NAN, 1.0, 4.0));
+        assert!(!exceeds_stop(1.0, f64::NAN, 4.0));
+    }
+
+    #[test]
+    fn other_stop_rules_are_for_losses() {
+        assert_eq!(
+            bad(|c| {
+                c.stop_rule = StopRule::Lightning;
+                c.metric = Metric::Accuracy;
+            }),
+            "stop_rule"
+        );
+    }
+
+    #[test]
     fn serde_fills_defaults() {
         let c: RangeTestConfig =
             serde_json::from_str(r#"{"num_it": 200, "sweep": "linear"}"#).unwrap();
@@ -213,5 +298,6 @@ mod tests {
         assert_eq!(c.sweep, Sweep::Linear);
         assert_eq!(c.beta, 0.98);
         assert_eq!(c.metric, Metric::TrainLoss);
+        assert_eq!(c.stop_rule, StopRule::Fastai);
     }
 }

@@ -1,7 +1,8 @@
 //! The range test as an ask/tell engine ([`RangeTest`]) and the same pipeline on a curve logged
 //! elsewhere ([`analyze`]).
-use super::config::{Metric, RangeTestConfig};
+use super::config::{Metric, RangeTestConfig, exceeds_stop};
 use super::error::FinderError;
+use super::others::{Finder, FinderRecorder};
 use super::result::{RangeTestResult, StopReason};
 use super::smoothing::DebiasedEma;
 use crate::ParamError;
@@ -13,6 +14,9 @@ struct Recorder {
     stop_factor: Option<f64>,
     num_it: usize,
     ema: DebiasedEma,
+    /// The other library whose stop rule ends the test ([`StopRule`](super::StopRule)), if not
+    /// fastai's.
+    other: Option<FinderRecorder>,
     best: f64,
     lrs: Vec<f64>,
     raw: Vec<f64>,
@@ -28,6 +32,7 @@ impl Recorder {
             stop_factor: cfg.stop_factor,
             num_it: cfg.num_it,
             ema: DebiasedEma::new(cfg.beta),
+            other: Finder::of_rule(cfg.stop_rule).map(|f| FinderRecorder::new(f, cfg.stop_factor)),
             best: if cfg.metric.is_loss() {
                 f64::INFINITY
             } else {
@@ -46,7 +51,10 @@ impl Recorder {
     /// if self.smooth_loss > 4*self.best_loss and self.stop_div: raise CancelFitException()
     /// if self.train_iter >= self.num_it: raise CancelFitException()
     /// ```
-    /// A non-finite value stops the test before it is recorded.
+    /// with `4*self.best_loss` read as [`exceeds_stop`] (the same test for a best ≥ 0; for a
+    /// negative loss, a rise above the best). With Lightning's or torch-lr-finder's
+    /// [`StopRule`](super::StopRule), that library's smoothing and test decide instead (fastai's
+    /// EMA is still what is recorded). A non-finite value stops the test before it is recorded.
     fn push(&mut self, lr: f64, value: f64) {
         if self.stop.is_some() {
             return;
@@ -63,12 +71,23 @@ impl Recorder {
         self.lrs.push(lr);
         self.raw.push(value);
         self.smoothed.push(s);
-        if self.metric.is_loss() {
+        if let Some(other) = self.other.as_mut() {
+            let step = other.push(value);
+            if step.stop {
+                self.stop = Some(StopReason::Diverged {
+                    iteration: i,
+                    smoothed: step.smoothed,
+                    best: step.best,
+                    factor: self.stop_factor.unwrap_or(f64::NAN),
+                });
+                return;
+            }
+        } else if self.metric.is_loss() {
             if s < self.best {
                 self.best = s;
             }
             if let Some(f) = self.stop_factor
-                && s > f * self.best
+                && exceeds_stop(s, self.best, f)
             {
                 self.stop = Some(StopReason::Diverged {
                     iteration: i,
@@ -101,8 +120,16 @@ impl Recorder {
     }
 
     fn finish(self, cfg: RangeTestConfig) -> RangeTestResult {
+        self.finish_with_rule_curve(cfg, None)
+    }
+
+    fn finish_with_rule_curve(
+        self,
+        cfg: RangeTestConfig,
+        rule: Option<(Vec<f64>, Vec<f64>, Vec<usize>)>,
+    ) -> RangeTestResult {
         let stop = self.stop.unwrap_or(StopReason::Completed);
-        RangeTestResult::build(cfg, self.lrs, self.raw, self.smoothed, stop)
+        RangeTestResult::build_with_rule_curve(cfg, self.lrs, self.raw, self.smoothed, stop, rule)
     }
 }
 
@@ -124,7 +151,11 @@ impl Recorder {
 /// the stop rules, in fastai's order (the point is recorded, then checked):
 ///
 /// * **loss metrics** — stop once the smoothed loss exceeds `stop_factor ×` the lowest smoothed
-///   loss so far (fastai's `stop_div`, 4×);
+///   loss so far (fastai's `stop_div`, 4×; for a negative best, once it has risen above it by
+///   `(stop_factor − 1) ×` its magnitude: [`exceeds_stop`](super::exceeds_stop)); or, with
+///   [`StopRule::Lightning`](super::StopRule::Lightning) /
+///   [`StopRule::TorchLrFinder`](super::StopRule::TorchLrFinder), where that library's own smoothing
+///   and rule stop ([`FinderRecorder`](super::FinderRecorder));
 /// * **`Accuracy`** — stop once the smoothed accuracy falls below the highest smoothed accuracy
 ///   so far divided by `stop_factor` (with the default 4: it has collapsed to a quarter of its
 ///   best, i.e. training has broken down). Only when that best is > 0;
@@ -217,6 +248,12 @@ impl RangeTest {
 /// the test would have ended there. `cfg.num_it` sets the start of the suggestion window
 /// (`num_it/10`) and must be at least the number of points.
 ///
+/// **A NaN loss in the middle** of the curve ends the recorded curve there, and fastai's
+/// suggestions with it (fastai cuts its window at the first NaN), but not cyclr's calibrated
+/// rule: the rule reads the curve without its NaN points — smoothed and stopped by the same
+/// rule as if they had not been logged — and the indices it skipped are in
+/// [`RangeTestResult::rule_skipped_nan`]. (±∞ is a divergence, not a gap: it ends both.)
+///
 /// Errors: an invalid `cfg`; an empty curve; `lrs` and `values` of different lengths; an lr that
 /// is not finite and > 0, or not strictly above the one before; more than `num_it` points; fewer
 /// than `num_it/10 + 5 + 2` points (the suggestions could not be computed).
@@ -274,13 +311,32 @@ pub fn analyze(
             break;
         }
     }
-    Ok(rec.finish(cfg.clone()))
+    let nan_gap = matches!(rec.stop, Some(StopReason::NonFinite { iteration, value })
+        if value.is_nan() && values[iteration..].iter().any(|v| !v.is_nan()));
+    if !(cfg.metric.is_loss() && nan_gap) {
+        return Ok(rec.finish(cfg.clone()));
+    }
+    // cyclr's rule past the NaNs: the same recorder on the NaN-free curve.
+    let mut rule = Recorder::new(cfg);
+    let mut skipped = Vec::new();
+    for (i, (&lr, &v)) in lrs.iter().zip(values).enumerate() {
+        if v.is_nan() {
+            skipped.push(i);
+            continue;
+        }
+        rule.push(lr, v);
+        if rule.stop.is_some() {
+            break;
+        }
+    }
+    let rule_curve = (rule.lrs, rule.raw, skipped);
+    Ok(rec.finish_with_rule_curve(cfg.clone(), Some(rule_curve)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finder::Sweep;
+    use crate::finder::{StopRule, Sweep};
 
     fn lrs(n: usize) -> Vec<f64> {
         Sweep::Exponential.lrs(1e-7, 10.0, n)
@@ -445,6 +501,106 @@ mod tests {
         assert_eq!(r.recorded_points(), 7);
         assert!(
             matches!(r.stop_reason, StopReason::NonFinite { iteration: 7, value } if value.is_nan())
+        );
+    }
+
+    #[test]
+    fn a_negative_loss_does_not_diverge_at_iteration_0() {
+        // A log-likelihood falling from -1 to -3, then blowing up.
+        let mut v: Vec<f64> = (0..40).map(|i| -1.0 - 0.05 * i as f64).collect();
+        let r = analyze(&lrs(40), &v, &cfg(40)).unwrap();
+        assert_eq!(r.recorded_points(), 40, "{}", r.stop_reason);
+        assert_eq!(r.stop_reason, StopReason::Completed);
+        assert!(r.suggestions.valley.is_some());
+        for x in v.iter_mut().skip(30) {
+            *x = 1e4;
+        }
+        let r = analyze(&lrs(40), &v, &cfg(40)).unwrap();
+        let StopReason::Diverged {
+            iteration,
+            smoothed,
+            best,
+            ..
+        } = r.stop_reason
+        else {
+            panic!("{:?}", r.stop_reason);
+        };
+        assert!((30..40).contains(&iteration), "{iteration}");
+        assert!(best < 0.0 && smoothed - best > 3.0 * -best);
+        assert!(r.stop_reason.to_string().contains("rose above the best"));
+        // The engine, the Lightning and torch-lr-finder rules alike.
+        for rule in [StopRule::Lightning, StopRule::TorchLrFinder] {
+            let c = RangeTestConfig {
+                stop_rule: rule,
+                ..cfg(40)
+            };
+            let mut t = RangeTest::new(c).unwrap();
+            for k in 0..30 {
+                t.record(-1.0 - 0.05 * k as f64);
+            }
+            assert!(!t.is_finished(), "{rule:?}: {:?}", t.stop_reason());
+        }
+    }
+
+    #[test]
+    fn a_nan_in_the_middle_is_skipped_by_cyclrs_rule_only() {
+        // The calibrated rule's window needs the curve past the NaN: a fall, then a climb.
+        let x = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let loss = |lr: f64| {
+            let l = lr.log10();
+            if l < -3.0 {
+                2.3
+            } else if l < -1.0 {
+                2.3 - (l + 3.0)
+            } else {
+                0.3 + 4.0 * (l + 1.0)
+            }
+        };
+        let clean: Vec<f64> = x.iter().map(|&l| loss(l)).collect();
+        let mut v = clean.clone();
+        v[100] = f64::NAN;
+        v[150] = f64::NAN;
+        let r = analyze(&x, &v, &cfg(280)).unwrap();
+        // fastai's record and suggestions stop at the first NaN, as fastai's do...
+        assert_eq!(r.recorded_points(), 100);
+        assert!(matches!(
+            r.stop_reason,
+            StopReason::NonFinite { iteration: 100, .. }
+        ));
+        assert_eq!(r.window_end, 100);
+        // ...cyclr's rule reads on: nearly the rates of the curve without the gaps.
+        assert_eq!(r.rule_skipped_nan, vec![100, 150]);
+        let b = r.bounds.as_ref().expect("rates past the NaN");
+        let full = analyze(&x, &clean, &cfg(280)).unwrap();
+        let fb = full.bounds.unwrap();
+        assert!(
+            (b.max_lr / fb.max_lr).ln().abs() < 0.05,
+            "{} {}",
+            b.max_lr,
+            fb.max_lr
+        );
+        assert!(r.rule_note().unwrap().contains("2 NaN"));
+        assert_eq!(
+            r.to_json()["rule_skipped_nan"],
+            serde_json::json!([100, 150])
+        );
+        // Without the skip the rule would have seen only the fall (no climb).
+        let cut = analyze(&x[..100], &clean[..100], &cfg(280));
+        assert!(
+            cut.is_err()
+                || cut
+                    .unwrap()
+                    .bounds
+                    .is_none_or(|c| c.max_lr < fb.max_lr / 2.0)
+        );
+        // A NaN at the very end, with nothing after it: nothing to skip.
+        let mut v = clean.clone();
+        v[279] = f64::NAN;
+        assert!(
+            analyze(&x, &v, &cfg(280))
+                .unwrap()
+                .rule_skipped_nan
+                .is_empty()
         );
     }
 

@@ -88,7 +88,10 @@ pub enum FinderError {
     NoDataRows,
 
     /// A required CSV column is missing.
-    #[error("missing column `{column}` (accepted names: {accepted}); columns found: {found:?}")]
+    #[error(
+        "missing column `{column}` (accepted names: {accepted}); columns found: {}",
+        list_columns(.found)
+    )]
     MissingColumn {
         /// The column that is needed.
         column: String,
@@ -99,7 +102,11 @@ pub enum FinderError {
     },
 
     /// A CSV cell that is not a number (or, for `lr`, not a finite number > 0).
-    #[error("line {line}, column `{column}`: {value:?} is not {expected}")]
+    #[error(
+        "line {line}, column `{}`: {:?} is not {expected}",
+        cut(.column, MAX_NAME_CHARS),
+        cut(.value, MAX_NAME_CHARS)
+    )]
     BadCell {
         /// 1-based line in the file (the header is line 1).
         line: u64,
@@ -119,4 +126,33 @@ pub enum FinderError {
         /// The reader's message.
         message: String,
     },
+}
+
+/// At most this many column names are listed in a message.
+pub const MAX_LISTED_COLUMNS: usize = 6;
+/// A column name (or cell) longer than this many characters is cut in a message.
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// `s`, cut to `max` characters with an ellipsis.
+pub(crate) fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The columns found, for a message: the first [`MAX_LISTED_COLUMNS`] names quoted (each cut to
+/// [`MAX_NAME_CHARS`]), then how many more — never the whole header of a file whose "header"
+/// is a line of data.
+pub fn list_columns(found: &[String]) -> String {
+    let mut s = found
+        .iter()
+        .take(MAX_LISTED_COLUMNS)
+        .map(|c| format!("{:?}", cut(c, MAX_NAME_CHARS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.len() > MAX_LISTED_COLUMNS {
+        s.push_str(&format!(", … ({} more)", found.len() - MAX_LISTED_COLUMNS));
+    }
+    format!("[{s}]")
 }

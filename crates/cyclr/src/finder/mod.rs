@@ -3,12 +3,16 @@
 //! * [`RangeTest`]: an ask/tell engine — ask [`RangeTest::next_lr`], train one batch at it,
 //!   tell [`RangeTest::record`] the loss — with fastai 2.8.12's smoothing (debiased EMA,
 //!   β = 0.98) and stop rule (smoothed loss > 4 × best, that point recorded).
-//! * [`analyze`]: the same pipeline on a curve logged elsewhere (read one with
-//!   [`read_curve_csv`]).
+//! * [`analyze`]: the same pipeline on a curve logged elsewhere (read one with [`read_curve`]:
+//!   CSV, TSV, whitespace-separated or JSON; order it with [`sort_and_merge`]).
 //! * [`RangeTestResult`]: the curve, why it stopped, fastai's four suggestions ([`valley`],
 //!   [`steep`], [`minimum`], [`slide`], on the window `[num_it/10 : −5]` of the smoothed curve)
 //!   and the learning rate for each use ([`ClrBounds`]: fixed, CLR bounds, one-cycle peak) by
 //!   cyclr's [`calibrated`] rule (loss metrics) or the paper's accuracy rule.
+//!
+//! * [`others`]: PyTorch Lightning 2.6.6's and torch-lr-finder 0.2.2's range tests, exactly
+//!   (their sweeps, smoothing, stop rules and suggestions, [`replay`] on any curve); the engine
+//!   stops by either's rule with [`StopRule`].
 //!
 //! The loss modes reproduce fastai's `lr_find` exactly (same sweep, smoothing, stop, window and
 //! index arithmetic); `Accuracy` mode is the paper's own method.
@@ -18,6 +22,7 @@ mod config;
 mod curve;
 mod engine;
 mod error;
+pub mod others;
 pub mod repeat;
 mod result;
 mod smoothing;
@@ -26,18 +31,20 @@ mod sweep;
 
 pub use bounds::{BASE_DIVISOR, ClrBounds};
 pub use calibrated::{LrWindow, NoRates, calibrated_bounds};
-pub use config::{Metric, RangeTestConfig};
+pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
-    ACCURACY_NAMES, Curve, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES, read_curve,
-    read_curve_csv,
+    ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,
+    LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge,
 };
 pub use engine::{RangeTest, analyze};
-pub use error::FinderError;
+pub use error::{FinderError, list_columns};
+pub use others::{Finder, FinderRecorder, FinderRun, finder_run_of, replay};
 pub use repeat::{Repeated, RepeatedSummary, Spread};
 pub use result::{RangeTestResult, StopReason};
 pub use smoothing::{DebiasedEma, smooth};
 pub use suggest::{
-    SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions, minimum, slide,
-    slide_with, steep, valley,
+    GradientFloat, SLIDE_ADJUST_VALUE, SLIDE_LR_DIFF, SLIDE_THRESH, Suggestion, Suggestions,
+    argmin_nan_first, minimum, numpy_gradient, numpy_gradient_spacing, slide, slide_with, steep,
+    valley,
 };
 pub use sweep::Sweep;

@@ -65,7 +65,8 @@ pub struct RepeatedSummary {
     /// Spread of each use's rate, by name (`fixed_lr`, `base_lr`, `max_lr`,
     /// `one_cycle_max_lr`), over the tests that gave rates.
     pub rates: Vec<(String, Spread)>,
-    /// Spread of fastai's suggestions, by name, over the tests that gave them.
+    /// Spread of fastai's suggestions, by name, over the tests that gave them (and of the other
+    /// library's, `lightning` / `torch_lr_finder`, when the tests used its stop rule).
     pub suggestions: Vec<(String, Spread)>,
     /// The median of each rate (`None` when fewer than half of the tests gave rates).
     pub bounds: Option<ClrBounds>,
@@ -137,6 +138,21 @@ impl Repeated {
                 .collect();
             if let Some(s) = Spread::of(&v) {
                 suggestions.push((name.to_string(), s));
+            }
+        }
+        // The other library's suggestion, when the tests ran by its stop rule.
+        if let Some(f) = self
+            .results
+            .first()
+            .and_then(|r| super::Finder::of_rule(r.config.stop_rule))
+        {
+            let v: Vec<f64> = self
+                .results
+                .iter()
+                .filter_map(|r| super::finder_run_of(r)?.suggestion.map(|s| s.lr))
+                .collect();
+            if let Some(s) = Spread::of(&v) {
+                suggestions.push((f.key().to_string(), s));
             }
         }
         let get = |name: &str| rates.iter().find(|(n, _)| n == name).map(|(_, s)| s.median);

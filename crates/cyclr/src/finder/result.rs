@@ -50,6 +50,17 @@ impl fmt::Display for StopReason {
                 smoothed,
                 best,
                 factor,
+            } if best < 0.0 && smoothed >= best => write!(
+                f,
+                "diverged at iteration {iteration}: smoothed loss {smoothed:.6} rose above the best \
+                 {best:.6} by more than ({factor} - 1) x |best| (the {factor} x best rule for a \
+                 negative loss)"
+            ),
+            StopReason::Diverged {
+                iteration,
+                smoothed,
+                best,
+                factor,
             } if smoothed >= best => write!(
                 f,
                 "diverged at iteration {iteration}: smoothed loss {smoothed:.6} > {factor} x best {best:.6}"
@@ -103,6 +114,12 @@ pub struct RangeTestResult {
     pub window_start: usize,
     /// One past the last recorded point the suggestions saw (`window_start` when they saw none).
     pub window_end: usize,
+    /// Indices (into the analysed curve) of the NaN values cyclr's calibrated rule read past:
+    /// on a logged curve ([`analyze`](super::analyze)) a NaN in the middle ends fastai's record
+    /// (and its suggestions, as in fastai) but not the rule, which reads the finite points around
+    /// it up to the stop rule. Empty for the engine, which stops at a NaN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_skipped_nan: Vec<usize>,
 }
 
 impl RangeTestResult {
@@ -115,11 +132,32 @@ impl RangeTestResult {
         smoothed: Vec<f64>,
         stop_reason: StopReason,
     ) -> Self {
+        Self::build_with_rule_curve(config, lrs, raw, smoothed, stop_reason, None)
+    }
+
+    /// [`build`](Self::build) with the calibrated rule reading `rule = (lrs, raw, skipped NaN
+    /// indices)` instead of the recorded curve (loss metrics only).
+    pub(crate) fn build_with_rule_curve(
+        config: RangeTestConfig,
+        lrs: Vec<f64>,
+        raw: Vec<f64>,
+        smoothed: Vec<f64>,
+        stop_reason: StopReason,
+        rule: Option<(Vec<f64>, Vec<f64>, Vec<usize>)>,
+    ) -> Self {
         let (ws, we) = suggestion_window(&config, &smoothed, stop_reason);
         let (wl, wv) = (&lrs[ws..we], &smoothed[ws..we]);
+        let mut rule_skipped_nan = Vec::new();
         let (suggestions, bounds) = if config.metric.is_loss() {
             let s = Suggestions::compute(wl, wv);
-            (s, calibrated_bounds(&lrs, &raw).map_err(|e| e.to_string()))
+            let b = match rule {
+                Some((rl, rr, skipped)) => {
+                    rule_skipped_nan = skipped;
+                    calibrated_bounds(&rl, &rr)
+                }
+                None => calibrated_bounds(&lrs, &raw),
+            };
+            (s, b.map_err(|e| e.to_string()))
         } else {
             // The paper's metric: run fastai's functions on the negated accuracy (loss-like), then
             // report the accuracy itself as each suggestion's value.
@@ -152,11 +190,16 @@ impl RangeTestResult {
             bounds_note,
             window_start: ws,
             window_end: we,
+            rule_skipped_nan,
         }
     }
 
     /// The same test with its suggestions, window and bounds computed again from the curve by
-    /// this version's rules (for a result read back from a file written by another version).
+    /// this version's rules (for a result read back from a file written by another version; an
+    /// engine's result: the points a logged curve had past a NaN, [`rule_skipped_nan`], are not
+    /// kept, so the bounds come from the recorded points).
+    ///
+    /// [`rule_skipped_nan`]: Self::rule_skipped_nan
     pub fn recomputed(self) -> Self {
         Self::build(
             self.config,
@@ -170,6 +213,28 @@ impl RangeTestResult {
     /// Number of points recorded (`lrs.len()`).
     pub fn recorded_points(&self) -> usize {
         self.lrs.len()
+    }
+
+    /// How cyclr's rule treated NaN losses in the middle of a logged curve, as a sentence (`None`
+    /// when it skipped none).
+    pub fn rule_note(&self) -> Option<String> {
+        let k = self.rule_skipped_nan.len();
+        (k > 0).then(|| {
+            let rows: Vec<String> = self
+                .rule_skipped_nan
+                .iter()
+                .take(5)
+                .map(|i| i.to_string())
+                .collect();
+            format!(
+                "{k} NaN loss(es) in the curve (point{} {}{}, 0-based): cyclr's rule skipped them \
+                 and read the points on both sides; fastai's suggestions stop at the first NaN, as \
+                 fastai's lr_find does",
+                if k == 1 { "" } else { "s" },
+                rows.join(", "),
+                if k > 5 { ", ..." } else { "" }
+            )
+        })
     }
 
     /// The curve as CSV: `iteration,lr,raw_<metric>,smoothed_<metric>` with `<metric>` one of
@@ -198,13 +263,18 @@ impl RangeTestResult {
     /// * `recorded_points`, `num_it`, `window` (`[start, end)` of the suggestion window);
     /// * `stop_reason` (the sentence) and `stop` (`{"reason": "completed" | "diverged" |
     ///   "non_finite", ...}`);
-    /// * `fixed_lr`, `base_lr`, `max_lr`, `one_cycle_max_lr`, `rule` (all `null` without bounds);
+    /// * `fixed_lr`, `base_lr`, `max_lr`, `one_cycle_max_lr`, `rule` (all `null` without bounds),
+    ///   `rule_skipped_nan` (the NaN points the rule read past, [`rule_note`](Self::rule_note));
     /// * `metric` (`train_loss`, `val_loss` or `accuracy`).
+    ///
+    /// With Lightning's or torch-lr-finder's [`StopRule`](super::StopRule), also that library's
+    /// suggestion under its key (`lightning`, `torch_lr_finder`) and its run as `finder`
+    /// ([`FinderRun::to_json`](super::FinderRun::to_json)).
     pub fn to_json(&self) -> serde_json::Value {
         let s = &self.suggestions;
         let lr = |x: &Option<Suggestion>| x.map(|x| x.lr);
         let b = self.bounds.as_ref();
-        json!({
+        let mut v = json!({
             "valley": lr(&s.valley),
             "steep": lr(&s.steep),
             "minimum": lr(&s.minimum),
@@ -227,8 +297,14 @@ impl RangeTestResult {
             "rule": b.map(|b| b.rule.clone()),
             "warnings": b.map(|b| b.warnings.clone()).unwrap_or_default(),
             "bounds_note": self.bounds_note,
+            "rule_skipped_nan": self.rule_skipped_nan,
             "metric": self.config.metric.name(),
-        })
+        });
+        if let Some(run) = super::others::finder_run_of(self) {
+            v[run.finder.key()] = json!(run.suggestion.map(|s| s.lr));
+            v["finder"] = run.to_json();
+        }
+        v
     }
 }
 

@@ -120,6 +120,74 @@ pub fn numpy_gradient(f: &[f64]) -> Vec<f64> {
     g
 }
 
+/// The arithmetic [`numpy_gradient_spacing`] needs: `f64` (numpy on Python floats) and `f32`
+/// (`torch.gradient` on float32 tensors, Lightning's case). Each operation rounds to the type, as
+/// the libraries' element-wise kernels do.
+pub trait GradientFloat:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+}
+impl GradientFloat for f64 {}
+impl GradientFloat for f32 {}
+
+/// `numpy.gradient(f, x)` with a coordinate array and `edge_order=1` — the same formula as
+/// `torch.gradient(f, spacing=[x])` (`aten/src/ATen/native/ReduceOps.cpp`, `gradient_helper`),
+/// in this order of operations:
+///
+/// ```text
+/// dx = x[1:] - x[:-1];  dx1 = dx[:-1];  dx2 = dx[1:]
+/// a = -dx2 / (dx1 * (dx1 + dx2))
+/// b = (dx2 - dx1) / (dx1 * dx2)
+/// c = dx1 / (dx2 * (dx1 + dx2))
+/// g[1:-1] = a * f[:-2] + b * f[1:-1] + c * f[2:]       # second order, non-uniform spacing
+/// g[0]  = (f[1] - f[0]) / dx[0];  g[-1] = (f[-1] - f[-2]) / dx[-1]   # first order edges
+/// ```
+///
+/// With unit spacing it is [`numpy_gradient`] (`a = -1/2, b = 0, c = 1/2`). Needs at least 2
+/// points (both libraries raise otherwise) and `x` as long as `f`; returns an empty vector
+/// otherwise. Repeated coordinates divide by zero, as in the libraries (±∞ or NaN).
+pub fn numpy_gradient_spacing<T: GradientFloat>(f: &[T], x: &[T]) -> Vec<T> {
+    let n = f.len();
+    if n < 2 || x.len() != n {
+        return Vec::new();
+    }
+    let dx: Vec<T> = x.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut g = Vec::with_capacity(n);
+    g.push((f[1] - f[0]) / dx[0]);
+    for i in 1..n - 1 {
+        let (dx1, dx2) = (dx[i - 1], dx[i]);
+        let a = -dx2 / (dx1 * (dx1 + dx2));
+        let b = (dx2 - dx1) / (dx1 * dx2);
+        let c = dx1 / (dx2 * (dx1 + dx2));
+        g.push(a * f[i - 1] + b * f[i] + c * f[i + 1]);
+    }
+    g.push((f[n - 1] - f[n - 2]) / dx[n - 2]);
+    g
+}
+
+/// `numpy.argmin` / `torch.argmin` on a 1-D array: the first index of the smallest value, except
+/// that a NaN is "smaller" than everything (both libraries propagate NaN: the first NaN's index is
+/// returned). `None` for an empty slice. (Contrast [`argmin_first`], which skips NaNs.)
+pub fn argmin_nan_first<T: GradientFloat>(xs: &[T]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, &x) in xs.iter().enumerate() {
+        if x.partial_cmp(&x).is_none() {
+            return Some(i);
+        }
+        match best {
+            Some(b) if xs[b] <= x => {}
+            _ => best = Some(i),
+        }
+    }
+    best
+}
+
 /// **Valley**: the middle-to-late part of the longest valley (fastai's default suggestion).
 ///
 /// fastai 2.8.12 `valley(lrs, losses, num_it)`, an O(n²) longest-decreasing-subsequence DP:
@@ -331,6 +399,44 @@ mod tests {
 
     fn lrs(n: usize) -> Vec<f64> {
         (0..n).map(|i| 1e-4 * 10f64.powf(i as f64 / 10.0)).collect()
+    }
+
+    #[test]
+    fn gradient_with_spacing_is_numpys() {
+        // np.gradient([1, 4, 9, 25], [1, 2, 3, 5]) = [3, 4, 6, 8] (f = x²: 2x inside):
+        // interior i=2: dx1 = 1, dx2 = 2: a = -2/3, b = 1/2, c = 1/6 -> -8/3 + 9/2 + 25/6 = 6.
+        // (Unit spacing would give (25 - 4)/2 = 10.5 there.)
+        let g = numpy_gradient_spacing(&[1.0f64, 4.0, 9.0, 25.0], &[1.0, 2.0, 3.0, 5.0]);
+        assert_eq!(g[0], 3.0);
+        assert_eq!(g[1], 4.0);
+        assert!((g[2] - 6.0).abs() < 1e-14, "{g:?}");
+        assert_eq!(g[3], 8.0);
+        // Unit spacing: the same as the uniform form.
+        let f = [1.0, 2.0, 4.0, 7.0, 11.0];
+        assert_eq!(
+            numpy_gradient_spacing(&f, &[0.0, 1.0, 2.0, 3.0, 4.0]),
+            numpy_gradient(&f)
+        );
+        // Exact on a quadratic at interior points whatever the spacing (second order).
+        let x = [0.1f64, 0.3, 0.35, 0.9, 1.0];
+        let q: Vec<f64> = x.iter().map(|v| 3.0 * v * v - v).collect();
+        let g = numpy_gradient_spacing(&q, &x);
+        for i in 1..4 {
+            assert!((g[i] - (6.0 * x[i] - 1.0)).abs() < 1e-12, "{i}: {g:?}");
+        }
+        // f32 rounds every operation to f32.
+        let g32 = numpy_gradient_spacing(&[1.0f32, 4.0, 9.0], &[1.0f32, 2.0, 3.0]);
+        assert_eq!(g32, vec![3.0f32, 4.0, 5.0]);
+        assert!(numpy_gradient_spacing(&[1.0], &[1.0]).is_empty());
+        assert!(numpy_gradient_spacing(&[1.0, 2.0], &[1.0]).is_empty());
+    }
+
+    #[test]
+    fn argmin_propagates_nan_like_numpy() {
+        assert_eq!(argmin_nan_first(&[3.0, 1.0, 1.0, 2.0]), Some(1));
+        assert_eq!(argmin_nan_first(&[3.0, 1.0, f64::NAN, 0.0]), Some(2));
+        assert_eq!(argmin_nan_first::<f64>(&[]), None);
+        assert_eq!(argmin_first(&[3.0, 1.0, f64::NAN, 0.0]), Some(3));
     }
 
     #[test]
