@@ -579,9 +579,11 @@ impl Experiment {
         let g = iters as f64 / self.iters as f64;
         e.eval_every = ((self.eval_every as f64 * g).round() as u64).max(1);
         e.iters = iters;
+        e.optimizer = self.optimizer.scaled(g);
         for r in &mut e.runs {
             let f = iters as f64 / self.iters_of(r) as f64;
             r.schedule = cyclr::schedule::budget::scale_spec(&r.schedule, f);
+            r.optimizer = r.optimizer.as_ref().map(|o| o.scaled(f));
             r.step_epochs = r.step_epochs.map(|s| s * f);
             r.iters = None;
         }
@@ -1091,6 +1093,9 @@ fn prepare(
             let r = &exp.runs[job.run];
             let (optimizer, res, origin, range_test_steps) = &resolved[job.run];
             let iters = exp.budget_iters(r, job.budget);
+            // The optimizer's own iteration counts (schedule-free's warm-up) scale with the
+            // budget like the schedule's.
+            let optimizer = &optimizer.scaled(iters as f64 / exp.iters_of(r) as f64);
             let schedule = if job.budget.is_some() {
                 cyclr::schedule::budget::scale(&res.config, exp.iters_of(r), iters).map_err(
                     |e| {

@@ -573,6 +573,26 @@ impl OptimizerConfig {
         }
     }
 
+    /// The optimizer planned for a run `factor` times as long (budgets, quick trials): its
+    /// iteration counts (schedule-free's `warmup_steps`) scaled, rounded, at least 1 where they
+    /// were; every other hyper-parameter kept.
+    pub fn scaled(&self, factor: f64) -> OptimizerConfig {
+        let scale = |n: u64| {
+            if n == 0 {
+                0
+            } else {
+                ((n as f64 * factor).round() as u64).max(1)
+            }
+        };
+        let mut c = self.clone();
+        match &mut c {
+            OptimizerConfig::SgdScheduleFree(s) => s.warmup_steps = scale(s.warmup_steps),
+            OptimizerConfig::AdamwScheduleFree(s) => s.warmup_steps = scale(s.warmup_steps),
+            _ => {}
+        }
+        c
+    }
+
     /// Schedule-free (`sgd-schedulefree`, `adamw-schedulefree`): the optimizer replaces the
     /// schedule, and the model has a training point `y` and an evaluation point `x`.
     pub fn is_schedule_free(&self) -> bool {
@@ -1311,6 +1331,21 @@ pub(crate) mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn budgets_scale_schedule_free_warm_up() {
+        let c = OptimizerConfig::from_name_with(
+            "adamw-schedulefree",
+            &serde_json::from_str(r#"{"warmup_steps": 1501}"#).unwrap(),
+        )
+        .unwrap();
+        let OptimizerConfig::AdamwScheduleFree(s) = c.scaled(0.125) else {
+            panic!()
+        };
+        assert_eq!(s.warmup_steps, 188);
+        let p = OptimizerConfig::from_name("prodigy").unwrap();
+        assert_eq!(p.scaled(0.5), p);
     }
 
     #[test]
