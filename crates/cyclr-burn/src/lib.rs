@@ -44,8 +44,8 @@ pub use experiment::{
 };
 pub use kernels::Kernels;
 pub use lr_find::{
-    FindLoop, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest, lr_find,
-    lr_find_model,
+    FindLoop, FindObserver, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest,
+    NoFindObserver, lr_find, lr_find_model, lr_find_model_observed,
 };
 pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};

@@ -172,6 +172,9 @@ pub enum LrFindError {
     /// The optimizer has no learning rate to sweep (Prodigy, D-Adaptation).
     #[error("no range test for this optimizer: {0}")]
     NotApplicable(String),
+    /// The observer stopped the test (Ctrl-C); the model and optimizer were restored.
+    #[error("the range test was interrupted")]
+    Interrupted,
 }
 
 impl From<ModelError> for LrFindError {
@@ -179,6 +182,23 @@ impl From<ModelError> for LrFindError {
         LrFindError::Model(e.to_string())
     }
 }
+
+/// Progress of a range test: told each recorded point, asked after each whether to stop (e.g.
+/// on Ctrl-C: the test then ends at once, the model and optimizer restored, with
+/// [`LrFindError::Interrupted`]).
+pub trait FindObserver {
+    /// After point `index` (0-based) of at most `total`, at learning rate `lr`, with its value.
+    fn on_point(&mut self, _index: usize, _total: usize, _lr: f64, _value: f64) {}
+    /// `true` ends the test now.
+    fn should_stop(&mut self) -> bool {
+        false
+    }
+}
+
+/// A [`FindObserver`] that does nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoFindObserver;
+impl FindObserver for NoFindObserver {}
 
 /// Runs the LR range test on any model (see the [module documentation](self)); returns the
 /// result and the model restored to its state before the test (`optim`'s state is restored
@@ -191,6 +211,25 @@ pub fn lr_find_model<M: Module, O: FindOptimizer, L: FindLoop<M>>(
     data: &mut L,
     range: &RangeTestConfig,
     steps_per_point: u64,
+) -> Result<(RangeTestResult, M), LrFindError> {
+    lr_find_model_observed(
+        model,
+        optim,
+        data,
+        range,
+        steps_per_point,
+        &mut NoFindObserver,
+    )
+}
+
+/// [`lr_find_model`] reporting its progress to `observer`, which can stop it.
+pub fn lr_find_model_observed<M: Module, O: FindOptimizer, L: FindLoop<M>>(
+    model: M,
+    optim: &mut O,
+    data: &mut L,
+    range: &RangeTestConfig,
+    steps_per_point: u64,
+    observer: &mut dyn FindObserver,
 ) -> Result<(RangeTestResult, M), LrFindError> {
     if let Some(why) = optim.range_test_refusal() {
         return Err(LrFindError::NotApplicable(why));
@@ -235,6 +274,11 @@ pub fn lr_find_model<M: Module, O: FindOptimizer, L: FindLoop<M>>(
             }
         }
         test.record(value);
+        observer.on_point(test.iteration().saturating_sub(1), range.num_it, lr, value);
+        if observer.should_stop() {
+            failure = Some(LrFindError::Interrupted);
+            break;
+        }
     }
     let result = test.finish();
     let model = model
@@ -324,6 +368,18 @@ pub fn lr_find(
     val: &Dataset,
     cfg: &LrFindConfig,
 ) -> Result<(RangeTestResult, Net), LrFindError> {
+    lr_find_observed(model, optim, train, val, cfg, &mut NoFindObserver)
+}
+
+/// [`lr_find`] reporting its progress to `observer`, which can stop it.
+pub fn lr_find_observed(
+    model: Net,
+    optim: &mut CyclrOptimizer,
+    train: &Dataset,
+    val: &Dataset,
+    cfg: &LrFindConfig,
+    observer: &mut dyn FindObserver,
+) -> Result<(RangeTestResult, Net), LrFindError> {
     cfg.range.validate()?;
     let metric = cfg.range.metric;
     if cfg.batch_size == 0 || cfg.batch_size > train.len() {
@@ -362,7 +418,7 @@ pub fn lr_find(
     } else {
         1
     };
-    lr_find_model(model, optim, &mut data, &cfg.range, steps)
+    lr_find_model_observed(model, optim, &mut data, &cfg.range, steps, observer)
 }
 
 /// Held-out part of a training split used by the val-loss and accuracy metrics: every tenth
@@ -396,6 +452,16 @@ impl NetRangeTest {
         split: &Split,
         range: RangeTestConfig,
     ) -> Result<RangeTestResult, LrFindError> {
+        self.run_observed(split, range, &mut NoFindObserver)
+    }
+
+    /// [`run`](Self::run) reporting its progress to `observer`, which can stop it.
+    pub fn run_observed(
+        &self,
+        split: &Split,
+        range: RangeTestConfig,
+        observer: &mut dyn FindObserver,
+    ) -> Result<RangeTestResult, LrFindError> {
         range.validate()?;
         let device = crate::device();
         let model = Net::new(&self.net, self.seed, &device)?;
@@ -416,7 +482,7 @@ impl NetRangeTest {
             eval_every: self.eval_every.max(1),
             val_batches: if metric == Metric::TrainLoss { 0 } else { 8 },
         };
-        Ok(lr_find(model, &mut optim, train, val, &cfg)?.0)
+        Ok(lr_find_observed(model, &mut optim, train, val, &cfg, observer)?.0)
     }
 }
 

@@ -539,3 +539,42 @@ fn schedule_free_refuses_a_schedule() {
         "{e}"
     );
 }
+
+/// An observer sees every point and can stop the range test: it ends at once with
+/// `Interrupted`, the model restored.
+#[test]
+fn a_range_test_observer_sees_points_and_can_stop_it() {
+    struct StopAfter(usize, Vec<f64>);
+    impl cyclr_burn::FindObserver for StopAfter {
+        fn on_point(&mut self, i: usize, total: usize, lr: f64, _value: f64) {
+            assert_eq!(i, self.1.len());
+            assert_eq!(total, 100);
+            self.1.push(lr);
+        }
+        fn should_stop(&mut self) -> bool {
+            self.1.len() >= self.0
+        }
+    }
+    let split = digits();
+    let net = cyclr_burn::NetRangeTest {
+        net: cyclr_burn::NetConfig {
+            kind: ModelKind::Mlp,
+            activation: Activation::Relu,
+            batch_norm: false,
+            input: data::input_shape(&split.train),
+            num_classes: split.train.num_classes,
+            kernels: Kernels::default(),
+        },
+        optimizer: OptimizerConfig::default(),
+        batch_size: 64,
+        seed: 0,
+        eval_every: 1,
+    };
+    let mut obs = StopAfter(7, Vec::new());
+    let e = net
+        .run_observed(&split, RangeTestConfig::default(), &mut obs)
+        .unwrap_err();
+    assert_eq!(e, cyclr_burn::LrFindError::Interrupted);
+    assert_eq!(obs.1.len(), 7);
+    assert!(obs.1.windows(2).all(|w| w[1] > w[0]), "{:?}", obs.1);
+}

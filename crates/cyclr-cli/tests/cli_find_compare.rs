@@ -1251,3 +1251,37 @@ fn compare_resumes_reuses_and_retrains_what_changed() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Ctrl-C stops `find` promptly (exit 130, nothing written), not after the whole sweep.
+#[test]
+fn ctrl_c_stops_find_promptly() {
+    let tmp = tempdir();
+    let child = cyclr_in(tmp.path())
+        .args(["find", "--model", "lenet", "--iters", "20000", "--out", "f"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = std::time::Instant::now();
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    let waited = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("the range test was interrupted"),
+        "{stderr}"
+    );
+    // Not a speed goal: the whole 20000-point LeNet sweep takes many minutes, so a generous
+    // bound still tells "stopped at the next point" from "ran to the end".
+    assert!(
+        waited < std::time::Duration::from_secs(60),
+        "took {waited:?} to stop"
+    );
+    assert!(!tmp.path().join("f/range_test.csv").exists());
+}

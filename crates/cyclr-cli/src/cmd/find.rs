@@ -127,19 +127,68 @@ pub fn sweep_of(
     Ok(r)
 }
 
-/// Run a range test on a fresh network, mapping its errors to the CLI's.
+/// The range test's progress bar (hidden with `quiet`, or when stderr is no terminal); it
+/// stops the test on Ctrl-C.
+struct FindProgress {
+    pb: indicatif::ProgressBar,
+}
+
+impl FindProgress {
+    fn new(total: usize, seed: u64, quiet: bool) -> Self {
+        let pb = if quiet {
+            indicatif::ProgressBar::hidden()
+        } else {
+            indicatif::ProgressBar::new(total as u64)
+        };
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>12} [{elapsed_precise}] {bar:28.cyan/blue} {pos:>5}/{len} lr  {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        pb.set_prefix(format!("range test s{seed}"));
+        FindProgress { pb }
+    }
+}
+
+impl Drop for FindProgress {
+    fn drop(&mut self) {
+        self.pb.finish_and_clear();
+    }
+}
+
+impl cyclr_burn::FindObserver for FindProgress {
+    fn on_point(&mut self, index: usize, _total: usize, lr: f64, value: f64) {
+        self.pb.set_position(index as u64 + 1);
+        self.pb
+            .set_message(format!("lr {lr:.3e}  value {value:.4}"));
+    }
+    fn should_stop(&mut self) -> bool {
+        crate::STOP.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Run a range test on a fresh network with a progress bar (Ctrl-C stops it: exit 130, nothing
+/// written), mapping its errors to the CLI's.
 pub fn run_test(
     test: &NetRangeTest,
     split: &Split,
     range: RangeTestConfig,
+    quiet: bool,
 ) -> Result<RangeTestResult> {
-    test.run(split, range).map_err(|e| match e {
-        LrFindError::Param(p) => range_error(&p),
-        LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
-        LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
-        e @ LrFindError::NotApplicable(_) => CliError::usage(e.to_string()),
-        other => CliError::runtime(format!("range test: {other}")),
-    })
+    let mut bar = FindProgress::new(range.num_it, test.seed, quiet);
+    test.run_observed(split, range, &mut bar)
+        .map_err(|e| match e {
+            LrFindError::Interrupted => CliError::Interrupted(
+                "the range test was interrupted (Ctrl-C); nothing was written".into(),
+            ),
+            LrFindError::Param(p) => range_error(&p),
+            LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
+            LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
+            e @ LrFindError::NotApplicable(_) => CliError::usage(e.to_string()),
+            other => CliError::runtime(format!("range test: {other}")),
+        })
 }
 
 /// The test once per seed (weights and data order).
@@ -148,6 +197,7 @@ pub fn run_tests(
     split: &Split,
     range: &RangeTestConfig,
     seeds: &[u64],
+    quiet: bool,
 ) -> Result<Repeated> {
     let mut results = Vec::new();
     for &seed in seeds {
@@ -155,7 +205,7 @@ pub fn run_tests(
             seed,
             ..test.clone()
         };
-        results.push(run_test(&t, split, range.clone())?);
+        results.push(run_test(&t, split, range.clone(), quiet)?);
     }
     Ok(Repeated {
         seeds: seeds.to_vec(),
@@ -321,7 +371,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         model.name(),
         test.optimizer.name()
     );
-    let rep = run_tests(&test, &split, &range, &seeds)?;
+    let rep = run_tests(&test, &split, &range, &seeds, false)?;
     if seeds.len() == 1 {
         let r = &rep.results[0];
         write_outputs(&a.out, &title, r)?;

@@ -448,7 +448,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
                 String::new()
             }
         );
-        let rep = find::run_tests(&test, &split, &range, &seeds)?;
+        let rep = find::run_tests(&test, &split, &range, &seeds, a.quiet)?;
         let title = "LR range test (--lr auto)";
         let (bounds, why_none) = if seeds.len() == 1 {
             let r = &rep.results[0];
