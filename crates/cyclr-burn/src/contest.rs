@@ -348,6 +348,7 @@ schedule = { policy = "fixed" }
                 lr_origin: None,
                 kernels: Default::default(),
                 bn_recalibration: None,
+                device: Default::default(),
             },
             summary,
             validation: exp.validation,

@@ -129,6 +129,9 @@ pub struct Experiment {
     /// Convolution and max-pool kernels (`cyclr` or `burn`).
     #[serde(default)]
     pub kernels: crate::Kernels,
+    /// Where every run and range test trains (`cpu` by default; `--device` overrides it).
+    #[serde(default, skip_serializing_if = "crate::devices::is_cpu")]
+    pub device: crate::DeviceSpec,
     /// Optimizer of every run (a run may override it).
     #[serde(default)]
     pub optimizer: OptimizerConfig,
@@ -945,6 +948,7 @@ fn range_test(
             batch_size: exp.batch_size,
             seed,
             eval_every: 1,
+            device: exp.device,
         };
         results.push(test.run(split, config.clone()).map_err(|e| {
             ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
@@ -1126,6 +1130,7 @@ fn prepare(
                 lr_origin: origin.clone(),
                 kernels: exp.kernels,
                 bn_recalibration: exp.bn_recalibration,
+                device: exp.device,
             };
             Ok(Prepared {
                 range_test_steps: *range_test_steps,

@@ -21,13 +21,15 @@
 //! * [`data`], [`checkpoint`], [`fsio`]: batches as tensors; the checkpoint file format; files
 //!   that are never half-written.
 //!
-//! Everything runs on burn's Flex CPU backend ([`device`]), which parallelises its kernels
-//! (matrix products, convolutions) over all cores with rayon.
+//! By default everything runs on burn's Flex CPU backend ([`device`]), which parallelises its
+//! kernels (matrix products, convolutions) over all cores with rayon; with the `wgpu` or `cuda`
+//! feature a run can train on a GPU ([`devices`]).
 #![warn(missing_docs)]
 
 pub mod checkpoint;
 pub mod contest;
 pub mod data;
+pub mod devices;
 pub mod experiment;
 pub mod fsio;
 pub mod kernels;
@@ -38,6 +40,7 @@ pub mod replay;
 pub mod scheduler;
 pub mod train;
 
+pub use devices::{DeviceError, DeviceSpec, WgpuAdapter};
 pub use experiment::{
     Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
     collect_outcomes, run_experiment,
@@ -55,7 +58,7 @@ pub use train::{
     TrainError, TrainObserver, TrainSummary, train,
 };
 
-/// The training device: burn's Flex CPU backend with autodiff.
+/// The default training device: burn's Flex CPU backend with autodiff ([`DeviceSpec::Cpu`]).
 pub fn device() -> burn::tensor::Device {
     burn::tensor::Device::flex().autodiff()
 }

@@ -175,6 +175,9 @@ pub enum LrFindError {
     /// The observer stopped the test (Ctrl-C); the model and optimizer were restored.
     #[error("the range test was interrupted")]
     Interrupted,
+    /// The device is not in this build or does not work.
+    #[error(transparent)]
+    Device(#[from] crate::DeviceError),
 }
 
 impl From<ModelError> for LrFindError {
@@ -411,7 +414,11 @@ pub fn lr_find_observed(
         seed: cfg.seed,
         held_out,
         order: None,
-        device: crate::device(),
+        device: model
+            .devices()
+            .into_iter()
+            .next()
+            .unwrap_or_else(crate::device),
     };
     let steps = if metric == Metric::Accuracy {
         cfg.eval_every.max(1)
@@ -442,6 +449,8 @@ pub struct NetRangeTest {
     pub seed: u64,
     /// Accuracy metric: training steps per learning rate.
     pub eval_every: u64,
+    /// Where the test trains.
+    pub device: crate::DeviceSpec,
 }
 
 impl NetRangeTest {
@@ -463,7 +472,7 @@ impl NetRangeTest {
         observer: &mut dyn FindObserver,
     ) -> Result<RangeTestResult, LrFindError> {
         range.validate()?;
-        let device = crate::device();
+        let device = self.device.open()?;
         let model = Net::new(&self.net, self.seed, &device)?;
         let mut optim = CyclrOptimizer::new(&self.optimizer)?;
         let metric = range.metric;

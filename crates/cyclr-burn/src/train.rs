@@ -155,6 +155,10 @@ pub struct TrainConfig {
     /// advice); `None`: [`SCHEDULE_FREE_BN_BATCHES`]. Unused otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bn_recalibration: Option<u64>,
+    /// Where the run trains (`cpu` when absent; [`crate::devices`]). Part of a checkpoint's
+    /// identity: a run resumes on the device it started on.
+    #[serde(default, skip_serializing_if = "crate::devices::is_cpu")]
+    pub device: crate::DeviceSpec,
 }
 
 /// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
@@ -427,6 +431,9 @@ pub enum TrainError {
     /// Serializing or restoring model/optimizer state failed.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// The device is not in this build or does not work.
+    #[error(transparent)]
+    Device(#[from] crate::DeviceError),
     /// The checkpoints in `out_dir` were written by a run with another configuration.
     #[error(
         "the checkpoints in {dir} belong to a run with another configuration ({differs}); \
@@ -457,7 +464,10 @@ pub fn evaluate(model: &Net, ds: &Dataset) -> (f64, f64) {
 /// (inference mode); `(NaN, 0)` when they hold no sample.
 pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &[B]) -> (f64, f64) {
     let model = model.valid();
-    let device = Device::flex();
+    let device = match model.devices().into_iter().next() {
+        Some(d) => d,
+        None => Device::flex(),
+    };
     let (mut loss_sum, mut correct, mut n) = (0.0f64, 0i64, 0usize);
     for idx in batches.iter().map(AsRef::as_ref).filter(|b| !b.is_empty()) {
         let batch = data::batch(ds, idx, &device);
@@ -961,7 +971,7 @@ pub fn train_until(
     let ds = &split.train;
     check_config(cfg, ds)?;
     let schedule = cfg.schedule.build(cfg.iters)?;
-    let device = crate::device();
+    let device = cfg.device.open()?;
     let mut model = build_model(cfg, ds, &device)?;
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
     let mut st = RunState {

@@ -39,6 +39,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         lr_origin: None,
         kernels: Kernels::default(),
         bn_recalibration: None,
+        device: Default::default(),
     }
 }
 
@@ -569,6 +570,7 @@ fn a_range_test_observer_sees_points_and_can_stop_it() {
         batch_size: 64,
         seed: 0,
         eval_every: 1,
+        device: Default::default(),
     };
     let mut obs = StopAfter(7, Vec::new());
     let e = net

@@ -415,6 +415,11 @@ pub struct SetupFlags {
     /// Convolution and max-pool kernels: cyclr's (faster on CPU) or burn's own [default: cyclr].
     #[arg(long, value_name = "cyclr|burn")]
     pub kernels: Option<String>,
+    /// Where to train: cpu (burn's Flex), wgpu (best adapter), wgpu:cpu (a CPU adapter such as
+    /// lavapipe), wgpu:N (N-th discrete GPU), cuda[:N]; the GPU ones need a build with
+    /// `--features wgpu` / `cuda` [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -548,6 +553,10 @@ pub struct CompareArgs {
     /// Convolution and max-pool kernels, overriding the experiment's `kernels`: cyclr | burn.
     #[arg(long, value_name = "cyclr|burn")]
     pub kernels: Option<String>,
+    /// Where every run trains, overriding the experiment's `device`: cpu | wgpu | wgpu:cpu |
+    /// wgpu:N | cuda[:N] (GPU ones need a build with that feature).
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<String>,
     /// Seeds instead of the experiment's `seeds` (e.g. 0 for a quick trial).
     #[arg(long, value_name = "S1,S2,...")]
     pub seeds: Option<String>,
@@ -576,6 +585,9 @@ pub struct DemoArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Where to train: cpu | wgpu | wgpu:cpu | wgpu:N | cuda[:N] [default: cpu].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Option<String>,
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,

@@ -802,6 +802,68 @@ const LR_FREE: &[Case] = &[
     case("an unknown learning-rate-free optimizer", &["train", "--optimizer", "prodigi", "--iters", "10", "--out", "out"], &["prodigi", "did you mean", "prodigy"]),
 ];
 
+const DEVICE_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\ndevice = \"gpu\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
+
+/// `--device` and the experiment key: unknown names list the valid ones.
+const DEVICE: &[Case] = &[
+    case(
+        "train --device gpu",
+        &["train", "--device", "gpu", "--iters", "10", "--out", "out"],
+        &[
+            "--device",
+            "\"gpu\"",
+            "cpu, wgpu, wgpu:cpu, wgpu:N, cuda, cuda:N",
+        ],
+    ),
+    case(
+        "find --device cuda:x",
+        &["find", "--device", "cuda:x", "--out", "out"],
+        &["--device", "cuda:x", "cuda:N"],
+    ),
+    case(
+        "demo --device CPU",
+        &["demo", "--device", "CPU", "--out", "out"],
+        &["--device", "CPU", "cpu, wgpu"],
+    ),
+    with_files(
+        "compare --device wgpu:",
+        &[("x.toml", EXPERIMENT_TOML_CPU)],
+        &[
+            "compare", "--config", "x.toml", "--device", "wgpu:", "--out", "out",
+        ],
+        &["--device", "wgpu:", "wgpu:cpu"],
+    ),
+    with_files(
+        "an experiment's device = \"gpu\"",
+        &[("x.toml", DEVICE_TOML)],
+        &["compare", "--config", "x.toml", "--out", "out"],
+        &["device", "gpu", "cpu, wgpu"],
+    ),
+];
+
+/// A backend left out of this build: exit 2 saying which feature builds it.
+const DEVICE_NOT_BUILT: &[(&str, &[&str], &[&str])] = &[
+    (
+        "wgpu",
+        &[
+            "train", "--device", "wgpu:cpu", "--iters", "10", "--out", "out",
+        ],
+        &["wgpu:cpu", "--features wgpu", "built with: cpu"],
+    ),
+    (
+        "cuda",
+        &["find", "--device", "cuda", "--out", "out"],
+        &["cuda:0", "--features cuda", "deploy/cuda/build.sh"],
+    ),
+    (
+        "cuda",
+        &[
+            "compare", "--config", "x.toml", "--device", "cuda:1", "--out", "out",
+        ],
+        &["cuda:1", "--features cuda"],
+    ),
+];
+
 /// Run one case in a fresh directory; returns what is wrong with the result, if anything.
 fn check(c: &Case) -> Result<(), String> {
     let tmp = tempdir();
@@ -924,6 +986,33 @@ fn lr_free_bad_input_is_a_clear_usage_error() {
     assert_cases(LR_FREE);
 }
 
+#[test]
+fn device_bad_input_is_a_clear_usage_error() {
+    assert_cases(DEVICE);
+}
+
+#[test]
+fn a_device_this_build_lacks_is_a_usage_error_naming_the_feature() {
+    let mut cases = Vec::new();
+    for (feature, args, want) in DEVICE_NOT_BUILT {
+        let built = match *feature {
+            "wgpu" => cfg!(feature = "wgpu"),
+            _ => cfg!(feature = "cuda"),
+        };
+        if !built {
+            cases.push(with_files(
+                feature,
+                &[("x.toml", EXPERIMENT_TOML_CPU)],
+                args,
+                want,
+            ));
+        }
+    }
+    assert_cases(&cases);
+}
+
+const EXPERIMENT_TOML_CPU: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
+
 /// Every table entry is well formed (an argument follows each --plot; names are unique).
 #[test]
 fn tables_are_well_formed() {
@@ -931,13 +1020,14 @@ fn tables_are_well_formed() {
         .iter()
         .chain(SUGGEST)
         .chain(LR_FREE)
+        .chain(DEVICE)
         .map(|c| c.name)
         .collect();
     let n = names.len();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), n, "duplicate case names");
-    for c in SCHEDULE.iter().chain(SUGGEST).chain(LR_FREE) {
+    for c in SCHEDULE.iter().chain(SUGGEST).chain(LR_FREE).chain(DEVICE) {
         assert!(!c.want.is_empty(), "{}: nothing expected", c.name);
         if let Some(i) = c.args.iter().position(|a| *a == "--plot") {
             assert!(i + 1 < c.args.len(), "{}: --plot without a file", c.name);

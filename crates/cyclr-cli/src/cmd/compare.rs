@@ -480,6 +480,9 @@ pub fn run(a: CompareArgs) -> Result<()> {
     if let Some(k) = &a.kernels {
         exp.kernels = setup::kernels(Some(k))?;
     }
+    if let Some(d) = &a.device {
+        exp.device = setup::device_name(Some(d))?;
+    }
     if let Some(seeds) = &a.seeds {
         exp.seeds = crate::cmd::find::parse_seeds("--seeds", seeds)?;
     }
@@ -507,6 +510,9 @@ pub fn run(a: CompareArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out/compare").join(&exp.name));
     output::check_writable_dir("--out", &out)?;
+    if !a.report_only {
+        setup::open_device(exp.device)?;
+    }
     let start = Instant::now();
     let outcomes = if a.report_only {
         let (found, missing) = cyclr_burn::collect_outcomes(&exp, &out);

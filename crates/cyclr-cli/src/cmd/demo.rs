@@ -47,6 +47,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         baseline: vec!["fixed".into()],
         budgets: None,
         bn_recalibration: None,
+        device: Default::default(),
         validation: None,
         range_test: RangeTestSpec {
             seed,
@@ -62,7 +63,9 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
 pub fn run(a: DemoArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
     let iters = setup::positive("iters", a.iters)?;
-    let exp = experiment(iters, a.seed);
+    let mut exp = experiment(iters, a.seed);
+    exp.device = setup::device_name(a.device.as_deref())?;
+    setup::open_device(exp.device)?;
     let start = Instant::now();
     errln!(
         "cyclr demo: LR range test, then triangular2 vs fixed LR on the embedded digits dataset"

@@ -290,6 +290,7 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
 pub fn run(a: FindArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
     let s = setup::resolve(&a.setup)?;
+    setup::open_device(s.device)?;
     if let Some(why) = s.optimizer.range_test_refusal() {
         return Err(CliError::usage(format!(
             "--optimizer {}: {why}",
@@ -343,6 +344,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         batch_size: s.batch_size,
         seed: s.seed,
         eval_every,
+        device: s.device,
     };
     errln!(
         "range test ({}): {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",

@@ -69,6 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out: "out/demo".into(),
             iters: 1200,
             seed: 0,
+            device: None,
             quiet: false,
         }),
     }

@@ -1,6 +1,6 @@
 //! Dataset, model and optimizer flags -> library values (shared by find, train, demo, compare).
 //! The defaults of flags left out are the library's.
-use cyclr_burn::{Activation, Kernels, ModelKind, OptimizerConfig};
+use cyclr_burn::{Activation, DeviceError, DeviceSpec, Kernels, ModelKind, OptimizerConfig};
 use cyclr_data::{DatasetSpec, Split};
 
 use crate::args::SetupFlags;
@@ -21,6 +21,7 @@ pub struct Setup {
     pub batch_size: usize,
     pub seed: u64,
     pub kernels: Kernels,
+    pub device: DeviceSpec,
 }
 
 /// Resolve every flag (usage errors name the flag and the valid values).
@@ -37,7 +38,35 @@ pub fn resolve(f: &SetupFlags) -> Result<Setup> {
         )?,
         seed: f.seed.unwrap_or(0),
         kernels: kernels(f.kernels.as_deref())?,
+        device: device_name(f.device.as_deref())?,
     })
+}
+
+/// Parse `--device` (default cpu); see [`open_device`] for the check.
+pub fn device_name(s: Option<&str>) -> Result<DeviceSpec> {
+    s.map_or(Ok(DeviceSpec::Cpu), |d| {
+        d.parse::<DeviceSpec>()
+            .map_err(|e| CliError::usage(format!("--device: {e}")))
+    })
+}
+
+/// Check that `device` works before anything is trained: a backend this build lacks is a usage
+/// error (exit 2, saying how to build it), one that fails to start (no driver, no GPU) a runtime
+/// error (exit 1) with the backend's message.
+pub fn open_device(device: DeviceSpec) -> Result<()> {
+    if device == DeviceSpec::Cpu {
+        return Ok(());
+    }
+    match device.open() {
+        Ok(_) => {
+            errln!("device: {device} (checked: a matmul and its gradient agree)");
+            Ok(())
+        }
+        Err(e @ (DeviceError::NotBuilt { .. } | DeviceError::Unknown(_))) => {
+            Err(CliError::usage(format!("--device: {e}")))
+        }
+        Err(e) => Err(CliError::runtime(format!("--device: {e}"))),
+    }
 }
 
 /// `--kernels` (default cyclr's).

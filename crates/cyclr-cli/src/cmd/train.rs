@@ -209,6 +209,12 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
             return Err(disagree("--kernels", k, c.kernels, out));
         }
     }
+    if let Some(d) = &f.device {
+        let d = setup::device_name(Some(d))?;
+        if d != c.device {
+            return Err(disagree("--device", d, c.device, out));
+        }
+    }
     if let Some(s) = f.seed
         && s != c.seed
     {
@@ -281,6 +287,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 );
                 return Ok(());
             }
+            setup::open_device(cfg.device)?;
             let split = setup::load(&rec.dataset)?;
             output::remove_stale_temps(&a.out);
             if cyclr_burn::checkpoint::list(&a.out).is_ok_and(|l| l.is_empty()) {
@@ -349,6 +356,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
 /// Build a new run's configuration from the flags (running the range test for `--lr auto`).
 fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     let s = setup::resolve(&a.setup)?;
+    setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
         a.iters
@@ -436,6 +444,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             batch_size: s.batch_size,
             seed: s.seed,
             eval_every: 1,
+            device: s.device,
         };
         errln!(
             "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
@@ -518,6 +527,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         lr_origin: origin,
         kernels: s.kernels,
         bn_recalibration: None,
+        device: s.device,
     };
     Ok((cfg, split, s.dataset))
 }
