@@ -1173,8 +1173,11 @@ pub fn run_experiment(
         }
         match read_outcome(&outcome_path(&opts.out, &p.job)) {
             // Same training (checkpointing and the output folder aside): kept.
+            // Where it trained is recorded, not part of the match: a GPU shard's outcomes merge
+            // with a CPU's (a checkpoint, though, resumes only on its own device).
             Some(o)
-                if crate::train::identity(&o.config) == crate::train::identity(&p.config)
+                if crate::train::outcome_identity(&o.config)
+                    == crate::train::outcome_identity(&p.config)
                     && o.validation == exp.validation =>
             {
                 obs.on_skipped(&p.job);
@@ -1188,8 +1191,8 @@ pub fn run_experiment(
                     )
                 } else {
                     let (want, got) = (
-                        crate::train::identity(&p.config),
-                        crate::train::identity(&o.config),
+                        crate::train::outcome_identity(&p.config),
+                        crate::train::outcome_identity(&o.config),
                     );
                     crate::train::first_difference("", &want, &got)
                         .unwrap_or_else(|| "its configuration".into())

@@ -640,6 +640,15 @@ pub(crate) fn identity(cfg: &TrainConfig) -> serde_json::Value {
     v
 }
 
+/// [`identity`] without the device: what makes a finished run's outcome reusable (see
+/// `run_experiment`).
+pub(crate) fn outcome_identity(cfg: &TrainConfig) -> serde_json::Value {
+    identity(&TrainConfig {
+        device: crate::DeviceSpec::Cpu,
+        ..cfg.clone()
+    })
+}
+
 /// The kernels a checkpoint's identity (see [`identity`]) names.
 fn identity_kernels(v: &serde_json::Value) -> Kernels {
     match v.get("kernels") {
