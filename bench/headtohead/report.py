@@ -99,6 +99,23 @@ def main():
         r = by[ref]
         if 100 * (r["test_accuracy_mean"] - best["test_accuracy_mean"]) <= 0.3 and best["total_steps"] <= r["total_steps"] / 5:
             fifth += 1
+    print("Per task: cyclr's best --lr auto contestant, the best learning-rate-free one, and the grid-tuned reference:")
+    print()
+    print("| task | best --lr auto | best LR-free | LR-free minus auto (points) | auto vs grid (points) | auto's compute / grid's |")
+    print("|---|---|---|---:|---:|---:|")
+    for name, ref, by in rows:
+        autos = [(a, by[a]) for a in AUTO if a in by]
+        frees = [(f, by[f]) for f in LR_FREE if f in by]
+        if not autos or not frees:
+            continue
+        an, a = max(autos, key=lambda x: x[1]["test_accuracy_mean"])
+        fn, f = max(frees, key=lambda x: x[1]["test_accuracy_mean"])
+        r = by[ref]
+        print(f"| {name} | {an} {pct(a['test_accuracy_mean'])} | {fn} {pct(f['test_accuracy_mean'])} | "
+              f"{100 * (f['test_accuracy_mean'] - a['test_accuracy_mean']):+.2f} | "
+              f"{100 * (a['test_accuracy_mean'] - r['test_accuracy_mean']):+.2f} | "
+              f"{a['total_steps'] / r['total_steps']:.2f} |")
+    print()
     print(f"goal 1: cyclr's best --lr auto contestant at least as accurate as every learning-rate-free one on {wins}/{len(rows)} tasks (goal >= 10/13)")
     print(f"goal 2: ... within 0.3 points of the grid-tuned accuracy at <= 1/5 of the grid's total steps on {fifth}/{len(rows)} tasks (goal: all)")
 

@@ -76,3 +76,28 @@ fn messages_name_what_the_user_can_do_here() {
         "{e}"
     );
 }
+
+/// The demo says what its one-seed difference is worth in test images (issue #18: a difference
+/// of a few of 360 images is within noise).
+#[test]
+fn the_demo_says_its_difference_in_images() {
+    let tmp = tempdir();
+    let out = run_in(
+        tmp.path(),
+        &["demo", "--iters", "60", "--out", "d", "--quiet"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 seed, 360 test images: one image = 0.28 points. triangular2 ends"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" image") && text.contains("3 seeds"),
+        "{text}"
+    );
+}
