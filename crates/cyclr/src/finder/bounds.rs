@@ -3,9 +3,11 @@
 //! Smith (arXiv 1506.01186 §3.3) runs the test on *accuracy* and reads two learning rates off
 //! it: where the accuracy starts to increase (`base_lr`) and where it slows, becomes ragged or
 //! starts to fall (`max_lr`); as a rule of thumb `base_lr` = `max_lr`/3 … `max_lr`/4. fastai has
-//! no bounds, only single-lr suggestions. The loss curve's rule is cyclr's calibrated one
-//! ([`super::calibrated`]); the accuracy curve's is the paper's, documented on
-//! [`accuracy_bounds`]. Every [`ClrBounds`] carries the sentence of the rule that produced it.
+//! no bounds, only single-lr suggestions. The rule `--lr auto` and `find` use is cyclr's
+//! calibrated one ([`super::calibrated`]), for an accuracy curve on its error rate
+//! ([`calibrated_accuracy_bounds`](super::calibrated::calibrated_accuracy_bounds)); the paper's
+//! own reading of the accuracy curve is kept here as [`accuracy_bounds`] for comparison (its EMA
+//! lags, BENCHMARKS.md §5). Every [`ClrBounds`] carries the sentence of the rule that produced it.
 use serde::{Deserialize, Serialize};
 
 use super::suggest::{Suggestion, argmin_first};

@@ -183,6 +183,29 @@ pub fn lr_window(lrs: &[f64], raw: &[f64]) -> Result<LrWindow, NoRates> {
     })
 }
 
+/// The calibrated rule on an **accuracy** curve (`Metric::Accuracy`, the paper's metric), read
+/// without lag: the curve is taken as the error rate `1 − accuracy`, which falls as the model
+/// learns and rises back as it diverges like a loss, and the rule above runs on it unchanged
+/// (centred smoothing, the window from 80% of the fall to half of it back, the same factors).
+/// The paper's own reading, the peak of an EMA-smoothed accuracy
+/// ([`accuracy_bounds`](super::bounds::accuracy_bounds)), lags the raw curve so far that its
+/// `max_lr` lands where the raw accuracy has already collapsed (issue #18: 0.84 on digits,
+/// where one-cycle diverges); BENCHMARKS.md §5 compares the two.
+pub fn calibrated_accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Result<ClrBounds, NoRates> {
+    let error: Vec<f64> = accuracies.iter().map(|a| 1.0 - a).collect();
+    let mut b = calibrated_bounds(lrs, &error)?;
+    b.rule = format!(
+        "cyclr's calibrated rule on the error rate 1 − accuracy (accuracy read without lag): {}",
+        b.rule
+            .trim_start_matches("cyclr's calibrated rule: ")
+            .replace("the loss", "the error rate")
+    );
+    for w in &mut b.warnings {
+        *w = w.replace("the loss", "the error rate");
+    }
+    Ok(b)
+}
+
 /// The rates for each use from a loss curve (see the [module documentation](self)), with the
 /// rule as a sentence and warnings for curves whose window is uncertain.
 pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates> {
@@ -354,5 +377,42 @@ mod tests {
             b.max_lr
         );
         assert_eq!(bs.warnings, b.warnings);
+    }
+
+    /// An accuracy curve that rises between 1e-3 and 1e-2, holds, and collapses to chance past
+    /// 1: the rule reads its error rate, so every rate sits inside the plateau, below the
+    /// collapse.
+    #[test]
+    fn the_accuracy_rule_reads_the_error_rate_without_lag() {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let acc: Vec<f64> = lrs
+            .iter()
+            .map(|&lr| {
+                let x = lr.log10();
+                if x < -3.0 {
+                    0.1
+                } else if x < -2.0 {
+                    0.1 + 0.8 * (x + 3.0)
+                } else if x < 0.0 {
+                    0.9
+                } else {
+                    0.1
+                }
+            })
+            .collect();
+        let b = calibrated_accuracy_bounds(&lrs, &acc).unwrap();
+        for r in [b.fixed_lr, b.base_lr, b.max_lr, b.one_cycle_max_lr] {
+            assert!((3e-3..1.0).contains(&r), "{r} outside the plateau: {b:?}");
+        }
+        assert!(b.rule.contains("error rate 1 − accuracy"), "{}", b.rule);
+        assert!(!b.rule.contains("the loss"), "{}", b.rule);
+        // The same numbers as the loss rule on 1 - accuracy.
+        let err: Vec<f64> = acc.iter().map(|a| 1.0 - a).collect();
+        assert_eq!(calibrated_bounds(&lrs, &err).unwrap().max_lr, b.max_lr);
+        // A flat accuracy: no rates, and the message says so.
+        assert!(matches!(
+            calibrated_accuracy_bounds(&lrs, &[0.1; 280]),
+            Err(NoRates::NoFall { .. })
+        ));
     }
 }

@@ -8,7 +8,7 @@
 //! * [`RangeTestResult`]: the curve, why it stopped, fastai's four suggestions ([`valley`],
 //!   [`steep`], [`minimum`], [`slide`], on the window `[num_it/10 : −5]` of the smoothed curve)
 //!   and the learning rate for each use ([`ClrBounds`]: fixed, CLR bounds, one-cycle peak) by
-//!   cyclr's [`calibrated`] rule (loss metrics) or the paper's accuracy rule.
+//!   cyclr's [`calibrated`] rule (on the loss, or on the error rate 1 − accuracy for the accuracy metric).
 //!
 //! * [`others`]: PyTorch Lightning 2.6.6's and torch-lr-finder 0.2.2's range tests, exactly
 //!   (their sweeps, smoothing, stop rules and suggestions, [`replay`] on any curve); the engine
@@ -29,8 +29,8 @@ mod smoothing;
 mod suggest;
 mod sweep;
 
-pub use bounds::{BASE_DIVISOR, ClrBounds};
-pub use calibrated::{LrWindow, NoRates, calibrated_bounds};
+pub use bounds::{BASE_DIVISOR, ClrBounds, ONSET_FRACTION, accuracy_bounds};
+pub use calibrated::{LrWindow, NoRates, calibrated_accuracy_bounds, calibrated_bounds};
 pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::bounds::{ClrBounds, accuracy_bounds};
+use super::bounds::ClrBounds;
 use super::calibrated::calibrated_bounds;
 use super::config::RangeTestConfig;
 use super::suggest::{SKIP_END, Suggestion, Suggestions, skip_start};
@@ -161,12 +161,15 @@ impl RangeTestResult {
         } else {
             // The paper's metric: run fastai's functions on the negated accuracy (loss-like), then
             // report the accuracy itself as each suggestion's value.
+            // The rates: cyclr's calibrated rule on the error rate, without lag (the paper's
+            // EMA-peak reading stays available as `bounds::accuracy_bounds`).
             let neg: Vec<f64> = wv.iter().map(|a| -a).collect();
             let s = Suggestions::compute(wl, &neg);
-            let b = accuracy_bounds(wl, wv, s.valley).ok_or_else(|| {
-                "the smoothed accuracy never rose above its starting value in the window: the \
-                 sweep ended too early, or the model does not learn"
-                    .to_string()
+            let b = super::calibrated::calibrated_accuracy_bounds(&lrs, &raw).map_err(|e| {
+                format!(
+                    "{} (the accuracy read as the error rate 1 - accuracy)",
+                    e.to_string().replace("the loss", "the error rate")
+                )
             });
             (s, b)
         };
