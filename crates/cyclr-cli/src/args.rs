@@ -77,7 +77,10 @@ pub fn schedule_help() -> String {
     s.push_str(
         "  --warmup N on any policy: linear warm-up over the first N iterations (lr x min(1, (t+1)/N));\n\
          transformers' policies also have their own --num-warmup-steps (t/N from 0, as transformers).\n\
-         --config FILE reads the policy from TOML/JSON (the keys of an experiment's `schedule`).",
+         --config FILE reads the policy from TOML/JSON (the keys of an experiment's `schedule`).\n\
+         \x20 sequence (only in --config): schedules one after another, each from its own t = 0 at\n\
+         \x20     its milestone (PyTorch SequentialLR, optax join_schedules): policy = \"sequence\",\n\
+         \x20     milestones = [50], then one [[schedules]] table per part.",
     );
     s
 }

@@ -674,3 +674,14 @@ fn cycle_momentum_flag_turns_the_momentum_column_off() {
     };
     assert_eq!(lrs(&on), lrs(&off));
 }
+
+/// `schedule --help` names the `sequence` policy that only a config file can give (#18 item 12).
+#[test]
+fn schedule_help_lists_sequence() {
+    let text = run_ok(&["schedule", "--help"]);
+    assert!(text.contains("sequence (only in --config)"), "{text}");
+    assert!(
+        text.contains("milestones = [50], then one [[schedules]] table per part"),
+        "{text}"
+    );
+}
