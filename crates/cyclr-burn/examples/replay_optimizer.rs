@@ -7,7 +7,8 @@
 //!
 //! Prints one line per file, `FILE: params X, eval_params Y, d Z`: for each field the worst
 //! ratio, over all steps, of its error to that step's tolerance (`-` where the file has no such
-//! field). Exits 1 when a ratio exceeds 1, 2 when a file cannot be read or replayed.
+//! field). Exits 1 when a ratio exceeds 1, 2 when a file cannot be read or replayed; the set's
+//! `manifest.json` is recognised and skipped, so `lrfree/*.json` replays the whole set.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -24,6 +25,11 @@ fn main() -> ExitCode {
     }
     let mut code = 0u8;
     for f in &files {
+        if let Some(n) = manifest_cases(Path::new(f)) {
+            // The folder's index (so `lrfree/*.json` works): not a trajectory, not an error.
+            eprintln!("{f}: the golden set's manifest ({n} cases), not a trajectory: skipped");
+            continue;
+        }
         match Golden::read(Path::new(f)).and_then(|g| g.replay()) {
             Ok(r) => {
                 println!("{f}: {r}");
@@ -38,4 +44,15 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::from(code)
+}
+
+/// The number of cases if `path` is a golden folder's `manifest.json` (an object listing its
+/// `cases`, each naming a `file`).
+fn manifest_cases(path: &Path) -> Option<usize> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let cases = v.get("cases")?.as_array()?;
+    cases
+        .iter()
+        .all(|c| c.get("file").is_some_and(|f| f.is_string()))
+        .then_some(cases.len())
 }
