@@ -172,13 +172,13 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
             lrs: &r.lrs[..n],
             raw: &r.raw[..n],
             smoothed: &r.smoothed[..n],
-            centred: r.config.metric.is_loss().then(|| {
-                cyclr::finder::calibrated::centred_smooth(
-                    &r.lrs[..n],
-                    &r.raw[..n],
-                    cyclr::finder::calibrated::HALF_WIDTH_DECADES,
-                )
-            }),
+            // The curve cyclr's rule reads (for accuracy: 1 − the smoothed error rate, the
+            // same numbers).
+            centred: Some(cyclr::finder::calibrated::centred_smooth(
+                &r.lrs[..n],
+                &r.raw[..n],
+                cyclr::finder::calibrated::HALF_WIDTH_DECADES,
+            )),
         }],
         marks,
         band,
