@@ -130,7 +130,7 @@ impl DeviceSpec {
     /// The autodiff device, without checking that it works (see [`open`](Self::open)).
     pub fn device(self) -> Result<Device, DeviceError> {
         match self {
-            DeviceSpec::Cpu => Ok(Device::flex().autodiff()),
+            DeviceSpec::Cpu => Ok(crate::device()),
             #[cfg(feature = "wgpu")]
             DeviceSpec::Wgpu(a) => {
                 use burn::tensor::DeviceKind;
