@@ -50,13 +50,14 @@ fn render(
     res.map_err(|e| e.to_string())
 }
 
-/// Pad a data range so lines don't sit on the frame; handles constant series.
+/// Pad a data range so lines don't sit on the frame; handles constant series (a span below
+/// 1e-9 of the values is rounding, e.g. the EMA of a flat loss, and gets ±10% of them).
 pub fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
     }
     let span = hi - lo;
-    if span <= f64::EPSILON * hi.abs().max(1e-300) {
+    if span <= 1e-9 * hi.abs().max(lo.abs()).max(1e-300) {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
         return (lo - d, hi + d);
     }
@@ -153,38 +154,75 @@ where
 }
 
 /// One legend entry.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Swatch {
     /// A line of the given colour and width.
     Line(RGBAColor, u32),
+    /// A dashed line of the given colour and width (as the series it names is drawn).
+    Dashed(RGBAColor, u32),
+    /// A cross (a run's divergence or "did not learn" mark).
+    Cross(RGBAColor),
     /// A filled box.
     Fill(RGBAColor),
     /// A dot.
     Dot(RGBAColor),
 }
 
-/// Draw a legend as a panel of its own (never over the data).
+/// Draw a legend as a panel of its own (never over the data), then `notes` below it (wrapped
+/// text: what the plot cannot show as a curve, e.g. why a range test ended).
 fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[(String, Swatch)],
+    notes: &[String],
 ) -> PlotResult
 where
     DB::ErrorType: 'static,
 {
-    for (i, (label, sw)) in items.iter().enumerate() {
-        let y = 30 + i as i32 * 24;
+    // Long labels wrap onto further lines (15 px text: about 7 px a character).
+    let per_line = (area.dim_in_pixel().0.saturating_sub(40) as usize / 7).max(12);
+    let mut y = 30 - 24;
+    for (label, sw) in items {
+        y += 24;
         match sw {
             Swatch::Line(c, w) => area.draw(&PathElement::new(
                 vec![(6, y), (30, y)],
                 ShapeStyle::from(c).stroke_width(*w),
             ))?,
+            Swatch::Dashed(c, w) => {
+                for x in [6, 17, 28] {
+                    area.draw(&PathElement::new(
+                        vec![(x, y), ((x + 6).min(30), y)],
+                        ShapeStyle::from(c).stroke_width(*w),
+                    ))?;
+                }
+            }
+            Swatch::Cross(c) => area.draw(&Cross::new((18, y), 6, c.stroke_width(2)))?,
             Swatch::Fill(c) => area.draw(&Rectangle::new([(6, y - 7), (30, y + 7)], c.filled()))?,
             Swatch::Dot(c) => area.draw(&Circle::new((18, y), 6, c.filled()))?,
         }
-        area.draw(&Text::new(
-            label.clone(),
-            (38, y - 8),
-            ("sans-serif", 15).into_font(),
-        ))?;
+        for (k, line) in wrap(label, per_line).into_iter().enumerate() {
+            if k > 0 {
+                y += 18;
+            }
+            area.draw(&Text::new(
+                line,
+                (38, y - 8),
+                ("sans-serif", 15).into_font(),
+            ))?;
+        }
+    }
+    let per_line = (area.dim_in_pixel().0 as usize * 2 / 14).max(20);
+    y += 34;
+    for note in notes {
+        for line in wrap(note, per_line) {
+            area.draw(&Text::new(
+                line,
+                (6, y),
+                ("sans-serif", 14).into_font().color(&RED.mix(0.85)),
+            ))?;
+            y += 18;
+        }
+        y += 6;
     }
     Ok(())
 }
@@ -288,7 +326,7 @@ where
             Swatch::Line(mc.to_rgba(), 2),
         ));
     }
-    legend(&side, &items)?;
+    legend(&side, &items, &[])?;
     root.present()?;
     Ok(())
 }
@@ -329,6 +367,9 @@ pub struct RangePlot<'a> {
     pub picks: Vec<(String, f64)>,
     /// Shaded spans over seeds: `(label, min, max)`.
     pub spreads: Vec<(String, f64, f64)>,
+    /// Notes printed under the legend: why the curve ends where it does (a NaN, a flat loss
+    /// that gives no rates), see `report::range_notes`.
+    pub notes: Vec<String>,
 }
 
 /// One drawn polyline of a range-test curve: `(curve index, smoothed?, points)`.
@@ -347,7 +388,8 @@ pub struct RangeLayout {
     pub above: usize,
 }
 
-/// Split a series into polylines of the points inside `y` (finite, within the range).
+/// Split a series into polylines of the points inside `y` (finite, within the range); the
+/// count is of the finite points outside it (a NaN is a gap, not a point off the axis).
 fn inside(xs: &[f64], ys: &[f64], y: (f64, f64)) -> (Vec<Vec<(f64, f64)>>, usize) {
     let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     let mut dropped = 0;
@@ -355,7 +397,7 @@ fn inside(xs: &[f64], ys: &[f64], y: (f64, f64)) -> (Vec<Vec<(f64, f64)>>, usize
         if v.is_finite() && v >= y.0 && v <= y.1 {
             out.last_mut().expect("one").push((x, v));
         } else {
-            dropped += 1;
+            dropped += usize::from(v.is_finite());
             if !out.last().expect("one").is_empty() {
                 out.push(Vec::new());
             }
@@ -504,7 +546,7 @@ where
             if !l.centred.is_empty() {
                 items.push((
                     "smoothed without lag (cyclr's rule)".into(),
-                    Swatch::Line(cc, 2),
+                    Swatch::Dashed(cc, 2),
                 ));
             }
             for (k, c) in p.curves.iter().enumerate() {
@@ -566,7 +608,7 @@ where
             Swatch::Fill(WHITE.mix(0.0)),
         ));
     }
-    legend(&side, &items)?;
+    legend(&side, &items, &p.notes)?;
     root.present()?;
     Ok(())
 }
@@ -589,6 +631,61 @@ pub struct RunCurves {
     pub effective: bool,
     /// (iteration, smoothed training loss)
     pub loss: Vec<(f64, f64)>,
+    /// Where a run (a seed) of this policy diverged or ended without learning: marked on
+    /// every panel and named in the legend.
+    pub events: Vec<RunEvent>,
+}
+
+/// What happened to a run, for its mark on the run plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEventKind {
+    /// The divergence rule fired (training stopped there).
+    Diverged,
+    /// The run finished at chance accuracy.
+    DidNotLearn,
+}
+
+/// A mark on the run plot: a dashed vertical line in the policy's colour across every panel at
+/// `iteration`, a cross on the accuracy panel, and `label` in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunEvent {
+    pub iteration: f64,
+    pub kind: RunEventKind,
+    /// e.g. `diverged at iteration 172 (lr 8.4e-1, seed 0)`.
+    pub label: String,
+}
+
+/// The legend of [`runs`]: each policy, the baseline (dashed, as drawn), each divergence or
+/// "did not learn" mark (a cross in the policy's colour) and the seed band.
+pub fn runs_legend(runs: &[RunCurves], baseline: Option<&(String, f64)>) -> Vec<(String, Swatch)> {
+    let mut items: Vec<(String, Swatch)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), Swatch::Line(color(i).to_rgba(), 3)))
+        .collect();
+    if let Some((name, b)) = baseline {
+        items.push((
+            format!("{name} final {:.2}%", b * 100.0),
+            Swatch::Dashed(BLACK.mix(0.6), 1),
+        ));
+    }
+    for (i, r) in runs.iter().enumerate() {
+        for e in &r.events {
+            let who = if runs.len() > 1 {
+                format!("{}: ", r.name)
+            } else {
+                String::new()
+            };
+            items.push((
+                format!("{who}{}", e.label),
+                Swatch::Cross(color(i).to_rgba()),
+            ));
+        }
+    }
+    if runs.iter().any(|r| !r.band.is_empty()) {
+        items.push(("range over seeds".into(), Swatch::Fill(BLACK.mix(0.12))));
+    }
+    items
 }
 
 /// Axes of the overlay plot.
@@ -687,7 +784,22 @@ where
     let (top, rest) = plot.split_vertically(440);
     let (mid, bottom) = rest.split_vertically(230);
     let l = runs_layout(runs, baseline.map(|b| b.1));
-    let mut items: Vec<(String, Swatch)> = Vec::new();
+    let items = runs_legend(runs, baseline);
+    // A run's divergence / "did not learn" mark: a dashed vertical line in its colour.
+    macro_rules! mark_events {
+        ($chart:expr, $lo:expr, $hi:expr) => {
+            for (i, r) in runs.iter().enumerate() {
+                for e in &r.events {
+                    $chart.draw_series(DashedLineSeries::new(
+                        vec![(e.iteration, $lo), (e.iteration, $hi)],
+                        5,
+                        4,
+                        color(i).mix(0.8).stroke_width(2),
+                    ))?;
+                }
+            }
+        };
+    }
 
     let mut acc = ChartBuilder::on(&top)
         .margin(14)
@@ -724,22 +836,25 @@ where
         let pts = clip_acc(&r.accuracy, l.acc);
         acc.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
         acc.draw_series(pts.iter().map(|&p| Circle::new(p, 2, c.filled())))?;
-        items.push((r.name.clone(), Swatch::Line(c.to_rgba(), 3)));
+        // The cross sits on the accuracy curve where the run stopped (its last evaluation at or
+        // before the mark), or on the bottom edge when there is none.
+        acc.draw_series(r.events.iter().map(|e| {
+            let y = pts
+                .iter()
+                .rev()
+                .find(|p| p.0 <= e.iteration)
+                .map_or(l.acc.0, |p| p.1);
+            Cross::new((e.iteration, y), 7, c.stroke_width(3))
+        }))?;
     }
-    if let Some((name, b)) = baseline {
+    mark_events!(acc, l.acc.0, l.acc.1);
+    if let Some((_, b)) = baseline {
         acc.draw_series(DashedLineSeries::new(
             vec![(l.x.0, *b), (l.x.1, *b)],
             8,
             6,
             BLACK.mix(0.6).stroke_width(1),
         ))?;
-        items.push((
-            format!("{name} final {:.2}%", b * 100.0),
-            Swatch::Line(BLACK.mix(0.6), 1),
-        ));
-    }
-    if runs.iter().any(|r| !r.band.is_empty()) {
-        items.push(("range over seeds".into(), Swatch::Fill(BLACK.mix(0.12))));
     }
 
     let mut loss = ChartBuilder::on(&mid)
@@ -783,6 +898,7 @@ where
             color(i).stroke_width(1),
         ))?;
     }
+    mark_events!(loss, l.loss.0, l.loss.1);
 
     let mut lr = ChartBuilder::on(&bottom)
         .margin(14)
@@ -809,7 +925,8 @@ where
             color(i).stroke_width(2),
         ))?;
     }
-    legend(&side, &items)?;
+    mark_events!(lr, l.lr.0, l.lr.1);
+    legend(&side, &items, &[])?;
     root.present()?;
     Ok(())
 }
@@ -939,13 +1056,13 @@ where
         ))?;
         items.push((
             format!("{name} full budget {:.2}%", t * 100.0),
-            Swatch::Line(BLACK.mix(0.6), 1),
+            Swatch::Dashed(BLACK.mix(0.6), 1),
         ));
     }
     if series.iter().any(|s| s.points.iter().any(|p| p.2 > 0.0)) {
         items.push(("± 1 std over seeds".into(), Swatch::Fill(BLACK.mix(0.12))));
     }
-    legend(&side, &items)?;
+    legend(&side, &items, &[])?;
     root.present()?;
     Ok(())
 }
@@ -1074,7 +1191,7 @@ where
             Swatch::Line(BLACK.mix(0.5), 2),
         ));
     }
-    legend(&side, &items)?;
+    legend(&side, &items, &[])?;
     root.present()?;
     Ok(())
 }
@@ -1117,6 +1234,7 @@ mod tests {
             band: None,
             picks: vec![],
             spreads: vec![],
+            notes: vec![],
         };
         let l = range_layout(&p);
         assert!(contains(l.y, 1.61), "{:?}", l.y);
@@ -1155,6 +1273,36 @@ mod tests {
     }
 
     #[test]
+    fn a_flat_curve_gets_a_readable_axis_not_its_rounding_noise() {
+        let lrs: Vec<f64> = (0..100)
+            .map(|i| 1e-6 * 10f64.powf(i as f64 / 14.0))
+            .collect();
+        let raw = vec![2.3; 100];
+        let smoothed = cyclr::finder::smooth(&raw, 0.98);
+        assert!(smoothed.iter().any(|&v| v != 2.3), "the EMA rounds");
+        let p = RangePlot {
+            title: "t",
+            metric: "loss",
+            log_x: true,
+            curves: vec![RangeCurve {
+                label: "x".into(),
+                lrs: &lrs,
+                raw: &raw,
+                smoothed: &smoothed,
+                centred: None,
+            }],
+            marks: vec![],
+            band: None,
+            picks: vec![],
+            spreads: vec![],
+            notes: vec![],
+        };
+        let l = range_layout(&p);
+        assert!(l.y.1 - l.y.0 > 0.1, "{:?}", l.y);
+        assert_eq!(l.above, 0, "every point drawn");
+    }
+
+    #[test]
     fn run_axes_hold_bands_and_baseline_and_ticks_do_not_repeat() {
         let r = RunCurves {
             effective: false,
@@ -1163,6 +1311,7 @@ mod tests {
             band: vec![(10.0, 0.4, 0.6), (20.0, 0.955, 0.965), (30.0, 0.965, 0.975)],
             lr: vec![(1.0, 0.1), (30.0, 0.01)],
             loss: vec![(1.0, 2.0), (30.0, 0.1)],
+            events: vec![],
         };
         let l = runs_layout(&[r], Some(0.968));
         assert!(contains(l.acc, 0.975) && contains(l.acc, 0.955) && contains(l.acc, 0.968));
@@ -1181,6 +1330,38 @@ mod tests {
         assert_eq!(ticks, dedup, "{ticks:?}");
         assert_eq!(ticks_for(0.0, 1e24)(&1e24), "1.00e24");
         assert_eq!(wrap("exp-range (base_lr=0.001, max_lr=0.006)", 20).len(), 3);
+    }
+
+    #[test]
+    fn run_legend_draws_the_baseline_dashed_and_names_each_divergence() {
+        let run = |name: &str, events: Vec<RunEvent>| RunCurves {
+            effective: false,
+            name: name.into(),
+            accuracy: vec![(10.0, 0.5), (20.0, 0.9)],
+            band: vec![],
+            lr: vec![(1.0, 0.1), (20.0, 0.01)],
+            loss: vec![(1.0, 2.0), (20.0, 0.5)],
+            events,
+        };
+        let diverged = RunEvent {
+            iteration: 15.0,
+            kind: RunEventKind::Diverged,
+            label: "diverged at iteration 14 (lr 8.4e-1, seed 1)".into(),
+        };
+        let runs = [run("decay", vec![]), run("one-cycle", vec![diverged])];
+        let items = runs_legend(&runs, Some(&("decay".to_string(), 0.9)));
+        let names: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "decay",
+                "one-cycle",
+                "decay final 90.00%",
+                "one-cycle: diverged at iteration 14 (lr 8.4e-1, seed 1)"
+            ]
+        );
+        assert!(matches!(items[2].1, Swatch::Dashed(..)), "{:?}", items[2].1);
+        assert_eq!(items[3].1, Swatch::Cross(color(1).to_rgba()));
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl ExperimentObserver for CliObserver {
         for ext in ["png", "svg"] {
             let path = t.dir.join(format!("range_test.{ext}"));
             let drawn = match t.tests.results.as_slice() {
-                [one] => report::plot_range_test(&path, &title, one),
+                [one] => report::plot_range_test(&path, &title, one, None),
                 _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
             };
             if let Err(e) = drawn {
@@ -134,6 +134,11 @@ pub fn overlay_curves(
             let rs: Vec<&RunCurve> = curves_.iter().filter(|c| &c.policy == name).collect();
             let first = outcomes.iter().find(|o| &o.name == name)?;
             let mut c = report::run_curves(name, &first.summary.metrics);
+            c.events = outcomes
+                .iter()
+                .filter(|o| &o.name == name)
+                .flat_map(|o| report::run_events(&o.summary, Some(o.seed)))
+                .collect();
             let mean = mean_curve(&rs);
             c.accuracy = mean.iter().map(|&(t, a)| (t as f64, a)).collect();
             if rs.len() > 1 {

@@ -217,7 +217,7 @@ pub fn run_tests(
 pub fn write_outputs(out: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
     cyclr_burn::lr_find::write_results(out, r)
         .map_err(|e| CliError::runtime(format!("cannot write into {}: {e}", out.display())))?;
-    report::plot_range_test(&out.join("range_test.png"), title, r)
+    report::plot_range_test(&out.join("range_test.png"), title, r, None)
 }
 
 /// Repeated tests' files: each seed's into `out/seed<S>/`, and into `out/` the summary

@@ -134,9 +134,37 @@ pub fn rates_text(b: Option<&cyclr::finder::ClrBounds>, note: Option<&str>) -> S
 }
 
 /// Raw and smoothed curve, each fastai suggestion marked, the CLR band shaded, the fixed-LR and
-/// one-cycle picks drawn.
-pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
+/// one-cycle picks drawn. `logged`: the whole curve `r` was analysed from (`suggest`), drawn in
+/// full when `r` ends at a NaN that cyclr's rule read past (fastai's smoothed line still ends
+/// there).
+pub fn plot_range_test(
+    path: &Path,
+    title: &str,
+    r: &RangeTestResult,
+    logged: Option<(&[f64], &[f64])>,
+) -> Result<()> {
     let n = r.recorded_points();
+    let full = logged.filter(|(l, v)| {
+        !r.rule_skipped_nan.is_empty() && l.len() == v.len() && l.len() > n && l[..n] == r.lrs[..]
+    });
+    let (lrs, raw): (&[f64], &[f64]) = full.unwrap_or((&r.lrs[..n], &r.raw[..n]));
+    let mut smoothed = r.smoothed[..n].to_vec();
+    smoothed.resize(lrs.len(), f64::NAN);
+    // The no-lag line over the finite points (what the rule reads), NaN at the gaps.
+    let finite: Vec<usize> = (0..lrs.len()).filter(|&i| raw[i].is_finite()).collect();
+    let fl: Vec<f64> = finite.iter().map(|&i| lrs[i]).collect();
+    let fv: Vec<f64> = finite.iter().map(|&i| raw[i]).collect();
+    let mut centred = vec![f64::NAN; lrs.len()];
+    for (k, c) in cyclr::finder::calibrated::centred_smooth(
+        &fl,
+        &fv,
+        cyclr::finder::calibrated::HALF_WIDTH_DECADES,
+    )
+    .into_iter()
+    .enumerate()
+    {
+        centred[finite[k]] = c;
+    }
     let marks = r
         .suggestions
         .iter()
@@ -169,21 +197,18 @@ pub fn plot_range_test(path: &Path, title: &str, r: &RangeTestResult) -> Result<
         log_x: r.config.sweep.is_exponential(),
         curves: vec![plot::RangeCurve {
             label: "test".into(),
-            lrs: &r.lrs[..n],
-            raw: &r.raw[..n],
-            smoothed: &r.smoothed[..n],
+            lrs,
+            raw,
+            smoothed: &smoothed,
             // The curve cyclr's rule reads (for accuracy: 1 − the smoothed error rate, the
             // same numbers).
-            centred: Some(cyclr::finder::calibrated::centred_smooth(
-                &r.lrs[..n],
-                &r.raw[..n],
-                cyclr::finder::calibrated::HALF_WIDTH_DECADES,
-            )),
+            centred: Some(centred),
         }],
         marks,
         band,
         picks,
         spreads: Vec::new(),
+        notes: range_notes(r),
     };
     output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
 }
@@ -253,6 +278,16 @@ pub fn plot_repeated(
         }),
         picks,
         spreads,
+        notes: rep
+            .results
+            .iter()
+            .zip(&rep.seeds)
+            .flat_map(|(r, seed)| {
+                range_notes(r)
+                    .into_iter()
+                    .map(move |n| format!("seed {seed}: {n}"))
+            })
+            .collect(),
     };
     output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
 }
@@ -268,8 +303,64 @@ fn value_at(r: &RangeTestResult, n: usize, lr: f64) -> f64 {
         .map_or(f64::NAN, |i| r.smoothed[i])
 }
 
+/// The marks of a run on the run plot: where it diverged, or that it ended without learning
+/// (at its last iteration). `seed` names the seed in the label (compare's overlay).
+pub fn run_events(summary: &cyclr_burn::TrainSummary, seed: Option<u64>) -> Vec<plot::RunEvent> {
+    let of_seed = seed.map_or(String::new(), |s| format!(", seed {s}"));
+    let mut out = Vec::new();
+    if let Some(d) = &summary.diverged {
+        out.push(plot::RunEvent {
+            // The plot's x is 1-based (iteration + 1 = iterations done).
+            iteration: (d.iteration + 1) as f64,
+            kind: plot::RunEventKind::Diverged,
+            label: format!(
+                "diverged at iteration {} (lr {}{of_seed})",
+                d.iteration,
+                plot::sci(&d.lr)
+            ),
+        });
+    }
+    if summary.did_not_learn.is_some() {
+        out.push(plot::RunEvent {
+            iteration: summary.iterations as f64,
+            kind: plot::RunEventKind::DidNotLearn,
+            label: format!(
+                "did not learn ({:.1}% at the end{of_seed})",
+                summary.final_test_accuracy * 100.0
+            ),
+        });
+    }
+    out
+}
+
+/// What a range-test plot says in words beside its legend: why the curve ends where it does (a
+/// NaN or ±inf loss, fastai's stop rule) and why it gives no rates (a flat curve).
+pub fn range_notes(r: &RangeTestResult) -> Vec<String> {
+    use cyclr::finder::StopReason;
+    let mut notes = Vec::new();
+    if !r.rule_skipped_nan.is_empty() {
+        // A logged curve with NaN gaps: fastai's record (the thick smoothed line, the dots)
+        // ends at the first; the rule's no-lag line reads past them.
+        notes.push(format!(
+            "{} NaN point(s) in the curve (gaps in the raw line): fastai's record and \
+             suggestions end at the first (point {}), cyclr's rule reads past them",
+            r.rule_skipped_nan.len(),
+            r.rule_skipped_nan[0]
+        ));
+    } else if let StopReason::NonFinite { iteration, value } = r.stop_reason {
+        notes.push(format!(
+            "the test stopped at step {iteration}: the loss was {value}; the curve ends there"
+        ));
+    }
+    if let Some(why) = &r.bounds_note {
+        notes.push(format!("no rates: {why}"));
+    }
+    notes
+}
+
 /// Curves of one run for the overlay plot: test accuracy at evaluations, the LR and the
-/// smoothed (β = 0.98, debiased) training loss, thinned to at most ~2000 points per line.
+/// smoothed (β = 0.98, debiased) training loss, thinned to at most ~2000 points per line; no
+/// marks (see [`run_events`]).
 pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
     let step = (rows.len() / 2000).max(1);
     let losses: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();
@@ -294,6 +385,7 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
             .step_by(step)
             .map(|(r, s)| (x(r), *s))
             .collect(),
+        events: Vec::new(),
     }
 }
 
@@ -340,4 +432,86 @@ pub fn diverged(
          the last checkpoint before it is kept). Lower the learning rate: {advice}",
         out.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cyclr::finder::{RangeTest, RangeTestConfig};
+
+    /// Run the engine over `loss(lr)` until it stops.
+    fn sweep(loss: impl Fn(f64) -> f64) -> RangeTestResult {
+        let mut t = RangeTest::new(RangeTestConfig::default()).unwrap();
+        while let Some(lr) = t.next_lr() {
+            t.record(loss(lr));
+        }
+        t.finish()
+    }
+
+    #[test]
+    fn range_notes_say_why_a_curve_is_cut_or_gives_no_rates() {
+        // A loss that falls, then turns NaN at lr 1: the plot says the curve ends there.
+        let cut = sweep(|lr| {
+            if lr > 1.0 {
+                f64::NAN
+            } else {
+                2.3 - 0.1 * lr.log10()
+            }
+        });
+        let notes = range_notes(&cut);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("stopped at step") && n.contains("NaN")),
+            "{notes:?}"
+        );
+        // A flat loss: no rates, and the plot says why.
+        let notes = range_notes(&sweep(|_| 2.3));
+        assert!(
+            notes.iter().any(|n| n.starts_with("no rates:")),
+            "{notes:?}"
+        );
+        // A healthy curve carries no note.
+        let healthy = sweep(|lr| {
+            let x = lr.log10();
+            if x < 0.0 {
+                2.3 - 0.3 * (x + 7.0).max(0.0)
+            } else {
+                2.3 * 10f64.powf(x)
+            }
+        });
+        assert_eq!(
+            range_notes(&healthy),
+            Vec::<String>::new(),
+            "{:?}",
+            healthy.stop_reason
+        );
+    }
+
+    #[test]
+    fn run_events_mark_divergence_and_did_not_learn() {
+        let mut s: cyclr_burn::TrainSummary = serde_json::from_value(serde_json::json!({
+            "final_test_accuracy": 0.1, "final_test_loss": 2.3, "best_test_accuracy": 0.1,
+            "iterations": 400, "resumed_from": null, "wall_time_s": 1.0, "images_per_s": 1.0,
+            "metrics": [], "diverged": null,
+            "did_not_learn": "did not learn: final test accuracy 10.00%, chance is 10.00% (10 classes)"
+        }))
+        .unwrap();
+        let e = run_events(&s, Some(2));
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].kind, plot::RunEventKind::DidNotLearn);
+        assert_eq!(e[0].iteration, 400.0);
+        assert!(e[0].label.contains("seed 2"), "{}", e[0].label);
+        s.did_not_learn = None;
+        s.diverged = Some(cyclr_burn::Divergence {
+            iteration: 171,
+            lr: 0.84,
+            loss: f64::NAN,
+            kind: cyclr_burn::DivergenceKind::NonFiniteLoss,
+        });
+        let e = run_events(&s, None);
+        assert_eq!(e[0].kind, plot::RunEventKind::Diverged);
+        assert_eq!(e[0].iteration, 172.0);
+        assert_eq!(e[0].label, "diverged at iteration 171 (lr 0.84)");
+    }
 }

@@ -149,7 +149,12 @@ pub fn run(a: SuggestArgs) -> Result<()> {
                 .map(|f| f.to_string_lossy())
                 .unwrap_or_default()
         );
-        report::plot_range_test(p, &title, &result)?;
+        report::plot_range_test(
+            p,
+            &title,
+            &result,
+            Some((lrs.as_slice(), values.as_slice())),
+        )?;
     }
     match a.format {
         TextOrJson::Json => {

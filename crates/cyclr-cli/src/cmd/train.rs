@@ -551,7 +551,8 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
     let res = cyclr_burn::train(&cfg, split, &mut bar, resume);
     bar.finish();
     let summary = res.map_err(|e| report::train_error(e, &a.out))?;
-    let curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
+    let mut curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
+    curves.events = report::run_events(&summary, None);
     let title = format!(
         "{} / {} / {} / {}",
         split.name,
