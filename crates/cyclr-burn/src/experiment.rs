@@ -68,6 +68,10 @@
 //!   `summary.json` beside it. A job whose outcome exists for the same training configuration
 //!   is skipped (so an interrupted experiment resumes where it stopped, and shards only run
 //!   their own jobs); [`collect_outcomes`] gathers whatever outcomes exist.
+pub mod template;
+
+pub use template::template;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

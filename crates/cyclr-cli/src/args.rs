@@ -536,10 +536,16 @@ pub struct TrainArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("experiment").required(true).args(["config", "template"])))]
 pub struct CompareArgs {
-    /// Experiment file (see experiments/).
+    /// Experiment file (see experiments/; `--template` prints one with every key).
     #[arg(long, value_name = "EXPERIMENT.toml")]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Print a commented experiment file with every key at its default (every dataset, model,
+    /// optimizer with its keys, policy with its keys) and exit: `cyclr compare --template >
+    /// my.toml`.
+    #[arg(long)]
+    pub template: bool,
     /// Output directory (default: out/compare/<experiment name>).
     #[arg(long)]
     pub out: Option<PathBuf>,

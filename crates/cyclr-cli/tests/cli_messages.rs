@@ -101,3 +101,44 @@ fn the_demo_says_its_difference_in_images() {
         "{text}"
     );
 }
+
+#[test]
+fn compare_template_prints_an_experiment_that_runs() {
+    let tmp = tempdir();
+    let t = run_ok_in(tmp.path(), &["compare", "--template"]);
+    for key in [
+        "dataset = ",
+        "#? budgets = ",
+        "[range_test]",
+        "kind = \"prodigy\"",
+        "#   wsd: ",
+    ] {
+        assert!(t.contains(key), "{key} missing:\n{t}");
+    }
+    std::fs::write(tmp.path().join("t.toml"), &t).unwrap();
+    let out = run_in(
+        tmp.path(),
+        &[
+            "compare", "--config", "t.toml", "--seeds", "0", "--iters", "30", "--quiet", "--out",
+            "o",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("one-cycle") && text.contains("adamw-schedulefree"),
+        "{text}"
+    );
+    assert!(tmp.path().join("o/report.html").is_file());
+    // Neither --config nor --template: a usage error naming both.
+    let (code, e) = stderr_of(&["compare"]);
+    assert_eq!(code, Some(2));
+    assert!(e.contains("--config") && e.contains("--template"), "{e}");
+    // compare --help points at the template.
+    let h = run_ok_in(tmp.path(), &["compare", "--help"]);
+    assert!(h.contains("--template"), "{h}");
+}

@@ -481,7 +481,12 @@ fn parse_shard(s: &str) -> Result<Shard> {
 }
 
 pub fn run(a: CompareArgs) -> Result<()> {
-    let (mut exp, config_text) = load_experiment(&a.config)?;
+    let Some(config) = &a.config else {
+        // `--template` (clap requires one of the two).
+        outln!("{}", cyclr_burn::experiment::template().trim_end());
+        return Ok(());
+    };
+    let (mut exp, config_text) = load_experiment(config)?;
     if let Some(k) = &a.kernels {
         exp.kernels = setup::kernels(Some(k))?;
     }
@@ -568,7 +573,7 @@ pub fn run(a: CompareArgs) -> Result<()> {
                         found.len() + missing.len(),
                         out.display(),
                         missing.len(),
-                        a.config.display(),
+                        config.display(),
                         out.display()
                     ),
                 }
