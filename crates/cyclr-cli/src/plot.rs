@@ -1097,21 +1097,30 @@ pub fn contest_layout(points: &[ContestPoint]) -> ((f64, f64), (f64, f64)) {
 
 /// Ticks of a log axis over `x`: 1, 2 and 5 times the powers of ten inside it.
 pub fn log_ticks(x: (f64, f64)) -> Vec<f64> {
-    let mut t = Vec::new();
     if !(x.0 > 0.0 && x.1 > x.0) {
-        return t;
+        return Vec::new();
     }
-    let mut p = 10f64.powf(x.0.log10().floor());
-    while p <= x.1 {
-        for m in [1.0, 2.0, 5.0] {
-            let v = p * m;
-            if v >= x.0 && v <= x.1 {
-                t.push(v);
+    let within = |mantissas: &[f64]| {
+        let mut t = Vec::new();
+        let mut p = 10f64.powf(x.0.log10().floor());
+        while p <= x.1 {
+            for m in mantissas {
+                let v = p * m;
+                if v >= x.0 && v <= x.1 {
+                    t.push(v);
+                }
             }
+            p *= 10.0;
         }
-        p *= 10.0;
+        t
+    };
+    let t = within(&[1.0, 2.0, 5.0]);
+    if t.len() >= 3 {
+        t
+    } else {
+        // Less than a decade or so: every integer mantissa, so the axis has ticks to read.
+        within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
     }
-    t
 }
 
 /// Test accuracy against training steps including the learning-rate search (log x): one
@@ -1362,6 +1371,17 @@ mod tests {
         );
         assert!(matches!(items[2].1, Swatch::Dashed(..)), "{:?}", items[2].1);
         assert_eq!(items[3].1, Swatch::Cross(color(1).to_rgba()));
+    }
+
+    #[test]
+    fn a_log_axis_under_a_decade_still_has_ticks() {
+        assert_eq!(
+            log_ticks((0.9, 110.0)),
+            [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+        );
+        // 2.5e4 .. 1.2e5 (the converged head-to-head): 3e4 .. 1e5, not only 5e4 and 1e5.
+        let t = log_ticks((2.5e4, 1.2e5));
+        assert_eq!(t, [3e4, 4e4, 5e4, 6e4, 7e4, 8e4, 9e4, 1e5]);
     }
 
     #[test]
