@@ -12,6 +12,31 @@ use serde::{Deserialize, Serialize};
 
 use super::suggest::{Suggestion, argmin_first};
 
+/// The features the rates are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LrWindow {
+    /// Where the smoothed loss has done `1 − KNEE_FRACTION` ([`calibrated`](super::calibrated)) of its fall.
+    pub knee: f64,
+    /// Where the smoothed loss is lowest.
+    pub minimum: f64,
+    /// Where it has climbed back by `CLIMB_FRACTION` of the fall (the last recorded learning
+    /// rate when it never did).
+    pub climb: f64,
+    /// `false` when the loss never climbed back before the sweep ended.
+    pub climbed: bool,
+    /// The smoothed loss at the first point.
+    pub start_loss: f64,
+    /// Its minimum.
+    pub min_loss: f64,
+}
+
+impl LrWindow {
+    /// `√(knee · climb)`, the window's centre in log lr.
+    pub fn centre(&self) -> f64 {
+        (self.knee * self.climb).sqrt()
+    }
+}
+
 /// Fraction of the total fall (loss) or rise (accuracy) that marks its onset.
 pub const ONSET_FRACTION: f64 = 0.1;
 /// The paper's rule of thumb, used when the onset is not clearly found: `base_lr = max_lr / 4`.
@@ -32,7 +57,7 @@ pub struct ClrBounds {
     pub rule: String,
     /// The calibrated rule's window (`None` for the other rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<super::calibrated::LrWindow>,
+    pub window: Option<LrWindow>,
     /// Why the numbers may be unreliable (empty when they are not).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

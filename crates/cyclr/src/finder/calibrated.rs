@@ -34,7 +34,7 @@
 //! [`BASE_DIVISOR`]: super::BASE_DIVISOR
 use serde::{Deserialize, Serialize};
 
-use super::bounds::{BASE_DIVISOR, ClrBounds};
+use super::bounds::{BASE_DIVISOR, ClrBounds, LrWindow};
 
 /// Half width, in decades of learning rate, of the centred smoothing window.
 pub const HALF_WIDTH_DECADES: f64 = 0.1;
@@ -61,31 +61,6 @@ pub const MIN_POINTS_PER_DECADE: f64 = 15.0;
 pub fn min_iters(start_lr: f64, end_lr: f64) -> usize {
     let decades = (end_lr / start_lr).log10().abs();
     ((MIN_POINTS_PER_DECADE * decades).ceil() as usize).max(MIN_POINTS)
-}
-
-/// The features the rates are read from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LrWindow {
-    /// Where the smoothed loss has done `1 − KNEE_FRACTION` of its fall.
-    pub knee: f64,
-    /// Where the smoothed loss is lowest.
-    pub minimum: f64,
-    /// Where it has climbed back by `CLIMB_FRACTION` of the fall (the last recorded learning
-    /// rate when it never did).
-    pub climb: f64,
-    /// `false` when the loss never climbed back before the sweep ended.
-    pub climbed: bool,
-    /// The smoothed loss at the first point.
-    pub start_loss: f64,
-    /// Its minimum.
-    pub min_loss: f64,
-}
-
-impl LrWindow {
-    /// `√(knee · climb)`, the window's centre in log lr.
-    pub fn centre(&self) -> f64 {
-        (self.knee * self.climb).sqrt()
-    }
 }
 
 /// Why a curve gives no rates.

@@ -23,14 +23,15 @@ mod curve;
 mod engine;
 mod error;
 pub mod others;
+mod output;
 pub mod repeat;
 mod result;
 mod smoothing;
 mod suggest;
 mod sweep;
 
-pub use bounds::{BASE_DIVISOR, ClrBounds, ONSET_FRACTION, accuracy_bounds};
-pub use calibrated::{LrWindow, NoRates, calibrated_accuracy_bounds, calibrated_bounds};
+pub use bounds::{BASE_DIVISOR, ClrBounds, LrWindow, ONSET_FRACTION, accuracy_bounds};
+pub use calibrated::{NoRates, calibrated_accuracy_bounds, calibrated_bounds};
 pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,
@@ -39,7 +40,7 @@ pub use curve::{
 pub use engine::{RangeTest, analyze};
 pub use error::{FinderError, list_columns};
 pub use others::{Finder, FinderRecorder, FinderRun, finder_run_of, replay};
-pub use repeat::{Repeated, RepeatedSummary, Spread};
+pub use repeat::{Repeated, RepeatedSummary, Spread, TOO_FEW_WITH_RATES};
 pub use result::{RangeTestResult, StopReason};
 pub use smoothing::{DebiasedEma, smooth};
 pub use suggest::{

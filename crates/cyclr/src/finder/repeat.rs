@@ -99,7 +99,29 @@ impl RepeatedSummary {
     }
 }
 
+/// Why repeated range tests give no learning rates (the median needs at least half of them).
+pub const TOO_FEW_WITH_RATES: &str = "fewer than half of the tests gave learning rates";
+
 impl Repeated {
+    /// The rates runs train with: the single test's, or the median of each rate over the tests
+    /// ([`RepeatedSummary::bounds`]); `None` when there are none (see
+    /// [`no_rates_reason`](Self::no_rates_reason)).
+    pub fn bounds(&self) -> Option<ClrBounds> {
+        match self.results.as_slice() {
+            [one] => one.bounds.clone(),
+            _ => self.summary().bounds,
+        }
+    }
+
+    /// Why [`bounds`](Self::bounds) is `None`: the single test's note, or
+    /// [`TOO_FEW_WITH_RATES`].
+    pub fn no_rates_reason(&self) -> String {
+        match self.results.as_slice() {
+            [one] => one.bounds_note.clone().unwrap_or_default(),
+            _ => TOO_FEW_WITH_RATES.to_string(),
+        }
+    }
+
     /// Summarise: spreads and median rates.
     pub fn summary(&self) -> RepeatedSummary {
         let with: Vec<&ClrBounds> = self
