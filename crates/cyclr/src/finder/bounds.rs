@@ -12,6 +12,23 @@ use serde::{Deserialize, Serialize};
 
 use super::suggest::{Suggestion, argmin_first};
 
+/// The rates under the keys a range test's JSON gives them (`fixed_lr`, `base_lr`, `max_lr`,
+/// `one_cycle_max_lr`, `rule`, `warnings`; `null`s and no warnings without rates): one test's
+/// `suggestions.json` and the median of repeated tests' alike.
+pub(crate) fn rates_json(b: Option<&ClrBounds>) -> serde_json::Map<String, serde_json::Value> {
+    let serde_json::Value::Object(m) = serde_json::json!({
+        "fixed_lr": b.map(|b| b.fixed_lr),
+        "base_lr": b.map(|b| b.base_lr),
+        "max_lr": b.map(|b| b.max_lr),
+        "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),
+        "rule": b.map(|b| b.rule.clone()),
+        "warnings": b.map(|b| b.warnings.clone()).unwrap_or_default(),
+    }) else {
+        unreachable!("an object literal")
+    };
+    m
+}
+
 /// The features the rates are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LrWindow {

@@ -4,6 +4,7 @@
 //! read results, are not read by them.
 use serde_json::json;
 
+use super::bounds::rates_json;
 use super::others::finder_run_of;
 use super::result::RangeTestResult;
 use super::suggest::Suggestion;
@@ -43,16 +44,12 @@ impl RangeTestResult {
             "window": [self.window_start, self.window_end],
             "stop_reason": self.stop_reason.to_string(),
             "stop": self.stop_reason,
-            "fixed_lr": b.map(|b| b.fixed_lr),
-            "base_lr": b.map(|b| b.base_lr),
-            "max_lr": b.map(|b| b.max_lr),
-            "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),
-            "rule": b.map(|b| b.rule.clone()),
-            "warnings": b.map(|b| b.warnings.clone()).unwrap_or_default(),
-            "bounds_note": self.bounds_note,
-            "rule_skipped_nan": self.rule_skipped_nan,
-            "metric": self.config.metric.name(),
         });
+        let map = v.as_object_mut().expect("an object");
+        map.extend(rates_json(b));
+        map.insert("bounds_note".into(), json!(self.bounds_note));
+        map.insert("rule_skipped_nan".into(), json!(self.rule_skipped_nan));
+        map.insert("metric".into(), json!(self.config.metric.name()));
         if let Some(run) = finder_run_of(self) {
             v[run.finder.key()] = json!(run.suggestion.map(|s| s.lr));
             v["finder"] = run.to_json();

@@ -85,17 +85,15 @@ impl RepeatedSummary {
             spread.insert(name.clone(), serde_json::to_value(sp).expect("plain data"));
         }
         let b = self.bounds.as_ref();
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "seeds": self.seeds,
             "tests_with_rates": self.with_rates,
             "spread": spread,
-            "fixed_lr": b.map(|b| b.fixed_lr),
-            "base_lr": b.map(|b| b.base_lr),
-            "max_lr": b.map(|b| b.max_lr),
-            "one_cycle_max_lr": b.map(|b| b.one_cycle_max_lr),
-            "rule": b.map(|b| b.rule.clone()),
-            "warnings": b.map(|b| b.warnings.clone()).unwrap_or_default(),
-        })
+        });
+        v.as_object_mut()
+            .expect("an object")
+            .extend(super::bounds::rates_json(b));
+        v
     }
 }
 
