@@ -3,8 +3,8 @@
 //!
 //! 1. `lr_find_model` runs the LR range test (cyclr's calibrated sweep, 1e-6 → 10 in 280 steps)
 //!    on the model through a burn `DataLoader`, and restores the model and the optimizer after.
-//! 2. The range test's picks fill a one-cycle schedule (`ScheduleSpec::resolve` with
-//!    `Auto::Filled`: what `cyclr train --lr auto` does).
+//! 2. The range test's picks fill a one-cycle schedule (`cyclr_burn::fill`: the step
+//!    `cyclr train --lr auto` and every `compare` job take).
 //! 3. burn's `Learner` trains with `CyclrLrScheduler`, the momentum cycled 0.95 → 0.85 → 0.95
 //!    through the optimizer's `MomentumCell`.
 //!
@@ -26,8 +26,10 @@ use burn::train::{
     ClassificationOutput, InferenceStep, Learner, SupervisedTraining, TrainOutput, TrainStep,
 };
 use cyclr::finder::RangeTestConfig;
-use cyclr::schedule::{Auto, Policy, RunShape, ScheduleSpec};
-use cyclr_burn::{CyclrLrScheduler, CyclrOptimizer, LoaderLoop, OptimizerConfig, lr_find_model};
+use cyclr::schedule::{Policy, RunShape, ScheduleSpec};
+use cyclr_burn::{
+    CyclrLrScheduler, CyclrOptimizer, LoaderLoop, OptimizerConfig, RangeTests, lr_find_model,
+};
 use cyclr_data::DatasetSpec;
 
 // ----------------------------------------------------------------------------------------------
@@ -165,26 +167,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &RangeTestConfig::calibrated(),
         1,
     )?;
-    let bounds = result.bounds.as_ref().ok_or_else(|| {
-        format!(
-            "the range test gave no learning rates: {}",
-            result.bounds_note.as_deref().unwrap_or("no reason given")
-        )
-    })?;
-
-    // 2. The picks fill a one-cycle schedule planned for the run.
-    let resolved = ScheduleSpec::new(Policy::OneCycle).resolve(
-        &RunShape {
-            iters: total,
-            iters_per_epoch: Some(iters_per_epoch),
-            step_epochs: None,
-        },
-        Auto::Filled(bounds),
-    )?;
+    // 2. `--lr auto`'s own step (`cyclr_burn::fill`, what `cyclr train` and every `compare` job
+    //    call): the picks fill a one-cycle schedule planned for the run; no picks is an error
+    //    saying why.
+    let tests = RangeTests::one(0, result, RangeTestConfig::calibrated());
+    let shape = RunShape {
+        iters: total,
+        iters_per_epoch: Some(iters_per_epoch),
+        step_epochs: None,
+    };
+    let filled = cyclr_burn::fill(&ScheduleSpec::new(Policy::OneCycle), &shape, &tests)?;
+    let resolved = filled.resolved;
+    let rt = &tests.repeated.results[0];
     println!(
         "range test: {} points, stopped by {:?}; {}",
-        result.recorded_points(),
-        result.stop_reason,
+        rt.recorded_points(),
+        rt.stop_reason,
         resolved.describe(|k| k.to_string())
     );
 

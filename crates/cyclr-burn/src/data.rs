@@ -40,3 +40,9 @@ pub fn batch(ds: &Dataset, idx: &[usize], device: &Device) -> ImageBatch {
 pub fn input_shape(ds: &Dataset) -> [usize; 3] {
     [ds.channels, ds.height, ds.width]
 }
+
+/// Iterations in an epoch of `samples` training samples at `batch_size` (the last partial batch
+/// is dropped; at least 1). The one place the epoch's length is computed.
+pub fn steps_per_epoch(samples: usize, batch_size: usize) -> u64 {
+    (samples / batch_size.min(samples).max(1)).max(1) as u64
+}

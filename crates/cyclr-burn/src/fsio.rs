@@ -123,13 +123,16 @@ pub enum DrawError<E> {
     Io(io::Error),
 }
 
-/// `true` for the names [`temp_path`] makes.
+/// `true` for the names [`temp_path`] makes (checkpoints' included), and for the checkpoints'
+/// temporary name of earlier versions (`.ckpt-<iteration>.cyclr.tmp`).
 pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp-")
+    name.starts_with('.')
+        && (name.contains(".tmp-") || crate::train::checkpoint::is_legacy_temp_name(name))
 }
 
-/// Remove the temporary files a killed process left in `dir` (see [`temp_path`]); returns how
-/// many. A missing directory has none.
+/// Remove the temporary files a killed process left in `dir` ([`is_temp_name`]); returns how
+/// many. A missing directory has none. The one place stale temporary files are cleaned up: runs,
+/// checkpoints and the CLI's outputs all call it.
 pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,

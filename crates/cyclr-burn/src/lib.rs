@@ -26,8 +26,6 @@
 //! feature a run can train on a GPU ([`devices`]).
 #![warn(missing_docs)]
 
-pub mod checkpoint;
-pub mod contest;
 pub mod data;
 pub mod devices;
 pub mod experiment;
@@ -41,6 +39,9 @@ pub mod scheduler;
 pub mod train;
 
 pub use devices::{DeviceError, DeviceSpec, WgpuAdapter};
+pub use experiment::plan::{
+    PlanError, PlanObserver, RangeTestPlan, RangeTests, ReadyRun, RunPlan, fill,
+};
 pub use experiment::{
     Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,
     collect_outcomes, run_experiment,
@@ -54,8 +55,8 @@ pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
 pub use train::{
-    Divergence, DivergenceKind, EvalInfo, LrOrigin, MetricRow, RunRecord, StepInfo, TrainConfig,
-    TrainError, TrainObserver, TrainSummary, train,
+    Divergence, DivergenceKind, EvalInfo, LrOrigin, MetricRow, RunDir, RunRecord, StepInfo,
+    TrainConfig, TrainError, TrainObserver, TrainSummary, train,
 };
 
 /// The default training device: burn's Flex CPU backend with autodiff ([`DeviceSpec::Cpu`]).

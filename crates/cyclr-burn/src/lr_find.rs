@@ -341,7 +341,7 @@ struct DatasetLoop<'a> {
 impl FindLoop<Net> for DatasetLoop<'_> {
     fn train_loss(&mut self, model: &Net, t: u64) -> Result<Tensor<1>, LrFindError> {
         let n = self.train.len();
-        let per_epoch = (n / self.batch_size) as u64;
+        let per_epoch = crate::data::steps_per_epoch(n, self.batch_size);
         let epoch = t / per_epoch;
         if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
             self.order = Some((

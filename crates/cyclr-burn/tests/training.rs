@@ -145,7 +145,7 @@ fn resume_is_bit_identical() {
         assert_eq!(part.iterations, 30);
         if corrupt {
             // A crash that damaged the newest checkpoint: resume falls back to iteration 20.
-            let newest = dir.join(cyclr_burn::checkpoint::file_name(30));
+            let newest = dir.join(cyclr_burn::train::checkpoint::file_name(30));
             let mut bytes = std::fs::read(&newest).unwrap();
             let mid = bytes.len() / 2;
             bytes[mid] ^= 1;
@@ -194,7 +194,7 @@ fn divergence_stops_training_and_keeps_the_last_good_checkpoint() {
     };
     assert_eq!(s.metrics.len() as u64, done, "{d}");
     // The last checkpoint is the one before the iteration that diverged.
-    let newest = cyclr_burn::checkpoint::list(&dir).unwrap()[0].0;
+    let newest = cyclr_burn::train::checkpoint::list(&dir).unwrap()[0].0;
     assert_eq!(newest, d.iteration, "{d}");
     // The issue's case: a finite but huge lr (loss 1e24, then NaN at test time) is caught too.
     let cfg = config(ModelKind::Mlp, r#"{"policy":"fixed","lr":50}"#, 100);
@@ -458,10 +458,10 @@ fn schedule_free_evaluates_and_checkpoints_at_x() {
         cfg.checkpoint_every = Some(60);
         cfg.out_dir = Some(dir.clone());
         let (s, model) = train_until(&cfg, &split, &mut NoObserver, false, None).unwrap();
-        let (_, path) = cyclr_burn::checkpoint::list(&dir).unwrap()[0].clone();
-        let sections = cyclr_burn::checkpoint::read(&path).unwrap();
+        let (_, path) = cyclr_burn::train::checkpoint::list(&dir).unwrap()[0].clone();
+        let sections = cyclr_burn::train::checkpoint::read(&path).unwrap();
         let load = |name: &str| {
-            let bytes = cyclr_burn::checkpoint::section(&sections, name).unwrap();
+            let bytes = cyclr_burn::train::checkpoint::section(&sections, name).unwrap();
             let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).unwrap();
             cyclr_burn::train::build_model(&cfg, &split.train, &cyclr_burn::device())
                 .unwrap()

@@ -111,9 +111,3 @@ fn check_plot_ext(flag: &str, path: &Path) -> Result<()> {
         ))),
     }
 }
-
-/// Remove the temporary files (`.NAME.tmp-PID[.ext]`) that a killed earlier run of ours left in
-/// `dir` (a missing directory has none; one that cannot be read is left as it is).
-pub fn remove_stale_temps(dir: &Path) {
-    let _ = fsio::remove_stale_temps(dir);
-}

@@ -1,5 +1,6 @@
 //! The networks: an MLP, LeNet, the two Caffe CIFAR-10 networks the CLR paper trains, and a
-//! small ResNet, as one enum-dispatched burn module [`Net`].
+//! small ResNet, as one enum-dispatched burn module [`Net`] — one file per network (its layers,
+//! its construction in the seeded draw order, its forward pass), the shared layers in `layers`.
 //!
 //! Every network takes any `C×H×W` input (digits 1×8×8, (Fashion-)MNIST 1×28×28, CIFAR 3×32×32):
 //! the flatten sizes are computed from the input shape ([`NetConfig::input`]).
@@ -35,18 +36,28 @@
 use std::fmt;
 use std::str::FromStr;
 
-use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::module::Module;
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
-use burn::tensor::module::avg_pool2d;
-use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::kernels::Kernels;
+
+mod caffe;
+mod layers;
+mod lenet;
+mod mlp;
+mod resnet;
+
+pub use caffe::CaffeCifar;
+pub use layers::{ConvBn, Dense};
+pub use lenet::Lenet;
+pub use mlp::Mlp;
+pub use resnet::{BasicBlock, Resnet};
+
+use layers::Init;
 
 /// Which network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -187,233 +198,41 @@ pub struct NetConfig {
     pub kernels: Kernels,
 }
 
-// ---------------------------------------------------------------------------------------------
-// Initialisation.
-// ---------------------------------------------------------------------------------------------
-
-struct Init {
-    rng: StdRng,
-    device: Device,
-}
-
-impl Init {
-    fn uniform<const D: usize>(&mut self, shape: [usize; D], bound: f64) -> Param<Tensor<D>> {
-        let n: usize = shape.iter().product();
-        let b = bound as f32;
-        let values: Vec<f32> = (0..n)
-            .map(|_| {
-                if b > 0.0 {
-                    self.rng.random_range(-b..b)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        Param::from_tensor(Tensor::from_data(
-            TensorData::new(values, shape),
-            &self.device,
-        ))
+impl NetConfig {
+    /// The network `kind` for samples and classes of `data`.
+    pub fn for_data(
+        kind: ModelKind,
+        activation: Activation,
+        batch_norm: bool,
+        kernels: Kernels,
+        data: &cyclr_data::Dataset,
+    ) -> NetConfig {
+        NetConfig {
+            kind,
+            activation,
+            batch_norm,
+            input: crate::data::input_shape(data),
+            num_classes: data.num_classes,
+            kernels,
+        }
     }
 
-    fn linear(&mut self, d_in: usize, d_out: usize) -> Linear {
-        let mut layer = LinearConfig::new(d_in, d_out).init(&self.device);
-        let bound = 1.0 / (d_in as f64).sqrt();
-        layer.weight = self.uniform([d_in, d_out], bound);
-        layer.bias = Some(self.uniform([d_out], bound));
-        layer
+    /// Check that the network can be built for its input (on the CPU, not kept).
+    pub fn check(&self) -> Result<(), ModelError> {
+        Net::new(self, 0, &Device::flex()).map(drop)
     }
 
-    fn conv(
-        &mut self,
-        c_in: usize,
-        c_out: usize,
-        k: usize,
-        stride: usize,
-        pad: usize,
-        bias: bool,
-    ) -> Conv2d {
-        let mut layer = Conv2dConfig::new([c_in, c_out], [k, k])
-            .with_stride([stride, stride])
-            .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
-            .with_bias(bias)
-            .init(&self.device);
-        let fan_in = c_in * k * k;
-        let bound = 1.0 / (fan_in as f64).sqrt();
-        layer.weight = self.uniform([c_out, c_in, k, k], bound);
-        layer.bias = bias.then(|| self.uniform([c_out], bound));
-        layer
+    /// Why this network cannot take its input.
+    fn bad_input(&self, why: &str) -> ModelError {
+        let [c, h, w] = self.input;
+        ModelError::BadInput {
+            model: self.kind,
+            c,
+            h,
+            w,
+            why: why.to_owned(),
+        }
     }
-
-    fn bn(&mut self, features: usize, enabled: bool) -> Option<BatchNorm> {
-        enabled.then(|| BatchNormConfig::new(features).init(&self.device))
-    }
-}
-
-fn bn_fwd<const D: usize>(bn: &Option<BatchNorm>, x: Tensor<D>) -> Tensor<D> {
-    match bn {
-        Some(bn) => bn.forward(x),
-        None => x,
-    }
-}
-
-/// Output size of a convolution / pooling along one axis (`ceil`: Caffe/PyTorch ceil mode).
-fn out_size(n: usize, k: usize, s: usize, p: usize, ceil: bool) -> Option<usize> {
-    let padded = n + 2 * p;
-    if padded < k {
-        return None;
-    }
-    let span = padded - k;
-    let mut o = if ceil { span.div_ceil(s) } else { span / s } + 1;
-    // PyTorch/Caffe: the last window must start inside the input (or left padding).
-    if ceil && (o - 1) * s >= n + p {
-        o -= 1;
-    }
-    Some(o)
-}
-
-/// Output size of a Caffe pooling layer (ceil mode; a window larger than the input is clipped
-/// to it, giving one output).
-fn caffe_pool_out(n: usize, k: usize, s: usize) -> Option<usize> {
-    if n == 0 {
-        None
-    } else if n <= k {
-        Some(1)
-    } else {
-        out_size(n, k, s, 0, true)
-    }
-}
-
-/// The pooling kernel actually used on an `h×w` input: Caffe clips a window larger than the
-/// input to the input (for average pooling it also divides by the clipped size), which is a
-/// `min(k, n)` kernel.
-fn clipped_kernel(x: &Tensor<4>, k: usize, ceil: bool) -> [usize; 2] {
-    let [_, _, h, w] = x.dims();
-    if ceil { [k.min(h), k.min(w)] } else { [k, k] }
-}
-
-fn max_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool, kernels: Kernels) -> Tensor<4> {
-    let kernel = clipped_kernel(&x, k, ceil);
-    kernels.max_pool2d(
-        x,
-        MaxPoolOptions::new(kernel)
-            .with_stride([s, s])
-            .with_ceil_mode(ceil),
-    )
-}
-
-fn avg_pool(x: Tensor<4>, k: usize, s: usize, ceil: bool) -> Tensor<4> {
-    let kernel = clipped_kernel(&x, k, ceil);
-    avg_pool2d(
-        x,
-        AvgPoolOptions::new(kernel)
-            .with_stride([s, s])
-            .with_ceil_mode(ceil),
-    )
-}
-
-/// Caffe's within-channel LRN: `x / (1 + α · avg_{n×n, zero-padded}(x²))^β`.
-fn lrn_within_channel(x: Tensor<4>) -> Tensor<4> {
-    const SIZE: usize = 3;
-    const ALPHA: f64 = 5e-5;
-    const BETA: f64 = 0.75;
-    let avg = avg_pool2d(
-        x.clone().square(),
-        AvgPoolOptions::new([SIZE, SIZE])
-            .with_stride([1, 1])
-            .with_padding([(SIZE - 1) / 2; 2])
-            .with_count_include_pad(true),
-    );
-    x.div(avg.mul_scalar(ALPHA).add_scalar(1.0).powf_scalar(BETA))
-}
-
-// ---------------------------------------------------------------------------------------------
-// The networks.
-// ---------------------------------------------------------------------------------------------
-
-/// A fully connected layer with optional batch norm.
-#[derive(Module, Debug)]
-pub struct Dense {
-    linear: Linear,
-    bn: Option<BatchNorm>,
-}
-
-impl Dense {
-    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        bn_fwd(&self.bn, self.linear.forward(x))
-    }
-}
-
-/// A convolution with optional batch norm.
-#[derive(Module, Debug)]
-pub struct ConvBn {
-    conv: Conv2d,
-    bn: Option<BatchNorm>,
-}
-
-impl ConvBn {
-    fn forward(&self, x: Tensor<4>, kernels: Kernels) -> Tensor<4> {
-        bn_fwd(&self.bn, kernels.conv2d(&self.conv, x))
-    }
-}
-
-/// See the [module documentation](self).
-#[derive(Module, Debug)]
-pub struct Mlp {
-    hidden: Vec<Dense>,
-    out: Linear,
-    #[module(skip)]
-    act: Activation,
-}
-
-/// See the [module documentation](self).
-#[derive(Module, Debug)]
-pub struct Lenet {
-    conv1: ConvBn,
-    conv2: ConvBn,
-    fc1: Dense,
-    fc2: Linear,
-    #[module(skip)]
-    act: Activation,
-    #[module(skip)]
-    kernels: Kernels,
-}
-
-/// `cifar10-quick` and `cifar10-full` (see the [module documentation](self)).
-#[derive(Module, Debug)]
-pub struct CaffeCifar {
-    conv1: ConvBn,
-    conv2: ConvBn,
-    conv3: ConvBn,
-    fc1: Linear,
-    fc2: Option<Linear>,
-    #[module(skip)]
-    act: Activation,
-    #[module(skip)]
-    lrn: bool,
-    #[module(skip)]
-    kernels: Kernels,
-}
-
-/// A basic residual block.
-#[derive(Module, Debug)]
-pub struct BasicBlock {
-    conv1: ConvBn,
-    conv2: ConvBn,
-    shortcut: Option<ConvBn>,
-    #[module(skip)]
-    act: Activation,
-}
-
-/// See the [module documentation](self).
-#[derive(Module, Debug)]
-pub struct Resnet {
-    stem: ConvBn,
-    blocks: Vec<BasicBlock>,
-    fc: Linear,
-    #[module(skip)]
-    act: Activation,
-    #[module(skip)]
-    kernels: Kernels,
 }
 
 /// Any of the networks. Build with [`Net::new`]; [`Net::forward`] maps `[N, C, H, W]` images
@@ -436,198 +255,33 @@ impl Net {
     /// seeded by `seed` (same seed, same weights, whatever else runs concurrently).
     pub fn new(cfg: &NetConfig, seed: u64, device: &Device) -> Result<Net, ModelError> {
         let [c, h, w] = cfg.input;
-        let bad = |why: &str| ModelError::BadInput {
-            model: cfg.kind,
-            c,
-            h,
-            w,
-            why: why.to_owned(),
-        };
         if c == 0 || h == 0 || w == 0 {
-            return Err(bad("empty input"));
+            return Err(cfg.bad_input("empty input"));
         }
         if cfg.num_classes == 0 {
-            return Err(bad("no classes"));
+            return Err(cfg.bad_input("no classes"));
         }
         let mut init = Init {
             rng: StdRng::seed_from_u64(seed),
             device: device.clone(),
         };
-        let bn = cfg.batch_norm;
-        let act = cfg.activation;
-        let kernels = cfg.kernels;
-        let classes = cfg.num_classes;
         Ok(match cfg.kind {
-            ModelKind::Mlp => {
-                let mut d = c * h * w;
-                let mut hidden = Vec::new();
-                for width in [512, 256] {
-                    hidden.push(Dense {
-                        linear: init.linear(d, width),
-                        bn: init.bn(width, bn),
-                    });
-                    d = width;
-                }
-                Net::Mlp(Mlp {
-                    hidden,
-                    out: init.linear(d, classes),
-                    act,
-                })
-            }
-            ModelKind::Lenet => {
-                let pad = if h >= 16 && w >= 16 { 0 } else { 2 };
-                let size = |n: usize| -> Option<usize> {
-                    let n = out_size(n, 5, 1, pad, false)?;
-                    let n = out_size(n, 2, 2, 0, false)?;
-                    let n = out_size(n, 5, 1, pad, false)?;
-                    out_size(n, 2, 2, 0, false)
-                };
-                let (oh, ow) = match (size(h), size(w)) {
-                    (Some(a), Some(b)) if a > 0 && b > 0 => (a, b),
-                    _ => return Err(bad("lenet needs at least 4x4")),
-                };
-                let conv1 = ConvBn {
-                    conv: init.conv(c, 20, 5, 1, pad, true),
-                    bn: init.bn(20, bn),
-                };
-                let conv2 = ConvBn {
-                    conv: init.conv(20, 50, 5, 1, pad, true),
-                    bn: init.bn(50, bn),
-                };
-                let flat = 50 * oh * ow;
-                Net::Lenet(Lenet {
-                    conv1,
-                    conv2,
-                    fc1: Dense {
-                        linear: init.linear(flat, 500),
-                        bn: init.bn(500, bn),
-                    },
-                    fc2: init.linear(500, classes),
-                    act,
-                    kernels,
-                })
-            }
+            ModelKind::Mlp => Net::Mlp(Mlp::new(&mut init, cfg)),
+            ModelKind::Lenet => Net::Lenet(Lenet::new(&mut init, cfg)?),
             ModelKind::Cifar10Quick | ModelKind::Cifar10Full => {
-                let full = cfg.kind == ModelKind::Cifar10Full;
-                let size = |n: usize| -> Option<usize> {
-                    let mut n = n;
-                    for _ in 0..3 {
-                        n = out_size(n, 5, 1, 2, false)?;
-                        n = caffe_pool_out(n, 3, 2)?;
-                    }
-                    Some(n)
-                };
-                let (oh, ow) = match (size(h), size(w)) {
-                    (Some(a), Some(b)) if a > 0 && b > 0 => (a, b),
-                    _ => return Err(bad("empty input")),
-                };
-                let conv1 = ConvBn {
-                    conv: init.conv(c, 32, 5, 1, 2, true),
-                    bn: init.bn(32, bn),
-                };
-                let conv2 = ConvBn {
-                    conv: init.conv(32, 32, 5, 1, 2, true),
-                    bn: init.bn(32, bn),
-                };
-                let conv3 = ConvBn {
-                    conv: init.conv(32, 64, 5, 1, 2, true),
-                    bn: init.bn(64, bn),
-                };
-                let flat = 64 * oh * ow;
-                let (fc1, fc2) = if full {
-                    (init.linear(flat, classes), None)
-                } else {
-                    (init.linear(flat, 64), Some(init.linear(64, classes)))
-                };
-                Net::Cifar(CaffeCifar {
-                    conv1,
-                    conv2,
-                    conv3,
-                    fc1,
-                    fc2,
-                    act,
-                    lrn: full,
-                    kernels,
-                })
+                Net::Cifar(CaffeCifar::new(&mut init, cfg)?)
             }
-            ModelKind::Resnet => {
-                let cb = |init: &mut Init, ci: usize, co: usize, k: usize, s: usize| ConvBn {
-                    conv: init.conv(ci, co, k, s, k / 2, false),
-                    bn: init.bn(co, true),
-                };
-                let stem = cb(&mut init, c, 16, 3, 1);
-                let mut blocks = Vec::new();
-                let mut ci = 16;
-                for (co, stride) in [(16, 1), (32, 2), (64, 2)] {
-                    let shortcut =
-                        (stride != 1 || ci != co).then(|| cb(&mut init, ci, co, 1, stride));
-                    blocks.push(BasicBlock {
-                        conv1: cb(&mut init, ci, co, 3, stride),
-                        conv2: cb(&mut init, co, co, 3, 1),
-                        shortcut,
-                        act,
-                    });
-                    ci = co;
-                }
-                Net::Resnet(Resnet {
-                    stem,
-                    blocks,
-                    fc: init.linear(ci, classes),
-                    act,
-                    kernels,
-                })
-            }
+            ModelKind::Resnet => Net::Resnet(Resnet::new(&mut init, cfg)),
         })
     }
 
     /// Logits `[N, classes]` for images `[N, C, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         match self {
-            Net::Mlp(m) => {
-                let mut x: Tensor<2> = x.flatten(1, 3);
-                for layer in &m.hidden {
-                    x = m.act.apply(layer.forward(x));
-                }
-                m.out.forward(x)
-            }
-            Net::Lenet(m) => {
-                let k = m.kernels;
-                let x = max_pool(m.act.apply(m.conv1.forward(x, k)), 2, 2, false, k);
-                let x = max_pool(m.act.apply(m.conv2.forward(x, k)), 2, 2, false, k);
-                let x: Tensor<2> = x.flatten(1, 3);
-                let x = m.act.apply(m.fc1.forward(x));
-                m.fc2.forward(x)
-            }
-            Net::Cifar(m) => {
-                let k = m.kernels;
-                let x = m.act.apply(max_pool(m.conv1.forward(x, k), 3, 2, true, k));
-                let x = if m.lrn { lrn_within_channel(x) } else { x };
-                let x = avg_pool(m.act.apply(m.conv2.forward(x, k)), 3, 2, true);
-                let x = if m.lrn { lrn_within_channel(x) } else { x };
-                let x = avg_pool(m.act.apply(m.conv3.forward(x, k)), 3, 2, true);
-                let x: Tensor<2> = x.flatten(1, 3);
-                let x = m.fc1.forward(x);
-                match &m.fc2 {
-                    Some(fc2) => fc2.forward(x),
-                    None => x,
-                }
-            }
-            Net::Resnet(m) => {
-                let k = m.kernels;
-                let mut x = m.act.apply(m.stem.forward(x, k));
-                for b in &m.blocks {
-                    let y = m.act.apply(b.conv1.forward(x.clone(), k));
-                    let y = b.conv2.forward(y, k);
-                    let s = match &b.shortcut {
-                        Some(sc) => sc.forward(x, k),
-                        None => x,
-                    };
-                    x = b.act.apply(y.add(s));
-                }
-                let [n, ch, _, _] = x.dims();
-                let x = x.mean_dim(3).mean_dim(2).reshape([n, ch]);
-                m.fc.forward(x)
-            }
+            Net::Mlp(m) => m.forward(x),
+            Net::Lenet(m) => m.forward(x),
+            Net::Cifar(m) => m.forward(x),
+            Net::Resnet(m) => m.forward(x),
         }
     }
 
@@ -685,7 +339,10 @@ impl burn::train::InferenceStep for Net {
 
 #[cfg(test)]
 mod tests {
+    use super::layers::{avg_pool, caffe_pool_out, clipped_kernel, max_pool, out_size};
     use super::*;
+    use burn::tensor::TensorData;
+    use burn::tensor::ops::MaxPoolOptions;
 
     #[test]
     fn caffe_pool_sizes() {

@@ -147,32 +147,14 @@ pub fn write(dir: &Path, iteration: u64, sections: &[(&str, &[u8])]) -> io::Resu
     Ok(final_path)
 }
 
-/// Deletes the temporary files that a process killed in the middle of [`write()`] leaves behind
-/// (`.ckpt-<iteration>.cyclr.tmp-PID`, see [`fsio`](crate::fsio), and the
-/// `.ckpt-<iteration>.cyclr.tmp` of earlier versions); returns how many were removed. A missing
-/// directory has none.
-pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e),
-    };
-    let mut removed = 0;
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let inner = name
-            .strip_prefix('.')
-            .and_then(|n| n.split_once(".tmp"))
-            .filter(|(_, rest)| rest.is_empty() || rest.starts_with('-'))
-            .map(|(a, _)| a);
-        if inner.and_then(parse_name).is_some() {
-            fs::remove_file(entry.path())?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
+/// `true` for `.ckpt-<iteration>.cyclr.tmp`, the temporary name earlier versions wrote a
+/// checkpoint under (today's is [`fsio::temp_path`](crate::fsio::temp_path)'s); removed with
+/// every other stale temporary file by [`fsio::remove_stale_temps`](crate::fsio::remove_stale_temps).
+pub(crate) fn is_legacy_temp_name(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(parse_name)
+        .is_some()
 }
 
 /// The checkpoints in `dir`, newest (highest iteration) first. A missing directory has none.

@@ -21,7 +21,7 @@
 //! `checkpoint_every = Some(k)` and an `out_dir`, a checkpoint is written after every `k`-th
 //! iteration (and after the last one): the weights (with batch-norm running statistics and parameter ids), the optimizer
 //! state, the iteration, the smoothing state and the metrics so far (all floats stored as their
-//! bits), in the [`crate::checkpoint`] format (atomic replace, CRC-32; the two most
+//! bits), in the [`checkpoint`] format (atomic replace, CRC-32; the two most
 //! recent are kept). `train(.., resume = true)` starts from the newest valid checkpoint in
 //! `out_dir` (skipping corrupt ones) whose configuration matches (everything but `out_dir`,
 //! `checkpoint_every`), and the run then continues exactly: the metrics and final weights of an
@@ -69,25 +69,35 @@
 //! written atomically (see [`fsio`](crate::fsio)) at the end of the run, on divergence and when
 //! stopped early.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use cyclr::ParamError;
 use cyclr::finder::DebiasedEma;
 use cyclr::schedule::ScheduleConfig;
 use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint;
 use crate::data;
 use crate::kernels::Kernels;
 use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
 use crate::optim::{CyclrOptimizer, OptimizerConfig};
+
+pub mod checkpoint;
+mod metrics;
+mod resume;
+mod run_dir;
+
+pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
+pub use resume::first_difference_in;
+pub(crate) use resume::{first_difference, outcome_identity};
+pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
+
+use metrics::{LiveMetrics, write_outputs};
+use resume::{RunState, load_checkpoint, save_checkpoint};
 
 /// A finished run whose final test accuracy is below this many times chance (1 / classes) did
 /// not learn ([`TrainSummary::did_not_learn`]): a classifier stuck at the class prior, or
@@ -179,73 +189,6 @@ pub struct LrOrigin {
     pub seeds: Vec<u64>,
     /// The range test's sweep.
     pub sweep: cyclr::finder::RangeTestConfig,
-}
-
-/// What a run directory remembers (`run.json`): the dataset and the training configuration,
-/// enough to continue the run with `cyclr train --resume --out DIR` alone, and for anyone to see
-/// what ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunRecord {
-    /// The dataset (paths absolute, so the run resumes from any directory).
-    pub dataset: cyclr_data::DatasetSpec,
-    /// The configuration (`out_dir` is the directory the record is in).
-    pub config: TrainConfig,
-    /// What the data turned out to be when the run started (absent in older records).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<DataRecord>,
-}
-
-/// What a run's data turned out to be: how it was read, its classes (index = label) and the
-/// shape of a sample.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataRecord {
-    /// How the data was read (files, layout, split, resizing).
-    pub source: String,
-    /// Class names; a class's index is its label.
-    pub classes: Vec<String>,
-    /// Channels, height, width of a sample.
-    pub shape: [usize; 3],
-}
-
-impl DataRecord {
-    /// The record of a loaded split.
-    pub fn of(split: &Split) -> DataRecord {
-        DataRecord {
-            source: split.source.clone(),
-            classes: split.train.class_names.clone(),
-            shape: [split.train.channels, split.train.height, split.train.width],
-        }
-    }
-}
-
-impl RunRecord {
-    /// The record's file name in a run directory.
-    pub const FILE: &'static str = "run.json";
-
-    /// The record in `dir`, if there is one.
-    pub fn read(dir: &Path) -> Result<Option<RunRecord>, TrainError> {
-        let path = dir.join(Self::FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                TrainError::Config(format!("{}: not a run record: {e}", path.display()))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(TrainError::Io {
-                context: format!("reading {}", path.display()),
-                source: e,
-            }),
-        }
-    }
-
-    /// Write the record into `dir` (atomically).
-    pub fn write(&self, dir: &Path) -> Result<(), TrainError> {
-        let path = dir.join(Self::FILE);
-        let mut r = self.clone();
-        r.config.out_dir = None;
-        let bytes = serde_json::to_vec_pretty(&r).expect("plain data serializes");
-        crate::fsio::write_bytes_atomic(&path, &bytes)
-            .map_err(io_err(format!("writing {}", path.display())))
-    }
 }
 
 fn default_batch_size() -> usize {
@@ -489,404 +432,6 @@ pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &
     (loss_sum / n as f64, correct as f64 / n as f64)
 }
 
-/// The metrics as CSV: `iteration,lr,momentum,train_loss,test_loss,test_accuracy`, plus `d,lr_d`
-/// (the step-size estimate and the effective step `lr·d`) when the optimizer estimates `d`
-/// (Prodigy, D-Adaptation); empty cells where a value is absent; floats in Rust's shortest
-/// round-trip form.
-pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Result<()> {
-    let with_d = rows.iter().any(|r| r.d.is_some());
-    write_metrics_header(&mut w, with_d)?;
-    for r in rows {
-        write_metrics_row(&mut w, r, with_d)?;
-    }
-    w.flush()
-}
-
-/// The header line of [`write_metrics_csv`] (with the `d,lr_d` columns or without).
-pub fn write_metrics_header<W: Write + ?Sized>(w: &mut W, with_d: bool) -> std::io::Result<()> {
-    writeln!(
-        w,
-        "iteration,lr,momentum,train_loss,test_loss,test_accuracy{}",
-        if with_d { ",d,lr_d" } else { "" }
-    )
-}
-
-/// One row of [`write_metrics_csv`].
-pub fn write_metrics_row<W: Write + ?Sized>(
-    w: &mut W,
-    r: &MetricRow,
-    with_d: bool,
-) -> std::io::Result<()> {
-    fn opt(v: Option<f64>) -> String {
-        v.map(|v| format!("{v:?}")).unwrap_or_default()
-    }
-    write!(
-        w,
-        "{},{:?},{},{:?},{},{}",
-        r.iteration,
-        r.lr,
-        opt(r.momentum),
-        r.train_loss,
-        opt(r.test_loss),
-        opt(r.test_accuracy)
-    )?;
-    if with_d {
-        write!(w, ",{},{}", opt(r.d), opt(r.d.map(|d| r.lr * d)))?;
-    }
-    writeln!(w)
-}
-
-/// `metrics.csv` while a run goes: rewritten (atomically) with the rows so far when the run
-/// starts or resumes, then one row appended and flushed per iteration, so `tail -f` follows the
-/// run; the finished file is written atomically again at the end.
-struct LiveMetrics {
-    file: std::fs::File,
-    path: PathBuf,
-    with_d: bool,
-}
-
-impl LiveMetrics {
-    fn start(dir: &Path, rows: &[MetricRow], with_d: bool) -> Result<Self, TrainError> {
-        let path = dir.join("metrics.csv");
-        crate::fsio::write_atomic(&path, |w| {
-            write_metrics_header(w, with_d)?;
-            for r in rows {
-                write_metrics_row(w, r, with_d)?;
-            }
-            Ok(())
-        })
-        .map_err(io_err(format!("writing {}", path.display())))?;
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(io_err(format!("opening {}", path.display())))?;
-        Ok(LiveMetrics { file, path, with_d })
-    }
-
-    fn push(&mut self, row: &MetricRow) -> Result<(), TrainError> {
-        let mut line = Vec::with_capacity(96);
-        write_metrics_row(&mut line, row, self.with_d).expect("writing to a Vec");
-        self.file
-            .write_all(&line)
-            .map_err(io_err(format!("appending to {}", self.path.display())))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Checkpoint contents.
-// ---------------------------------------------------------------------------------------------
-
-/// A metrics row with every float as its bits (JSON float parsing is not guaranteed exact).
-#[derive(Serialize, Deserialize)]
-struct RowBits(u64, u64, Option<u64>, u64, Option<u64>, Option<u64>);
-
-impl From<&MetricRow> for RowBits {
-    fn from(r: &MetricRow) -> Self {
-        RowBits(
-            r.iteration,
-            r.lr.to_bits(),
-            r.momentum.map(f64::to_bits),
-            r.train_loss.to_bits(),
-            r.test_loss.map(f64::to_bits),
-            r.test_accuracy.map(f64::to_bits),
-        )
-    }
-}
-
-impl From<&RowBits> for MetricRow {
-    fn from(b: &RowBits) -> Self {
-        MetricRow {
-            iteration: b.0,
-            lr: f64::from_bits(b.1),
-            momentum: b.2.map(f64::from_bits),
-            train_loss: f64::from_bits(b.3),
-            test_loss: b.4.map(f64::from_bits),
-            test_accuracy: b.5.map(f64::from_bits),
-            d: None,
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct CheckpointMeta {
-    /// The run's configuration without `out_dir` / `checkpoint_every`.
-    config: serde_json::Value,
-    next_iter: u64,
-    smoother_avg: u64,
-    smoother_n: u64,
-    best_accuracy: Option<u64>,
-    last_eval: Option<(u64, u64)>,
-    metrics: Vec<RowBits>,
-    /// Each row's `d` as bits (absent: written before `d` was recorded, or no `d`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    metrics_d: Vec<Option<u64>>,
-}
-
-/// The configuration fields that must match for a checkpoint to be resumed.
-///
-/// `kernels = burn` is left out, so that checkpoints written before the field existed (by burn's
-/// kernels, without the field) resume exactly under `kernels = burn`, and only there.
-pub(crate) fn identity(cfg: &TrainConfig) -> serde_json::Value {
-    let mut c = cfg.clone();
-    c.out_dir = None;
-    c.checkpoint_every = None;
-    c.lr_origin = None;
-    let mut v = serde_json::to_value(&c).unwrap_or(serde_json::Value::Null);
-    if c.kernels == Kernels::Burn
-        && let Some(map) = v.as_object_mut()
-    {
-        map.remove("kernels");
-    }
-    v
-}
-
-/// [`identity`] without the device: what makes a finished run's outcome reusable (see
-/// `run_experiment`).
-pub(crate) fn outcome_identity(cfg: &TrainConfig) -> serde_json::Value {
-    identity(&TrainConfig {
-        device: crate::DeviceSpec::Cpu,
-        ..cfg.clone()
-    })
-}
-
-/// The kernels a checkpoint's identity (see [`identity`]) names.
-fn identity_kernels(v: &serde_json::Value) -> Kernels {
-    match v.get("kernels") {
-        None => Kernels::Burn,
-        Some(k) => serde_json::from_value(k.clone()).unwrap_or_default(),
-    }
-}
-
-/// The mutable state of a run besides model and optimizer.
-struct RunState {
-    next_iter: u64,
-    smoother: DebiasedEma,
-    best_accuracy: Option<f64>,
-    last_eval: Option<(f64, f64)>,
-    metrics: Vec<MetricRow>,
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).expect("writing to a Vec");
-    enc.finish().expect("writing to a Vec")
-}
-
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("meta: {e}"))?;
-    Ok(out)
-}
-
-fn save_checkpoint(
-    dir: &Path,
-    cfg: &TrainConfig,
-    model: &Net,
-    optim: &CyclrOptimizer,
-    st: &RunState,
-) -> Result<PathBuf, TrainError> {
-    // `valid()` folds pending batch-norm running-stat updates in (the value the next forward
-    // would read) and yields detached tensors with the same parameter ids.
-    let record = |m: &Net| {
-        m.valid()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| TrainError::Checkpoint(format!("model: {e}")))
-    };
-    // Schedule-free: `model` is the evaluation point x (what the package advises to save, and
-    // what a reader of the checkpoint wants), `model_y` the training point y, so that a resumed
-    // run continues from y exactly.
-    let model_bytes = record(&optim.eval_params(model.clone()))?;
-    let train_point = if optim.config().is_schedule_free() {
-        Some(record(model)?)
-    } else {
-        None
-    };
-    let optim_bytes = optim
-        .to_bytes()
-        .map_err(|e| TrainError::Checkpoint(format!("optimizer: {e}")))?;
-    let meta = CheckpointMeta {
-        config: identity(cfg),
-        next_iter: st.next_iter,
-        smoother_avg: st.smoother.raw().to_bits(),
-        smoother_n: st.smoother.count(),
-        best_accuracy: st.best_accuracy.map(f64::to_bits),
-        last_eval: st.last_eval.map(|(l, a)| (l.to_bits(), a.to_bits())),
-        metrics: st.metrics.iter().map(RowBits::from).collect(),
-        metrics_d: if st.metrics.iter().any(|r| r.d.is_some()) {
-            st.metrics.iter().map(|r| r.d.map(f64::to_bits)).collect()
-        } else {
-            Vec::new()
-        },
-    };
-    let meta = gzip(&serde_json::to_vec(&meta).expect("plain data serializes"));
-    let mut sections: Vec<(&str, &[u8])> = vec![
-        ("meta", &meta),
-        ("model", &model_bytes),
-        ("optim", &optim_bytes),
-    ];
-    if let Some(y) = &train_point {
-        sections.push(("model_y", y));
-    }
-    checkpoint::write(dir, st.next_iter, &sections).map_err(io_err(format!(
-        "writing a checkpoint into {}",
-        dir.display()
-    )))
-}
-
-const FOREIGN: &str = "written by a run with another configuration";
-
-/// The first field (as a dotted path) where two JSON values differ, with both values.
-pub(crate) fn first_difference(
-    path: &str,
-    want: &serde_json::Value,
-    got: &serde_json::Value,
-) -> Option<String> {
-    use serde_json::Value;
-    match (want, got) {
-        (Value::Object(a), Value::Object(b)) => {
-            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter().find_map(|k| {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                let (x, y) = (
-                    a.get(k).unwrap_or(&Value::Null),
-                    b.get(k).unwrap_or(&Value::Null),
-                );
-                first_difference(&p, x, y)
-            })
-        }
-        _ if want == got => None,
-        _ => Some(format!("{path}: {want} here, {got} in the checkpoint")),
-    }
-}
-
-/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`.
-fn load_checkpoint(
-    dir: &Path,
-    cfg: &TrainConfig,
-    model: &mut Net,
-    optim: &mut CyclrOptimizer,
-) -> Result<Option<(RunState, PathBuf)>, TrainError> {
-    let want = identity(cfg);
-    let (found, skipped) = checkpoint::latest_valid(dir, |it, sections| {
-        let get = |name: &str| {
-            checkpoint::section(&sections, name).ok_or_else(|| format!("no `{name}` section"))
-        };
-        let meta: CheckpointMeta =
-            serde_json::from_slice(&gunzip(get("meta")?)?).map_err(|e| format!("meta: {e}"))?;
-        if meta.config != want {
-            let (theirs, ours) = (identity_kernels(&meta.config), cfg.kernels);
-            let mut same_but_kernels = meta.config.clone();
-            if let Some(map) = same_but_kernels.as_object_mut() {
-                map.remove("kernels");
-            }
-            let mut want_but_kernels = want.clone();
-            if let Some(map) = want_but_kernels.as_object_mut() {
-                map.remove("kernels");
-            }
-            if theirs != ours && same_but_kernels == want_but_kernels {
-                return Err(format!(
-                    "{FOREIGN}: written with kernels = {theirs}, this run uses kernels = {ours} \
-                     (they sum in different orders)"
-                ));
-            }
-            return Err(format!(
-                "{FOREIGN}: {}",
-                first_difference("", &want, &meta.config).unwrap_or_default()
-            ));
-        }
-        if meta.next_iter != it || meta.metrics.len() as u64 != it {
-            return Err("inconsistent iteration count".to_owned());
-        }
-        // Schedule-free checkpoints hold the training point y beside x.
-        let model_section = if cfg.optimizer.is_schedule_free() {
-            get("model_y")?
-        } else {
-            get("model")?
-        };
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_section.to_vec()))
-            .map_err(|e| format!("model: {e}"))?;
-        let restored = model
-            .clone()
-            .try_load_record(record)
-            .map_err(|e| format!("model: {e}"))?;
-        let mut opt = optim.clone();
-        opt.load_bytes(get("optim")?)
-            .map_err(|e| format!("optimizer: {e}"))?;
-        let st = RunState {
-            next_iter: meta.next_iter,
-            smoother: DebiasedEma::from_state(
-                LOSS_BETA,
-                f64::from_bits(meta.smoother_avg),
-                meta.smoother_n,
-            ),
-            best_accuracy: meta.best_accuracy.map(f64::from_bits),
-            last_eval: meta
-                .last_eval
-                .map(|(l, a)| (f64::from_bits(l), f64::from_bits(a))),
-            metrics: meta
-                .metrics
-                .iter()
-                .enumerate()
-                .map(|(i, b)| MetricRow {
-                    d: meta.metrics_d.get(i).copied().flatten().map(f64::from_bits),
-                    ..MetricRow::from(b)
-                })
-                .collect(),
-        };
-        Ok((restored, opt, st))
-    })
-    .map_err(io_err(format!("listing checkpoints in {}", dir.display())))?;
-    if found.is_none() && !skipped.is_empty() {
-        // Every checkpoint is intact but from another configuration: say so, not "corrupt".
-        let foreign: Vec<&str> = skipped
-            .iter()
-            .filter_map(|e| match e {
-                checkpoint::CheckpointError::Corrupt { why, .. } => why.strip_prefix(FOREIGN),
-                _ => None,
-            })
-            .collect();
-        if foreign.len() == skipped.len() {
-            return Err(TrainError::ForeignCheckpoint {
-                dir: dir.to_owned(),
-                differs: foreign[0].trim_start_matches(": ").to_string(),
-            });
-        }
-        let reasons: Vec<String> = skipped.iter().map(ToString::to_string).collect();
-        return Err(TrainError::Checkpoint(format!(
-            "no usable checkpoint to resume from in {}: {}",
-            dir.display(),
-            reasons.join("; ")
-        )));
-    }
-    Ok(found.map(|(it, (restored, opt, st))| {
-        *model = restored;
-        *optim = opt;
-        (st, dir.join(checkpoint::file_name(it)))
-    }))
-}
-
-fn write_outputs(dir: &Path, summary: &TrainSummary) -> Result<(), TrainError> {
-    let path = dir.join("metrics.csv");
-    crate::fsio::write_atomic(&path, |w| write_metrics_csv(&summary.metrics, w))
-        .map_err(io_err(format!("writing {}", path.display())))?;
-    let path = dir.join("summary.json");
-    let mut s = summary.clone();
-    s.metrics.clear();
-    let bytes = serde_json::to_vec_pretty(&s).expect("plain data serializes");
-    crate::fsio::write_bytes_atomic(&path, &bytes)
-        .map_err(io_err(format!("writing {}", path.display())))
-}
-
 fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
     let bad = |m: String| Err(TrainError::Config(m));
     if cfg.iters == 0 {
@@ -915,14 +460,13 @@ fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
 
 /// The network a configuration trains on `train`'s data, initialised from its seed.
 pub fn build_model(cfg: &TrainConfig, train: &Dataset, device: &Device) -> Result<Net, TrainError> {
-    let net_cfg = NetConfig {
-        kind: cfg.model,
-        activation: cfg.activation,
-        batch_norm: cfg.batch_norm,
-        input: data::input_shape(train),
-        num_classes: train.num_classes,
-        kernels: cfg.kernels,
-    };
+    let net_cfg = NetConfig::for_data(
+        cfg.model,
+        cfg.activation,
+        cfg.batch_norm,
+        cfg.kernels,
+        train,
+    );
     Ok(Net::new(&net_cfg, cfg.seed, device)?)
 }
 
@@ -937,7 +481,7 @@ fn recalibrate_batch_norm(
     n: u64,
     device: &Device,
 ) {
-    let per_epoch = (ds.len() / cfg.batch_size) as u64;
+    let per_epoch = data::steps_per_epoch(ds.len(), cfg.batch_size);
     let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
     for i in 0..n {
         let e = epoch + i / per_epoch;
@@ -993,12 +537,10 @@ pub fn train_until(
     let mut resumed_from = None;
     if let Some(dir) = &cfg.out_dir {
         // Half-written files of a killed run: never valid, never read; remove them.
-        checkpoint::remove_stale_temps(dir)
-            .and_then(|_| crate::fsio::remove_stale_temps(dir))
-            .map_err(io_err(format!(
-                "removing stale temporary files in {}",
-                dir.display()
-            )))?;
+        crate::fsio::remove_stale_temps(dir).map_err(io_err(format!(
+            "removing stale temporary files in {}",
+            dir.display()
+        )))?;
     }
     if resume
         && let Some(dir) = &cfg.out_dir
@@ -1010,7 +552,7 @@ pub fn train_until(
     }
 
     let n = ds.len();
-    let per_epoch = (n / cfg.batch_size) as u64;
+    let per_epoch = data::steps_per_epoch(n, cfg.batch_size);
     let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
     let end = stop_after.map_or(cfg.iters, |k| k.min(cfg.iters));
     let mut train_secs = 0.0f64;

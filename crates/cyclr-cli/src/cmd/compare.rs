@@ -10,12 +10,13 @@ use cyclr::compare::{
     BudgetSummary, PolicySummary, RunCurve, mean_curve, summarize, summarize_budgets,
 };
 use cyclr_burn::TrainObserver;
-use cyclr_burn::contest::HeadToHead;
+use cyclr_burn::experiment::results::{
+    CompareSummary, ResultsFile, RunResult, ShardProgress, curves,
+};
 use cyclr_burn::experiment::{
     Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome, Shard,
 };
 use indicatif::MultiProgress;
-use serde::Serialize;
 
 use crate::args::{CompareArgs, TextOrJson};
 use crate::cmd::tables::{
@@ -70,9 +71,10 @@ impl ExperimentObserver for CliObserver {
         // PNG to look at, SVG for report.html.
         for ext in ["png", "svg"] {
             let path = t.dir.join(format!("range_test.{ext}"));
-            let drawn = match t.tests.results.as_slice() {
+            let rep = &t.tests.repeated;
+            let drawn = match rep.results.as_slice() {
                 [one] => report::plot_range_test(&path, &title, one, None),
-                _ => report::plot_repeated(&path, &title, &t.tests, &t.tests.summary()),
+                _ => report::plot_repeated(&path, &title, rep, &rep.summary()),
             };
             if let Err(e) = drawn {
                 errln!("warning: {e}");
@@ -104,21 +106,6 @@ impl ExperimentObserver for CliObserver {
                 .println(format!("{}: finished earlier, kept", job.id()));
         }
     }
-}
-
-/// Accuracy curves as `RunCurve`s for the core's comparison statistics.
-pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
-    outcomes
-        .iter()
-        .map(|o| RunCurve {
-            policy: o.name.clone(),
-            seed: o.seed,
-            evals: o.evals(),
-            wall_time_s: o.summary.wall_time_s,
-            iterations: o.summary.iterations,
-            budget: o.budget,
-        })
-        .collect()
 }
 
 /// Per policy: the mean test-accuracy curve over seeds with the seeds' range, and seed 0's LR
@@ -158,94 +145,6 @@ pub fn overlay_curves(
             Some(c)
         })
         .collect()
-}
-
-/// `results.json`: everything the table and plots were drawn from (fields in alphabetical
-/// order, as the file has always had them).
-#[derive(Serialize)]
-struct ResultsFile<'a> {
-    baseline: &'a str,
-    baseline_final_accuracy: f64,
-    budgets: Option<&'a BudgetSummary>,
-    experiment: &'a Experiment,
-    /// The head-to-head per budget (with a validation split).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    head_to_head: Option<&'a [HeadToHead]>,
-    runs: Vec<RunResult<'a>>,
-    table: &'a [PolicySummary],
-}
-
-/// One run in `results.json`.
-#[derive(Serialize)]
-struct RunResult<'a> {
-    /// Search + train steps of this run (its range test's steps counted; a grid point's search
-    /// is the rest of its grid, see `head_to_head`).
-    search_steps: u64,
-    best_test_accuracy: f64,
-    bounds: &'a str,
-    budget: Option<f64>,
-    diverged: Option<String>,
-    /// Set when the run ended near chance.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    did_not_learn: Option<&'a str>,
-    /// `(iterations trained, test accuracy)` at each evaluation.
-    evals: Vec<(u64, f64)>,
-    final_test_accuracy: f64,
-    images_per_s: f64,
-    iterations: u64,
-    name: &'a str,
-    schedule: &'a cyclr::schedule::ScheduleConfig,
-    seed: u64,
-    wall_time_s: f64,
-    train_steps: u64,
-    total_steps: u64,
-    val_accuracy: Option<f64>,
-}
-
-impl<'a> RunResult<'a> {
-    fn of(o: &'a RunOutcome) -> Self {
-        RunResult {
-            best_test_accuracy: o.summary.best_test_accuracy,
-            bounds: &o.bounds,
-            budget: o.budget,
-            diverged: o.diverged(),
-            did_not_learn: o.summary.did_not_learn.as_deref(),
-            evals: o.evals(),
-            final_test_accuracy: o.summary.final_test_accuracy,
-            images_per_s: o.summary.images_per_s,
-            iterations: o.summary.iterations,
-            name: &o.name,
-            schedule: &o.schedule,
-            seed: o.seed,
-            wall_time_s: o.summary.wall_time_s,
-            search_steps: o.range_test_steps.unwrap_or(0),
-            train_steps: o.summary.iterations,
-            total_steps: o.range_test_steps.unwrap_or(0) + o.summary.iterations,
-            val_accuracy: o.val_accuracy,
-        }
-    }
-}
-
-/// `compare --format json` on stdout.
-#[derive(Serialize)]
-struct CompareSummary<'a> {
-    baseline: &'a str,
-    baseline_final_accuracy: f64,
-    budgets: Option<&'a BudgetSummary>,
-    experiment: &'a str,
-    out: &'a Path,
-    runs: usize,
-    table: &'a [PolicySummary],
-    wall_time_s: f64,
-}
-
-/// `compare --shard K/N --format json` on stdout while other shards' runs are missing.
-#[derive(Serialize)]
-struct ShardProgress<'a> {
-    finished: usize,
-    missing: &'a [String],
-    out: &'a Path,
-    shard: String,
 }
 
 /// What a finished comparison shows: the per-iteration table (at the full budget), and with
@@ -294,7 +193,7 @@ pub fn write_report(
     let mut md = String::new();
     let contest = exp
         .validation
-        .map(|_| cyclr_burn::contest::head_to_head(exp, outcomes));
+        .map(|_| cyclr_burn::experiment::contest::head_to_head(exp, outcomes));
     if let Some(hs) = &contest {
         for h in hs {
             if let Some(b) = h.budget {
@@ -629,7 +528,7 @@ pub fn run_experiment(
         Some(v) => split.train.len() - (split.train.len() as f64 * v).round() as usize,
         None => split.train.len(),
     };
-    let per_epoch = (trained / exp.batch_size.min(trained).max(1)).max(1);
+    let per_epoch = cyclr_burn::data::steps_per_epoch(trained, exp.batch_size);
     let budgets = match &exp.budgets {
         Some(b) => format!(" x {} budgets", b.len()),
         None => String::new(),

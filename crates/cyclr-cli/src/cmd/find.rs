@@ -4,11 +4,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use cyclr::finder::{
-    Finder, Metric, RangeTestConfig, RangeTestResult, Repeated, RepeatedSummary, Sweep,
-    finder_run_of,
+    Finder, Metric, RangeTestConfig, Repeated, RepeatedSummary, Sweep, finder_run_of,
 };
-use cyclr_burn::{LrFindError, NetConfig, NetRangeTest};
-use cyclr_data::Split;
+use cyclr_burn::{LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests};
 
 use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
 use crate::cmd::{report, setup};
@@ -169,82 +167,95 @@ impl cyclr_burn::FindObserver for FindProgress {
     }
 }
 
-/// Run a range test on a fresh network with a progress bar (Ctrl-C stops it: exit 130, nothing
-/// written), mapping its errors to the CLI's.
-pub fn run_test(
-    test: &NetRangeTest,
-    split: &Split,
-    range: RangeTestConfig,
-    quiet: bool,
-) -> Result<RangeTestResult> {
-    let mut bar = FindProgress::new(range.num_it, test.seed, quiet);
-    test.run_observed(split, range, &mut bar)
-        .map_err(|e| match e {
-            LrFindError::Interrupted => CliError::Interrupted(
-                "the range test was interrupted (Ctrl-C); nothing was written".into(),
-            ),
-            LrFindError::Param(p) => range_error(&p),
-            LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
-            LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
-            e @ LrFindError::NotApplicable(_) => CliError::usage(e.to_string()),
-            other => CliError::runtime(format!("range test: {other}")),
-        })
-}
-
-/// The test once per seed (weights and data order).
-pub fn run_tests(
-    test: &NetRangeTest,
-    split: &Split,
-    range: &RangeTestConfig,
-    seeds: &[u64],
-    quiet: bool,
-) -> Result<Repeated> {
-    let mut results = Vec::new();
-    for &seed in seeds {
-        let t = NetRangeTest {
-            seed,
-            ..test.clone()
-        };
-        results.push(run_test(&t, split, range.clone(), quiet)?);
+/// A range test's error as the CLI's (Ctrl-C: exit 130, nothing written).
+pub fn find_error(e: LrFindError) -> CliError {
+    match e {
+        LrFindError::Interrupted => CliError::Interrupted(
+            "the range test was interrupted (Ctrl-C); nothing was written".into(),
+        ),
+        LrFindError::Param(p) => range_error(&p),
+        LrFindError::Model(m) => CliError::usage(format!("--model: {m}")),
+        LrFindError::Config(m) => CliError::usage(format!("range test: {m}")),
+        e @ LrFindError::NotApplicable(_) => CliError::usage(e.to_string()),
+        other => CliError::runtime(format!("range test: {other}")),
     }
-    Ok(Repeated {
-        seeds: seeds.to_vec(),
-        results,
-    })
 }
 
-/// Write range_test.csv, suggestions.json and range_test.png into `out`.
-pub fn write_outputs(out: &Path, title: &str, r: &RangeTestResult) -> Result<()> {
-    cyclr_burn::lr_find::write_results(out, r)
-        .map_err(|e| CliError::runtime(format!("cannot write into {}: {e}", out.display())))?;
-    report::plot_range_test(&out.join("range_test.png"), title, r, None)
+/// The range tests of a plan as the command line shows them: a progress bar per seed (hidden
+/// with `quiet`; Ctrl-C stops the test) and, once their files are written, their plots titled
+/// `title`. With `announce`, says first that `--lr auto` runs them.
+pub struct RangeTestReport {
+    pub title: String,
+    pub quiet: bool,
+    pub announce: bool,
 }
 
-/// Repeated tests' files: each seed's into `out/seed<S>/`, and into `out/` the summary
-/// (`suggestions.json`: every pick's min/median/max and the median rates) and the plot of all
-/// seeds. Returns the summary.
-pub fn write_repeated(out: &Path, title: &str, rep: &Repeated) -> Result<RepeatedSummary> {
+impl PlanObserver for RangeTestReport {
+    fn on_range_tests_start(&mut self, range: &RangeTestConfig, seeds: &[u64]) {
+        if self.announce {
+            errln!(
+                "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
+                range.start_lr,
+                range.end_lr,
+                range.num_it,
+                if seeds.len() > 1 {
+                    format!(", once per seed {seeds:?}")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    fn range_test_observer(
+        &mut self,
+        seed: u64,
+        range: &RangeTestConfig,
+    ) -> Box<dyn cyclr_burn::FindObserver> {
+        Box::new(FindProgress::new(range.num_it, seed, self.quiet))
+    }
+    fn on_range_tests(
+        &mut self,
+        dir: &Path,
+        tests: &RangeTests,
+    ) -> std::result::Result<(), String> {
+        plot_range_tests(dir, &self.title, &tests.repeated).map_err(|e| e.to_string())
+    }
+}
+
+/// Draw the range tests' plots into `out`: one test's `range_test.png`; for several seeds each
+/// seed's into `out/seed<S>/` and the plot of all seeds into `out/`.
+pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
+    if let [one] = rep.results.as_slice() {
+        return report::plot_range_test(&out.join("range_test.png"), title, one, None);
+    }
     for (r, seed) in rep.results.iter().zip(&rep.seeds) {
-        write_outputs(
-            &out.join(format!("seed{seed}")),
+        report::plot_range_test(
+            &out.join(format!("seed{seed}")).join("range_test.png"),
             &format!("{title} (seed {seed})"),
             r,
+            None,
         )?;
     }
-    let summary = rep.summary();
-    let json = summary.to_json();
-    let text = serde_json::to_string_pretty(&json).map_err(CliError::runtime)?;
-    crate::output::write_bytes(
-        &out.join("suggestions.json"),
-        format!("{text}\n").as_bytes(),
-    )?;
     report::plot_repeated(
         &out.join("range_test.png"),
         &format!("{title}, seeds {}", seeds_text(&rep.seeds)),
         rep,
-        &summary,
-    )?;
-    Ok(summary)
+        &rep.summary(),
+    )
+}
+
+/// A plan's error as the CLI's, flags spelled with `prefix` (`range-` for `train`).
+pub fn plan_error(e: PlanError, prefix: &str) -> CliError {
+    match e {
+        PlanError::RangeTest(e) => find_error(e),
+        PlanError::Sweep(e) => range_error_for(&e, prefix),
+        PlanError::Model(m) => CliError::usage(format!("--model: {m}")),
+        PlanError::Io { dir, source } => {
+            CliError::runtime(format!("cannot write into {}: {source}", dir.display()))
+        }
+        PlanError::Report(m) => CliError::runtime(m),
+        other => CliError::runtime(other),
+    }
 }
 
 fn seeds_text(seeds: &[u64]) -> String {
@@ -282,7 +293,7 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
     }
     t.push_str(&report::rates_text(
         s.bounds.as_ref(),
-        Some("fewer than half of the tests gave learning rates"),
+        Some(cyclr::finder::TOO_FEW_WITH_RATES),
     ));
     t
 }
@@ -325,16 +336,9 @@ pub fn run(a: FindArgs) -> Result<()> {
     };
     let split = setup::load(&s.dataset)?;
     let model = s.model;
-    let net = NetConfig {
-        kind: model,
-        activation: s.activation,
-        batch_norm: s.batch_norm,
-        input: cyclr_burn::data::input_shape(&split.train),
-        num_classes: split.train.num_classes,
-        kernels: s.kernels,
-    };
+    let net = NetConfig::for_data(model, s.activation, s.batch_norm, s.kernels, &split.train);
     // The data's fit to the model, before anything is said about the data.
-    cyclr_burn::Net::new(&net, 0, &burn::tensor::Device::flex())
+    net.check()
         .map_err(|e| CliError::usage(format!("--model: {e}")))?;
     let mut s = s;
     setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
@@ -373,10 +377,20 @@ pub fn run(a: FindArgs) -> Result<()> {
         model.name(),
         test.optimizer.name()
     );
-    let rep = run_tests(&test, &split, &range, &seeds, false)?;
+    let mut shown = RangeTestReport {
+        title,
+        quiet: false,
+        announce: false,
+    };
+    let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
+        .map_err(|e| plan_error(e, ""))?;
+    tests.write(&a.out).map_err(|e| plan_error(e, ""))?;
+    shown
+        .on_range_tests(&a.out, &tests)
+        .map_err(CliError::runtime)?;
+    let rep = &tests.repeated;
     if seeds.len() == 1 {
         let r = &rep.results[0];
-        write_outputs(&a.out, &title, r)?;
         match a.format {
             TextOrJson::Json => outln!(
                 "{}",
@@ -392,7 +406,7 @@ pub fn run(a: FindArgs) -> Result<()> {
             }
         }
     } else {
-        let summary = write_repeated(&a.out, &title, &rep)?;
+        let summary = rep.summary();
         match a.format {
             TextOrJson::Json => outln!(
                 "{}",

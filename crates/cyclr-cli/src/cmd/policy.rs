@@ -1,9 +1,7 @@
 //! Policy flags -> the library's [`ScheduleSpec`] (one field per flag: `--base-lr` is
 //! `base_lr`); the library resolves and checks it, and its structured errors are rendered here
 //! with flag names.
-use cyclr::schedule::{
-    Anneal, Auto, OneCycleStyle, Policy, Resolved, RunShape, ScheduleSpec, SpecError, WsdCurve,
-};
+use cyclr::schedule::{Anneal, OneCycleStyle, Policy, ScheduleSpec, SpecError, WsdCurve};
 
 use crate::args::{PolicyFlags, key_flag};
 use crate::error::{CliError, Result};
@@ -201,19 +199,6 @@ pub fn spec_error_with(policy: Policy, e: &SpecError, key: &dyn Fn(&str) -> Stri
     } else {
         CliError::usage(format!("{policy}: {text}"))
     }
-}
-
-/// Resolve a spec, mapping errors to usage errors that name flags.
-/// Resolve a spec (with the optimizer's default learning rate, if it has one), errors as
-/// usage errors naming flags.
-pub fn resolve(
-    spec: &ScheduleSpec,
-    shape: &RunShape,
-    auto: Auto<'_>,
-    default_lr: Option<f64>,
-) -> Result<Resolved> {
-    spec.resolve_defaulted(shape, auto, default_lr)
-        .map_err(|e| spec_error(spec.policy, &e))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use cyclr::compare::{BudgetSummary, PolicySummary};
-use cyclr_burn::contest::HeadToHead;
+use cyclr_burn::experiment::contest::HeadToHead;
 use cyclr_burn::experiment::{Experiment, RunOutcome};
 
 use crate::plot;

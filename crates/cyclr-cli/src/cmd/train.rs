@@ -1,14 +1,16 @@
 //! `cyclr train`: train a model with any cyclr policy, optionally with learning rates from a
 //! range test (`--lr auto`).
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use cyclr::schedule::{Auto, Policy, RunShape, ScheduleSpec};
+use cyclr::schedule::{Policy, ScheduleSpec};
 use cyclr_burn::{
-    EvalInfo, NetConfig, NetRangeTest, RunRecord, StepInfo, TrainConfig, TrainObserver,
+    EvalInfo, PlanError, RangeTestPlan, RunDir, RunPlan, RunRecord, StepInfo, TrainConfig,
+    TrainObserver,
 };
 use cyclr_data::{DatasetSpec, Split};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
 
 use crate::args::{TrainArgs, key_flag};
 use crate::cmd::{find, policy, report, setup};
@@ -83,41 +85,6 @@ impl TrainObserver for Progress {
     }
 }
 
-/// The files of a run directory (what `--overwrite` deletes; anything else in it is kept).
-fn is_run_file(name: &str) -> bool {
-    matches!(
-        name,
-        "run.json"
-            | "metrics.csv"
-            | "summary.json"
-            | "curves.png"
-            | "curves.svg"
-            | "range_test.csv"
-            | "range_test.png"
-            | "suggestions.json"
-    ) || (name.starts_with("ckpt-") && name.ends_with(".cyclr"))
-        || cyclr_burn::fsio::is_temp_name(name)
-}
-
-fn is_seed_dir(name: &str) -> bool {
-    name.strip_prefix("seed")
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// The run files in `dir` (empty when it does not exist).
-fn run_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    rd.flatten()
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            is_run_file(&n) || (is_seed_dir(&n) && e.path().join("range_test.csv").exists())
-        })
-        .map(|e| e.path())
-        .collect()
-}
-
 /// A flag given with `--resume` that disagrees with the run's record.
 fn disagree(
     flag: &str,
@@ -132,132 +99,168 @@ fn disagree(
     ))
 }
 
-/// Every flag given with `--resume` must agree with the run's record.
+/// `{"config": {key: value}}`: a part of a run record, as JSON.
+fn in_config(key: &str, value: impl serde::Serialize) -> Result<Value> {
+    let v = serde_json::to_value(value).map_err(CliError::runtime)?;
+    Ok(serde_json::json!({ "config": { key: v } }))
+}
+
+/// Every flag given with `--resume` must agree with the run's record: each becomes the part of
+/// the record it sets, compared by the library ([`RunRecord::disagreement`]); the first flag
+/// that differs is named with the record's value.
 fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
     let c = &rec.config;
     let f = &a.setup;
-    let out = &a.out;
+    let mut given: Vec<(String, String, Value)> = Vec::new();
+    let mut flag = |name: &str, shown: String, part: Value| given.push((name.into(), shown, part));
     if let Some(d) = &f.dataset {
         let d = setup::dataset_spec(d)?;
-        if d != rec.dataset {
-            return Err(disagree("--dataset", &d, &rec.dataset, out));
-        }
+        let v = serde_json::to_value(&d).map_err(CliError::runtime)?;
+        flag(
+            "--dataset",
+            d.to_string(),
+            serde_json::json!({ "dataset": v }),
+        );
     }
     if let Some(m) = &f.model {
         let m = setup::model(m)?;
-        if m != c.model {
-            return Err(disagree("--model", m.name(), c.model.name(), out));
-        }
+        flag("--model", m.name().into(), in_config("model", m)?);
     }
     if let Some(x) = &f.activation {
         let x = setup::activation(x)?;
-        if x != c.activation {
-            return Err(disagree("--activation", x, c.activation, out));
-        }
+        flag("--activation", x.to_string(), in_config("activation", x)?);
     }
-    if f.batch_norm && !c.batch_norm {
-        return Err(disagree("--batch-norm", "", "no batch norm", out));
+    if f.batch_norm {
+        flag(
+            "--batch-norm",
+            String::new(),
+            in_config("batch_norm", true)?,
+        );
     }
     if let Some(o) = &f.optimizer {
         let o = setup::optimizer(&crate::args::SetupFlags {
             optimizer: Some(o.clone()),
             ..Default::default()
         })?;
-        if o.name() != c.optimizer.name() {
-            return Err(disagree("--optimizer", o.name(), c.optimizer.name(), out));
-        }
+        // Only the kind: the other optimizer flags are compared below.
+        let kind = serde_json::to_value(&o).map_err(CliError::runtime)?["kind"].clone();
+        flag(
+            "--optimizer",
+            o.name().into(),
+            serde_json::json!({ "config": { "optimizer": { "kind": kind } } }),
+        );
     }
-    if let Some(m) = f.momentum
-        && c.optimizer.clone().with_momentum(m).ok().as_ref() != Some(&c.optimizer)
-    {
-        let run = c
-            .optimizer
-            .default_momentum()
-            .map_or("another momentum".into(), |v| v.to_string());
-        return Err(disagree("--momentum", m, run, out));
+    if let Some(m) = f.momentum {
+        // An optimizer without momentum refuses it: then it cannot agree.
+        let with = c.optimizer.clone().with_momentum(m).ok();
+        let part = match &with {
+            Some(o) => in_config("optimizer", o)?,
+            None => in_config("optimizer", Value::Null)?,
+        };
+        flag("--momentum", m.to_string(), part);
     }
     let with_flags = setup::apply_hyper_flags(c.optimizer.clone(), f)?;
-    if with_flags != c.optimizer {
-        return Err(disagree(
-            "the optimizer's hyper-parameter flags",
-            format!(
-                "({})",
-                serde_json::to_string(&with_flags).unwrap_or_default()
-            ),
-            serde_json::to_string(&c.optimizer).unwrap_or_default(),
-            out,
-        ));
-    }
-    if let Some(w) = f.weight_decay
-        && w != c.optimizer.weight_decay()
-    {
-        return Err(disagree(
+    flag(
+        "the optimizer's hyper-parameter flags",
+        format!(
+            "({})",
+            serde_json::to_string(&with_flags).unwrap_or_default()
+        ),
+        in_config("optimizer", &with_flags)?,
+    );
+    if let Some(w) = f.weight_decay {
+        flag(
             "--weight-decay",
-            w,
-            c.optimizer.weight_decay(),
-            out,
-        ));
+            w.to_string(),
+            in_config("optimizer", c.optimizer.clone().with_weight_decay(w))?,
+        );
     }
-    if let Some(b) = f.batch_size
-        && u64::try_from(b).ok() != Some(c.batch_size as u64)
-    {
-        return Err(disagree("--batch-size", b, c.batch_size, out));
+    if let Some(b) = f.batch_size {
+        flag("--batch-size", b.to_string(), in_config("batch_size", b)?);
     }
     if let Some(k) = &f.kernels {
         let k = setup::kernels(Some(k))?;
-        if k != c.kernels {
-            return Err(disagree("--kernels", k, c.kernels, out));
-        }
+        flag("--kernels", k.to_string(), in_config("kernels", k)?);
     }
     if let Some(d) = &f.device {
         let d = setup::device_name(Some(d))?;
-        if d != c.device {
-            return Err(disagree("--device", d, c.device, out));
-        }
+        flag("--device", d.to_string(), in_config("device", d)?);
     }
-    if let Some(s) = f.seed
-        && s != c.seed
-    {
-        return Err(disagree("--seed", s, c.seed, out));
+    if let Some(s) = f.seed {
+        flag("--seed", s.to_string(), in_config("seed", s)?);
     }
-    if let Some(i) = a.iters
-        && u64::try_from(i).ok() != Some(c.iters)
-    {
-        return Err(disagree("--iters", i, c.iters, out));
+    if let Some(i) = a.iters {
+        flag("--iters", i.to_string(), in_config("iters", i)?);
     }
-    if let Some(e) = a.eval_every
-        && u64::try_from(e).ok() != Some(c.eval_every)
-    {
-        return Err(disagree("--eval-every", e, c.eval_every, out));
+    if let Some(e) = a.eval_every {
+        flag("--eval-every", e.to_string(), in_config("eval_every", e)?);
     }
     let policy = c.schedule.policy();
-    if let Some(p) = a.policy
-        && p != policy
-    {
-        return Err(disagree("--policy", p, policy, out));
+    if let Some(p) = a.policy {
+        flag(
+            "--policy",
+            p.to_string(),
+            serde_json::json!({ "config": { "schedule": { "policy": p.to_string() } } }),
+        );
     }
-    // Policy flags: each one given must equal the trained schedule's value.
-    let (given, auto) = policy::spec_from_flags(ScheduleSpec::new(policy), &a.flags)?;
+    for (name, shown, part) in &given {
+        if let Some(d) = rec.disagreement(part) {
+            // The record's value, said as the flag would say it.
+            let run = match name.as_str() {
+                "--batch-norm" => "no batch norm".to_string(),
+                "--optimizer" => c.optimizer.name().to_string(),
+                "--momentum" => c
+                    .optimizer
+                    .default_momentum()
+                    .map_or("another momentum".into(), |v| v.to_string()),
+                "--weight-decay" => c.optimizer.weight_decay().to_string(),
+                "the optimizer's hyper-parameter flags" => {
+                    serde_json::to_string(&c.optimizer).unwrap_or_default()
+                }
+                _ => match &d.recorded {
+                    Value::Null => "none".to_string(),
+                    Value::String(v) => v.clone(),
+                    v => v.to_string(),
+                },
+            };
+            return Err(disagree(name, shown, run, &a.out));
+        }
+    }
+    // Policy flags: each one given must equal the trained schedule's value (compared as specs:
+    // the record holds the resolved schedule).
+    let (spec, auto) = policy::spec_from_flags(ScheduleSpec::new(policy), &a.flags)?;
     if auto && c.lr_origin.is_none() {
         return Err(disagree(
             "--lr",
             "auto",
             "learning rates that were given",
-            out,
+            &a.out,
         ));
     }
     let ran = serde_json::to_value(ScheduleSpec::from(&c.schedule)).map_err(CliError::runtime)?;
-    let want = serde_json::to_value(&given).map_err(CliError::runtime)?;
-    for k in given.given_keys() {
-        if ran.get(k) != want.get(k) {
-            let run = ran.get(k).map_or("none".into(), |v| v.to_string());
-            return Err(disagree(&key_flag(k), &want[k], run, out));
-        }
+    let want = serde_json::to_value(&spec).map_err(CliError::runtime)?;
+    let keys: serde_json::Map<String, Value> = spec
+        .given_keys()
+        .into_iter()
+        .map(|k| (k.to_string(), want[k].clone()))
+        .collect();
+    if let Some(d) = cyclr_burn::train::first_difference_in("", &Value::Object(keys), &ran) {
+        let run = if d.recorded.is_null() {
+            "none".into()
+        } else {
+            d.recorded.to_string()
+        };
+        return Err(disagree(&key_flag(&d.path), &d.given, run, &a.out));
     }
     if let (Some(s), Some(o)) = (&a.range.range_seeds, &c.lr_origin) {
         let seeds = find::parse_seeds("--range-seeds", s)?;
         if seeds != o.seeds {
-            return Err(disagree("--range-seeds", s, format!("{:?}", o.seeds), out));
+            return Err(disagree(
+                "--range-seeds",
+                s,
+                format!("{:?}", o.seeds),
+                &a.out,
+            ));
         }
     }
     Ok(())
@@ -265,7 +268,10 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
 
 pub fn run(a: TrainArgs) -> Result<()> {
     output::check_writable_dir("--out", &a.out)?;
-    let record = RunRecord::read(&a.out).map_err(|e| CliError::usage(format!("--out: {e}")))?;
+    let dir = RunDir::new(&a.out);
+    let record = dir
+        .record()
+        .map_err(|e| CliError::usage(format!("--out: {e}")))?;
     if a.resume {
         if let Some(rec) = record {
             check_agrees(&a, &rec)?;
@@ -275,10 +281,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 cfg.checkpoint_every = Some(setup::positive("checkpoint-every", k)?);
             }
             // A finished run: nothing to train, and its outputs stay as they are.
-            let newest = cyclr_burn::checkpoint::list(&a.out)
-                .ok()
-                .and_then(|l| l.first().map(|c| c.0));
-            if newest == Some(cfg.iters) && a.out.join("summary.json").is_file() {
+            if dir.is_finished(&cfg) {
                 errln!(
                     "--resume: the run in {} is finished ({} iterations); nothing to train, its \
                      outputs are kept as they are",
@@ -289,8 +292,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
             }
             setup::open_device(cfg.device)?;
             let split = setup::load(&rec.dataset)?;
-            output::remove_stale_temps(&a.out);
-            if cyclr_burn::checkpoint::list(&a.out).is_ok_and(|l| l.is_empty()) {
+            dir.remove_stale_temps();
+            if dir.has_no_checkpoint() {
                 errln!(
                     "--resume: no checkpoint in {} yet: training the run from its start",
                     a.out.display()
@@ -311,36 +314,20 @@ pub fn run(a: TrainArgs) -> Result<()> {
             a.out.display(),
             RunRecord::FILE
         );
-    } else {
-        let existing = run_files(&a.out);
-        if !existing.is_empty() {
-            if !a.overwrite {
-                let what = match &record {
-                    Some(r) => format!(
-                        "a {} run of {} iterations",
-                        r.config.schedule.name(),
-                        r.config.iters
-                    ),
-                    None => "the outputs of another run".into(),
-                };
-                return Err(CliError::usage(format!(
-                    "--out {} holds {what}: continue it with `cyclr train --resume --out {}`, or \
-                     pass --overwrite to replace it (or choose another --out)",
-                    a.out.display(),
-                    a.out.display()
-                )));
-            }
-            for p in existing {
-                let res = if p.is_dir() {
-                    std::fs::remove_dir_all(&p)
-                } else {
-                    std::fs::remove_file(&p)
-                };
-                res.map_err(|e| {
-                    CliError::runtime(format!("--overwrite: cannot remove {}: {e}", p.display()))
-                })?;
-            }
+    } else if let Some(what) = dir
+        .holds()
+        .map_err(|e| CliError::usage(format!("--out: {e}")))?
+    {
+        if !a.overwrite {
+            return Err(CliError::usage(format!(
+                "--out {} holds {what}: continue it with `cyclr train --resume --out {}`, or \
+                 pass --overwrite to replace it (or choose another --out)",
+                a.out.display(),
+                a.out.display()
+            )));
         }
+        dir.clear()
+            .map_err(|e| CliError::runtime(format!("--overwrite: {e}")))?;
     }
     let (cfg, split, dataset) = new_run(&a)?;
     RunRecord {
@@ -353,7 +340,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
     execute(&a, cfg, &split, a.resume)
 }
 
-/// Build a new run's configuration from the flags (running the range test for `--lr auto`).
+/// Build a new run's configuration from the flags: the library's [`RunPlan`] (the range test
+/// for `--lr auto`), its errors named as flags.
 fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     let s = setup::resolve(&a.setup)?;
     setup::open_device(s.device)?;
@@ -373,168 +361,100 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     };
     // A learning-rate-free optimizer runs at its package's default lr, with no schedule
     // (fixed), unless told otherwise.
-    let lr_free = s.optimizer.default_lr();
-    let policy_name = a.policy.unwrap_or(if lr_free.is_some() {
+    let policy_name = a.policy.unwrap_or(if s.optimizer.default_lr().is_some() {
         Policy::Fixed
     } else {
         Policy::Triangular2
     });
     let (spec, auto) = policy::spec_from_flags(ScheduleSpec::new(policy_name), &a.flags)?;
-    if auto && let Some(why) = s.optimizer.range_test_refusal() {
-        return Err(CliError::usage(format!(
-            "--lr auto with --optimizer {}: {why}",
-            s.optimizer.name()
-        )));
-    }
-    // Check everything that needs no data before loading it (stand-in rates under --lr auto).
-    let probe = RunShape {
-        iters,
-        iters_per_epoch: Some(1),
-        step_epochs: None,
-    };
-    let probed = policy::resolve(
-        &spec,
-        &probe,
-        if auto { Auto::Pending } else { Auto::Off },
-        lr_free,
-    )?;
-    s.optimizer
-        .check_schedule(&probed.config)
-        .map_err(|e| policy::param_error(&e))?;
-    let range = find::sweep_for(
+    let sweep = find::sweep_for(
         a.range.range_start_lr,
         a.range.range_end_lr,
         a.range.range_iters,
         "range-",
     )?;
-    range
-        .validate()
-        .map_err(|e| find::range_error_for(&e, "range-"))?;
     let seeds = match &a.range.range_seeds {
         Some(x) => find::parse_seeds("--range-seeds", x)?,
         None => vec![s.seed],
     };
-    let split = setup::load(&s.dataset)?;
-    output::remove_stale_temps(&a.out);
-    let net = NetConfig {
-        kind: s.model,
-        activation: s.activation,
-        batch_norm: s.batch_norm,
-        input: cyclr_burn::data::input_shape(&split.train),
-        num_classes: split.train.num_classes,
-        kernels: s.kernels,
-    };
-    // The data's fit to the model and the batch size, before a range test runs or run.json is
-    // written.
-    cyclr_burn::Net::new(&net, 0, &burn::tensor::Device::flex())
-        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
-    let mut s = s;
-    setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
-    let per_epoch = (split.train.len() / s.batch_size.min(split.train.len())).max(1) as u64;
-    let shape = RunShape {
-        iters,
-        iters_per_epoch: Some(per_epoch),
-        step_epochs: None,
-    };
-    let mut origin = None;
-    let resolved = if auto {
-        let test = NetRangeTest {
-            net,
-            optimizer: s.optimizer.clone(),
-            batch_size: s.batch_size,
-            seed: s.seed,
-            eval_every: 1,
-            device: s.device,
-        };
-        errln!(
-            "--lr auto: running the LR range test first ({:e} -> {:e}, {} iterations{})",
-            range.start_lr,
-            range.end_lr,
-            range.num_it,
-            if seeds.len() > 1 {
-                format!(", once per seed {seeds:?}")
-            } else {
-                String::new()
-            }
-        );
-        let rep = find::run_tests(&test, &split, &range, &seeds, a.quiet)?;
-        let title = "LR range test (--lr auto)";
-        let (bounds, why_none) = if seeds.len() == 1 {
-            let r = &rep.results[0];
-            find::write_outputs(&a.out, title, r)?;
-            (r.bounds.clone(), r.bounds_note.clone().unwrap_or_default())
-        } else {
-            let summary = find::write_repeated(&a.out, title, &rep)?;
-            (
-                summary.bounds,
-                "fewer than half of the tests gave learning rates".to_string(),
-            )
-        };
-        let b = bounds.ok_or_else(|| {
-            CliError::runtime(format!(
-                "--lr auto: the range test gives no learning rates: {why_none}. Give them \
-                 explicitly, or run `cyclr find` to see the curve"
-            ))
-        })?;
-        let r = policy::resolve(&spec, &shape, Auto::Filled(&b), None)?;
-        errln!("--lr auto: {}", r.describe(key_flag));
-        errln!("--lr auto rule: {}", b.rule);
-        for w in &b.warnings {
-            errln!("warning: {w}");
-        }
-        origin = Some(cyclr_burn::LrOrigin {
-            choices: r
-                .choices
-                .iter()
-                .map(|c| c.describe(|k| k.to_string()))
-                .collect(),
-            rates: b.clone(),
-            suggestions: rep.results[0].suggestions,
-            seeds,
-            sweep: range,
-        });
-        r
-    } else {
-        let r = policy::resolve(&spec, &shape, Auto::Off, lr_free)?;
-        if let Some(c) = r
-            .choices
-            .iter()
-            .find(|c| c.source == cyclr::schedule::Source::OptimizerDefault)
-        {
-            errln!("{}", c.describe(key_flag));
-        }
-        if let Some(c) = r
-            .choices
-            .iter()
-            .find(|c| c.key == "step_size" && c.source != cyclr::schedule::Source::Given)
-        {
-            errln!("{}", c.describe(key_flag));
-        }
-        r
-    };
-    let cfg = TrainConfig {
+    let mut plan = RunPlan {
         model: s.model,
         activation: s.activation,
         batch_norm: s.batch_norm,
-        optimizer: s.optimizer,
-        schedule: resolved.config.clone(),
-        iters,
-        batch_size: s.batch_size,
-        eval_every,
-        seed: s.seed,
-        checkpoint_every: Some(checkpoint_every),
-        out_dir: Some(a.out.clone()),
-        lr_origin: origin,
         kernels: s.kernels,
-        bn_recalibration: None,
         device: s.device,
+        optimizer: s.optimizer.clone(),
+        batch_size: s.batch_size,
+        seed: s.seed,
+        iters,
+        eval_every,
+        checkpoint_every: Some(checkpoint_every),
+        schedule: spec,
+        auto_lr: auto,
+        range_test: RangeTestPlan { sweep, seeds },
     };
-    Ok((cfg, split, s.dataset))
+    // Everything that needs no data, before loading it.
+    plan.check().map_err(|e| train_plan_error(e, &plan))?;
+    let split = setup::load(&s.dataset)?;
+    RunDir::new(&a.out).remove_stale_temps();
+    // The data's fit to the model and the batch size, before a range test runs or run.json is
+    // written.
+    plan.net(&split).map_err(|e| train_plan_error(e, &plan))?;
+    let mut s = s;
+    setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
+    plan.batch_size = s.batch_size;
+    let mut shown = find::RangeTestReport {
+        title: "LR range test (--lr auto)".into(),
+        quiet: a.quiet,
+        announce: true,
+    };
+    let ready = plan
+        .prepare(&split, Some(&a.out), &mut shown)
+        .map_err(|e| train_plan_error(e, &plan))?;
+    let r = &ready.resolved;
+    if let Some(origin) = &ready.config.lr_origin {
+        errln!("--lr auto: {}", r.describe(key_flag));
+        errln!("--lr auto rule: {}", origin.rates.rule);
+        for w in &origin.rates.warnings {
+            errln!("warning: {w}");
+        }
+    } else {
+        use cyclr::schedule::Source;
+        let default = r
+            .choices
+            .iter()
+            .find(|c| c.source == Source::OptimizerDefault);
+        let step = r
+            .choices
+            .iter()
+            .find(|c| c.key == "step_size" && c.source != Source::Given);
+        for c in default.into_iter().chain(step) {
+            errln!("{}", c.describe(key_flag));
+        }
+    }
+    Ok((ready.config, split, s.dataset))
+}
+
+/// A run plan's error as the command line's: keys and sweep settings named as `train`'s flags.
+fn train_plan_error(e: PlanError, plan: &RunPlan) -> CliError {
+    match e {
+        PlanError::NoRangeTest { optimizer, why } => {
+            CliError::usage(format!("--lr auto with --optimizer {optimizer}: {why}"))
+        }
+        PlanError::Schedule(e) => policy::spec_error(plan.schedule.policy, &e),
+        PlanError::Optimizer(e) => policy::param_error(&e),
+        PlanError::Seeds(m) => CliError::usage(format!("--range-seeds: {m}")),
+        PlanError::NoRates(why) => CliError::runtime(format!(
+            "--lr auto: the range test gives no learning rates: {why}. Give them explicitly, or \
+             run `cyclr find` to see the curve"
+        )),
+        e => find::plan_error(e, "range-"),
+    }
 }
 
 /// Train `cfg` on `split`, draw the curves and print the result.
 fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Result<()> {
-    let per_epoch = (split.train.len() / cfg.batch_size.min(split.train.len())).max(1) as u64;
+    let per_epoch = cyclr_burn::data::steps_per_epoch(split.train.len(), cfg.batch_size);
     errln!(
         "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
         cfg.model.name(),

@@ -1,0 +1,429 @@
+//! The run plan: the one path from a description of a run to a run ready to train.
+//!
+//! `cyclr train --lr auto`, `cyclr find`, every job of `cyclr compare` and a burn user's own
+//! code take the same steps, in this order, all here:
+//!
+//! 1. **Check** everything that needs no data ([`RunPlan::check`]): the optimizer allows a range
+//!    test, the schedule resolves with stand-in rates and suits the optimizer, the sweep is valid.
+//! 2. **Range tests** ([`RangeTests::run`]): one per seed, each on a fresh network with that seed,
+//!    reporting to a [`PlanObserver`] (progress, Ctrl-C).
+//! 3. **Written once** ([`RangeTests::write`]): `range_test.csv` + `suggestions.json` for one
+//!    seed; `seed<S>/` for each seed and the summary `suggestions.json` for several. The observer
+//!    draws the plots ([`PlanObserver::on_range_tests`]).
+//! 4. **Rates** ([`RangeTests::rates`]): the test's, or the median of each rate over seeds; none
+//!    is an error saying why ([`PlanError::NoRates`]).
+//! 5. **Schedule** ([`fill`]): the spec's open rates filled, the rest resolved for the run's
+//!    length and epoch, with the [`LrOrigin`] recorded in `run.json` / `summary.json`.
+//!
+//! A run without a range test takes step 1 and step 5 with the rates it was given (a
+//! learning-rate-free optimizer's default rate fills the policy's main rate when none is given).
+use std::path::Path;
+
+use cyclr::ParamError;
+use cyclr::finder::{ClrBounds, RangeTestConfig, RangeTestResult, Repeated};
+use cyclr::schedule::{Auto, Resolved, RunShape, ScheduleSpec, SpecError};
+use cyclr_data::Split;
+
+use crate::devices::DeviceSpec;
+use crate::lr_find::{FindObserver, LrFindError, NetRangeTest, NoFindObserver};
+use crate::model::{Activation, ModelError, ModelKind, NetConfig};
+use crate::optim::OptimizerConfig;
+use crate::train::{LrOrigin, TrainConfig};
+use crate::{Kernels, data};
+
+/// Why a plan could not be made. Each variant keeps the library's own error, so a caller can say
+/// it in its own terms (the CLI names flags).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The optimizer's learning rate is not what a range test sweeps (Prodigy, D-Adapt).
+    #[error("{optimizer}: {why}")]
+    NoRangeTest {
+        /// The optimizer's name.
+        optimizer: String,
+        /// Why.
+        why: String,
+    },
+    /// The schedule does not resolve (a key missing or out of range).
+    #[error("{0}")]
+    Schedule(SpecError),
+    /// The resolved schedule does not suit the optimizer.
+    #[error("{0}")]
+    Optimizer(ParamError),
+    /// The range test's sweep is invalid.
+    #[error("{0}")]
+    Sweep(ParamError),
+    /// The range tests' seeds are invalid.
+    #[error("range-test seeds: {0}")]
+    Seeds(String),
+    /// The network does not fit the data.
+    #[error("{0}")]
+    Model(ModelError),
+    /// A range test failed or was stopped.
+    #[error("range test: {0}")]
+    RangeTest(LrFindError),
+    /// The range tests give no learning rates.
+    #[error("the range test gives no learning rates: {0}")]
+    NoRates(String),
+    /// Writing the range tests' files failed.
+    #[error("cannot write into {dir}: {source}")]
+    Io {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The observer could not report the range tests (e.g. draw their plots).
+    #[error("{0}")]
+    Report(String),
+}
+
+/// What a plan reports while it works; every method has a no-op default.
+pub trait PlanObserver {
+    /// The range tests are about to run (once per seed).
+    fn on_range_tests_start(&mut self, _sweep: &RangeTestConfig, _seeds: &[u64]) {}
+    /// The observer of the range test with `seed` (its progress; it can stop the test).
+    fn range_test_observer(
+        &mut self,
+        _seed: u64,
+        _sweep: &RangeTestConfig,
+    ) -> Box<dyn FindObserver> {
+        Box::new(NoFindObserver)
+    }
+    /// The range tests' files are written into `dir` ([`RangeTests::write`]): the place to draw
+    /// their plots. An error stops the plan ([`PlanError::Report`]).
+    fn on_range_tests(&mut self, _dir: &Path, _tests: &RangeTests) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A [`PlanObserver`] that ignores everything.
+pub struct NoPlanObserver;
+impl PlanObserver for NoPlanObserver {}
+
+/// Range tests of one setup, once per seed, with the sweep they ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTests {
+    /// One test per seed.
+    pub repeated: Repeated,
+    /// The sweep every test ran.
+    pub sweep: RangeTestConfig,
+}
+
+impl RangeTests {
+    /// One test (e.g. of a burn user's own model, by [`lr_find_model`](crate::lr_find_model)).
+    pub fn one(seed: u64, result: RangeTestResult, sweep: RangeTestConfig) -> RangeTests {
+        RangeTests {
+            repeated: Repeated {
+                seeds: vec![seed],
+                results: vec![result],
+            },
+            sweep,
+        }
+    }
+
+    /// Run `test` once per seed (its `seed` replaced by each), reporting to `obs`.
+    pub fn run(
+        test: &NetRangeTest,
+        split: &Split,
+        sweep: &RangeTestConfig,
+        seeds: &[u64],
+        obs: &mut dyn PlanObserver,
+    ) -> Result<RangeTests, PlanError> {
+        obs.on_range_tests_start(sweep, seeds);
+        let mut results = Vec::with_capacity(seeds.len());
+        for &seed in seeds {
+            let t = NetRangeTest {
+                seed,
+                ..test.clone()
+            };
+            let mut o = obs.range_test_observer(seed, sweep);
+            results.push(
+                t.run_observed(split, sweep.clone(), o.as_mut())
+                    .map_err(PlanError::RangeTest)?,
+            );
+        }
+        Ok(RangeTests {
+            repeated: Repeated {
+                seeds: seeds.to_vec(),
+                results,
+            },
+            sweep: sweep.clone(),
+        })
+    }
+
+    /// The rates runs train with: the test's, or the median of each rate over the seeds
+    /// ([`Repeated::bounds`]); `Err(why)` when there are none.
+    pub fn rates(&self) -> Result<ClrBounds, PlanError> {
+        self.repeated
+            .bounds()
+            .ok_or_else(|| PlanError::NoRates(self.repeated.no_rates_reason()))
+    }
+
+    /// Training steps the tests took (every seed's recorded points).
+    pub fn steps(&self) -> u64 {
+        self.repeated
+            .results
+            .iter()
+            .map(|r| r.lrs.len() as u64)
+            .sum()
+    }
+
+    /// Write the tests' files into `dir` (atomically): one test's `range_test.csv` and
+    /// `suggestions.json` ([`write_results`](crate::lr_find::write_results)); for several seeds
+    /// each seed's into `dir/seed<S>/` and the summary
+    /// ([`RepeatedSummary::to_json`](cyclr::finder::RepeatedSummary::to_json)) into
+    /// `dir/suggestions.json`.
+    pub fn write(&self, dir: &Path) -> Result<(), PlanError> {
+        self.write_files(dir).map_err(|source| PlanError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        })
+    }
+
+    fn write_files(&self, dir: &Path) -> std::io::Result<()> {
+        let tests = &self.repeated;
+        if let [one] = tests.results.as_slice() {
+            return crate::lr_find::write_results(dir, one);
+        }
+        for (r, s) in tests.results.iter().zip(&tests.seeds) {
+            crate::lr_find::write_results(&dir.join(format!("seed{s}")), r)?;
+        }
+        let json = serde_json::to_string_pretty(&tests.summary().to_json()).expect("plain data");
+        crate::fsio::write_bytes_atomic(
+            &dir.join("suggestions.json"),
+            format!("{json}\n").as_bytes(),
+        )
+    }
+
+    /// Where a schedule's rates came from, when `resolved` was filled from `rates` (these tests').
+    pub fn origin(&self, resolved: &Resolved, rates: ClrBounds) -> LrOrigin {
+        LrOrigin {
+            choices: resolved
+                .choices
+                .iter()
+                .map(|c| c.describe(|k| k.to_string()))
+                .collect(),
+            rates,
+            suggestions: self.repeated.results[0].suggestions,
+            seeds: self.repeated.seeds.clone(),
+            sweep: self.sweep.clone(),
+        }
+    }
+}
+
+/// A schedule whose open rates came from range tests: what `--lr auto` trains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filled {
+    /// The schedule, resolved for the run.
+    pub resolved: Resolved,
+    /// Where its rates came from.
+    pub origin: LrOrigin,
+}
+
+/// `--lr auto` in one call: the rates of `tests` fill the open rates of `spec`, resolved for a
+/// run of `shape` ([`ScheduleSpec::resolve`] with [`Auto::Filled`]).
+pub fn fill(
+    spec: &ScheduleSpec,
+    shape: &RunShape,
+    tests: &RangeTests,
+) -> Result<Filled, PlanError> {
+    let rates = tests.rates()?;
+    let resolved = spec
+        .resolve(shape, Auto::Filled(&rates))
+        .map_err(PlanError::Schedule)?;
+    let origin = tests.origin(&resolved, rates);
+    Ok(Filled { resolved, origin })
+}
+
+/// The range tests of a run: a sweep, run once per seed (the median of each rate is used with
+/// several).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeTestPlan {
+    /// The sweep.
+    pub sweep: RangeTestConfig,
+    /// The seeds (at least one, no repeats).
+    pub seeds: Vec<u64>,
+}
+
+impl Default for RangeTestPlan {
+    /// cyclr's calibrated sweep ([`RangeTestConfig::calibrated`]), seed 0.
+    fn default() -> Self {
+        RangeTestPlan {
+            sweep: RangeTestConfig::calibrated(),
+            seeds: vec![0],
+        }
+    }
+}
+
+/// A run of one of cyclr's networks, described before its data is loaded: what `cyclr train`
+/// prepares (see the [module documentation](self)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    /// The network.
+    pub model: ModelKind,
+    /// Hidden nonlinearity.
+    pub activation: Activation,
+    /// Batch norm after every hidden layer.
+    pub batch_norm: bool,
+    /// Convolution and max-pool kernels.
+    pub kernels: Kernels,
+    /// Where the run (and its range tests) train.
+    pub device: DeviceSpec,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Seed of the weights and the data order.
+    pub seed: u64,
+    /// Iterations.
+    pub iters: u64,
+    /// Evaluate every this many iterations.
+    pub eval_every: u64,
+    /// Checkpoint every this many iterations.
+    pub checkpoint_every: Option<u64>,
+    /// The schedule; with `auto_lr` its open rates come from the range tests.
+    pub schedule: ScheduleSpec,
+    /// Fill the schedule's open learning rates from range tests (`--lr auto`).
+    pub auto_lr: bool,
+    /// The range tests (checked even without `auto_lr`, as given settings should be).
+    pub range_test: RangeTestPlan,
+}
+
+/// A run ready to train.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadyRun {
+    /// The configuration to train ([`crate::train()`]).
+    pub config: TrainConfig,
+    /// The schedule as resolved, each rate with its source.
+    pub resolved: Resolved,
+    /// The range tests its rates came from, if any.
+    pub range_tests: Option<RangeTests>,
+}
+
+impl RunPlan {
+    /// The run's shape with epochs of `per_epoch` iterations.
+    fn shape(&self, per_epoch: u64) -> RunShape {
+        RunShape {
+            iters: self.iters,
+            iters_per_epoch: Some(per_epoch),
+            step_epochs: None,
+        }
+    }
+
+    /// Step 1: everything that can be checked before the data is loaded.
+    pub fn check(&self) -> Result<(), PlanError> {
+        if self.auto_lr
+            && let Some(why) = self.optimizer.range_test_refusal()
+        {
+            return Err(PlanError::NoRangeTest {
+                optimizer: self.optimizer.name().to_string(),
+                why: why.to_string(),
+            });
+        }
+        // Stand-in rates under a pending range test; an epoch of one iteration.
+        let probed = self
+            .schedule
+            .resolve_defaulted(
+                &self.shape(1),
+                if self.auto_lr {
+                    Auto::Pending
+                } else {
+                    Auto::Off
+                },
+                self.optimizer.default_lr(),
+            )
+            .map_err(PlanError::Schedule)?;
+        self.optimizer
+            .check_schedule(&probed.config)
+            .map_err(PlanError::Optimizer)?;
+        self.range_test.sweep.validate().map_err(PlanError::Sweep)?;
+        let seeds = &self.range_test.seeds;
+        if seeds.is_empty() {
+            return Err(PlanError::Seeds("give at least one seed".into()));
+        }
+        if let Some((_, s)) = seeds
+            .iter()
+            .enumerate()
+            .find(|(i, s)| seeds[..*i].contains(s))
+        {
+            return Err(PlanError::Seeds(format!("seed {s} is given twice")));
+        }
+        Ok(())
+    }
+
+    /// The network for `split`, checked to fit its data.
+    pub fn net(&self, split: &Split) -> Result<NetConfig, PlanError> {
+        let net = NetConfig::for_data(
+            self.model,
+            self.activation,
+            self.batch_norm,
+            self.kernels,
+            &split.train,
+        );
+        net.check().map_err(PlanError::Model)?;
+        Ok(net)
+    }
+
+    /// The range test of this run's setup (`seed` is replaced by each of the plan's seeds).
+    pub fn net_range_test(&self, net: NetConfig) -> NetRangeTest {
+        NetRangeTest {
+            net,
+            optimizer: self.optimizer.clone(),
+            batch_size: self.batch_size,
+            seed: self.seed,
+            eval_every: 1,
+            device: self.device,
+        }
+    }
+
+    /// Steps 2–5 on the loaded data: the range tests (written into `out` when given), the rates,
+    /// the schedule and the training configuration (its `out_dir` is `out`).
+    pub fn prepare(
+        &self,
+        split: &Split,
+        out: Option<&Path>,
+        obs: &mut dyn PlanObserver,
+    ) -> Result<ReadyRun, PlanError> {
+        self.check()?;
+        let net = self.net(split)?;
+        let shape = self.shape(data::steps_per_epoch(split.train.len(), self.batch_size));
+        let (resolved, origin, range_tests) = if self.auto_lr {
+            let RangeTestPlan { sweep, seeds } = &self.range_test;
+            let tests = RangeTests::run(&self.net_range_test(net), split, sweep, seeds, obs)?;
+            if let Some(dir) = out {
+                tests.write(dir)?;
+                obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
+            }
+            let f = fill(&self.schedule, &shape, &tests)?;
+            (f.resolved, Some(f.origin), Some(tests))
+        } else {
+            let r = self
+                .schedule
+                .resolve_defaulted(&shape, Auto::Off, self.optimizer.default_lr())
+                .map_err(PlanError::Schedule)?;
+            (r, None, None)
+        };
+        let config = TrainConfig {
+            model: self.model,
+            activation: self.activation,
+            batch_norm: self.batch_norm,
+            optimizer: self.optimizer.clone(),
+            schedule: resolved.config.clone(),
+            iters: self.iters,
+            batch_size: self.batch_size,
+            eval_every: self.eval_every,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            out_dir: out.map(Path::to_path_buf),
+            lr_origin: origin,
+            kernels: self.kernels,
+            bn_recalibration: None,
+            device: self.device,
+        };
+        Ok(ReadyRun {
+            config,
+            resolved,
+            range_tests,
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! What `cyclr compare` writes as data: `results.json` ([`ResultsFile`]), its stdout summary
+//! with `--format json` ([`CompareSummary`], [`ShardProgress`]), and the accuracy curves the
+//! comparison statistics are computed from ([`curves`]).
+use std::path::Path;
+
+use cyclr::compare::{BudgetSummary, PolicySummary, RunCurve};
+use serde::Serialize;
+
+use super::contest::HeadToHead;
+use super::{Experiment, RunOutcome};
+
+/// Accuracy curves as `RunCurve`s for the core's comparison statistics.
+pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
+    outcomes
+        .iter()
+        .map(|o| RunCurve {
+            policy: o.name.clone(),
+            seed: o.seed,
+            evals: o.evals(),
+            wall_time_s: o.summary.wall_time_s,
+            iterations: o.summary.iterations,
+            budget: o.budget,
+        })
+        .collect()
+}
+
+/// `results.json`: everything the table and plots were drawn from (fields in alphabetical
+/// order, as the file has always had them).
+#[derive(Serialize)]
+pub struct ResultsFile<'a> {
+    /// The baseline measured against (the strongest of the experiment's).
+    pub baseline: &'a str,
+    /// Its mean final test accuracy at the full budget.
+    pub baseline_final_accuracy: f64,
+    /// Accuracy against budget, with `budgets`.
+    pub budgets: Option<&'a BudgetSummary>,
+    /// The experiment (as run: grids expanded).
+    pub experiment: &'a Experiment,
+    /// The head-to-head per budget (with a validation split).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_to_head: Option<&'a [HeadToHead]>,
+    /// Every finished run.
+    pub runs: Vec<RunResult<'a>>,
+    /// One row per policy at the full budget.
+    pub table: &'a [PolicySummary],
+}
+
+/// One run in `results.json`.
+#[derive(Serialize)]
+pub struct RunResult<'a> {
+    /// Search + train steps of this run (its range test's steps counted; a grid point's search
+    /// is the rest of its grid, see `head_to_head`).
+    pub search_steps: u64,
+    /// Best test accuracy over the evaluations.
+    pub best_test_accuracy: f64,
+    /// Where its learning rates came from.
+    pub bounds: &'a str,
+    /// Its budget, with `budgets`.
+    pub budget: Option<f64>,
+    /// Where it diverged, if it did.
+    pub diverged: Option<String>,
+    /// Set when the run ended near chance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_not_learn: Option<&'a str>,
+    /// `(iterations trained, test accuracy)` at each evaluation.
+    pub evals: Vec<(u64, f64)>,
+    /// Test accuracy after the last iteration.
+    pub final_test_accuracy: f64,
+    /// Training throughput.
+    pub images_per_s: f64,
+    /// Iterations trained.
+    pub iterations: u64,
+    /// The run's name.
+    pub name: &'a str,
+    /// The schedule trained.
+    pub schedule: &'a cyclr::schedule::ScheduleConfig,
+    /// The seed.
+    pub seed: u64,
+    /// Wall-clock seconds.
+    pub wall_time_s: f64,
+    /// Training steps (its iterations).
+    pub train_steps: u64,
+    /// Search and training steps.
+    pub total_steps: u64,
+    /// Accuracy on the validation split, if any.
+    pub val_accuracy: Option<f64>,
+}
+
+impl<'a> RunResult<'a> {
+    /// The run of an outcome.
+    pub fn of(o: &'a RunOutcome) -> Self {
+        RunResult {
+            best_test_accuracy: o.summary.best_test_accuracy,
+            bounds: &o.bounds,
+            budget: o.budget,
+            diverged: o.diverged(),
+            did_not_learn: o.summary.did_not_learn.as_deref(),
+            evals: o.evals(),
+            final_test_accuracy: o.summary.final_test_accuracy,
+            images_per_s: o.summary.images_per_s,
+            iterations: o.summary.iterations,
+            name: &o.name,
+            schedule: &o.schedule,
+            seed: o.seed,
+            wall_time_s: o.summary.wall_time_s,
+            search_steps: o.range_test_steps.unwrap_or(0),
+            train_steps: o.summary.iterations,
+            total_steps: o.range_test_steps.unwrap_or(0) + o.summary.iterations,
+            val_accuracy: o.val_accuracy,
+        }
+    }
+}
+
+/// `compare --format json` on stdout.
+#[derive(Serialize)]
+pub struct CompareSummary<'a> {
+    /// The baseline measured against (the strongest of the experiment's).
+    pub baseline: &'a str,
+    /// Its mean final test accuracy at the full budget.
+    pub baseline_final_accuracy: f64,
+    /// Accuracy against budget, with `budgets`.
+    pub budgets: Option<&'a BudgetSummary>,
+    /// The experiment's name.
+    pub experiment: &'a str,
+    /// The output folder.
+    pub out: &'a Path,
+    /// Every finished run.
+    pub runs: usize,
+    /// One row per policy at the full budget.
+    pub table: &'a [PolicySummary],
+    /// Wall-clock seconds.
+    pub wall_time_s: f64,
+}
+
+/// `compare --shard K/N --format json` on stdout while other shards' runs are missing.
+#[derive(Serialize)]
+pub struct ShardProgress<'a> {
+    /// Runs finished so far.
+    pub finished: usize,
+    /// The runs not finished yet.
+    pub missing: &'a [String],
+    /// The output folder.
+    pub out: &'a Path,
+    /// This shard (`K/N`).
+    pub shard: String,
+}
