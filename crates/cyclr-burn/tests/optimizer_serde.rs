@@ -77,7 +77,6 @@ fn describe(out: &mut String, c: &OptimizerConfig) {
         "  validate: {:?}",
         c.validate().map_err(|e| e.to_string())
     );
-    let _ = writeln!(out, "  debug: {c:?}");
 }
 
 fn indent(s: &str) -> String {
