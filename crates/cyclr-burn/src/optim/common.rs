@@ -6,6 +6,8 @@ use burn::optim::StateSource;
 use burn::tensor::{Device, Tensor};
 use cyclr::ParamError;
 
+use super::group::add_scaled;
+
 // ---------------------------------------------------------------------------------------------
 // Checks (PyTorch's and the packages', plus finiteness).
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +104,33 @@ pub(crate) fn l2<const D: usize>(grad: Tensor<D>, param: &Tensor<D>, wd: f64) ->
         grad
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the learning-rate-free updates (the packages' f32 `add_`: [`add_scaled`]).
+// ---------------------------------------------------------------------------------------------
+
+/// `grad.add_(p, alpha=wd)` when `wd ≠ 0`: the packages' L2 weight decay on the gradient.
+pub(crate) fn l2_add<const D: usize>(grad: Tensor<D>, p: &Tensor<D>, wd: f64) -> Tensor<D> {
+    if wd != 0.0 {
+        add_scaled(grad, p.clone(), wd)
+    } else {
+        grad
+    }
+}
+
+/// `p.add_(p, alpha=−wd·dlr)` when `wd ≠ 0`: Prodigy's and D-Adapt Adam's decoupled
+/// (AdamW-style) weight decay with the step's `dlr`.
+pub(crate) fn decoupled_decay<const D: usize>(p: Tensor<D>, wd: f64, dlr: f64) -> Tensor<D> {
+    if wd != 0.0 {
+        add_scaled(p.clone(), p, -wd * dlr)
+    } else {
+        p
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a per-parameter state back.
+// ---------------------------------------------------------------------------------------------
 
 /// A tensor of a per-parameter state read back from burn's record.
 pub(crate) fn take<const D: usize>(

@@ -56,7 +56,9 @@ use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
 use super::FamilyConfig;
-use super::common::{check_betas, check_growth, check_nonneg, check_positive, check_unit};
+use super::common::{
+    check_betas, check_growth, check_nonneg, check_positive, check_unit, decoupled_decay, l2_add,
+};
 use super::group::{
     FlatState, GroupOptimizer, Slot, abs_sum, add_scaled, addcdiv, addcmul, dot, sq_sum,
 };
@@ -292,8 +294,8 @@ impl GroupOptimizer for DAdaptAdam {
         for slot in params.iter_mut() {
             let p = &slot.param;
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 && !self.decouple {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
+            if !self.decouple {
+                grad = l2_add(grad, p, self.weight_decay);
             }
             let mut st = slot.state.take().unwrap_or_else(|| DAdaptAdamState {
                 s: p.zeros_like(),
@@ -340,8 +342,8 @@ impl GroupOptimizer for DAdaptAdam {
         for (slot, st) in params.iter_mut().zip(states) {
             let denom = st.exp_avg_sq.clone().sqrt().add_scalar(self.eps);
             let mut p = slot.param.clone();
-            if self.weight_decay != 0.0 && self.decouple {
-                p = add_scaled(p.clone(), p, -self.weight_decay * dlr);
+            if self.decouple {
+                p = decoupled_decay(p, self.weight_decay, dlr);
             }
             slot.param = addcdiv(p, st.exp_avg.clone(), denom, -1.0);
             slot.state = Some(st);
@@ -390,9 +392,7 @@ impl GroupOptimizer for DAdaptSgd {
                 x0: p.clone(),
             });
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
-            }
+            grad = l2_add(grad, p, self.weight_decay);
             if lr > 0.0 {
                 numerator_weighted += dlr * dot(&grad, &st.s);
                 st.s = add_scaled(st.s, grad, dlr);

@@ -43,7 +43,9 @@ use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
 use super::FamilyConfig;
-use super::common::{check_betas, check_growth, check_nonneg, check_positive, check_unit};
+use super::common::{
+    check_betas, check_growth, check_nonneg, check_positive, check_unit, decoupled_decay, l2_add,
+};
 use super::group::{FlatState, GroupOptimizer, Slot, abs_sum, add_scaled, addcdiv, addcmul, dot};
 
 /// Prodigy's hyper-parameters under the package's names and defaults (the learning rate, a
@@ -212,8 +214,8 @@ impl GroupOptimizer for Prodigy {
         for slot in params.iter_mut() {
             let p = &slot.param;
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 && !self.decouple {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
+            if !self.decouple {
+                grad = l2_add(grad, p, self.weight_decay);
             }
             let mut st = slot.state.take().unwrap_or_else(|| ProdigyState {
                 s: p.zeros_like(),
@@ -271,8 +273,8 @@ impl GroupOptimizer for Prodigy {
         for ((slot, st), grad) in params.iter_mut().zip(states).zip(grads) {
             let denom = st.exp_avg_sq.clone().sqrt().add_scalar(d * self.eps);
             let mut p = slot.param.clone();
-            if self.weight_decay != 0.0 && self.decouple {
-                p = add_scaled(p.clone(), p, -self.weight_decay * dlr);
+            if self.decouple {
+                p = decoupled_decay(p, self.weight_decay, dlr);
             }
             p = match &st.exp_avg {
                 Some(m) => addcdiv(p, m.clone(), denom, -dlr),

@@ -50,7 +50,7 @@ use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
 use super::FamilyConfig;
-use super::common::{check_nonneg, check_unit, take};
+use super::common::{check_nonneg, check_unit, l2_add, take};
 use super::group::{FlatState, GroupOptimizer, Slot, add_scaled, addcmul, lerp};
 
 /// Which base method: SGD (`SGDScheduleFree`) or AdamW (`AdamWScheduleFree`).
@@ -419,14 +419,7 @@ impl ScheduleFree {
             },
         });
         let (grad, exp_avg_sq) = match self.base {
-            ScheduleFreeBase::Sgd => {
-                let g = if self.weight_decay != 0.0 {
-                    add_scaled(grad, y.clone(), self.weight_decay)
-                } else {
-                    grad
-                };
-                (g, None)
-            }
+            ScheduleFreeBase::Sgd => (l2_add(grad, &y, self.weight_decay), None),
             ScheduleFreeBase::AdamW { beta2, eps } => {
                 let v = state.exp_avg_sq.unwrap_or_else(|| y.zeros_like());
                 let v = addcmul(v.mul_scalar(beta2), grad.clone(), grad.clone(), 1.0 - beta2);
@@ -435,10 +428,7 @@ impl ScheduleFree {
                     .div_scalar(bias_correction2)
                     .sqrt()
                     .add_scalar(eps);
-                let mut g = grad.div(denom);
-                if self.weight_decay != 0.0 {
-                    g = add_scaled(g, y.clone(), self.weight_decay);
-                }
+                let g = l2_add(grad.div(denom), &y, self.weight_decay);
                 (g, Some(v))
             }
         };
