@@ -6,7 +6,7 @@
 //! PyTorch's `torch.optim.{SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta}` (single-tensor code
 //! paths) as burn [`Optimizer`](burn::optim::Optimizer)s that read the momentum of the current iteration from a shared
 //! [`MomentumCell`]. The module-level plumbing (walking the parameters, per-parameter state keyed
-//! by `ParamId`, saving and loading the state) is burn's own [`ModuleOptimizer`], so the state
+//! by `ParamId`, saving and loading the state) is burn's own [`ModuleOptimizer`](burn::optim::ModuleOptimizer), so the state
 //! goes through burn's optimizer record machinery ([`CyclrOptimizer::to_bytes`] /
 //! [`CyclrOptimizer::load_bytes`]).
 //!
