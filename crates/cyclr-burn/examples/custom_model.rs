@@ -27,6 +27,7 @@ use burn::train::{
 };
 use cyclr::finder::RangeTestConfig;
 use cyclr::schedule::{Policy, RunShape, ScheduleSpec};
+use cyclr_burn::optim::SgdConfig;
 use cyclr_burn::{
     CyclrLrScheduler, CyclrOptimizer, LoaderLoop, OptimizerConfig, RangeTests, lr_find_model,
 };
@@ -147,11 +148,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // run prints the same numbers.
     device.seed(42);
     let model = Classifier::new(inputs, classes, &device);
-    let mut optim = CyclrOptimizer::new(&OptimizerConfig::Sgd {
+    let mut optim = CyclrOptimizer::new(&OptimizerConfig::Sgd(SgdConfig {
         momentum: 0.9,
         nesterov: false,
         weight_decay: 0.0,
-    })?;
+    }))?;
 
     // 1. The range test through a burn DataLoader; model and optimizer come back unchanged.
     let find_loader = DataLoaderBuilder::new(ItemBatcher)

@@ -23,6 +23,7 @@ use burn::train::renderer::{
 };
 use burn::train::{Learner, SupervisedTraining};
 use cyclr::schedule::ScheduleConfig;
+use cyclr_burn::optim::SgdConfig;
 use cyclr_burn::train::evaluate;
 use cyclr_burn::{
     Activation, CyclrLrScheduler, CyclrOptimizer, ImageBatch, ModelKind, Net, NetConfig,
@@ -93,11 +94,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "base_momentum":0.85,"max_momentum":0.95}}"#,
         total / 4
     ))?;
-    let optim = CyclrOptimizer::new(&OptimizerConfig::Sgd {
+    let optim = CyclrOptimizer::new(&OptimizerConfig::Sgd(SgdConfig {
         momentum: 0.9,
         nesterov: false,
         weight_decay: 0.0,
-    })?;
+    }))?;
     let momentum = optim.momentum_cell();
     let scheduler =
         CyclrLrScheduler::from_config(&schedule, total)?.with_momentum_cell(momentum.clone());

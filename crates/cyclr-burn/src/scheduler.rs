@@ -168,11 +168,13 @@ mod tests {
         let head = ParamGroup::from_ids(vec![model.head.id]);
         // Wiggle's lr changes every step, so a group stuck at another t would show.
         let mut sched = CyclrLrScheduler::new(Arc::new(Wiggle)).grouped(vec![(head, 0.1)]);
-        let mut optim = crate::optim::CyclrOptimizer::new(&crate::OptimizerConfig::Sgd {
-            momentum: 0.0,
-            nesterov: false,
-            weight_decay: 0.0,
-        })
+        let mut optim = crate::optim::CyclrOptimizer::new(&crate::OptimizerConfig::Sgd(
+            crate::optim::SgdConfig {
+                momentum: 0.0,
+                nesterov: false,
+                weight_decay: 0.0,
+            },
+        ))
         .unwrap()
         .into_module_optimizer()
         .unwrap();

@@ -8,6 +8,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use cyclr::finder::{Metric, RangeTestConfig, StopReason};
 use cyclr::schedule::ScheduleConfig;
+use cyclr_burn::optim::{AdamConfig, SgdConfig};
 use cyclr_burn::train::{NoObserver, train_until};
 use cyclr_burn::{
     Activation, CyclrOptimizer, DivergenceKind, Kernels, LrFindConfig, ModelKind, Net,
@@ -109,23 +110,23 @@ fn resume_is_bit_identical() {
     let runs = [
         (
             ModelKind::Mlp,
-            OptimizerConfig::Sgd {
+            OptimizerConfig::Sgd(SgdConfig {
                 momentum: 0.9,
                 nesterov: true,
                 weight_decay: 5e-4,
-            },
+            }),
             r#"{"policy":"one-cycle","max_lr":0.2}"#,
             false,
         ),
         (
             ModelKind::Lenet,
-            OptimizerConfig::Adam {
+            OptimizerConfig::Adam(AdamConfig {
                 beta1: 0.9,
                 beta2: 0.999,
                 eps: 1e-8,
                 weight_decay: 0.0,
                 decoupled_weight_decay: true,
-            },
+            }),
             r#"{"policy":"triangular2","base_lr":0.0005,"max_lr":0.005,"step_size":10,"base_momentum":0.85,"max_momentum":0.95}"#,
             true,
         ),

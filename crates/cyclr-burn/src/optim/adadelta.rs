@@ -1,10 +1,84 @@
-//! PyTorch `torch.optim.Adadelta`. The update, in PyTorch's order of operations, is in the
+//! PyTorch `torch.optim.Adadelta`: the configuration [`AdadeltaConfig`] and the update
+//! [`AdadeltaStep`]. The update, in PyTorch's order of operations, is in the
 //! [table of the module](super).
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
+use cyclr::ParamError;
+use serde::{Deserialize, Serialize};
 
-use super::{l2, take};
+use super::FamilyConfig;
+use super::common::{check_nonneg, check_unit, l2, take};
+
+fn default_rho() -> f64 {
+    0.9
+}
+fn default_eps() -> f64 {
+    1e-6
+}
+
+/// `kind = "adadelta"`: Adadelta (no momentum: a schedule's momentum is ignored). Missing keys
+/// take PyTorch's defaults; PyTorch's default lr for it is 1.0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdadeltaConfig {
+    /// Decay of the running averages.
+    #[serde(default = "default_rho")]
+    pub rho: f64,
+    /// Term added inside the square roots.
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+    /// L2 penalty added to the gradient.
+    #[serde(default)]
+    pub weight_decay: f64,
+}
+
+impl Default for AdadeltaConfig {
+    /// PyTorch's Adadelta: ρ 0.9, eps 1e-6, no weight decay.
+    fn default() -> Self {
+        AdadeltaConfig {
+            rho: default_rho(),
+            eps: default_eps(),
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl AdadeltaConfig {
+    /// PyTorch's checks (ρ in [0, 1), eps and weight decay ≥ 0) and finiteness.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check_unit("rho", self.rho)?;
+        check_nonneg("eps", self.eps)?;
+        check_nonneg("weight_decay", self.weight_decay)
+    }
+
+    /// The update.
+    pub fn optimizer(&self) -> AdadeltaStep {
+        AdadeltaStep {
+            rho: self.rho,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+        }
+    }
+}
+
+impl FamilyConfig for AdadeltaConfig {
+    fn name(&self) -> &'static str {
+        "adadelta"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        AdadeltaConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        None
+    }
+}
 
 /// State of [`AdadeltaStep`]: running averages of squared gradients and squared updates.
 #[derive(Clone)]
@@ -83,17 +157,17 @@ impl Optimizer for AdadeltaStep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::*;
+    use super::super::runtime::tests::*;
     use crate::OptimizerConfig;
 
     /// torch.optim.Adadelta(rho=0.9, eps=1e-6).
     #[test]
     fn adadelta_matches_pytorch_formula() {
-        let adadelta = OptimizerConfig::Adadelta {
+        let adadelta = OptimizerConfig::Adadelta(super::AdadeltaConfig {
             rho: 0.9,
             eps: 1e-6,
             weight_decay: 0.0,
-        };
+        });
         let p = run(adadelta, &[(1.0, None), (1.0, None)]);
         assert_close(
             &p,

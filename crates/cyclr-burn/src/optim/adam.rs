@@ -1,10 +1,131 @@
-//! PyTorch `torch.optim.Adam` / `AdamW`, β1 read per step. The update, in PyTorch's order of operations, is in the
-//! [table of the module](super).
+//! PyTorch `torch.optim.Adam` / `AdamW`, β1 read per step: the configuration [`AdamConfig`]
+//! (kinds `adam` and `adamw`) and the update [`AdamStep`]. The update, in PyTorch's order of
+//! operations, is in the [table of the module](super).
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
+use cyclr::ParamError;
+use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{MomentumCell, l2, take};
+use super::common::{check_nonneg, check_unit, default_adam_eps, l2, take};
+use super::{FamilyConfig, MomentumCell};
+
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+
+/// `kind = "adam"`: Adam (or AdamW with `decoupled_weight_decay`); β1 is what a schedule
+/// cycles. Missing keys take PyTorch's defaults. `kind = "adamw"` is the same with
+/// `decoupled_weight_decay = true` (a key it does not take).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdamConfig {
+    /// β1 (the value used when the schedule does not cycle momentum).
+    #[serde(default = "default_beta1")]
+    pub beta1: f64,
+    /// β2.
+    #[serde(default = "default_beta2")]
+    pub beta2: f64,
+    /// Term added to the denominator.
+    #[serde(default = "default_adam_eps")]
+    pub eps: f64,
+    /// Weight decay: L2 added to the gradient (Adam), or decoupled (AdamW).
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// AdamW: decay the weights by `lr·weight_decay` instead of adding an L2 gradient.
+    #[serde(default)]
+    pub decoupled_weight_decay: bool,
+}
+
+impl Default for AdamConfig {
+    /// PyTorch's Adam: β = (0.9, 0.999), eps 1e-8, no weight decay.
+    fn default() -> Self {
+        AdamConfig {
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_adam_eps(),
+            weight_decay: 0.0,
+            decoupled_weight_decay: false,
+        }
+    }
+}
+
+/// The keys of `kind = "adamw"`: those of `adam` but `decoupled_weight_decay`, which the name
+/// fixes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdamwKeys {
+    #[serde(default = "default_beta1")]
+    beta1: f64,
+    #[serde(default = "default_beta2")]
+    beta2: f64,
+    #[serde(default = "default_adam_eps")]
+    eps: f64,
+    #[serde(default)]
+    weight_decay: f64,
+}
+
+impl AdamConfig {
+    /// Reads the keys of `kind = "adamw"` (the tag already taken): Adam with
+    /// `decoupled_weight_decay = true`.
+    pub(crate) fn deserialize_adamw<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = AdamwKeys::deserialize(d)?;
+        Ok(AdamConfig {
+            beta1: k.beta1,
+            beta2: k.beta2,
+            eps: k.eps,
+            weight_decay: k.weight_decay,
+            decoupled_weight_decay: true,
+        })
+    }
+
+    /// PyTorch's checks (β1, β2 in [0, 1), eps and weight decay ≥ 0) and finiteness.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check_unit("beta1", self.beta1)?;
+        check_unit("beta2", self.beta2)?;
+        check_nonneg("eps", self.eps)?;
+        check_nonneg("weight_decay", self.weight_decay)
+    }
+
+    /// The update, reading its β1 from `beta1`.
+    pub fn optimizer(&self, beta1: MomentumCell) -> AdamStep {
+        AdamStep {
+            beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            decoupled: self.decoupled_weight_decay,
+        }
+    }
+}
+
+impl FamilyConfig for AdamConfig {
+    fn name(&self) -> &'static str {
+        if self.decoupled_weight_decay {
+            "adamw"
+        } else {
+            "adam"
+        }
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        AdamConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.beta1)
+    }
+    fn cycled_momentum(&self) -> Option<f64> {
+        Some(self.beta1)
+    }
+}
 
 /// State of [`AdamStep`]: first and second moments and the step count.
 #[derive(Clone)]
@@ -105,20 +226,20 @@ impl Optimizer for AdamStep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::*;
+    use super::super::runtime::tests::*;
     use crate::OptimizerConfig;
 
     /// torch.optim.Adam(lr=0.01, betas=(β1, 0.999), eps=1e-8, weight_decay=0.01) with β1 = 0.9
     /// then 0.85 (reference values from PyTorch's `_single_tensor_adam` formula evaluated in f64).
     #[test]
     fn adam_matches_pytorch_formula() {
-        let config = OptimizerConfig::Adam {
+        let config = OptimizerConfig::Adam(super::AdamConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
             weight_decay: 0.01,
             decoupled_weight_decay: false,
-        };
+        });
         let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
         assert_close(
             &p,
@@ -128,13 +249,13 @@ mod tests {
     /// AdamW (decoupled weight decay 0.1): `p *= 1 − lr·wd` before the Adam update.
     #[test]
     fn adamw_matches_pytorch_formula() {
-        let config = OptimizerConfig::Adam {
+        let config = OptimizerConfig::Adam(super::AdamConfig {
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
             weight_decay: 0.1,
             decoupled_weight_decay: true,
-        };
+        });
         let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
         assert_close(
             &p,

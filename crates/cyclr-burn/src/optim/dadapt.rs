@@ -55,6 +55,10 @@ use burn::tensor::Tensor;
 use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
+use super::FamilyConfig;
+use super::common::{
+    check_betas, check_growth, check_nonneg, check_positive, check_unit, decoupled_decay, l2_add,
+};
 use super::group::{
     FlatState, GroupOptimizer, Slot, abs_sum, add_scaled, addcdiv, addcmul, dot, sq_sum,
 };
@@ -65,10 +69,10 @@ use super::group::{
 #[serde(deny_unknown_fields)]
 pub struct DAdaptAdam {
     /// `(β1, β2)`.
-    #[serde(default = "super::default_betas")]
+    #[serde(default = "super::common::default_betas")]
     pub betas: [f64; 2],
     /// Denominator term.
-    #[serde(default = "super::default_adam_eps")]
+    #[serde(default = "super::common::default_adam_eps")]
     pub eps: f64,
     /// Weight decay.
     #[serde(default)]
@@ -80,10 +84,10 @@ pub struct DAdaptAdam {
     #[serde(default)]
     pub use_bias_correction: bool,
     /// Initial estimate of `d`.
-    #[serde(default = "super::default_d0")]
+    #[serde(default = "super::common::default_d0")]
     pub d0: f64,
     /// Largest factor `d` may grow by per step (∞: unrestricted; `"inf"` in JSON).
-    #[serde(default = "super::infinity", with = "cyclr::serde_float")]
+    #[serde(default = "super::common::infinity", with = "cyclr::serde_float")]
     pub growth_rate: f64,
 }
 
@@ -98,10 +102,10 @@ pub struct DAdaptSgd {
     #[serde(default)]
     pub weight_decay: f64,
     /// Initial estimate of `d`.
-    #[serde(default = "super::default_d0")]
+    #[serde(default = "super::common::default_d0")]
     pub d0: f64,
     /// Largest factor `d` may grow by per step (∞: unrestricted; `"inf"` in JSON).
-    #[serde(default = "super::infinity", with = "cyclr::serde_float")]
+    #[serde(default = "super::common::infinity", with = "cyclr::serde_float")]
     pub growth_rate: f64,
 }
 
@@ -120,21 +124,71 @@ impl Default for DAdaptSgd {
 impl DAdaptAdam {
     /// The package's checks (`d0 > 0`, `eps > 0`, betas in [0, 1)) and finiteness.
     pub fn validate(&self) -> Result<(), ParamError> {
-        super::check_positive("d0", self.d0)?;
-        super::check_positive("eps", self.eps)?;
-        super::check_betas(self.betas)?;
-        super::check_nonneg("weight_decay", self.weight_decay)?;
-        super::check_growth(self.growth_rate)
+        check_positive("d0", self.d0)?;
+        check_positive("eps", self.eps)?;
+        check_betas(self.betas)?;
+        check_nonneg("weight_decay", self.weight_decay)?;
+        check_growth(self.growth_rate)
     }
 }
 
 impl DAdaptSgd {
     /// The package's check (`d0 > 0`), momentum in [0, 1) and finiteness.
     pub fn validate(&self) -> Result<(), ParamError> {
-        super::check_positive("d0", self.d0)?;
-        super::check_unit("momentum", self.momentum)?;
-        super::check_nonneg("weight_decay", self.weight_decay)?;
-        super::check_growth(self.growth_rate)
+        check_positive("d0", self.d0)?;
+        check_unit("momentum", self.momentum)?;
+        check_nonneg("weight_decay", self.weight_decay)?;
+        check_growth(self.growth_rate)
+    }
+}
+
+impl FamilyConfig for DAdaptAdam {
+    fn name(&self) -> &'static str {
+        "dadapt-adam"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        DAdaptAdam::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    /// β1 (not cycled by a schedule).
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.betas[0])
+    }
+    fn default_lr(&self) -> Option<f64> {
+        Some(1.0)
+    }
+    fn estimates_d(&self) -> bool {
+        true
+    }
+}
+
+impl FamilyConfig for DAdaptSgd {
+    fn name(&self) -> &'static str {
+        "dadapt-sgd"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        DAdaptSgd::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    /// The momentum (not cycled by a schedule).
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.momentum)
+    }
+    fn default_lr(&self) -> Option<f64> {
+        Some(1.0)
+    }
+    fn estimates_d(&self) -> bool {
+        true
     }
 }
 
@@ -240,8 +294,8 @@ impl GroupOptimizer for DAdaptAdam {
         for slot in params.iter_mut() {
             let p = &slot.param;
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 && !self.decouple {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
+            if !self.decouple {
+                grad = l2_add(grad, p, self.weight_decay);
             }
             let mut st = slot.state.take().unwrap_or_else(|| DAdaptAdamState {
                 s: p.zeros_like(),
@@ -288,8 +342,8 @@ impl GroupOptimizer for DAdaptAdam {
         for (slot, st) in params.iter_mut().zip(states) {
             let denom = st.exp_avg_sq.clone().sqrt().add_scalar(self.eps);
             let mut p = slot.param.clone();
-            if self.weight_decay != 0.0 && self.decouple {
-                p = add_scaled(p.clone(), p, -self.weight_decay * dlr);
+            if self.decouple {
+                p = decoupled_decay(p, self.weight_decay, dlr);
             }
             slot.param = addcdiv(p, st.exp_avg.clone(), denom, -1.0);
             slot.state = Some(st);
@@ -338,9 +392,7 @@ impl GroupOptimizer for DAdaptSgd {
                 x0: p.clone(),
             });
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
-            }
+            grad = l2_add(grad, p, self.weight_decay);
             if lr > 0.0 {
                 numerator_weighted += dlr * dot(&grad, &st.s);
                 st.s = add_scaled(st.s, grad, dlr);

@@ -42,6 +42,10 @@ use burn::tensor::Tensor;
 use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
+use super::FamilyConfig;
+use super::common::{
+    check_betas, check_growth, check_nonneg, check_positive, check_unit, decoupled_decay, l2_add,
+};
 use super::group::{FlatState, GroupOptimizer, Slot, abs_sum, add_scaled, addcdiv, addcmul, dot};
 
 /// Prodigy's hyper-parameters under the package's names and defaults (the learning rate, a
@@ -50,19 +54,19 @@ use super::group::{FlatState, GroupOptimizer, Slot, abs_sum, add_scaled, addcdiv
 #[serde(deny_unknown_fields)]
 pub struct Prodigy {
     /// `(β1, β2)`: the moments' averaging coefficients.
-    #[serde(default = "super::default_betas")]
+    #[serde(default = "super::common::default_betas")]
     pub betas: [f64; 2],
     /// The `d` estimate's averaging coefficient (`None`: `√β2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta3: Option<f64>,
     /// Denominator term (scaled by `d`).
-    #[serde(default = "super::default_adam_eps")]
+    #[serde(default = "super::common::default_adam_eps")]
     pub eps: f64,
     /// Weight decay.
     #[serde(default)]
     pub weight_decay: f64,
     /// AdamW-style decoupled weight decay.
-    #[serde(default = "super::yes")]
+    #[serde(default = "super::common::yes")]
     pub decouple: bool,
     /// Adam's bias correction in the step size.
     #[serde(default)]
@@ -71,13 +75,13 @@ pub struct Prodigy {
     #[serde(default)]
     pub safeguard_warmup: bool,
     /// Initial estimate of `d`.
-    #[serde(default = "super::default_d0")]
+    #[serde(default = "super::common::default_d0")]
     pub d0: f64,
     /// Coefficient of the estimate (the package's preferred knob: 0.5 or 2 also work).
-    #[serde(default = "super::one")]
+    #[serde(default = "super::common::one")]
     pub d_coef: f64,
     /// Largest factor `d` may grow by per step (∞: unrestricted; written `"inf"` in JSON).
-    #[serde(default = "super::infinity", with = "cyclr::serde_float")]
+    #[serde(default = "super::common::infinity", with = "cyclr::serde_float")]
     pub growth_rate: f64,
 }
 
@@ -90,15 +94,40 @@ impl Default for Prodigy {
 impl Prodigy {
     /// The package's checks (`d0 > 0`, `eps > 0`, betas in [0, 1)) and finiteness.
     pub fn validate(&self) -> Result<(), ParamError> {
-        super::check_positive("d0", self.d0)?;
-        super::check_positive("eps", self.eps)?;
-        super::check_betas(self.betas)?;
+        check_positive("d0", self.d0)?;
+        check_positive("eps", self.eps)?;
+        check_betas(self.betas)?;
         if let Some(b3) = self.beta3 {
-            super::check_unit("beta3", b3)?;
+            check_unit("beta3", b3)?;
         }
-        super::check_nonneg("weight_decay", self.weight_decay)?;
-        super::check_positive("d_coef", self.d_coef)?;
-        super::check_growth(self.growth_rate)
+        check_nonneg("weight_decay", self.weight_decay)?;
+        check_positive("d_coef", self.d_coef)?;
+        check_growth(self.growth_rate)
+    }
+}
+
+impl FamilyConfig for Prodigy {
+    fn name(&self) -> &'static str {
+        "prodigy"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        Prodigy::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    /// β1 (not cycled by a schedule).
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.betas[0])
+    }
+    fn default_lr(&self) -> Option<f64> {
+        Some(1.0)
+    }
+    fn estimates_d(&self) -> bool {
+        true
     }
 }
 
@@ -185,8 +214,8 @@ impl GroupOptimizer for Prodigy {
         for slot in params.iter_mut() {
             let p = &slot.param;
             let mut grad = slot.grad.clone();
-            if self.weight_decay != 0.0 && !self.decouple {
-                grad = add_scaled(grad, p.clone(), self.weight_decay);
+            if !self.decouple {
+                grad = l2_add(grad, p, self.weight_decay);
             }
             let mut st = slot.state.take().unwrap_or_else(|| ProdigyState {
                 s: p.zeros_like(),
@@ -244,8 +273,8 @@ impl GroupOptimizer for Prodigy {
         for ((slot, st), grad) in params.iter_mut().zip(states).zip(grads) {
             let denom = st.exp_avg_sq.clone().sqrt().add_scalar(d * self.eps);
             let mut p = slot.param.clone();
-            if self.weight_decay != 0.0 && self.decouple {
-                p = add_scaled(p.clone(), p, -self.weight_decay * dlr);
+            if self.decouple {
+                p = decoupled_decay(p, self.weight_decay, dlr);
             }
             p = match &st.exp_avg {
                 Some(m) => addcdiv(p, m.clone(), denom, -dlr),

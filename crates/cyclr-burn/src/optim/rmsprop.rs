@@ -1,10 +1,90 @@
-//! PyTorch `torch.optim.RMSprop` (not centered), its momentum read per step. The update, in PyTorch's order of operations, is in the
-//! [table of the module](super).
+//! PyTorch `torch.optim.RMSprop` (not centered), its momentum read per step: the configuration
+//! [`RmspropConfig`] and the update [`RmspropStep`]. The update, in PyTorch's order of
+//! operations, is in the [table of the module](super).
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
+use cyclr::ParamError;
+use serde::{Deserialize, Serialize};
 
-use super::{MomentumCell, l2, opt_to_device, take};
+use super::common::{check_nonneg, check_unit, default_adam_eps, l2, opt_to_device, take};
+use super::{FamilyConfig, MomentumCell};
+
+fn default_alpha() -> f64 {
+    0.99
+}
+
+/// `kind = "rmsprop"`: RMSProp (not centered); its momentum is what a schedule cycles. Missing
+/// keys take PyTorch's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RmspropConfig {
+    /// Smoothing constant of the squared-gradient average.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Term added to the denominator.
+    #[serde(default = "default_adam_eps")]
+    pub eps: f64,
+    /// Momentum (0: none).
+    #[serde(default)]
+    pub momentum: f64,
+    /// L2 penalty added to the gradient.
+    #[serde(default)]
+    pub weight_decay: f64,
+}
+
+impl Default for RmspropConfig {
+    /// PyTorch's RMSprop: α 0.99, eps 1e-8, no momentum, no weight decay.
+    fn default() -> Self {
+        RmspropConfig {
+            alpha: default_alpha(),
+            eps: default_adam_eps(),
+            momentum: 0.0,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl RmspropConfig {
+    /// PyTorch's checks (α and momentum in [0, 1), eps and weight decay ≥ 0) and finiteness.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check_unit("alpha", self.alpha)?;
+        check_nonneg("eps", self.eps)?;
+        check_unit("momentum", self.momentum)?;
+        check_nonneg("weight_decay", self.weight_decay)
+    }
+
+    /// The update, reading its momentum from `momentum`.
+    pub fn optimizer(&self, momentum: MomentumCell) -> RmspropStep {
+        RmspropStep {
+            momentum,
+            alpha: self.alpha,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+        }
+    }
+}
+
+impl FamilyConfig for RmspropConfig {
+    fn name(&self) -> &'static str {
+        "rmsprop"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        RmspropConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.momentum)
+    }
+    fn cycled_momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+}
 
 /// State of [`RmspropStep`]: squared-gradient average and momentum buffer.
 #[derive(Clone)]
@@ -99,18 +179,18 @@ impl Optimizer for RmspropStep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::*;
+    use super::super::runtime::tests::*;
     use crate::OptimizerConfig;
 
     /// torch.optim.RMSprop(alpha=0.99, eps=1e-8, momentum) with the momentum changed to 0.8 on step 2.
     #[test]
     fn rmsprop_matches_pytorch_formula() {
-        let rms = OptimizerConfig::Rmsprop {
+        let rms = OptimizerConfig::Rmsprop(super::RmspropConfig {
             alpha: 0.99,
             eps: 1e-8,
             momentum: 0.9,
             weight_decay: 0.0,
-        };
+        });
         let p = run(rms, &[(0.01, Some(0.9)), (0.01, Some(0.8))]);
         assert_close(
             &p,

@@ -49,8 +49,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use cyclr::ParamError;
 use serde::{Deserialize, Serialize};
 
+use super::FamilyConfig;
+use super::common::{check_nonneg, check_unit, l2_add, take};
 use super::group::{FlatState, GroupOptimizer, Slot, add_scaled, addcmul, lerp};
-use super::take;
 
 /// Which base method: SGD (`SGDScheduleFree`) or AdamW (`AdamWScheduleFree`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,7 +90,7 @@ pub struct ScheduleFree {
 #[serde(deny_unknown_fields)]
 pub struct SgdScheduleFreeConfig {
     /// The interpolation β, in (0, 1).
-    #[serde(default = "super::default_sgd_momentum")]
+    #[serde(default = "super::common::default_sgd_momentum")]
     pub momentum: f64,
     /// L2 penalty added to the gradient.
     #[serde(default)]
@@ -101,7 +102,7 @@ pub struct SgdScheduleFreeConfig {
     #[serde(default)]
     pub r: f64,
     /// Power of `lr_max` in the averaging weights.
-    #[serde(default = "super::two")]
+    #[serde(default = "super::common::two")]
     pub weight_lr_power: f64,
 }
 
@@ -111,10 +112,10 @@ pub struct SgdScheduleFreeConfig {
 #[serde(deny_unknown_fields)]
 pub struct AdamWScheduleFreeConfig {
     /// `(β1, β2)`; β1 is the interpolation β, in (0, 1).
-    #[serde(default = "super::default_betas")]
+    #[serde(default = "super::common::default_betas")]
     pub betas: [f64; 2],
     /// Denominator term.
-    #[serde(default = "super::default_adam_eps")]
+    #[serde(default = "super::common::default_adam_eps")]
     pub eps: f64,
     /// Weight decay, added to the normalised gradient at `y`.
     #[serde(default)]
@@ -126,7 +127,7 @@ pub struct AdamWScheduleFreeConfig {
     #[serde(default)]
     pub r: f64,
     /// Power of `lr_max` in the averaging weights.
-    #[serde(default = "super::two")]
+    #[serde(default = "super::common::two")]
     pub weight_lr_power: f64,
 }
 
@@ -166,7 +167,7 @@ impl SgdScheduleFreeConfig {
                 "must be between 0 and 1 exclusive (schedule-free interpolates with it)",
             ));
         }
-        super::check_nonneg("weight_decay", self.weight_decay)?;
+        check_nonneg("weight_decay", self.weight_decay)?;
         check_averaging(self.r, self.weight_lr_power)
     }
 
@@ -195,9 +196,9 @@ impl AdamWScheduleFreeConfig {
                 "must be between 0 and 1 exclusive (schedule-free interpolates with it)",
             ));
         }
-        super::check_unit("betas[1]", b2)?;
-        super::check_nonneg("eps", self.eps)?;
-        super::check_nonneg("weight_decay", self.weight_decay)?;
+        check_unit("betas[1]", b2)?;
+        check_nonneg("eps", self.eps)?;
+        check_nonneg("weight_decay", self.weight_decay)?;
         check_averaging(self.r, self.weight_lr_power)
     }
 
@@ -214,6 +215,109 @@ impl AdamWScheduleFreeConfig {
             r: self.r,
             weight_lr_power: self.weight_lr_power,
         }
+    }
+}
+
+/// Whether `schedule` may drive the schedule-free optimizer `name`: only the constant `fixed`
+/// policy without cyclr's `warmup` (the optimizer replaces the schedule; its own `warmup_steps`
+/// does the warm-up).
+fn check_schedule(
+    name: &str,
+    schedule: &cyclr::schedule::ScheduleConfig,
+) -> Result<(), ParamError> {
+    use cyclr::schedule::ScheduleConfig;
+    match schedule {
+        ScheduleConfig::Fixed { warmup: None, .. } => Ok(()),
+        ScheduleConfig::Fixed {
+            warmup: Some(w), ..
+        } => Err(ParamError::new(
+            "warmup",
+            w,
+            format!(
+                "{name} warms up by its own warmup_steps (the averaging weights depend on it); \
+                 set warmup_steps instead of cyclr's warmup"
+            ),
+        )),
+        other => Err(ParamError::new(
+            "policy",
+            other.name(),
+            format!(
+                "{name} replaces the learning-rate schedule (it averages its iterates instead, \
+                 and needs no run length): use policy fixed, and its warmup_steps for a \
+                 warm-up"
+            ),
+        )),
+    }
+}
+
+/// `n` scaled by `factor` (budgets, quick trials), rounded, at least 1 where it was.
+fn scale_steps(n: u64, factor: f64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        ((n as f64 * factor).round() as u64).max(1)
+    }
+}
+
+impl FamilyConfig for SgdScheduleFreeConfig {
+    fn name(&self) -> &'static str {
+        "sgd-schedulefree"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        SgdScheduleFreeConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    /// The interpolation β (not cycled by a schedule).
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.momentum)
+    }
+    fn default_lr(&self) -> Option<f64> {
+        Some(1.0)
+    }
+    fn scale_iterations(&mut self, factor: f64) {
+        self.warmup_steps = scale_steps(self.warmup_steps, factor);
+    }
+    fn is_schedule_free(&self) -> bool {
+        true
+    }
+    fn check_schedule(&self, schedule: &cyclr::schedule::ScheduleConfig) -> Result<(), ParamError> {
+        check_schedule(self.name(), schedule)
+    }
+}
+
+impl FamilyConfig for AdamWScheduleFreeConfig {
+    fn name(&self) -> &'static str {
+        "adamw-schedulefree"
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        AdamWScheduleFreeConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    /// β1, the interpolation β (not cycled by a schedule).
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.betas[0])
+    }
+    fn default_lr(&self) -> Option<f64> {
+        Some(0.0025)
+    }
+    fn scale_iterations(&mut self, factor: f64) {
+        self.warmup_steps = scale_steps(self.warmup_steps, factor);
+    }
+    fn is_schedule_free(&self) -> bool {
+        true
+    }
+    fn check_schedule(&self, schedule: &cyclr::schedule::ScheduleConfig) -> Result<(), ParamError> {
+        check_schedule(self.name(), schedule)
     }
 }
 
@@ -315,14 +419,7 @@ impl ScheduleFree {
             },
         });
         let (grad, exp_avg_sq) = match self.base {
-            ScheduleFreeBase::Sgd => {
-                let g = if self.weight_decay != 0.0 {
-                    add_scaled(grad, y.clone(), self.weight_decay)
-                } else {
-                    grad
-                };
-                (g, None)
-            }
+            ScheduleFreeBase::Sgd => (l2_add(grad, &y, self.weight_decay), None),
             ScheduleFreeBase::AdamW { beta2, eps } => {
                 let v = state.exp_avg_sq.unwrap_or_else(|| y.zeros_like());
                 let v = addcmul(v.mul_scalar(beta2), grad.clone(), grad.clone(), 1.0 - beta2);
@@ -331,10 +428,7 @@ impl ScheduleFree {
                     .div_scalar(bias_correction2)
                     .sqrt()
                     .add_scalar(eps);
-                let mut g = grad.div(denom);
-                if self.weight_decay != 0.0 {
-                    g = add_scaled(g, y.clone(), self.weight_decay);
-                }
+                let g = l2_add(grad.div(denom), &y, self.weight_decay);
                 (g, Some(v))
             }
         };

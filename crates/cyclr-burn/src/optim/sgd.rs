@@ -1,10 +1,110 @@
-//! PyTorch `torch.optim.SGD` (dampening 0), its momentum read per step. The update, in PyTorch's order of operations, is in the
-//! [table of the module](super).
+//! PyTorch `torch.optim.SGD` (dampening 0), its momentum read per step: the configuration
+//! [`SgdConfig`] (kinds `sgd` and `nesterov`) and the update [`SgdStep`]. The update, in
+//! PyTorch's order of operations, is in the [table of the module](super).
 
 use burn::optim::{Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
+use cyclr::ParamError;
+use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{MomentumCell, l2, opt_to_device, take};
+use super::common::{check_nonneg, check_unit, default_sgd_momentum, l2, opt_to_device, take};
+use super::{FamilyConfig, MomentumCell};
+
+/// `kind = "sgd"`: SGD with (optionally Nesterov) momentum and L2 weight decay; dampening is
+/// always 0. Missing keys take PyTorch's defaults, except the momentum (0.9 here, 0 in PyTorch:
+/// the cyclical-LR recipes all use momentum). `kind = "nesterov"` is the same with
+/// `nesterov = true` (a key it does not take).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SgdConfig {
+    /// Momentum (the value used when the schedule does not cycle momentum).
+    #[serde(default = "default_sgd_momentum")]
+    pub momentum: f64,
+    /// Nesterov momentum (requires `momentum > 0`).
+    #[serde(default)]
+    pub nesterov: bool,
+    /// L2 penalty added to the gradient.
+    #[serde(default)]
+    pub weight_decay: f64,
+}
+
+impl Default for SgdConfig {
+    /// Momentum 0.9, no Nesterov, no weight decay.
+    fn default() -> Self {
+        SgdConfig {
+            momentum: default_sgd_momentum(),
+            nesterov: false,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+/// The keys of `kind = "nesterov"`: those of `sgd` but `nesterov`, which the name fixes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NesterovKeys {
+    #[serde(default = "default_sgd_momentum")]
+    momentum: f64,
+    #[serde(default)]
+    weight_decay: f64,
+}
+
+impl SgdConfig {
+    /// Reads the keys of `kind = "nesterov"` (the tag already taken): SGD with `nesterov = true`.
+    pub(crate) fn deserialize_nesterov<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = NesterovKeys::deserialize(d)?;
+        Ok(SgdConfig {
+            momentum: k.momentum,
+            nesterov: true,
+            weight_decay: k.weight_decay,
+        })
+    }
+
+    /// PyTorch's checks (momentum in [0, 1), weight decay ≥ 0, Nesterov needs momentum > 0)
+    /// and finiteness.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        check_unit("momentum", self.momentum)?;
+        check_nonneg("weight_decay", self.weight_decay)?;
+        if self.nesterov && self.momentum <= 0.0 {
+            return Err(ParamError::new(
+                "momentum",
+                self.momentum,
+                "Nesterov momentum requires momentum > 0",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The update, reading its momentum from `momentum`.
+    pub fn optimizer(&self, momentum: MomentumCell) -> SgdStep {
+        SgdStep {
+            momentum,
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
+        }
+    }
+}
+
+impl FamilyConfig for SgdConfig {
+    fn name(&self) -> &'static str {
+        if self.nesterov { "nesterov" } else { "sgd" }
+    }
+    fn validate(&self) -> Result<(), ParamError> {
+        SgdConfig::validate(self)
+    }
+    fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+    fn set_weight_decay(&mut self, wd: f64) {
+        self.weight_decay = wd;
+    }
+    fn momentum_mut(&mut self) -> Option<&mut f64> {
+        Some(&mut self.momentum)
+    }
+    fn cycled_momentum(&self) -> Option<f64> {
+        Some(self.momentum)
+    }
+}
 
 /// State of [`SgdStep`]: the momentum buffer.
 #[derive(Clone)]
@@ -74,7 +174,7 @@ impl Optimizer for SgdStep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::*;
+    use super::super::runtime::tests::*;
     use crate::OptimizerConfig;
 
     /// torch.optim.SGD(lr=0.1, momentum=m, dampening=0, weight_decay=0.01), the momentum of the
@@ -107,11 +207,11 @@ mod tests {
     /// Momentum 0: plain SGD, no buffer.
     #[test]
     fn sgd_without_momentum() {
-        let config = OptimizerConfig::Sgd {
+        let config = OptimizerConfig::Sgd(super::SgdConfig {
             momentum: 0.0,
             nesterov: false,
             weight_decay: 0.0,
-        };
+        });
         let p = run(config, &[(0.5, None), (0.5, None)]);
         assert_close(&p, &[0.9, -1.8, 0.2]);
     }
