@@ -51,6 +51,17 @@ use serde::{Deserialize, Serialize};
 use super::check;
 use crate::{ParamError, Schedule};
 
+/// Which 1cycle implementation to reproduce exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OneCycleStyle {
+    /// PyTorch `OneCycleLR` ([`OneCycle`]).
+    #[default]
+    Pytorch,
+    /// fastai `fit_one_cycle` ([`FastaiOneCycle`]).
+    Fastai,
+}
+
 /// How PyTorch's `OneCycleLR` interpolates inside a phase (`anneal_strategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -544,90 +555,157 @@ impl Schedule for FastaiOneCycle {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pytorch_endpoints() {
-        let s = OneCycle::new(0.1, 1000).unwrap();
-        assert!((s.lr(0) - 0.004).abs() < 1e-15);
-        assert!((s.lr(299) - 0.1).abs() < 1e-15);
-        assert!((s.lr(999) - 0.004 / 1e4).abs() < 1e-18);
-        assert_eq!(s.lr(999), s.lr(1000));
-        assert_eq!(s.lr(999), s.lr(u64::MAX));
-        assert_eq!(s.momentum(0), Some(0.95));
-        assert_eq!(s.warmup_end(), 299);
-    }
-
-    #[test]
-    fn pytorch_phase_validation() {
-        let e = OneCycle::builder(0.1, 3).build().unwrap_err();
-        assert_eq!(e.param, "total_steps", "{e}");
-        assert!(OneCycle::builder(0.1, 4).build().is_ok());
-        let e = OneCycle::builder(0.1, 100)
-            .three_phase(true)
-            .pct_start(0.6)
-            .build()
-            .unwrap_err();
-        assert_eq!(e.param, "pct_start");
-        assert!(
-            OneCycle::builder(0.1, 100)
-                .three_phase(true)
-                .pct_start(0.5)
-                .build()
-                .is_ok()
-        );
-        assert_eq!(OneCycle::new(0.1, 0).unwrap_err().param, "total_steps");
-        assert_eq!(
-            OneCycle::builder(0.1, 10)
-                .pct_start(1.0)
-                .build()
-                .unwrap_err()
-                .param,
-            "pct_start"
-        );
-    }
-
-    /// Found by `fuzz_schedule_ctors` (docs/reliability-fuzz-core.md): with `total_steps`
-    /// above 2^53, `(total_steps − 1) as f64` can exceed the last phase's `end_step =
-    /// total_steps as f64 − 1.0`, so `pct` went past 1 and linear annealing extrapolated
-    /// beyond the final values (here lr −0.5·max_lr and momentum 1.0 at the last step).
-    #[test]
-    fn pct_never_exceeds_one_past_2_pow_53() {
-        let total = (1u64 << 53) + 1;
-        let pct_start = 1.0 - f64::EPSILON; // phase 1 ends at 2^53 − 3, phase 2 at 2^53 − 1
-        for anneal in [Anneal::Linear, Anneal::Cos] {
-            let s = OneCycle::builder(1.0, total)
-                .pct_start(pct_start)
-                .anneal(anneal)
-                .build()
-                .unwrap();
-            let (lo, hi) = s.bounds();
-            for t in [total - 3, total - 2, total - 1, total, u64::MAX] {
-                let lr = s.lr(t);
-                assert!(lr >= lo && lr <= hi, "{anneal:?}: lr({t}) = {lr}");
-                let m = s.momentum(t).unwrap();
-                assert!(
-                    (0.85..=0.95).contains(&m),
-                    "{anneal:?}: momentum({t}) = {m}"
-                );
+/// The schedule of a `one-cycle` config (see [`ScheduleConfig`](super::ScheduleConfig)).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn from_config(
+    max_lr: f64,
+    total: u64,
+    style: Option<OneCycleStyle>,
+    pct_start: Option<f64>,
+    anneal: Option<Anneal>,
+    div: Option<f64>,
+    final_div: Option<f64>,
+    three_phase: Option<bool>,
+    base_momentum: Option<f64>,
+    max_momentum: Option<f64>,
+    cycle_momentum: Option<bool>,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    let cycle_momentum = cycle_momentum.unwrap_or(true);
+    if !cycle_momentum {
+        for (name, v) in [
+            ("base_momentum", base_momentum),
+            ("max_momentum", max_momentum),
+        ] {
+            if let Some(v) = v {
+                return Err(ParamError::new(
+                    name,
+                    v,
+                    "must not be set with `cycle_momentum = false`",
+                ));
             }
-            // The last step (and every later one) is the end of the last phase (pct = 1).
-            let end_lr = anneal.apply(s.max_lr(), s.min_lr(), 1.0);
-            assert_eq!(s.lr(total - 1), end_lr, "{anneal:?}");
-            assert_eq!(s.lr(u64::MAX), end_lr, "{anneal:?}");
-            assert_eq!(s.momentum(u64::MAX), Some(anneal.apply(0.85, 0.95, 1.0)));
         }
     }
-
-    #[test]
-    fn fastai_endpoints() {
-        let s = FastaiOneCycle::new(1e-3, 1000).unwrap();
-        assert_eq!(s.lr(0), 4e-5);
-        assert_eq!(s.lr(250), 1e-3);
-        assert_eq!(s.warmup_end(), 249);
-        assert_eq!(s.momentum(250), Some(0.85));
-        assert_eq!(s.lr(999), s.lr(5000));
+    let base_m = base_momentum.unwrap_or(0.85);
+    let max_m = max_momentum.unwrap_or(0.95);
+    match style.unwrap_or_default() {
+        OneCycleStyle::Pytorch => {
+            let mut b = OneCycle::builder(max_lr, total)
+                .pct_start(pct_start.unwrap_or(0.3))
+                .anneal(anneal.unwrap_or_default())
+                .div_factor(div.unwrap_or(25.0))
+                .final_div_factor(final_div.unwrap_or(1e4))
+                .three_phase(three_phase.unwrap_or(false))
+                .momentum(base_m, max_m);
+            if !cycle_momentum {
+                b = b.no_momentum();
+            }
+            Ok(Box::new(b.build()?))
+        }
+        OneCycleStyle::Fastai => {
+            if anneal == Some(Anneal::Linear) {
+                return Err(ParamError::new(
+                    "anneal",
+                    "linear",
+                    "must be \"cos\" with style = \"fastai\" (fit_one_cycle is cosine only)",
+                ));
+            }
+            if three_phase == Some(true) {
+                return Err(ParamError::new(
+                    "three_phase",
+                    true,
+                    "must be false with style = \"fastai\" (fit_one_cycle has two phases)",
+                ));
+            }
+            if cycle_momentum {
+                check::momentum_pair(base_m, max_m)?;
+            }
+            let mut b = FastaiOneCycle::builder(max_lr, total)
+                .pct_start(pct_start.unwrap_or(0.25))
+                .div_factor(div.unwrap_or(25.0))
+                .div_final(final_div.unwrap_or(1e5))
+                .moms(max_m, base_m, max_m);
+            if !cycle_momentum {
+                b = b.no_momentum();
+            }
+            Ok(Box::new(b.build()?))
+        }
     }
 }
+
+/// `(min, max)` of a `one-cycle` config's lr, from its fields and their defaults.
+pub(crate) fn config_bounds(
+    max_lr: f64,
+    style: Option<OneCycleStyle>,
+    div: Option<f64>,
+    final_div: Option<f64>,
+) -> (f64, f64) {
+    let start = max_lr / div.unwrap_or(25.0);
+    let end = match style.unwrap_or_default() {
+        OneCycleStyle::Pytorch => start / final_div.unwrap_or(1e4),
+        OneCycleStyle::Fastai => max_lr / final_div.unwrap_or(1e5),
+    };
+    (start.min(end).min(max_lr), start.max(end).max(max_lr))
+}
+
+/// The single-cycle policies, for the [registry](super::registry).
+macro_rules! one_cycle_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
+            keys []
+            policies [
+                /// The 1cycle policy, PyTorch or fastai style.
+                OneCycle = "one-cycle", Other {
+                    formula: "PyTorch OneCycleLR (--style pytorch) or fastai fit_one_cycle (--style fastai)",
+                    auto: [("max_lr", OneCyclePeak)],
+                    params: {
+                        /// Peak lr.
+                        req max_lr: f64,
+                        /// Cycle length (default: the run length).
+                        opt total_steps: u64,
+                        /// Implementation to reproduce (default pytorch).
+                        opt style: crate::schedule::one_cycle::OneCycleStyle,
+                        /// Warm-up fraction (default 0.3 pytorch, 0.25 fastai).
+                        opt pct_start: f64,
+                        /// Annealing (default cos; linear: pytorch only).
+                        opt anneal: crate::schedule::one_cycle::Anneal,
+                        /// Initial lr = `max_lr / div` (default 25).
+                        opt div: f64,
+                        /// Final lr = `max_lr / div / final_div` (pytorch, default 1e4) or
+                        /// `max_lr / final_div` (fastai, default 1e5).
+                        opt final_div: f64,
+                        /// PyTorch's three phases (default false).
+                        opt three_phase: bool,
+                        /// Momentum at the lr peak (default 0.85).
+                        opt base_momentum: f64,
+                        /// Momentum at the start and end (default 0.95).
+                        opt max_momentum: f64,
+                        /// Whether momentum cycles (default true).
+                        opt cycle_momentum: bool,
+                    },
+                    build(total_iters): {
+                        crate::schedule::one_cycle::from_config(
+                            max_lr,
+                            total_steps.unwrap_or(total_iters),
+                            style,
+                            pct_start,
+                            anneal,
+                            div,
+                            final_div,
+                            three_phase,
+                            base_momentum,
+                            max_momentum,
+                            cycle_momentum,
+                        )
+                    },
+                    bounds: {
+                        crate::schedule::one_cycle::config_bounds(max_lr, style, div, final_div)
+                    },
+                }
+            ]
+        } }
+    };
+}
+pub(crate) use one_cycle_policies;
+
+#[cfg(test)]
+mod tests;
