@@ -59,6 +59,14 @@ const CASES: &[(&str, &str)] = &[
         "one-cycle fastai",
         r#"{"policy":"one-cycle","max_lr":0.1,"style":"fastai","anneal":"cos","cycle_momentum":false}"#,
     ),
+    (
+        "slanted-triangular",
+        r#"{"policy":"slanted-triangular","max_lr":0.01}"#,
+    ),
+    (
+        "slanted-triangular full",
+        r#"{"policy":"slanted-triangular","ratio":10,"cut_frac":0.2,"total_steps":500,"max_lr":0.01,"warmup":4}"#,
+    ),
     ("sgdr", r#"{"policy":"sgdr","max_lr":0.1,"t0":10}"#),
     (
         "sgdr full",
@@ -177,6 +185,7 @@ const OPEN_SPECS: &[&str] = &[
     r#"{"policy":"triangular2","max_lr":0.5,"step_size":4}"#,
     r#"{"policy":"exp-range","gamma":0.999}"#,
     r#"{"policy":"one-cycle","pct_start":0.25,"style":"fastai"}"#,
+    r#"{"policy":"slanted-triangular","cut_frac":0.25}"#,
     r#"{"policy":"sgdr","t0":10,"min_lr":0.001}"#,
     r#"{"policy":"fixed","warmup":3}"#,
     r#"{"policy":"wsd","num_decay_steps":5,"warmup_type":"cosine"}"#,

@@ -1,4 +1,9 @@
-//! The 1cycle policy (Smith & Topin 2017, "Super-Convergence"), in two exact styles.
+//! The 1cycle policy (Smith & Topin 2017, "Super-Convergence"), in two exact styles, and ULMFiT's slanted triangular
+//! policy, the other single-cycle schedule.
+//!
+//! (Over 800 lines: the single-cycle family — two exact one-cycle implementations and slanted
+//! triangular — with their formulas and registry declarations; the tests are in
+//! `one_cycle/tests.rs`.)
 //!
 //! The two popular implementations differ in their defaults *and* in their arithmetic, so they are
 //! two types rather than a compromise:
@@ -46,6 +51,34 @@
 //! which is relative to the initial lr), `pct_start` 0.25, `moms` (0.95, 0.85, 0.95). `t` is
 //! the batch index over the whole run (fastai's `pct_train = t / total`); every
 //! `t ≥ total_steps` returns the value at `total_steps − 1`.
+//!
+//! # [`SlantedTriangular`]: ULMFiT's slanted triangular learning rate
+//!
+//! Howard & Ruder 2018, "Universal Language Model Fine-tuning for Text Classification", eq. 3,
+//! in its order of operations (`T` = `total_steps`, `t` = the 0-based iteration):
+//!
+//! ```text
+//! cut = ⌊T · cut_frac⌋
+//! p   = t / cut                                 if t < cut
+//!     = 1 − (t − cut) / (cut · (1/cut_frac − 1))  otherwise        (the paper)
+//! lr  = max_lr · (1 + p · (ratio − 1)) / ratio
+//! ```
+//!
+//! What is computed is allennlp's `SlantedTriangular` (whose parameter names, `cut_frac` and
+//! `ratio`, these are): the falling edge divides by `T − cut`, the paper's denominator when
+//! `T · cut_frac` is a whole number and the exact length of the falling edge when it is not:
+//!
+//! ```text
+//! p   = 1 − (t − cut) / (T − cut)               if t ≥ cut           (computed)
+//! ```
+//!
+//! So the lr rises linearly from `max_lr / ratio` at `t = 0` to `max_lr` at `t = cut`, then falls
+//! linearly towards `max_lr / ratio`, which it would reach at `t = T`; every `t ≥ T` holds the
+//! value at `T − 1`. Defaults (the paper's): `cut_frac` 0.1, `ratio` 32; `T` defaults to the run
+//! length. Checks: `max_lr` > 0, `cut_frac` in (0, 1), `ratio` ≥ 1, `T` ≥ 2 and `cut` ≥ 1 (a
+//! rise of at least one iteration). allennlp's epoch-wise parameters (`num_epochs`,
+//! `num_steps_per_epoch`) are `T` here; its gradual unfreezing and discriminative rates are
+//! not a learning-rate schedule.
 use serde::{Deserialize, Serialize};
 
 use super::check;
@@ -647,11 +680,124 @@ pub(crate) fn config_bounds(
     (start.min(end).min(max_lr), start.max(end).max(max_lr))
 }
 
+/// ULMFiT's slanted triangular learning rate, as allennlp's `SlantedTriangular` computes it (see
+/// the [module docs](self)): a short linear rise from `max_lr / ratio` to `max_lr` over the first
+/// `cut = ⌊total_steps · cut_frac⌋` iterations, then a long linear fall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlantedTriangular {
+    max_lr: f64,
+    total_steps: u64,
+    cut: u64,
+    ratio: f64,
+}
+
+impl SlantedTriangular {
+    /// `max_lr` > 0, `cut_frac` in (0, 1), `ratio` ≥ 1 (finite, `max_lr / ratio` a valid lr),
+    /// `total_steps` ≥ 2 and `⌊total_steps · cut_frac⌋` ≥ 1. ULMFiT's defaults are
+    /// `cut_frac = 0.1`, `ratio = 32`.
+    pub fn new(
+        max_lr: f64,
+        total_steps: u64,
+        cut_frac: f64,
+        ratio: f64,
+    ) -> Result<Self, ParamError> {
+        check::lr("max_lr", max_lr)?;
+        check::open_unit("cut_frac", cut_frac)?;
+        if !(ratio.is_finite() && ratio >= 1.0) {
+            return Err(ParamError::new(
+                "ratio",
+                ratio,
+                "must be finite and ≥ 1 (`max_lr` over the lowest lr)",
+            ));
+        }
+        check::derived_lr("ratio", ratio, max_lr / ratio, "max_lr / ratio")?;
+        if total_steps < 2 {
+            return Err(ParamError::new(
+                "total_steps",
+                total_steps,
+                "must be ≥ 2 (a rise and a fall)",
+            ));
+        }
+        // ULMFiT's `⌊T · cut_frac⌋` (allennlp: `int(num_steps * cut_frac)`); < T as cut_frac < 1.
+        let cut = (total_steps as f64 * cut_frac).floor() as u64;
+        if cut == 0 {
+            return Err(ParamError::new(
+                "cut_frac",
+                cut_frac,
+                format!(
+                    "must be ≥ 1/`total_steps` ({}) so that the rise lasts at least one iteration",
+                    1.0 / total_steps as f64
+                ),
+            ));
+        }
+        Ok(Self {
+            max_lr,
+            total_steps,
+            cut,
+            ratio,
+        })
+    }
+
+    /// The iteration of the peak, `⌊total_steps · cut_frac⌋`.
+    pub fn cut(&self) -> u64 {
+        self.cut
+    }
+}
+
+impl Schedule for SlantedTriangular {
+    fn lr(&self, t: u64) -> f64 {
+        let t = t.min(self.total_steps - 1);
+        let p = if t < self.cut {
+            t as f64 / self.cut as f64
+        } else {
+            1.0 - (t - self.cut) as f64 / (self.total_steps - self.cut) as f64
+        };
+        self.max_lr * (1.0 + p * (self.ratio - 1.0)) / self.ratio
+    }
+}
+
+/// The schedule of a `slanted-triangular` config: `total_steps` defaults to the run length (and
+/// an error about it says so), `cut_frac` to 0.1, `ratio` to 32.
+pub(crate) fn slanted_from_config(
+    max_lr: f64,
+    total_steps: Option<u64>,
+    cut_frac: Option<f64>,
+    ratio: Option<f64>,
+    total_iters: u64,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    SlantedTriangular::new(
+        max_lr,
+        total_steps.unwrap_or(total_iters),
+        cut_frac.unwrap_or(0.1),
+        ratio.unwrap_or(32.0),
+    )
+    .map(|s| Box::new(s) as Box<dyn Schedule>)
+    .map_err(|mut e| {
+        if total_steps.is_none() && (e.param == "total_steps" || e.valid.contains("`total_steps`"))
+        {
+            e.valid
+                .push_str(" (`total_steps` was not given: it is the run length)");
+        }
+        e
+    })
+}
+
 /// The single-cycle policies, for the [registry](super::registry).
 macro_rules! one_cycle_policies {
     ([$($rest:tt)*] $($acc:tt)*) => {
         crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
-            keys []
+            keys [
+                /// slanted-triangular: the fraction of `total_steps` spent rising.
+                cut_frac: f64 => Float(
+                    "F",
+                    "slanted-triangular: fraction of the iterations spent increasing the LR (ULMFiT cut_frac; default 0.1)"
+                ),
+                /// slanted-triangular: `max_lr` over the lowest lr.
+                ratio: f64 => Float(
+                    "R",
+                    "slanted-triangular: max-lr / lowest LR (ULMFiT ratio; default 32)"
+                ),
+            ]
             policies [
                 /// The 1cycle policy, PyTorch or fastai style.
                 OneCycle = "one-cycle", Other {
@@ -700,6 +846,31 @@ macro_rules! one_cycle_policies {
                     bounds: {
                         crate::schedule::one_cycle::config_bounds(max_lr, style, div, final_div)
                     },
+                }
+                /// ULMFiT's slanted triangular learning rate (allennlp's `SlantedTriangular`).
+                SlantedTriangular = "slanted-triangular", Other {
+                    formula: "max_lr * (1 + p*(ratio-1))/ratio, p = t/cut rising, then 1 - (t-cut)/(T-cut), cut = floor(T*cut_frac), T = --iters (ULMFiT)",
+                    auto: [("max_lr", OneCyclePeak)],
+                    params: {
+                        /// Peak lr, reached at `t = cut`.
+                        req max_lr: f64,
+                        /// `T`, the schedule's length (default: the run length).
+                        opt total_steps: u64,
+                        /// Fraction of `T` spent rising, in (0, 1) (default 0.1).
+                        opt cut_frac: f64,
+                        /// `max_lr` over the lowest lr, ≥ 1 (default 32).
+                        opt ratio: f64,
+                    },
+                    build(total_iters): {
+                        crate::schedule::one_cycle::slanted_from_config(
+                            max_lr,
+                            total_steps,
+                            cut_frac,
+                            ratio,
+                            total_iters,
+                        )
+                    },
+                    bounds: { (max_lr / ratio.unwrap_or(32.0), max_lr) },
                 }
             ]
         } }

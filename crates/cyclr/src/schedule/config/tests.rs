@@ -80,6 +80,20 @@ fn all_variants() -> Vec<ScheduleConfig> {
             cycle_momentum: None,
             warmup: None,
         },
+        C::SlantedTriangular {
+            max_lr: 0.01,
+            total_steps: None,
+            cut_frac: None,
+            ratio: None,
+            warmup: None,
+        },
+        C::SlantedTriangular {
+            max_lr: 0.05,
+            total_steps: Some(800),
+            cut_frac: Some(0.25),
+            ratio: Some(8.0),
+            warmup: Some(20),
+        },
         C::Sgdr {
             max_lr: 0.1,
             min_lr: Some(1e-4),

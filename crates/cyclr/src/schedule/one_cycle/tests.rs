@@ -82,3 +82,97 @@ fn fastai_endpoints() {
     assert_eq!(s.momentum(250), Some(0.85));
     assert_eq!(s.lr(999), s.lr(5000));
 }
+
+/// `|a − b| ≤ 1e-14 · |b|`.
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-14 * b.abs()
+}
+
+/// ULMFiT's slanted triangular at the rise's first and last iterations, the peak and the last
+/// iteration, against exact fractions computed independently (Python):
+///
+/// ```python
+/// from fractions import Fraction as F
+/// def lr(t, T, cut_frac=F(1, 10), ratio=32, max_lr=F(1, 100)):
+///     cut = int(T * cut_frac)                      # 100 -> 10, 95 -> 9 (9.5 floored)
+///     p = F(t, cut) if t < cut else 1 - F(t - cut, T - cut)
+///     return max_lr * (1 + p * (ratio - 1)) / ratio
+/// # T = 100: t = 0 -> 1/3200, 9 -> 289/32000, 10 -> 1/100, 99 -> 121/288000
+/// # T = 95:  t = 0 -> 1/3200, 8 -> 257/28800,  9 -> 1/100, 94 -> 117/275200
+/// ```
+///
+/// By hand for T = 100: cut = 10; t = 9: p = 0.9, lr = 0.01·(1 + 0.9·31)/32 = 0.01·28.9/32;
+/// t = 99: p = 1 − 89/90 = 1/90, lr = 0.01·(1 + 31/90)/32 = 0.01·121/2880.
+#[test]
+fn slanted_triangular_values() {
+    for (total, cut, want) in [
+        (
+            100u64,
+            10u64,
+            [1.0 / 3200.0, 289.0 / 32000.0, 1.0 / 100.0, 121.0 / 288000.0],
+        ),
+        (
+            95,
+            9,
+            [1.0 / 3200.0, 257.0 / 28800.0, 1.0 / 100.0, 117.0 / 275200.0],
+        ),
+    ] {
+        let s = SlantedTriangular::new(0.01, total, 0.1, 32.0).unwrap();
+        assert_eq!(s.cut(), cut);
+        for (t, w) in [0, cut - 1, cut, total - 1].into_iter().zip(want) {
+            assert!(near(s.lr(t), w), "T={total} t={t}: {} vs {w}", s.lr(t));
+        }
+        // Past the end: the value at T − 1.
+        for t in [total, total + 1, u64::MAX] {
+            assert_eq!(s.lr(t), s.lr(total - 1));
+        }
+        assert!(!s.cycles_momentum());
+        // Linear rise, linear fall: monotone on each side of the peak.
+        for t in 1..total {
+            let (a, b) = (s.lr(t - 1), s.lr(t));
+            assert!(if t <= cut { b > a } else { b < a }, "T={total} t={t}");
+        }
+    }
+    // ratio = 1: constant.
+    let flat = SlantedTriangular::new(0.5, 10, 0.3, 1.0).unwrap();
+    assert!((0..12).all(|t| flat.lr(t) == 0.5));
+}
+
+#[test]
+fn slanted_triangular_checks_name_the_key_and_range() {
+    let err = |max_lr, total, cut_frac, ratio| {
+        SlantedTriangular::new(max_lr, total, cut_frac, ratio).unwrap_err()
+    };
+    for cut_frac in [0.0, 1.0, 2.0, -0.1, f64::NAN] {
+        let e = err(0.01, 100, cut_frac, 32.0);
+        assert_eq!(
+            (e.param.as_str(), e.valid.as_str()),
+            ("cut_frac", "must be in (0, 1)")
+        );
+    }
+    for ratio in [0.5, 0.0, -2.0, f64::INFINITY, f64::NAN] {
+        let e = err(0.01, 100, 0.1, ratio);
+        assert_eq!(e.param, "ratio");
+        assert!(e.valid.contains("≥ 1"), "{e}");
+    }
+    for max_lr in [0.0, -0.01, f64::NAN, f64::INFINITY] {
+        let e = err(max_lr, 100, 0.1, 32.0);
+        assert_eq!(e.param, "max_lr");
+        assert!(e.valid.contains("> 0"), "{e}");
+    }
+    for total in [0, 1] {
+        let e = err(0.01, total, 0.1, 32.0);
+        assert_eq!(e.param, "total_steps");
+        assert!(e.valid.contains("≥ 2"), "{e}");
+    }
+    // ⌊5 · 0.1⌋ = 0: no rise.
+    let e = err(0.01, 5, 0.1, 32.0);
+    assert_eq!(e.param, "cut_frac");
+    assert_eq!(
+        e.to_string(),
+        "invalid `cut_frac` = 0.1: must be ≥ 1/`total_steps` (0.2) so that the rise lasts at \
+         least one iteration"
+    );
+    assert!(SlantedTriangular::new(0.01, 5, 0.2, 32.0).is_ok());
+    assert!(SlantedTriangular::new(0.01, 2, 0.5, 1.0).is_ok());
+}
