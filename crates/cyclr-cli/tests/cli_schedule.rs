@@ -692,17 +692,24 @@ fn schedule_help_lists_sequence() {
 /// naming the flag.
 #[test]
 fn slanted_triangular_from_flags() {
-    let t = parse_csv(
-        &run_ok(&[
+    let slanted = |extra: &[&str]| {
+        let mut args = vec![
             "schedule",
             "slanted-triangular",
             "--max-lr",
             "0.01",
             "--iters",
             "100",
-        ]),
-        "slanted-triangular",
-    );
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let csv = |extra: &[&str]| {
+        let args = slanted(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        parse_csv(&run_ok(&args), "slanted-triangular")
+    };
+    let t = csv(&[]);
     assert_eq!(t.header, ["iteration", "lr"]);
     assert_eq!(t.rows.len(), 100);
     for (i, want) in [
@@ -713,34 +720,12 @@ fn slanted_triangular_from_flags() {
     ] {
         assert!(close(t.rows[i][1], want, 1e-12), "t={i}: {:?}", t.rows[i]);
     }
-    let t = parse_csv(
-        &run_ok(&[
-            "schedule",
-            "slanted-triangular",
-            "--max-lr",
-            "0.01",
-            "--iters",
-            "100",
-            "--cut-frac",
-            "0.5",
-            "--ratio",
-            "4",
-        ]),
-        "slanted-triangular",
-    );
+    let t = csv(&["--cut-frac", "0.5", "--ratio", "4"]);
     assert!(close(t.rows[0][1], 0.0025, 1e-12), "{:?}", t.rows[0]);
     assert!(close(t.rows[50][1], 0.01, 1e-12), "{:?}", t.rows[50]);
 
-    let out = run(&[
-        "schedule",
-        "slanted-triangular",
-        "--max-lr",
-        "0.01",
-        "--iters",
-        "100",
-        "--cut-frac",
-        "2",
-    ]);
+    let args = slanted(&["--cut-frac", "2"]);
+    let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());

@@ -126,15 +126,11 @@ fn keys_and_errors() {
 
 #[test]
 fn lr_auto_fills_max_lr_with_the_one_cycle_peak() {
-    let picks = ClrBounds {
-        fixed_lr: 0.02,
-        base_lr: 0.01,
-        max_lr: 0.04,
-        one_cycle_max_lr: 0.08,
-        rule: "test".into(),
-        window: None,
-        warnings: Vec::new(),
-    };
+    // A range test's picks: the one-cycle peak (0.08) differs from every other pick.
+    let picks: ClrBounds = serde_json::from_str(
+        r#"{"fixed_lr":0.02,"base_lr":0.01,"max_lr":0.04,"one_cycle_max_lr":0.08,"rule":"test"}"#,
+    )
+    .unwrap();
     let spec: ScheduleSpec =
         toml::from_str("policy = \"slanted-triangular\"\nratio = 16\n").unwrap();
     assert_eq!(

@@ -772,14 +772,7 @@ pub(crate) fn slanted_from_config(
         ratio.unwrap_or(32.0),
     )
     .map(|s| Box::new(s) as Box<dyn Schedule>)
-    .map_err(|mut e| {
-        if total_steps.is_none() && (e.param == "total_steps" || e.valid.contains("`total_steps`"))
-        {
-            e.valid
-                .push_str(" (`total_steps` was not given: it is the run length)");
-        }
-        e
-    })
+    .map_err(|e| check::run_length_note(e, "total_steps", total_steps.is_some()))
 }
 
 /// The single-cycle policies, for the [registry](super::registry).

@@ -798,15 +798,7 @@ pub(crate) fn run_length_note<S: Schedule + 'static>(
 ) -> Result<Box<dyn Schedule>, ParamError> {
     built
         .map(|s| Box::new(s) as Box<dyn Schedule>)
-        .map_err(|mut e| {
-            if given.is_none()
-                && (e.param == "num_training_steps" || e.valid.contains("`num_training_steps`"))
-            {
-                e.valid
-                    .push_str(" (`num_training_steps` was not given: it is the run length)");
-            }
-            e
-        })
+        .map_err(|e| check::run_length_note(e, "num_training_steps", given.is_some()))
 }
 
 /// The schedule of a `wsd` config: the run length stands in for `num_training_steps` only when
@@ -845,12 +837,13 @@ pub(crate) fn wsd_from_config(
 
 /// transformers' schedules, for the [registry](super::registry), with transformers' own
 /// parameter names. `num_warmup_steps` is transformers' warm-up (factor `t / N` from 0);
-/// `num_training_steps` defaults to the run length.
+/// `num_training_steps` defaults to the run length. The four that warm up and then decay until
+/// `num_training_steps` share one declaration (the `@each` arm for `decay` items): each names its
+/// type, its keys of its own and how they are passed on.
 macro_rules! transformers_policies {
     ([$($rest:tt)*] $($acc:tt)*) => {
-        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
-            keys []
-            policies [
+        crate::schedule::transformers::transformers_policies! { @each [$($rest)*] [$($acc)*] []
+            plain {
                 /// transformers' `get_constant_schedule_with_warmup`.
                 ConstantWithWarmup = "constant-with-warmup", Transformers {
                     formula: "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)",
@@ -869,118 +862,52 @@ macro_rules! transformers_policies {
                     },
                     bounds: { (if num_warmup_steps > 0 { 0.0 } else { lr }, lr) },
                 }
+            }
+            decay {
                 /// transformers' `get_linear_schedule_with_warmup`.
-                LinearWithWarmup = "linear-with-warmup", Transformers {
-                    formula: "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)",
-                    auto: [("lr", OneCyclePeak)],
-                    params: {
-                        /// The optimizer's lr.
-                        req lr: f64,
-                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
-                        req num_warmup_steps: u64,
-                        /// Step at which the lr reaches 0 (default: the run length).
-                        opt num_training_steps: u64,
-                    },
-                    build(total_iters): {
-                        crate::schedule::transformers::run_length_note(
-                            num_training_steps,
-                            crate::schedule::transformers::LinearWithWarmup::new(
-                                lr,
-                                num_warmup_steps,
-                                num_training_steps.unwrap_or(total_iters),
-                            ),
-                        )
-                    },
-                    bounds: { (0.0, lr) },
-                }
+                LinearWithWarmup = "linear-with-warmup",
+                "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)",
+                LinearWithWarmup, [], ()
+            }
+            decay {
                 /// transformers' `get_cosine_schedule_with_warmup` /
                 /// `get_cosine_with_min_lr_schedule_with_warmup`.
-                CosineWithWarmup = "cosine-with-warmup", Transformers {
-                    formula: "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)",
-                    auto: [("lr", OneCyclePeak)],
-                    params: {
-                        /// The optimizer's lr.
-                        req lr: f64,
-                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
-                        req num_warmup_steps: u64,
-                        /// Length of the schedule, warm-up included (default: the run length).
-                        opt num_training_steps: u64,
-                        /// Cosine waves after the warm-up (default 0.5: one half-wave down).
-                        opt num_cycles: f64,
-                        /// Floor as a fraction of `lr`, in [0, 1] (default 0).
-                        opt min_lr_rate: f64,
-                    },
-                    build(total_iters): {
-                        crate::schedule::transformers::run_length_note(
-                            num_training_steps,
-                            crate::schedule::transformers::CosineWithWarmup::new(
-                                lr,
-                                num_warmup_steps,
-                                num_training_steps.unwrap_or(total_iters),
-                                num_cycles.unwrap_or(0.5),
-                                min_lr_rate.unwrap_or(0.0),
-                            ),
-                        )
-                    },
-                    bounds: { (0.0, lr) },
-                }
+                CosineWithWarmup = "cosine-with-warmup",
+                "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)",
+                CosineWithWarmup,
+                [
+                    /// Cosine waves after the warm-up (default 0.5: one half-wave down).
+                    opt num_cycles: f64,
+                    /// Floor as a fraction of `lr`, in [0, 1] (default 0).
+                    opt min_lr_rate: f64,
+                ],
+                (num_cycles.unwrap_or(0.5), min_lr_rate.unwrap_or(0.0))
+            }
+            decay {
                 /// transformers' `get_cosine_with_hard_restarts_schedule_with_warmup`.
-                CosineWithHardRestarts = "cosine-with-hard-restarts", Transformers {
-                    formula: "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)",
-                    auto: [("lr", OneCyclePeak)],
-                    params: {
-                        /// The optimizer's lr.
-                        req lr: f64,
-                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
-                        req num_warmup_steps: u64,
-                        /// Length of the schedule, warm-up included (default: the run length).
-                        opt num_training_steps: u64,
-                        /// Cosine decays, each restarting at `lr` (default 1).
-                        opt num_cycles: f64,
-                    },
-                    build(total_iters): {
-                        crate::schedule::transformers::run_length_note(
-                            num_training_steps,
-                            crate::schedule::transformers::CosineWithHardRestarts::new(
-                                lr,
-                                num_warmup_steps,
-                                num_training_steps.unwrap_or(total_iters),
-                                num_cycles.unwrap_or(1.0),
-                            ),
-                        )
-                    },
-                    bounds: { (0.0, lr) },
-                }
+                CosineWithHardRestarts = "cosine-with-hard-restarts",
+                "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)",
+                CosineWithHardRestarts,
+                [
+                    /// Cosine decays, each restarting at `lr` (default 1).
+                    opt num_cycles: f64,
+                ],
+                (num_cycles.unwrap_or(1.0))
+            }
+            decay {
                 /// transformers' `get_polynomial_decay_schedule_with_warmup`.
-                PolynomialWithWarmup = "polynomial-with-warmup", Transformers {
-                    formula: "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)",
-                    auto: [("lr", OneCyclePeak)],
-                    params: {
-                        /// The optimizer's lr (transformers' `lr_init`).
-                        req lr: f64,
-                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
-                        req num_warmup_steps: u64,
-                        /// Step at which the lr reaches `lr_end` (default: the run length).
-                        opt num_training_steps: u64,
-                        /// Final lr, in [0, lr) (default 1e-7).
-                        opt lr_end: f64,
-                        /// Degree of the decay (default 1.0).
-                        opt power: f64,
-                    },
-                    build(total_iters): {
-                        crate::schedule::transformers::run_length_note(
-                            num_training_steps,
-                            crate::schedule::transformers::PolynomialWithWarmup::new(
-                                lr,
-                                num_warmup_steps,
-                                num_training_steps.unwrap_or(total_iters),
-                                lr_end.unwrap_or(1e-7),
-                                power.unwrap_or(1.0),
-                            ),
-                        )
-                    },
-                    bounds: { (0.0, lr) },
-                }
+                PolynomialWithWarmup = "polynomial-with-warmup",
+                "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)",
+                PolynomialWithWarmup,
+                [
+                    /// Final lr, in [0, lr) (default 1e-7).
+                    opt lr_end: f64,
+                    /// Degree of the decay (default 1.0).
+                    opt power: f64,
+                ],
+                (lr_end.unwrap_or(1e-7), power.unwrap_or(1.0))
+            }
+            plain {
                 /// transformers' `get_inverse_sqrt_schedule`.
                 InverseSqrt = "inverse-sqrt", Transformers {
                     formula: "lr * t/N, then lr / sqrt((t + timescale - N)/timescale) (transformers get_inverse_sqrt_schedule)",
@@ -1002,6 +929,8 @@ macro_rules! transformers_policies {
                     },
                     bounds: { (0.0, lr) },
                 }
+            }
+            plain {
                 /// transformers' `get_wsd_schedule`: warm-up, stable, decay.
                 Wsd = "wsd", Transformers {
                     formula: "warm-up, stable at lr, decay (linear | cosine | 1-sqrt) to min_lr_ratio*lr over num_decay_steps (transformers get_wsd_schedule)",
@@ -1043,8 +972,56 @@ macro_rules! transformers_policies {
                     },
                     bounds: { (lr * min_lr_ratio.unwrap_or(0.0), lr) },
                 }
-            ]
-        } }
+            }
+        }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*] plain { $($decl:tt)* } $($more:tt)*) => {
+        crate::schedule::transformers::transformers_policies! {
+            @each [$($rest)*] [$($acc)*] [$($done)* $($decl)*] $($more)*
+        }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]
+        decay {
+            $(#[doc = $doc:literal])*
+            $V:ident = $name:literal, $formula:literal, $Type:ident, [$($extra:tt)*],
+            ($($args:expr),*)
+        }
+        $($more:tt)*
+    ) => {
+        crate::schedule::transformers::transformers_policies! { @each [$($rest)*] [$($acc)*] [
+            $($done)*
+            $(#[doc = $doc])*
+            $V = $name, Transformers {
+                formula: $formula,
+                auto: [("lr", OneCyclePeak)],
+                params: {
+                    /// The optimizer's lr (transformers' `lr_init` in the polynomial decay).
+                    req lr: f64,
+                    /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+                    req num_warmup_steps: u64,
+                    /// Length of the schedule, warm-up included (default: the run length).
+                    opt num_training_steps: u64,
+                    $($extra)*
+                },
+                build(total_iters): {
+                    crate::schedule::transformers::run_length_note(
+                        num_training_steps,
+                        crate::schedule::transformers::$Type::new(
+                            lr,
+                            num_warmup_steps,
+                            num_training_steps.unwrap_or(total_iters),
+                            $($args),*
+                        ),
+                    )
+                },
+                bounds: { (0.0, lr) },
+            }
+        ] $($more)* }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]) => {
+        crate::schedule::registry::collect! {
+            [$($rest)*] $($acc)* { keys [] policies [ $($done)* ] }
+        }
     };
 }
 pub(crate) use transformers_policies;
