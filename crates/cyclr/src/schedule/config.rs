@@ -12,47 +12,15 @@
 //! warmup = 500          # optional on every policy
 //! ```
 //!
-//! Keys per policy (required; *optional = default*):
-//!
-//! * `triangular`, `triangular2`, `welch`, `hann`: `base_lr`, `max_lr`, `step_size`;
-//!   *`step_size_down` = `step_size`*, *`base_momentum` + `max_momentum`* (both or neither;
-//!   momentum cycles only when both are given).
-//! * `exp-range`: as `triangular`, plus *`gamma` = 1.0* (PyTorch's default).
-//! * `one-cycle`: `max_lr`; *`total_steps` = the run length*, *`style` = `"pytorch"`*
-//!   (or `"fastai"`), *`pct_start` = 0.3 (pytorch) / 0.25 (fastai)*, *`anneal` = `"cos"`*
-//!   (`"linear"`: pytorch only), *`div` = 25*, *`final_div` = 1e4 (pytorch: relative to
-//!   `max_lr / div`, PyTorch's `final_div_factor`) / 1e5 (fastai: relative to `max_lr`, fastai's
-//!   `div_final`)*, *`three_phase` = false* (pytorch only), *`base_momentum` = 0.85*,
-//!   *`max_momentum` = 0.95*, *`cycle_momentum` = true*.
-//! * `sgdr`: `max_lr`, `t0`; *`min_lr` = 0*, *`t_mult` = 1*.
-//! * `fixed`: `lr`.
-//! * `step`: `lr`, `step_size`; *`gamma` = 0.1*.
-//! * `multistep`: `lr`, `milestones`; *`gamma` = 0.1*.
-//! * `exp`: `lr`, `gamma`.
-//! * `inv`: `lr`, `gamma`, `power`.
-//! * `poly`: `lr`; *`power` = 1.0*, *`max_iter` = the run length*.
-//! * `sigmoid`: `lr`, `gamma`, `step_size`.
-//! * `sequence`: `milestones`, `schedules` (a list of configs).
-//!
-//! Hugging Face transformers' schedules ([`transformers`](super::transformers), exact to
-//! transformers 5.24), with transformers' own parameter names:
-//!
-//! * `constant-with-warmup`: `lr`, `num_warmup_steps`.
-//! * `linear-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run length*.
-//! * `cosine-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run length*,
-//!   *`num_cycles` = 0.5*, *`min_lr_rate` = 0* (transformers'
-//!   `get_cosine_with_min_lr_schedule_with_warmup` when set).
-//! * `cosine-with-hard-restarts`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run
-//!   length*, *`num_cycles` = 1*.
-//! * `polynomial-with-warmup`: `lr`, `num_warmup_steps`; *`num_training_steps` = the run
-//!   length*, *`lr_end` = 1e-7*, *`power` = 1.0*.
-//! * `inverse-sqrt`: `lr`, `num_warmup_steps`; *`timescale` = `num_warmup_steps`, or 10 000 when
-//!   that is 0* (transformers' `num_warmup_steps or 10_000`).
-//! * `wsd`: `lr`, `num_warmup_steps`, `num_decay_steps`; *`num_stable_steps`* or
-//!   *`num_training_steps`* (stable = `num_training_steps − num_warmup_steps −
-//!   num_decay_steps`; with neither, `num_training_steps` = the run length; with both, they must
-//!   agree), *`warmup_type` = `"linear"`*, *`decay_type` = `"cosine"`* (each `"linear"`,
-//!   `"cosine"` or `"1-sqrt"`), *`min_lr_ratio` = 0*, *`num_cycles` = 0.5*.
+//! Keys per policy, required and *optional* with their defaults, are in each policy's
+//! declaration, in its family's file ([`cyclical`](super::cyclical): `triangular`,
+//! `triangular2`, `exp-range`, `welch`, `hann`; [`one_cycle`](super::one_cycle): `one-cycle`,
+//! `slanted-triangular`; [`restarts`](super::restarts): `sgdr`; [`baseline`](super::baseline):
+//! Caffe's `fixed` … `sigmoid`; [`transformers`](super::transformers): Hugging Face
+//! transformers' schedules, exact to transformers 5.24, with transformers' own parameter names;
+//! [`compose`](super::compose): `sequence`), and so in the docs of each variant below, in
+//! `cyclr schedule --help` and in `cyclr compare --template` — all written from the
+//! declarations by the [registry](super::registry).
 //!
 //! `num_warmup_steps` is transformers' warm-up, part of those formulas (factor `t / N`, from 0 at
 //! `t = 0`); `warmup` below is cyclr's (factor `(t + 1) / warmup`) and, when given too,

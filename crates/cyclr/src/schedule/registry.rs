@@ -6,7 +6,7 @@
 //! # How a policy is declared
 //!
 //! A family file (`cyclical.rs`, `one_cycle.rs`, …) defines a `macro_rules!` named
-//! `<family>_policies` that hands its declarations on to [`collect!`]:
+//! `<family>_policies` that hands its declarations on to `collect!`:
 //!
 //! ```text
 //! /// Doc of the policy (the config variant's and the Policy variant's).
@@ -24,9 +24,12 @@
 //! }
 //! ```
 //!
-//! and may declare new keys (`keys [ … ]`, with their flag) that no other policy has. Every policy
-//! also takes `warmup`, added here. The registry (the end of this file) chains the families'
-//! macros in order (`Policy::ALL`'s order) and expands [`define!`] once on all declarations,
+//! and may declare new keys that no other policy has, with their flag (`keys [ cut_frac: f64 =>
+//! Float("F", "help"), … ]`; see `one_cycle.rs`). Every policy also takes `warmup`, added here.
+//! The fields are in scope in `build` and `bounds` as values (`f64`, `Option<u64>`, `Vec<…>`);
+//! paths in them are written from the crate root (`crate::schedule::…`), as they expand here.
+//! The registry (the end of this file) chains the families' macros in order (`Policy::ALL`'s
+//! order) and expands `define!` once on all declarations,
 //! which writes:
 //!
 //! * [`Policy`] (a plain `Copy` enum) and its table: name, formula, required and optional keys
@@ -51,8 +54,15 @@
 //! * A new policy touches one file: the family's macro is already in the chain. A declaration
 //!   that names a key no spec field has, or leaves a type inconsistent with the key's, does not
 //!   compile.
-//! * The five cyclical policies share one declaration (a template in `cyclical.rs`), which a
-//!   trait per policy would have duplicated.
+//! * Policies that differ in a few values share one declaration: the five cyclical ones (a
+//!   template in `cyclical.rs`: window, scale, exp-range's `gamma`) and transformers' four that
+//!   warm up and decay to `num_training_steps` (`transformers.rs`).
+//! * The core stays free of clap: the flags are data ([`flags`]: key, kind, value name, help, in
+//!   the historical `--help` order), which the CLI turns into `clap::Arg`s; `cyclr schedule
+//!   --help` and `compare --template` read [`Policy`]'s table.
+//!
+//! Adding a policy to a family: a declaration in that family's macro (and tests). Adding a
+//! family: its file, its `mod` line, and its macro in the chain below.
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
