@@ -1,8 +1,9 @@
 //! Command-line flags (clap). Flag names are part of the interface other tools call: keep them.
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, Args, Parser, Subcommand, ValueEnum};
 use cyclr::schedule::Policy;
+use cyclr::schedule::registry::{Flag, FlagKind, flags};
 
 const ABOUT: &str = "Cyclical learning rates: schedules, LR range tests, training and policy comparisons.
 
@@ -96,110 +97,95 @@ pub fn key_flag(key: &str) -> String {
     }
 }
 
-/// The flags that parameterise a policy (shared by `schedule` and `train`).
-#[derive(Args, Debug, Clone, Default)]
+/// A policy flag's value as clap parsed it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlagValue {
+    /// [`FlagKind::Float`].
+    Float(f64),
+    /// [`FlagKind::Count`]: signed, so that a negative count gets a clear message.
+    Count(i64),
+    /// [`FlagKind::Bool`] and [`FlagKind::Switch`].
+    Bool(bool),
+    /// [`FlagKind::Choice`], [`FlagKind::LrOrAuto`], [`FlagKind::List`]: read by `cmd::policy`.
+    Text(String),
+}
+
+/// The flags that parameterise a policy (shared by `schedule` and `train`): one per key of the
+/// library's flag table ([`cyclr::schedule::registry::flags`], which every policy's declaration
+/// feeds), `--base-lr` for `base_lr`, built with clap's builder API in the table's order.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PolicyFlags {
-    /// Lower LR bound of a cyclical policy.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
-    pub base_lr: Option<f64>,
-    /// Upper LR bound (cyclical, one-cycle, sgdr).
-    #[arg(long, value_name = "Y", allow_negative_numbers = true)]
-    pub max_lr: Option<f64>,
-    /// Half-cycle length in iterations (cyclical: up phase; step/sigmoid: step length).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub step_size: Option<i64>,
-    /// Down-phase length of an asymmetric cycle (PyTorch step_size_down).
-    #[arg(long, value_name = "M", allow_negative_numbers = true)]
-    pub step_size_down: Option<i64>,
-    /// Decay factor (exp-range, step, multistep, exp, inv, sigmoid).
-    #[arg(long, value_name = "G", allow_negative_numbers = true)]
-    pub gamma: Option<f64>,
-    /// Lowest momentum (reached at the LR peak).
-    #[arg(long, value_name = "A", allow_negative_numbers = true)]
-    pub base_momentum: Option<f64>,
-    /// Highest momentum (at the LR trough).
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    pub max_momentum: Option<f64>,
-    /// One-cycle style: PyTorch OneCycleLR or fastai fit_one_cycle semantics.
-    #[arg(long, value_name = "pytorch|fastai")]
-    pub style: Option<String>,
-    /// One-cycle: fraction of the cycle spent increasing the LR.
-    #[arg(long, value_name = "P", allow_negative_numbers = true)]
-    pub pct_start: Option<f64>,
-    /// One-cycle annealing: cos or linear.
-    #[arg(long, value_name = "cos|linear")]
-    pub anneal: Option<String>,
-    /// One-cycle: initial LR = max-lr / div.
-    #[arg(long, value_name = "D", allow_negative_numbers = true)]
-    pub div: Option<f64>,
-    /// One-cycle: final LR divisor (pytorch: of the initial LR; fastai: of max-lr).
-    #[arg(long, value_name = "F", allow_negative_numbers = true)]
-    pub final_div: Option<f64>,
-    /// One-cycle: PyTorch three-phase variant.
-    #[arg(long)]
-    pub three_phase: bool,
-    /// One-cycle: cycle momentum inversely to the LR between --max-momentum and
-    /// --base-momentum (PyTorch `cycle_momentum`; default true).
-    #[arg(long, value_name = "true|false")]
-    pub cycle_momentum: Option<bool>,
-    /// SGDR: minimum LR (eta_min).
-    #[arg(long, value_name = "Y", allow_negative_numbers = true)]
-    pub min_lr: Option<f64>,
-    /// SGDR: first cycle length (T_0).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub t0: Option<i64>,
-    /// SGDR: cycle length multiplier (T_mult).
-    #[arg(long, value_name = "M", allow_negative_numbers = true)]
-    pub t_mult: Option<i64>,
-    /// Base LR of fixed/step/multistep/exp/inv/poly/sigmoid and transformers' policies; `auto`
-    /// (train): take every learning rate not given from an LR range test.
-    #[arg(long, value_name = "X|auto", allow_negative_numbers = true)]
-    pub lr: Option<String>,
-    /// Multistep milestones, comma-separated, increasing.
-    #[arg(long, value_name = "a,b,c")]
-    pub milestones: Option<String>,
-    /// Exponent of inv/poly.
-    #[arg(long, value_name = "P", allow_negative_numbers = true)]
-    pub power: Option<f64>,
-    /// Poly: iteration at which the LR reaches 0.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub max_iter: Option<i64>,
-    /// Linear warm-up over the first N iterations (any policy).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub warmup: Option<i64>,
-    /// transformers policies: warm-up steps (lr x t/N from 0).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub num_warmup_steps: Option<i64>,
-    /// transformers policies: training steps (default: --iters).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub num_training_steps: Option<i64>,
-    /// cosine-with-warmup, cosine-with-hard-restarts, wsd: number of cosine waves.
-    #[arg(long, value_name = "C", allow_negative_numbers = true)]
-    pub num_cycles: Option<f64>,
-    /// cosine-with-warmup: floor as a fraction of --lr.
-    #[arg(long, value_name = "R", allow_negative_numbers = true)]
-    pub min_lr_rate: Option<f64>,
-    /// polynomial-with-warmup: final learning rate.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
-    pub lr_end: Option<f64>,
-    /// inverse-sqrt: time scale (default --num-warmup-steps, or 10000 if 0).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub timescale: Option<i64>,
-    /// wsd: decay steps.
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub num_decay_steps: Option<i64>,
-    /// wsd: stable steps (instead of --num-training-steps).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub num_stable_steps: Option<i64>,
-    /// wsd: warm-up shape.
-    #[arg(long, value_name = "linear|cosine|1-sqrt")]
-    pub warmup_type: Option<String>,
-    /// wsd: decay shape.
-    #[arg(long, value_name = "linear|cosine|1-sqrt")]
-    pub decay_type: Option<String>,
-    /// wsd: floor as a fraction of --lr.
-    #[arg(long, value_name = "R", allow_negative_numbers = true)]
-    pub min_lr_ratio: Option<f64>,
+    /// Every flag given, in the table's order (a switch only when present).
+    pub given: Vec<(&'static str, FlagValue)>,
+}
+
+impl PolicyFlags {
+    /// The value of `key`'s flag, if given.
+    pub fn get(&self, key: &str) -> Option<&FlagValue> {
+        self.given.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+/// The clap argument of a key's flag.
+fn flag_arg(key: &'static str, f: &Flag) -> Arg {
+    let long: &'static str = Box::leak(key.replace('_', "-").into_boxed_str());
+    let a = Arg::new(key).long(long).help(f.help).required(false);
+    match f.kind {
+        FlagKind::Switch => a.action(ArgAction::SetTrue),
+        kind => {
+            let a = a.value_name(f.value_name).action(ArgAction::Set);
+            match kind {
+                FlagKind::Float => a
+                    .value_parser(clap::value_parser!(f64))
+                    .allow_negative_numbers(true),
+                FlagKind::Count => a
+                    .value_parser(clap::value_parser!(i64))
+                    .allow_negative_numbers(true),
+                FlagKind::Bool => a.value_parser(clap::value_parser!(bool)),
+                FlagKind::LrOrAuto => a
+                    .value_parser(clap::value_parser!(String))
+                    .allow_negative_numbers(true),
+                _ => a.value_parser(clap::value_parser!(String)),
+            }
+        }
+    }
+}
+
+impl clap::Args for PolicyFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        flags()
+            .iter()
+            .fold(cmd, |cmd, (key, f)| cmd.arg(flag_arg(key, f)))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for PolicyFlags {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut f = PolicyFlags::default();
+        f.update_from_arg_matches(m)?;
+        Ok(f)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for (key, f) in flags() {
+            let v = match f.kind {
+                FlagKind::Float => m.get_one::<f64>(key).copied().map(FlagValue::Float),
+                FlagKind::Count => m.get_one::<i64>(key).copied().map(FlagValue::Count),
+                FlagKind::Bool => m.get_one::<bool>(key).copied().map(FlagValue::Bool),
+                FlagKind::Switch => m.get_flag(key).then_some(FlagValue::Bool(true)),
+                _ => m.get_one::<String>(key).cloned().map(FlagValue::Text),
+            };
+            if let Some(v) = v {
+                self.given.retain(|(k, _)| k != key);
+                self.given.push((key, v));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

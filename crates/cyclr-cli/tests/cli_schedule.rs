@@ -685,3 +685,55 @@ fn schedule_help_lists_sequence() {
         "{text}"
     );
 }
+
+/// ULMFiT's slanted triangular, the first policy declared through the registry alone: its flags
+/// (`--cut-frac`, `--ratio`) exist, its values are the paper's (T = `--iters` = 100, cut = 10;
+/// see `one_cycle/tests.rs` for the exact fractions), and a bad `--cut-frac` is a usage error
+/// naming the flag.
+#[test]
+fn slanted_triangular_from_flags() {
+    let slanted = |extra: &[&str]| {
+        let mut args = vec![
+            "schedule",
+            "slanted-triangular",
+            "--max-lr",
+            "0.01",
+            "--iters",
+            "100",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let csv = |extra: &[&str]| {
+        let args = slanted(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        parse_csv(&run_ok(&args), "slanted-triangular")
+    };
+    let t = csv(&[]);
+    assert_eq!(t.header, ["iteration", "lr"]);
+    assert_eq!(t.rows.len(), 100);
+    for (i, want) in [
+        (0usize, 1.0 / 3200.0),
+        (9, 289.0 / 32000.0),
+        (10, 0.01),
+        (99, 121.0 / 288000.0),
+    ] {
+        assert!(close(t.rows[i][1], want, 1e-12), "t={i}: {:?}", t.rows[i]);
+    }
+    let t = csv(&["--cut-frac", "0.5", "--ratio", "4"]);
+    assert!(close(t.rows[0][1], 0.0025, 1e-12), "{:?}", t.rows[0]);
+    assert!(close(t.rows[50][1], 0.01, 1e-12), "{:?}", t.rows[50]);
+
+    let args = slanted(&["--cut-frac", "2"]);
+    let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("invalid --cut-frac = 2: must be in (0, 1)"),
+        "{stderr}"
+    );
+    let help = run_ok(&["schedule", "--help"]);
+    assert!(help.contains("slanted-triangular"), "{help}");
+    assert!(help.contains("--cut-frac <F>"), "{help}");
+}

@@ -1,9 +1,10 @@
-//! Policy flags -> the library's [`ScheduleSpec`] (one field per flag: `--base-lr` is
-//! `base_lr`); the library resolves and checks it, and its structured errors are rendered here
-//! with flag names.
-use cyclr::schedule::{Anneal, OneCycleStyle, Policy, ScheduleSpec, SpecError, WsdCurve};
+//! Policy flags -> the library's [`ScheduleSpec`] (one key per flag: `--base-lr` is `base_lr`,
+//! from the library's flag table, so a policy's new keys need nothing here); the library
+//! resolves and checks it, and its structured errors are rendered here with flag names.
+use cyclr::schedule::registry::{FlagKind, flags};
+use cyclr::schedule::{Policy, ScheduleSpec, SpecError};
 
-use crate::args::{PolicyFlags, key_flag};
+use crate::args::{FlagValue, PolicyFlags, key_flag};
 use crate::error::{CliError, Result};
 
 fn non_negative(flag: &str, v: i64) -> Result<u64> {
@@ -28,149 +29,108 @@ pub fn parse_lr(s: &str) -> Result<Option<f64>> {
     }
 }
 
-fn curve(flag: &str, v: &Option<String>) -> Result<Option<WsdCurve>> {
-    v.as_deref()
-        .map(|s| {
-            serde_json::from_value::<WsdCurve>(serde_json::Value::String(s.to_string())).map_err(
-                |_| CliError::usage(format!("--{flag} {s:?}: expected linear, cosine or 1-sqrt")),
-            )
-        })
-        .transpose()
+/// `a or b`, `a, b or c`: the names of a choice flag's value name (`pytorch|fastai`).
+fn one_of(value_name: &str) -> String {
+    let names: Vec<&str> = value_name.split('|').collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => value_name.to_string(),
+    }
+}
+
+/// `--milestones a,b,c`: strictly increasing non-negative integers, at least one.
+fn milestones(flag: &str, ms: &str) -> Result<Vec<u64>> {
+    let mut v = Vec::new();
+    for part in ms.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let x: u64 = part.parse().map_err(|_| {
+            CliError::usage(format!(
+                "--{flag} {ms:?}: {part:?} is not a non-negative integer (expected e.g. 600,650)"
+            ))
+        })?;
+        v.push(x);
+    }
+    if v.is_empty() {
+        return Err(CliError::usage(format!(
+            "--{flag} {ms:?}: give at least one iteration (e.g. 600,650)"
+        )));
+    }
+    if let Some(w) = v.windows(2).find(|w| w[1] <= w[0]) {
+        return Err(CliError::usage(format!(
+            "--{flag} {ms:?}: must be strictly increasing ({} then {})",
+            w[0], w[1]
+        )));
+    }
+    Ok(v)
 }
 
 /// The flags as a spec on top of `base` (a `--config` file's spec, or an empty one), and
 /// whether `--lr auto` was given. Flags override the file's values.
+///
+/// Every flag is a key of the spec (the library's flag table); they are read kind by kind —
+/// numbers (NaN/inf rejected here so that the message names the flag), counts, choices,
+/// switches, the learning rate (`auto`), lists — each in the table's order, so the first error
+/// is the same whatever order the flags were given in.
 pub fn spec_from_flags(base: ScheduleSpec, f: &PolicyFlags) -> Result<(ScheduleSpec, bool)> {
     let mut s = base;
-    // NaN/inf are rejected by the library too; here the message can name the flag's spelling.
-    for (k, v) in [
-        ("base-lr", f.base_lr),
-        ("max-lr", f.max_lr),
-        ("gamma", f.gamma),
-        ("base-momentum", f.base_momentum),
-        ("max-momentum", f.max_momentum),
-        ("pct-start", f.pct_start),
-        ("div", f.div),
-        ("final-div", f.final_div),
-        ("min-lr", f.min_lr),
-        ("power", f.power),
-        ("num-cycles", f.num_cycles),
-        ("min-lr-rate", f.min_lr_rate),
-        ("lr-end", f.lr_end),
-        ("min-lr-ratio", f.min_lr_ratio),
-    ] {
-        if let Some(v) = v.filter(|v| !v.is_finite()) {
-            return Err(CliError::usage(format!(
-                "--{k} {v}: must be a finite number"
-            )));
+    let set = |s: &mut ScheduleSpec, key: &str, v: serde_json::Value| {
+        s.set_json(key, v)
+            .map_err(|e| CliError::usage(format!("{}: {e}", key_flag(key))))
+            .map(|known| debug_assert!(known, "{key} is a spec key"))
+    };
+    let of_kind = |kinds: &'static [FlagKind]| {
+        flags()
+            .iter()
+            .filter(move |(_, fl)| kinds.contains(&fl.kind))
+            .filter_map(|(k, fl)| f.get(k).map(|v| (*k, fl, v)))
+    };
+    for (k, _, v) in of_kind(&[FlagKind::Float]) {
+        if let FlagValue::Float(v) = *v {
+            if !v.is_finite() {
+                return Err(CliError::usage(format!(
+                    "--{} {v}: must be a finite number",
+                    k.replace('_', "-")
+                )));
+            }
+            set(&mut s, k, serde_json::Value::from(v))?;
         }
     }
-    macro_rules! set {
-        ($($field:ident),*) => {$(
-            if let Some(v) = f.$field {
-                s.$field = Some(v);
-            }
-        )*};
+    for (k, _, v) in of_kind(&[FlagKind::Count]) {
+        if let FlagValue::Count(v) = *v {
+            let n = non_negative(&k.replace('_', "-"), v)?;
+            set(&mut s, k, serde_json::Value::from(n))?;
+        }
     }
-    set!(
-        base_lr,
-        max_lr,
-        gamma,
-        base_momentum,
-        max_momentum,
-        pct_start,
-        div,
-        final_div,
-        min_lr,
-        power,
-        num_cycles,
-        min_lr_rate,
-        lr_end,
-        min_lr_ratio
-    );
-    macro_rules! set_n {
-        ($($field:ident),*) => {$(
-            if let Some(v) = f.$field {
-                s.$field = Some(non_negative(&stringify!($field).replace('_', "-"), v)?);
-            }
-        )*};
+    for (k, fl, v) in of_kind(&[FlagKind::Choice]) {
+        if let FlagValue::Text(t) = v {
+            s.set_json(k, serde_json::Value::String(t.clone()))
+                .map_err(|_| {
+                    CliError::usage(format!(
+                        "--{} {t:?}: expected {}",
+                        k.replace('_', "-"),
+                        one_of(fl.value_name)
+                    ))
+                })?;
+        }
     }
-    set_n!(
-        step_size,
-        step_size_down,
-        t0,
-        t_mult,
-        max_iter,
-        warmup,
-        num_warmup_steps,
-        num_training_steps,
-        timescale,
-        num_decay_steps,
-        num_stable_steps
-    );
-    if let Some(st) = &f.style {
-        s.style = Some(match st.as_str() {
-            "pytorch" => OneCycleStyle::Pytorch,
-            "fastai" => OneCycleStyle::Fastai,
-            _ => {
-                return Err(CliError::usage(format!(
-                    "--style {st:?}: expected pytorch or fastai"
-                )));
-            }
-        });
-    }
-    if let Some(a) = &f.anneal {
-        s.anneal = Some(match a.as_str() {
-            "cos" => Anneal::Cos,
-            "linear" => Anneal::Linear,
-            _ => {
-                return Err(CliError::usage(format!(
-                    "--anneal {a:?}: expected cos or linear"
-                )));
-            }
-        });
-    }
-    if let Some(c) = f.cycle_momentum {
-        s.cycle_momentum = Some(c);
-    }
-    if f.three_phase {
-        s.three_phase = Some(true);
-    }
-    if let Some(t) = curve("warmup-type", &f.warmup_type)? {
-        s.warmup_type = Some(t);
-    }
-    if let Some(t) = curve("decay-type", &f.decay_type)? {
-        s.decay_type = Some(t);
+    for (k, _, v) in of_kind(&[FlagKind::Bool, FlagKind::Switch]) {
+        if let FlagValue::Bool(b) = *v {
+            set(&mut s, k, serde_json::Value::Bool(b))?;
+        }
     }
     let mut auto = false;
-    if let Some(lr) = &f.lr {
-        match parse_lr(lr)? {
-            Some(v) => s.lr = Some(v),
-            None => auto = true,
+    for (k, _, v) in of_kind(&[FlagKind::LrOrAuto]) {
+        if let FlagValue::Text(t) = v {
+            match parse_lr(t)? {
+                Some(v) => set(&mut s, k, serde_json::Value::from(v))?,
+                None => auto = true,
+            }
         }
     }
-    if let Some(ms) = &f.milestones {
-        let mut v = Vec::new();
-        for part in ms.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let x: u64 = part.parse().map_err(|_| {
-                CliError::usage(format!(
-                    "--milestones {ms:?}: {part:?} is not a non-negative integer (expected e.g. 600,650)"
-                ))
-            })?;
-            v.push(x);
+    for (k, _, v) in of_kind(&[FlagKind::List]) {
+        if let FlagValue::Text(t) = v {
+            let v = milestones(&k.replace('_', "-"), t)?;
+            set(&mut s, k, serde_json::Value::from(v))?;
         }
-        if v.is_empty() {
-            return Err(CliError::usage(format!(
-                "--milestones {ms:?}: give at least one iteration (e.g. 600,650)"
-            )));
-        }
-        if let Some(w) = v.windows(2).find(|w| w[1] <= w[0]) {
-            return Err(CliError::usage(format!(
-                "--milestones {ms:?}: must be strictly increasing ({} then {})",
-                w[0], w[1]
-            )));
-        }
-        s.milestones = Some(v);
     }
     Ok((s, auto))
 }
@@ -208,17 +168,17 @@ mod tests {
     #[test]
     fn flags_fill_the_spec_and_auto_is_recognised() {
         let f = PolicyFlags {
-            max_lr: Some(0.1),
-            step_size: Some(5),
-            lr: Some("Auto".into()),
-            ..PolicyFlags::default()
+            given: vec![
+                ("max_lr", FlagValue::Float(0.1)),
+                ("step_size", FlagValue::Count(5)),
+                ("lr", FlagValue::Text("Auto".into())),
+            ],
         };
         let (s, auto) = spec_from_flags(ScheduleSpec::new(Policy::Triangular), &f).unwrap();
         assert!(auto);
         assert_eq!((s.max_lr, s.step_size, s.lr), (Some(0.1), Some(5), None));
         let bad = PolicyFlags {
-            step_size: Some(-3),
-            ..PolicyFlags::default()
+            given: vec![("step_size", FlagValue::Count(-3))],
         };
         let e = spec_from_flags(ScheduleSpec::new(Policy::Step), &bad).unwrap_err();
         assert!(e.to_string().contains("--step-size -3"), "{e}");

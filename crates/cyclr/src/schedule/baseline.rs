@@ -256,6 +256,143 @@ impl Schedule for Sigmoid {
     }
 }
 
+/// Caffe's policies, for the [registry](super::registry).
+macro_rules! baseline_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
+            keys []
+            policies [
+                /// Constant lr.
+                Fixed = "fixed", Other {
+                    formula: "lr",
+                    auto: [("lr", Fixed)],
+                    params: {
+                        /// The lr.
+                        req lr: f64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::Fixed::new(lr)?))
+                    },
+                    bounds: { (lr, lr) },
+                }
+                /// `lr · gamma^floor(t / step_size)`.
+                Step = "step", Other {
+                    formula: "lr * gamma^floor(t/s)",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Initial lr.
+                        req lr: f64,
+                        /// Decay period.
+                        req step_size: u64,
+                        /// Decay factor (default 0.1).
+                        opt gamma: f64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::StepDecay::new(
+                            lr,
+                            step_size,
+                            gamma.unwrap_or(0.1),
+                        )?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+                /// `lr · gamma^(milestones passed)`.
+                Multistep = "multistep", Other {
+                    formula: "lr * gamma^(number of milestones <= t)",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Initial lr.
+                        req lr: f64,
+                        /// Iterations at which the lr decays.
+                        req milestones: Vec<u64>,
+                        /// Decay factor (default 0.1).
+                        opt gamma: f64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::MultiStep::new(
+                            lr,
+                            milestones,
+                            gamma.unwrap_or(0.1),
+                        )?))
+                    },
+                    bounds: { (lr * gamma.unwrap_or(0.1).powf(milestones.len() as f64), lr) },
+                }
+                /// `lr · gamma^t`.
+                Exp = "exp", Other {
+                    formula: "lr * gamma^t",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Initial lr.
+                        req lr: f64,
+                        /// Decay per iteration.
+                        req gamma: f64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::Exponential::new(lr, gamma)?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+                /// `lr · (1 + gamma·t)^(−power)`.
+                Inv = "inv", Other {
+                    formula: "lr * (1 + gamma*t)^(-power)",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Initial lr.
+                        req lr: f64,
+                        /// Rate.
+                        req gamma: f64,
+                        /// Exponent.
+                        req power: f64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::Inv::new(lr, gamma, power)?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+                /// `lr · (1 − min(t, max_iter)/max_iter)^power`.
+                Poly = "poly", Other {
+                    formula: "lr * (1 - min(t, max_iter)/max_iter)^power",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Initial lr.
+                        req lr: f64,
+                        /// Exponent (default 1.0).
+                        opt power: f64,
+                        /// Iterations to reach 0 (default: the run length).
+                        opt max_iter: u64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::Poly::new(
+                            lr,
+                            max_iter.unwrap_or(total_iters),
+                            power.unwrap_or(1.0),
+                        )?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+                /// `lr / (1 + exp(−gamma·(t − step_size)))`.
+                Sigmoid = "sigmoid", Other {
+                    formula: "lr / (1 + exp(-gamma*(t - s)))",
+                    auto: [("lr", Max)],
+                    params: {
+                        /// Asymptotic lr.
+                        req lr: f64,
+                        /// Steepness (negative: decay).
+                        req gamma: f64,
+                        /// Centre.
+                        req step_size: u64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::baseline::Sigmoid::new(lr, gamma, step_size)?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+            ]
+        } }
+    };
+}
+pub(crate) use baseline_policies;
+
 #[cfg(test)]
 mod tests {
     use super::*;

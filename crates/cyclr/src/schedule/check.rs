@@ -125,3 +125,13 @@ pub(crate) fn momentum_pair(base_m: f64, max_m: f64) -> Result<(), ParamError> {
     }
     Ok(())
 }
+
+/// An error about `key`, which was not given (`given` false) and stood for the run length: say
+/// so (`total_steps`, `num_training_steps` default to the run length).
+pub(crate) fn run_length_note(mut e: ParamError, key: &str, given: bool) -> ParamError {
+    if !given && (e.param == key || e.valid.contains(&format!("`{key}`"))) {
+        e.valid
+            .push_str(&format!(" (`{key}` was not given: it is the run length)"));
+    }
+    e
+}

@@ -179,6 +179,74 @@ impl Schedule for Sequence {
     }
 }
 
+/// The schedule of a `sequence` config: each part built for its span between milestones (the
+/// last: up to the run length), errors naming the part (`schedules[1].gamma`).
+pub(crate) fn sequence_from_config(
+    milestones: &[u64],
+    schedules: &[super::ScheduleConfig],
+    total_iters: u64,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    Sequence::check_milestones(schedules.len(), milestones)?;
+    let last = milestones.last().copied().unwrap_or(0);
+    if !milestones.is_empty() && last >= total_iters {
+        return Err(ParamError::new(
+            "milestones",
+            format!("{milestones:?}"),
+            format!("the last milestone must be < the run length ({total_iters})"),
+        ));
+    }
+    let mut parts = Vec::with_capacity(schedules.len());
+    let mut start = 0;
+    for (i, cfg) in schedules.iter().enumerate() {
+        let end = milestones.get(i).copied().unwrap_or(total_iters);
+        let part = cfg.build(end - start).map_err(|e| ParamError {
+            param: format!("schedules[{i}].{}", e.param),
+            ..e
+        })?;
+        parts.push(part);
+        start = end;
+    }
+    Ok(Box::new(Sequence::new(parts, milestones.to_vec())?))
+}
+
+/// `sequence`, for the [registry](super::registry).
+macro_rules! compose_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
+            keys []
+            policies [
+                /// Schedules chained at milestones, each restarting at its own `t = 0`.
+                Sequence = "sequence", Other {
+                    formula: "policies chained at milestones, each restarting at its own t = 0",
+                    auto: [],
+                    params: {
+                        /// Switch points (one fewer than `schedules`).
+                        req milestones: Vec<u64>,
+                        /// The chained policies.
+                        req schedules: Vec<ScheduleConfig>,
+                    },
+                    build(total_iters): {
+                        crate::schedule::compose::sequence_from_config(
+                            &milestones,
+                            &schedules,
+                            total_iters,
+                        )
+                    },
+                    bounds: {
+                        schedules
+                            .iter()
+                            .map(ScheduleConfig::bounds)
+                            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (c, d)| {
+                                (a.min(c), b.max(d))
+                            })
+                    },
+                }
+            ]
+        } }
+    };
+}
+pub(crate) use compose_policies;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -401,6 +401,140 @@ impl Schedule for Cyclical {
     }
 }
 
+/// Momentum range of a cyclical policy's config: both bounds or neither.
+pub(crate) fn momentum_pair(
+    base_momentum: Option<f64>,
+    max_momentum: Option<f64>,
+) -> Result<Option<(f64, f64)>, ParamError> {
+    const WHY: &str = "`base_momentum` and `max_momentum` must be given together (momentum cycles \
+                       only when both are set)";
+    match (base_momentum, max_momentum) {
+        (Some(b), Some(m)) => Ok(Some((b, m))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ParamError::new("max_momentum", "missing", WHY)),
+        (None, Some(_)) => Err(ParamError::new("base_momentum", "missing", WHY)),
+    }
+}
+
+/// The schedule of a cyclical policy's config (what every declaration below builds).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn from_config(
+    base_lr: f64,
+    max_lr: f64,
+    step_size: u64,
+    step_size_down: Option<u64>,
+    window: Window,
+    scale: ScalePolicy,
+    base_momentum: Option<f64>,
+    max_momentum: Option<f64>,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    let mut b = Cyclical::builder(base_lr, max_lr, step_size)
+        .window(window)
+        .scale(scale);
+    if let Some(down) = step_size_down {
+        b = b.step_size_down(down);
+    }
+    if let Some((bm, mm)) = momentum_pair(base_momentum, max_momentum)? {
+        b = b.momentum(bm, mm);
+    }
+    Ok(Box::new(b.build()?))
+}
+
+/// The cyclical policies, for the [registry](super::registry). They share one declaration (the
+/// `@one` arm): each names its window, its scale and any keys of its own (exp-range's `gamma`).
+macro_rules! cyclical_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::cyclical::cyclical_policies! { @each [$($rest)*] [$($acc)*] []
+            {
+                /// Smith's triangular policy.
+                Triangular = "triangular",
+                "base + (max-base)*max(0, 1-x), x = |t/s - 2*cycle + 1|, cycle = floor(1 + t/(2s))",
+                Triangular, (crate::schedule::cyclical::ScalePolicy::Constant), []
+            }
+            {
+                /// Triangular with the amplitude halved every cycle.
+                Triangular2 = "triangular2",
+                "triangular with the amplitude halved every cycle",
+                Triangular, (crate::schedule::cyclical::ScalePolicy::Halving), []
+            }
+            {
+                /// Triangular with the amplitude scaled by `gamma^t`.
+                ExpRange = "exp-range",
+                "triangular with the amplitude scaled by gamma^t",
+                Triangular,
+                (crate::schedule::cyclical::ScalePolicy::ExpRange { gamma: gamma.unwrap_or(1.0) }),
+                [
+                    /// Amplitude decay per iteration, in (0, 1] (default 1.0, PyTorch's).
+                    opt gamma: f64,
+                ]
+            }
+            {
+                /// Parabolic (Welch) window on the triangular cycle.
+                Welch = "welch",
+                "triangular's x through the window 1 - x^2",
+                Welch, (crate::schedule::cyclical::ScalePolicy::Constant), []
+            }
+            {
+                /// Sinusoidal (Hann) window on the triangular cycle.
+                Hann = "hann",
+                "triangular's x through the window (1 + cos(pi x))/2",
+                Hann, (crate::schedule::cyclical::ScalePolicy::Constant), []
+            }
+        }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]
+        {
+            $(#[doc = $doc:literal])*
+            $V:ident = $name:literal, $formula:literal, $window:ident, ($($scale:tt)*),
+            [$($extra:tt)*]
+        }
+        $($more:tt)*
+    ) => {
+        crate::schedule::cyclical::cyclical_policies! { @each [$($rest)*] [$($acc)*] [
+            $($done)*
+            $(#[doc = $doc])*
+            $V = $name, Cyclical {
+                formula: $formula,
+                auto: [("base_lr", Base), ("max_lr", Max)],
+                params: {
+                    /// Lower lr bound.
+                    req base_lr: f64,
+                    /// Upper lr bound.
+                    req max_lr: f64,
+                    /// Iterations of the rising edge (half a cycle when symmetric).
+                    req step_size: u64,
+                    /// Iterations of the falling edge (default `step_size`).
+                    opt step_size_down: u64,
+                    $($extra)*
+                    /// Momentum at the lr peak (give with `max_momentum` to cycle momentum).
+                    opt base_momentum: f64,
+                    /// Momentum at the cycle start.
+                    opt max_momentum: f64,
+                },
+                build(total_iters): {
+                    crate::schedule::cyclical::from_config(
+                        base_lr,
+                        max_lr,
+                        step_size,
+                        step_size_down,
+                        crate::schedule::cyclical::Window::$window,
+                        $($scale)*,
+                        base_momentum,
+                        max_momentum,
+                    )
+                },
+                bounds: { (base_lr, max_lr) },
+            }
+        ] $($more)* }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]) => {
+        crate::schedule::registry::collect! {
+            [$($rest)*] $($acc)* { keys [] policies [ $($done)* ] }
+        }
+    };
+}
+pub(crate) use cyclical_policies;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,13 +7,14 @@
 //! | module | policies |
 //! |---|---|
 //! | [`cyclical`] | Smith's `triangular`, `triangular2`, `exp_range`; PyTorch `CyclicLR` (asymmetric, custom scale fn, momentum); Welch and Hann windows |
-//! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]) and fastai `fit_one_cycle` ([`FastaiOneCycle`]) |
+//! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]), fastai `fit_one_cycle` ([`FastaiOneCycle`]) and ULMFiT's slanted triangular ([`SlantedTriangular`](one_cycle::SlantedTriangular)) |
 //! | [`restarts`] | SGDR / PyTorch `CosineAnnealingWarmRestarts` ([`Sgdr`]) |
 //! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
 //! | [`transformers`] | Hugging Face transformers' `constant_with_warmup`, `linear`, `cosine` (with `min_lr_rate`), `cosine_with_restarts`, `polynomial`, `inverse_sqrt`, `wsd` |
 //! | [`compose`] | [`Warmup`] and [`Sequence`] |
-//! | [`config`] | [`ScheduleConfig`]: all of the above as serde data |
-//! | [`policy`] | [`Policy`]: every policy's name and keys, in one place |
+//! | [`config`] | [`ScheduleConfig`]: all of the above as serde data (written by the [`registry`]) |
+//! | [`policy`] | [`Policy`]: every policy's name and keys |
+//! | [`registry`] | how each policy is declared once, in its family's file, and what follows from it |
 //! | [`spec`] | [`ScheduleSpec`]: a policy with open parameters, filled by a range test and the step-size rule |
 
 pub mod baseline;
@@ -24,6 +25,7 @@ pub mod config;
 pub mod cyclical;
 pub mod one_cycle;
 pub mod policy;
+pub mod registry;
 pub mod restarts;
 pub mod spec;
 pub mod transformers;

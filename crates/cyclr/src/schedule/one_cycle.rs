@@ -1,4 +1,9 @@
-//! The 1cycle policy (Smith & Topin 2017, "Super-Convergence"), in two exact styles.
+//! The 1cycle policy (Smith & Topin 2017, "Super-Convergence"), in two exact styles, and ULMFiT's slanted triangular
+//! policy, the other single-cycle schedule.
+//!
+//! (Over 800 lines: the single-cycle family — two exact one-cycle implementations and slanted
+//! triangular — with their formulas and registry declarations; the tests are in
+//! `one_cycle/tests.rs`.)
 //!
 //! The two popular implementations differ in their defaults *and* in their arithmetic, so they are
 //! two types rather than a compromise:
@@ -46,10 +51,49 @@
 //! which is relative to the initial lr), `pct_start` 0.25, `moms` (0.95, 0.85, 0.95). `t` is
 //! the batch index over the whole run (fastai's `pct_train = t / total`); every
 //! `t ≥ total_steps` returns the value at `total_steps − 1`.
+//!
+//! # [`SlantedTriangular`]: ULMFiT's slanted triangular learning rate
+//!
+//! Howard & Ruder 2018, "Universal Language Model Fine-tuning for Text Classification", eq. 3,
+//! in its order of operations (`T` = `total_steps`, `t` = the 0-based iteration):
+//!
+//! ```text
+//! cut = ⌊T · cut_frac⌋
+//! p   = t / cut                                 if t < cut
+//!     = 1 − (t − cut) / (cut · (1/cut_frac − 1))  otherwise        (the paper)
+//! lr  = max_lr · (1 + p · (ratio − 1)) / ratio
+//! ```
+//!
+//! What is computed is allennlp's `SlantedTriangular` (whose parameter names, `cut_frac` and
+//! `ratio`, these are): the falling edge divides by `T − cut`, the paper's denominator when
+//! `T · cut_frac` is a whole number and the exact length of the falling edge when it is not:
+//!
+//! ```text
+//! p   = 1 − (t − cut) / (T − cut)               if t ≥ cut           (computed)
+//! ```
+//!
+//! So the lr rises linearly from `max_lr / ratio` at `t = 0` to `max_lr` at `t = cut`, then falls
+//! linearly towards `max_lr / ratio`, which it would reach at `t = T`; every `t ≥ T` holds the
+//! value at `T − 1`. Defaults (the paper's): `cut_frac` 0.1, `ratio` 32; `T` defaults to the run
+//! length. Checks: `max_lr` > 0, `cut_frac` in (0, 1), `ratio` ≥ 1, `T` ≥ 2 and `cut` ≥ 1 (a
+//! rise of at least one iteration). allennlp's epoch-wise parameters (`num_epochs`,
+//! `num_steps_per_epoch`) are `T` here; its gradual unfreezing and discriminative rates are
+//! not a learning-rate schedule.
 use serde::{Deserialize, Serialize};
 
 use super::check;
 use crate::{ParamError, Schedule};
+
+/// Which 1cycle implementation to reproduce exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OneCycleStyle {
+    /// PyTorch `OneCycleLR` ([`OneCycle`]).
+    #[default]
+    Pytorch,
+    /// fastai `fit_one_cycle` ([`FastaiOneCycle`]).
+    Fastai,
+}
 
 /// How PyTorch's `OneCycleLR` interpolates inside a phase (`anneal_strategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -544,90 +588,288 @@ impl Schedule for FastaiOneCycle {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pytorch_endpoints() {
-        let s = OneCycle::new(0.1, 1000).unwrap();
-        assert!((s.lr(0) - 0.004).abs() < 1e-15);
-        assert!((s.lr(299) - 0.1).abs() < 1e-15);
-        assert!((s.lr(999) - 0.004 / 1e4).abs() < 1e-18);
-        assert_eq!(s.lr(999), s.lr(1000));
-        assert_eq!(s.lr(999), s.lr(u64::MAX));
-        assert_eq!(s.momentum(0), Some(0.95));
-        assert_eq!(s.warmup_end(), 299);
-    }
-
-    #[test]
-    fn pytorch_phase_validation() {
-        let e = OneCycle::builder(0.1, 3).build().unwrap_err();
-        assert_eq!(e.param, "total_steps", "{e}");
-        assert!(OneCycle::builder(0.1, 4).build().is_ok());
-        let e = OneCycle::builder(0.1, 100)
-            .three_phase(true)
-            .pct_start(0.6)
-            .build()
-            .unwrap_err();
-        assert_eq!(e.param, "pct_start");
-        assert!(
-            OneCycle::builder(0.1, 100)
-                .three_phase(true)
-                .pct_start(0.5)
-                .build()
-                .is_ok()
-        );
-        assert_eq!(OneCycle::new(0.1, 0).unwrap_err().param, "total_steps");
-        assert_eq!(
-            OneCycle::builder(0.1, 10)
-                .pct_start(1.0)
-                .build()
-                .unwrap_err()
-                .param,
-            "pct_start"
-        );
-    }
-
-    /// Found by `fuzz_schedule_ctors` (docs/reliability-fuzz-core.md): with `total_steps`
-    /// above 2^53, `(total_steps − 1) as f64` can exceed the last phase's `end_step =
-    /// total_steps as f64 − 1.0`, so `pct` went past 1 and linear annealing extrapolated
-    /// beyond the final values (here lr −0.5·max_lr and momentum 1.0 at the last step).
-    #[test]
-    fn pct_never_exceeds_one_past_2_pow_53() {
-        let total = (1u64 << 53) + 1;
-        let pct_start = 1.0 - f64::EPSILON; // phase 1 ends at 2^53 − 3, phase 2 at 2^53 − 1
-        for anneal in [Anneal::Linear, Anneal::Cos] {
-            let s = OneCycle::builder(1.0, total)
-                .pct_start(pct_start)
-                .anneal(anneal)
-                .build()
-                .unwrap();
-            let (lo, hi) = s.bounds();
-            for t in [total - 3, total - 2, total - 1, total, u64::MAX] {
-                let lr = s.lr(t);
-                assert!(lr >= lo && lr <= hi, "{anneal:?}: lr({t}) = {lr}");
-                let m = s.momentum(t).unwrap();
-                assert!(
-                    (0.85..=0.95).contains(&m),
-                    "{anneal:?}: momentum({t}) = {m}"
-                );
+/// The schedule of a `one-cycle` config (see [`ScheduleConfig`](super::ScheduleConfig)).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn from_config(
+    max_lr: f64,
+    total: u64,
+    style: Option<OneCycleStyle>,
+    pct_start: Option<f64>,
+    anneal: Option<Anneal>,
+    div: Option<f64>,
+    final_div: Option<f64>,
+    three_phase: Option<bool>,
+    base_momentum: Option<f64>,
+    max_momentum: Option<f64>,
+    cycle_momentum: Option<bool>,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    let cycle_momentum = cycle_momentum.unwrap_or(true);
+    if !cycle_momentum {
+        for (name, v) in [
+            ("base_momentum", base_momentum),
+            ("max_momentum", max_momentum),
+        ] {
+            if let Some(v) = v {
+                return Err(ParamError::new(
+                    name,
+                    v,
+                    "must not be set with `cycle_momentum = false`",
+                ));
             }
-            // The last step (and every later one) is the end of the last phase (pct = 1).
-            let end_lr = anneal.apply(s.max_lr(), s.min_lr(), 1.0);
-            assert_eq!(s.lr(total - 1), end_lr, "{anneal:?}");
-            assert_eq!(s.lr(u64::MAX), end_lr, "{anneal:?}");
-            assert_eq!(s.momentum(u64::MAX), Some(anneal.apply(0.85, 0.95, 1.0)));
         }
     }
-
-    #[test]
-    fn fastai_endpoints() {
-        let s = FastaiOneCycle::new(1e-3, 1000).unwrap();
-        assert_eq!(s.lr(0), 4e-5);
-        assert_eq!(s.lr(250), 1e-3);
-        assert_eq!(s.warmup_end(), 249);
-        assert_eq!(s.momentum(250), Some(0.85));
-        assert_eq!(s.lr(999), s.lr(5000));
+    let base_m = base_momentum.unwrap_or(0.85);
+    let max_m = max_momentum.unwrap_or(0.95);
+    match style.unwrap_or_default() {
+        OneCycleStyle::Pytorch => {
+            let mut b = OneCycle::builder(max_lr, total)
+                .pct_start(pct_start.unwrap_or(0.3))
+                .anneal(anneal.unwrap_or_default())
+                .div_factor(div.unwrap_or(25.0))
+                .final_div_factor(final_div.unwrap_or(1e4))
+                .three_phase(three_phase.unwrap_or(false))
+                .momentum(base_m, max_m);
+            if !cycle_momentum {
+                b = b.no_momentum();
+            }
+            Ok(Box::new(b.build()?))
+        }
+        OneCycleStyle::Fastai => {
+            if anneal == Some(Anneal::Linear) {
+                return Err(ParamError::new(
+                    "anneal",
+                    "linear",
+                    "must be \"cos\" with style = \"fastai\" (fit_one_cycle is cosine only)",
+                ));
+            }
+            if three_phase == Some(true) {
+                return Err(ParamError::new(
+                    "three_phase",
+                    true,
+                    "must be false with style = \"fastai\" (fit_one_cycle has two phases)",
+                ));
+            }
+            if cycle_momentum {
+                check::momentum_pair(base_m, max_m)?;
+            }
+            let mut b = FastaiOneCycle::builder(max_lr, total)
+                .pct_start(pct_start.unwrap_or(0.25))
+                .div_factor(div.unwrap_or(25.0))
+                .div_final(final_div.unwrap_or(1e5))
+                .moms(max_m, base_m, max_m);
+            if !cycle_momentum {
+                b = b.no_momentum();
+            }
+            Ok(Box::new(b.build()?))
+        }
     }
 }
+
+/// `(min, max)` of a `one-cycle` config's lr, from its fields and their defaults.
+pub(crate) fn config_bounds(
+    max_lr: f64,
+    style: Option<OneCycleStyle>,
+    div: Option<f64>,
+    final_div: Option<f64>,
+) -> (f64, f64) {
+    let start = max_lr / div.unwrap_or(25.0);
+    let end = match style.unwrap_or_default() {
+        OneCycleStyle::Pytorch => start / final_div.unwrap_or(1e4),
+        OneCycleStyle::Fastai => max_lr / final_div.unwrap_or(1e5),
+    };
+    (start.min(end).min(max_lr), start.max(end).max(max_lr))
+}
+
+/// ULMFiT's slanted triangular learning rate, as allennlp's `SlantedTriangular` computes it (see
+/// the [module docs](self)): a short linear rise from `max_lr / ratio` to `max_lr` over the first
+/// `cut = ⌊total_steps · cut_frac⌋` iterations, then a long linear fall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlantedTriangular {
+    max_lr: f64,
+    total_steps: u64,
+    cut: u64,
+    ratio: f64,
+}
+
+impl SlantedTriangular {
+    /// `max_lr` > 0, `cut_frac` in (0, 1), `ratio` ≥ 1 (finite, `max_lr / ratio` a valid lr),
+    /// `total_steps` ≥ 2 and `⌊total_steps · cut_frac⌋` ≥ 1. ULMFiT's defaults are
+    /// `cut_frac = 0.1`, `ratio = 32`.
+    pub fn new(
+        max_lr: f64,
+        total_steps: u64,
+        cut_frac: f64,
+        ratio: f64,
+    ) -> Result<Self, ParamError> {
+        check::lr("max_lr", max_lr)?;
+        check::open_unit("cut_frac", cut_frac)?;
+        if !(ratio.is_finite() && ratio >= 1.0) {
+            return Err(ParamError::new(
+                "ratio",
+                ratio,
+                "must be finite and ≥ 1 (`max_lr` over the lowest lr)",
+            ));
+        }
+        check::derived_lr("ratio", ratio, max_lr / ratio, "max_lr / ratio")?;
+        if total_steps < 2 {
+            return Err(ParamError::new(
+                "total_steps",
+                total_steps,
+                "must be ≥ 2 (a rise and a fall)",
+            ));
+        }
+        // ULMFiT's `⌊T · cut_frac⌋` (allennlp: `int(num_steps * cut_frac)`); < T as cut_frac < 1.
+        let cut = (total_steps as f64 * cut_frac).floor() as u64;
+        if cut == 0 {
+            return Err(ParamError::new(
+                "cut_frac",
+                cut_frac,
+                format!(
+                    "must be ≥ 1/`total_steps` ({}) so that the rise lasts at least one iteration",
+                    1.0 / total_steps as f64
+                ),
+            ));
+        }
+        Ok(Self {
+            max_lr,
+            total_steps,
+            cut,
+            ratio,
+        })
+    }
+
+    /// The iteration of the peak, `⌊total_steps · cut_frac⌋`.
+    pub fn cut(&self) -> u64 {
+        self.cut
+    }
+}
+
+impl Schedule for SlantedTriangular {
+    fn lr(&self, t: u64) -> f64 {
+        let t = t.min(self.total_steps - 1);
+        let p = if t < self.cut {
+            t as f64 / self.cut as f64
+        } else {
+            1.0 - (t - self.cut) as f64 / (self.total_steps - self.cut) as f64
+        };
+        self.max_lr * (1.0 + p * (self.ratio - 1.0)) / self.ratio
+    }
+}
+
+/// The schedule of a `slanted-triangular` config: `total_steps` defaults to the run length (and
+/// an error about it says so), `cut_frac` to 0.1, `ratio` to 32.
+pub(crate) fn slanted_from_config(
+    max_lr: f64,
+    total_steps: Option<u64>,
+    cut_frac: Option<f64>,
+    ratio: Option<f64>,
+    total_iters: u64,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    SlantedTriangular::new(
+        max_lr,
+        total_steps.unwrap_or(total_iters),
+        cut_frac.unwrap_or(0.1),
+        ratio.unwrap_or(32.0),
+    )
+    .map(|s| Box::new(s) as Box<dyn Schedule>)
+    .map_err(|e| check::run_length_note(e, "total_steps", total_steps.is_some()))
+}
+
+/// The single-cycle policies, for the [registry](super::registry).
+macro_rules! one_cycle_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
+            keys [
+                /// slanted-triangular: the fraction of `total_steps` spent rising.
+                cut_frac: f64 => Float(
+                    "F",
+                    "slanted-triangular: fraction of the iterations spent increasing the LR (ULMFiT cut_frac; default 0.1)"
+                ),
+                /// slanted-triangular: `max_lr` over the lowest lr.
+                ratio: f64 => Float(
+                    "R",
+                    "slanted-triangular: max-lr / lowest LR (ULMFiT ratio; default 32)"
+                ),
+            ]
+            policies [
+                /// The 1cycle policy, PyTorch or fastai style.
+                OneCycle = "one-cycle", Other {
+                    formula: "PyTorch OneCycleLR (--style pytorch) or fastai fit_one_cycle (--style fastai)",
+                    auto: [("max_lr", OneCyclePeak)],
+                    params: {
+                        /// Peak lr.
+                        req max_lr: f64,
+                        /// Cycle length (default: the run length).
+                        opt total_steps: u64,
+                        /// Implementation to reproduce (default pytorch).
+                        opt style: crate::schedule::one_cycle::OneCycleStyle,
+                        /// Warm-up fraction (default 0.3 pytorch, 0.25 fastai).
+                        opt pct_start: f64,
+                        /// Annealing (default cos; linear: pytorch only).
+                        opt anneal: crate::schedule::one_cycle::Anneal,
+                        /// Initial lr = `max_lr / div` (default 25).
+                        opt div: f64,
+                        /// Final lr = `max_lr / div / final_div` (pytorch, default 1e4) or
+                        /// `max_lr / final_div` (fastai, default 1e5).
+                        opt final_div: f64,
+                        /// PyTorch's three phases (default false).
+                        opt three_phase: bool,
+                        /// Momentum at the lr peak (default 0.85).
+                        opt base_momentum: f64,
+                        /// Momentum at the start and end (default 0.95).
+                        opt max_momentum: f64,
+                        /// Whether momentum cycles (default true).
+                        opt cycle_momentum: bool,
+                    },
+                    build(total_iters): {
+                        crate::schedule::one_cycle::from_config(
+                            max_lr,
+                            total_steps.unwrap_or(total_iters),
+                            style,
+                            pct_start,
+                            anneal,
+                            div,
+                            final_div,
+                            three_phase,
+                            base_momentum,
+                            max_momentum,
+                            cycle_momentum,
+                        )
+                    },
+                    bounds: {
+                        crate::schedule::one_cycle::config_bounds(max_lr, style, div, final_div)
+                    },
+                }
+                /// ULMFiT's slanted triangular learning rate (allennlp's `SlantedTriangular`).
+                SlantedTriangular = "slanted-triangular", Other {
+                    formula: "max_lr * (1 + p*(ratio-1))/ratio, p = t/cut rising, then 1 - (t-cut)/(T-cut), cut = floor(T*cut_frac), T = --iters (ULMFiT)",
+                    auto: [("max_lr", OneCyclePeak)],
+                    params: {
+                        /// Peak lr, reached at `t = cut`.
+                        req max_lr: f64,
+                        /// `T`, the schedule's length (default: the run length).
+                        opt total_steps: u64,
+                        /// Fraction of `T` spent rising, in (0, 1) (default 0.1).
+                        opt cut_frac: f64,
+                        /// `max_lr` over the lowest lr, ≥ 1 (default 32).
+                        opt ratio: f64,
+                    },
+                    build(total_iters): {
+                        crate::schedule::one_cycle::slanted_from_config(
+                            max_lr,
+                            total_steps,
+                            cut_frac,
+                            ratio,
+                            total_iters,
+                        )
+                    },
+                    bounds: { (max_lr / ratio.unwrap_or(32.0), max_lr) },
+                }
+            ]
+        } }
+    };
+}
+pub(crate) use one_cycle_policies;
+
+#[cfg(test)]
+mod tests;

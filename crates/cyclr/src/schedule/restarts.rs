@@ -124,6 +124,42 @@ impl Schedule for Sgdr {
     }
 }
 
+/// SGDR, for the [registry](super::registry).
+macro_rules! restarts_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::registry::collect! { [$($rest)*] $($acc)* {
+            keys []
+            policies [
+                /// Cosine annealing with warm restarts.
+                Sgdr = "sgdr", Other {
+                    formula: "cosine annealing with warm restarts (CosineAnnealingWarmRestarts)",
+                    auto: [("max_lr", Max), ("min_lr", Base)],
+                    params: {
+                        /// Peak lr (PyTorch's base lr).
+                        req max_lr: f64,
+                        /// Floor lr (`eta_min`, default 0).
+                        opt min_lr: f64,
+                        /// First period (`T_0`).
+                        req t0: u64,
+                        /// Period growth (`T_mult`, default 1).
+                        opt t_mult: u64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::restarts::Sgdr::new(
+                            max_lr,
+                            min_lr.unwrap_or(0.0),
+                            t0,
+                            t_mult.unwrap_or(1),
+                        )?))
+                    },
+                    bounds: { (min_lr.unwrap_or(0.0), max_lr) },
+                }
+            ]
+        } }
+    };
+}
+pub(crate) use restarts_policies;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,8 @@
 //! Hugging Face transformers' schedules (`transformers/optimization.py`, version 5.24), exactly.
 //!
+//! (Over 800 lines: seven schedules, each with transformers' exact float order and its checks,
+//! and their registry declarations; the tests are in `transformers/tests.rs`.)
+//!
 //! transformers builds every schedule as a torch `LambdaLR` whose `lr_lambda(current_step)`
 //! returns a factor of the optimizer's learning rate, and `LambdaLR` sets
 //! `lr = base_lr * lr_lambda(last_epoch)` in Python floats, `last_epoch` being the number of
@@ -787,279 +790,241 @@ impl Schedule for Wsd {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err<T: std::fmt::Debug>(r: Result<T, ParamError>) -> String {
-        let e = r.unwrap_err();
-        assert!(!e.valid.is_empty());
-        e.param
-    }
-
-    #[test]
-    fn warm_up_starts_at_zero() {
-        let c = ConstantWithWarmup::new(1.0, 4).unwrap();
-        let lrs: Vec<f64> = (0..6).map(|t| c.lr(t)).collect();
-        assert_eq!(lrs, [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]);
-        assert_eq!(ConstantWithWarmup::new(0.1, 0).unwrap().lr(0), 0.1);
-        assert_eq!(c.lr(u64::MAX), 1.0);
-    }
-
-    #[test]
-    fn linear_decays_to_zero_at_num_training_steps() {
-        let s = LinearWithWarmup::new(2.0, 2, 10).unwrap();
-        assert_eq!(s.lr(1), 1.0);
-        assert_eq!(s.lr(2), 2.0);
-        assert_eq!(s.lr(6), 1.0); // (10 − 6)/8
-        assert_eq!(s.lr(9), 0.25);
-        for t in [10, 11, 1 << 40, u64::MAX] {
-            assert_eq!(s.lr(t).to_bits(), 0.0f64.to_bits(), "t={t}");
-        }
-        // N = T: warm-up, then 0 (transformers: (T − t) / max(1, 0)).
-        let w = LinearWithWarmup::new(1.0, 4, 4).unwrap();
-        assert_eq!(w.lr(3), 0.75);
-        assert_eq!(w.lr(4), 0.0);
-    }
-
-    #[test]
-    fn cosine_half_wave_and_floor() {
-        let s = CosineWithWarmup::new(1.0, 0, 100, 0.5, 0.0).unwrap();
-        assert_eq!(s.lr(0), 1.0);
-        assert!((s.lr(50) - 0.5).abs() < 1e-15);
-        assert!(s.lr(100) < 1e-15);
-        // Past T the cosine rises again, as in transformers.
-        assert!(s.lr(150) > 0.49);
-        let m = CosineWithWarmup::new(1.0, 10, 110, 0.5, 0.1).unwrap();
-        assert_eq!(m.lr(5), 0.5);
-        assert_eq!(m.lr(10), 1.0);
-        assert!((m.lr(110) - 0.1).abs() < 1e-15);
-        assert!(m.lr(110) >= 0.1);
-        // min_lr_rate = 0 is the plain cosine bit for bit (x·1 + 0 = x).
-        let a = CosineWithWarmup::new(0.3, 7, 1000, 1.5, 0.0).unwrap();
-        for t in 0..1000 {
-            let p = (t.max(7) - 7) as f64 / 993.0;
-            let plain = if t < 7 {
-                t as f64 / 7.0
-            } else {
-                py_max0(0.5 * (1.0 + (PI * 1.5 * 2.0 * p).cos()))
-            };
-            assert_eq!(a.lr(t).to_bits(), (0.3 * plain).to_bits(), "t={t}");
-        }
-        assert!(a.lr(u64::MAX).is_finite());
-    }
-
-    #[test]
-    fn hard_restarts_restart() {
-        let s = CosineWithHardRestarts::new(1.0, 0, 400, 4.0).unwrap();
-        assert_eq!(s.lr(0), 1.0);
-        assert_eq!(s.lr(100), 1.0);
-        assert_eq!(s.lr(200), 1.0);
-        assert!(s.lr(99) < 0.001 && s.lr(199) < 0.001);
-        assert!((s.lr(50) - 0.5).abs() < 1e-15);
-        assert!(s.lr(399) < 0.001);
-        assert_eq!(s.lr(400), 0.0);
-        assert_eq!(s.lr(u64::MAX), 0.0);
-    }
-
-    #[test]
-    fn polynomial_reaches_lr_end() {
-        let s = PolynomialWithWarmup::new(1.0, 0, 10, 0.0, 2.0).unwrap();
-        assert_eq!(s.lr(0), 1.0);
-        assert_eq!(s.lr(5), 0.25);
-        assert_eq!(s.lr(10), 0.0);
-        let e = PolynomialWithWarmup::new(0.001, 10, 20, 1e-6, 1.0).unwrap();
-        assert_eq!(e.lr(5), 0.0005);
-        assert!((e.lr(10) - 0.001).abs() < 1e-18);
-        assert_eq!(e.lr(21), 0.001 * (1e-6 / 0.001));
-        assert_eq!(e.lr(u64::MAX), e.lr(21));
-    }
-
-    #[test]
-    fn inverse_sqrt_timescale_default() {
-        assert_eq!(InverseSqrt::new(1.0, 0, None).unwrap().timescale(), 10_000);
-        assert_eq!(InverseSqrt::new(1.0, 400, None).unwrap().timescale(), 400);
-        assert_eq!(InverseSqrt::new(1.0, 400, Some(7)).unwrap().timescale(), 7);
-        let s = InverseSqrt::new(1.0, 100, None).unwrap();
-        assert_eq!(s.lr(50), 0.5);
-        assert_eq!(s.lr(100), 1.0);
-        assert_eq!(s.lr(400), 0.5); // 1/sqrt((400 + 0)/100)
-        let z = InverseSqrt::new(1.0, 0, None).unwrap();
-        assert_eq!(z.lr(0), 1.0);
-        assert_eq!(z.lr(30_000), 0.5);
-        // A timescale shorter than the warm-up: t + shift stays ≥ timescale.
-        let short = InverseSqrt::new(1.0, 100, Some(1)).unwrap();
-        assert_eq!(short.lr(100), 1.0);
-        assert_eq!(short.lr(103), 0.5);
-        for s in [&s, &z, &short] {
-            let lr = s.lr(u64::MAX);
-            assert!(lr.is_finite() && lr > 0.0 && lr < 1e-7);
-        }
-    }
-
-    #[test]
-    fn wsd_phases() {
-        let s = Wsd::builder(1.0, 4, 4)
-            .num_training_steps(12)
-            .decay_type(WsdCurve::Linear)
-            .min_lr_ratio(0.5)
-            .build()
-            .unwrap();
-        assert_eq!(s.num_stable_steps(), 4);
-        let lrs: Vec<f64> = (0..14).map(|t| s.lr(t)).collect();
-        assert_eq!(
-            lrs,
-            [
-                0.5, 0.625, 0.75, 0.875, 1.0, 1.0, 1.0, 1.0, 1.0, 0.875, 0.75, 0.625, 0.5, 0.5
-            ]
-        );
-        assert_eq!(s.lr(u64::MAX), 0.5);
-        let c = Wsd::builder(1.0, 4, 4)
-            .num_stable_steps(0)
-            .warmup_type(WsdCurve::Cosine)
-            .decay_type(WsdCurve::OneMinusSqrt)
-            .build()
-            .unwrap();
-        assert_eq!(c.lr(0), 0.0);
-        assert!((c.lr(2) - 0.5).abs() < 1e-15);
-        assert_eq!(c.lr(4), 1.0);
-        assert_eq!(c.lr(5), 0.5); // 1 − sqrt(1/4)
-        assert_eq!(c.lr(8), 0.0);
-        let q = Wsd::builder(1.0, 4, 1)
-            .num_stable_steps(1)
-            .warmup_type(WsdCurve::OneMinusSqrt)
-            .build()
-            .unwrap();
-        assert_eq!(q.lr(3), 0.5); // 1 − sqrt(1 − 3/4)
-        // Phase ends past u64::MAX do not overflow: the stable phase lasts for ever.
-        let long = Wsd::builder(1.0, 1, u64::MAX)
-            .num_stable_steps(u64::MAX)
-            .build()
-            .unwrap();
-        assert_eq!(long.lr(u64::MAX), 1.0);
-        // Both lengths, consistent.
-        let both = Wsd::builder(1.0, 1, 2)
-            .num_training_steps(10)
-            .num_stable_steps(7)
-            .build()
-            .unwrap();
-        assert_eq!(both.num_stable_steps(), 7);
-    }
-
-    #[test]
-    fn every_bad_parameter_is_named() {
-        for lr in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e301] {
-            assert_eq!(err(ConstantWithWarmup::new(lr, 1)), "lr");
-            assert_eq!(err(LinearWithWarmup::new(lr, 1, 2)), "lr");
-            assert_eq!(err(CosineWithWarmup::new(lr, 1, 2, 0.5, 0.0)), "lr");
-            assert_eq!(err(CosineWithHardRestarts::new(lr, 1, 2, 1.0)), "lr");
-            assert_eq!(err(PolynomialWithWarmup::new(lr, 1, 2, 0.0, 1.0)), "lr");
-            assert_eq!(err(InverseSqrt::new(lr, 1, None)), "lr");
-            assert_eq!(
-                err(Wsd::builder(lr, 1, 1).num_stable_steps(1).build()),
-                "lr"
-            );
-        }
-        // num_training_steps: ≥ 1 and ≥ num_warmup_steps.
-        assert_eq!(err(LinearWithWarmup::new(0.1, 0, 0)), "num_training_steps");
-        assert_eq!(err(LinearWithWarmup::new(0.1, 11, 10)), "num_warmup_steps");
-        assert_eq!(
-            err(CosineWithWarmup::new(0.1, 0, 0, 0.5, 0.0)),
-            "num_training_steps"
-        );
-        assert_eq!(
-            err(CosineWithWarmup::new(0.1, 11, 10, 0.5, 0.0)),
-            "num_warmup_steps"
-        );
-        assert_eq!(
-            err(CosineWithHardRestarts::new(0.1, 0, 0, 1.0)),
-            "num_training_steps"
-        );
-        assert_eq!(
-            err(CosineWithHardRestarts::new(0.1, 11, 10, 1.0)),
-            "num_warmup_steps"
-        );
-        assert_eq!(
-            err(PolynomialWithWarmup::new(0.1, 0, 0, 0.0, 1.0)),
-            "num_training_steps"
-        );
-        assert_eq!(
-            err(PolynomialWithWarmup::new(0.1, 10, 10, 0.0, 1.0)),
-            "num_warmup_steps"
-        );
-        // num_cycles: finite, > 0.
-        for c in [0.0, -0.5, f64::NAN, f64::INFINITY] {
-            assert_eq!(err(CosineWithWarmup::new(0.1, 0, 9, c, 0.0)), "num_cycles");
-            assert_eq!(err(CosineWithHardRestarts::new(0.1, 0, 9, c)), "num_cycles");
-            assert_eq!(
-                err(Wsd::builder(0.1, 1, 1)
-                    .num_stable_steps(1)
-                    .num_cycles(c)
-                    .build()),
-                "num_cycles"
-            );
-        }
-        // Ratios in [0, 1].
-        for r in [-0.1, 1.5, f64::NAN] {
-            assert_eq!(err(CosineWithWarmup::new(0.1, 0, 9, 0.5, r)), "min_lr_rate");
-            assert_eq!(
-                err(Wsd::builder(0.1, 1, 1)
-                    .num_stable_steps(1)
-                    .min_lr_ratio(r)
-                    .build()),
-                "min_lr_ratio"
-            );
-        }
-        // lr_end in [0, lr); power ≥ 0.
-        for e in [0.1, 0.2, -1e-9, f64::NAN] {
-            assert_eq!(err(PolynomialWithWarmup::new(0.1, 0, 9, e, 1.0)), "lr_end");
-        }
-        for p in [-1.0, f64::NAN, f64::INFINITY] {
-            assert_eq!(err(PolynomialWithWarmup::new(0.1, 0, 9, 0.0, p)), "power");
-        }
-        assert_eq!(err(InverseSqrt::new(0.1, 5, Some(0))), "timescale");
-        // WSD lengths.
-        assert_eq!(err(Wsd::builder(0.1, 1, 1).build()), "num_training_steps");
-        assert_eq!(
-            err(Wsd::builder(0.1, 0, 0).num_training_steps(0).build()),
-            "num_training_steps"
-        );
-        assert_eq!(
-            err(Wsd::builder(0.1, 5, 6).num_training_steps(10).build()),
-            "num_decay_steps"
-        );
-        assert_eq!(
-            err(Wsd::builder(0.1, u64::MAX, u64::MAX)
-                .num_training_steps(u64::MAX)
-                .build()),
-            "num_decay_steps"
-        );
-        assert_eq!(
-            err(Wsd::builder(0.1, 1, 2)
-                .num_training_steps(10)
-                .num_stable_steps(6)
-                .build()),
-            "num_stable_steps"
-        );
-        assert_eq!(
-            err(Wsd::builder(0.1, 0, 0).num_stable_steps(0).build()),
-            "num_stable_steps"
-        );
-        let e = PolynomialWithWarmup::new(0.1, 0, 9, 0.2, 1.0).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid `lr_end` = 0.2: must be < `lr` (0.1)"
-        );
-    }
-
-    #[test]
-    fn python_max_semantics() {
-        assert_eq!(py_max0(f64::NAN), 0.0);
-        assert_eq!(py_max0(-0.0).to_bits(), 0.0f64.to_bits());
-        assert_eq!(py_max0(-1.0), 0.0);
-        assert_eq!(py_max0(0.25), 0.25);
-        // An angle that overflows to ∞ (cos = NaN; Python raises) gives 0, not NaN.
-        let s = CosineWithWarmup::new(1.0, 0, 1, 1e300, 0.0).unwrap();
-        assert_eq!(s.lr(u64::MAX), 0.0);
-    }
+/// Box a transformers schedule built from a config; when `num_training_steps` was not given
+/// (`given` is `None`) and the error concerns it, say that it stood for the run length.
+pub(crate) fn run_length_note<S: Schedule + 'static>(
+    given: Option<u64>,
+    built: Result<S, ParamError>,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    built
+        .map(|s| Box::new(s) as Box<dyn Schedule>)
+        .map_err(|e| check::run_length_note(e, "num_training_steps", given.is_some()))
 }
+
+/// The schedule of a `wsd` config: the run length stands in for `num_training_steps` only when
+/// neither length is given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn wsd_from_config(
+    lr: f64,
+    num_warmup_steps: u64,
+    num_decay_steps: u64,
+    num_training_steps: Option<u64>,
+    num_stable_steps: Option<u64>,
+    warmup_type: Option<WsdCurve>,
+    decay_type: Option<WsdCurve>,
+    min_lr_ratio: Option<f64>,
+    num_cycles: Option<f64>,
+    total_iters: u64,
+) -> Result<Box<dyn Schedule>, ParamError> {
+    let mut b = Wsd::builder(lr, num_warmup_steps, num_decay_steps)
+        .warmup_type(warmup_type.unwrap_or(WsdCurve::Linear))
+        .decay_type(decay_type.unwrap_or(WsdCurve::Cosine))
+        .min_lr_ratio(min_lr_ratio.unwrap_or(0.0))
+        .num_cycles(num_cycles.unwrap_or(0.5));
+    if let Some(s) = num_stable_steps {
+        b = b.num_stable_steps(s);
+    }
+    let total = match (num_training_steps, num_stable_steps) {
+        (None, Some(_)) => None,
+        (t, _) => Some(t.unwrap_or(total_iters)),
+    };
+    if let Some(t) = total {
+        b = b.num_training_steps(t);
+    }
+    let given = num_training_steps.or(num_stable_steps);
+    run_length_note(given, b.build())
+}
+
+/// transformers' schedules, for the [registry](super::registry), with transformers' own
+/// parameter names. `num_warmup_steps` is transformers' warm-up (factor `t / N` from 0);
+/// `num_training_steps` defaults to the run length. The four that warm up and then decay until
+/// `num_training_steps` share one declaration (the `@each` arm for `decay` items): each names its
+/// type, its keys of its own and how they are passed on.
+macro_rules! transformers_policies {
+    ([$($rest:tt)*] $($acc:tt)*) => {
+        crate::schedule::transformers::transformers_policies! { @each [$($rest)*] [$($acc)*] []
+            plain {
+                /// transformers' `get_constant_schedule_with_warmup`.
+                ConstantWithWarmup = "constant-with-warmup", Transformers {
+                    formula: "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)",
+                    auto: [("lr", OneCyclePeak)],
+                    params: {
+                        /// The optimizer's lr.
+                        req lr: f64,
+                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+                        req num_warmup_steps: u64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::transformers::ConstantWithWarmup::new(
+                            lr,
+                            num_warmup_steps,
+                        )?))
+                    },
+                    bounds: { (if num_warmup_steps > 0 { 0.0 } else { lr }, lr) },
+                }
+            }
+            decay {
+                /// transformers' `get_linear_schedule_with_warmup`.
+                LinearWithWarmup = "linear-with-warmup",
+                "lr * t/N, then linear to 0 at num_training_steps (transformers get_linear_schedule_with_warmup)",
+                LinearWithWarmup, [], ()
+            }
+            decay {
+                /// transformers' `get_cosine_schedule_with_warmup` /
+                /// `get_cosine_with_min_lr_schedule_with_warmup`.
+                CosineWithWarmup = "cosine-with-warmup",
+                "lr * t/N, then cosine over num_cycles half-waves down to min_lr_rate*lr (transformers get_cosine_schedule_with_warmup)",
+                CosineWithWarmup,
+                [
+                    /// Cosine waves after the warm-up (default 0.5: one half-wave down).
+                    opt num_cycles: f64,
+                    /// Floor as a fraction of `lr`, in [0, 1] (default 0).
+                    opt min_lr_rate: f64,
+                ],
+                (num_cycles.unwrap_or(0.5), min_lr_rate.unwrap_or(0.0))
+            }
+            decay {
+                /// transformers' `get_cosine_with_hard_restarts_schedule_with_warmup`.
+                CosineWithHardRestarts = "cosine-with-hard-restarts",
+                "lr * t/N, then num_cycles cosine decays with hard restarts (transformers get_cosine_with_hard_restarts_schedule_with_warmup)",
+                CosineWithHardRestarts,
+                [
+                    /// Cosine decays, each restarting at `lr` (default 1).
+                    opt num_cycles: f64,
+                ],
+                (num_cycles.unwrap_or(1.0))
+            }
+            decay {
+                /// transformers' `get_polynomial_decay_schedule_with_warmup`.
+                PolynomialWithWarmup = "polynomial-with-warmup",
+                "lr * t/N, then (lr - lr_end)*(1 - progress)^power + lr_end (transformers get_polynomial_decay_schedule_with_warm_up)",
+                PolynomialWithWarmup,
+                [
+                    /// Final lr, in [0, lr) (default 1e-7).
+                    opt lr_end: f64,
+                    /// Degree of the decay (default 1.0).
+                    opt power: f64,
+                ],
+                (lr_end.unwrap_or(1e-7), power.unwrap_or(1.0))
+            }
+            plain {
+                /// transformers' `get_inverse_sqrt_schedule`.
+                InverseSqrt = "inverse-sqrt", Transformers {
+                    formula: "lr * t/N, then lr / sqrt((t + timescale - N)/timescale) (transformers get_inverse_sqrt_schedule)",
+                    auto: [("lr", OneCyclePeak)],
+                    params: {
+                        /// The optimizer's lr.
+                        req lr: f64,
+                        /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+                        req num_warmup_steps: u64,
+                        /// Time scale (default `num_warmup_steps`, or 10 000 when that is 0).
+                        opt timescale: u64,
+                    },
+                    build(total_iters): {
+                        Ok(Box::new(crate::schedule::transformers::InverseSqrt::new(
+                            lr,
+                            num_warmup_steps,
+                            timescale,
+                        )?))
+                    },
+                    bounds: { (0.0, lr) },
+                }
+            }
+            plain {
+                /// transformers' `get_wsd_schedule`: warm-up, stable, decay.
+                Wsd = "wsd", Transformers {
+                    formula: "warm-up, stable at lr, decay (linear | cosine | 1-sqrt) to min_lr_ratio*lr over num_decay_steps (transformers get_wsd_schedule)",
+                    auto: [("lr", OneCyclePeak)],
+                    params: {
+                        /// The optimizer's lr.
+                        req lr: f64,
+                        /// Warm-up steps (from `min_lr_ratio · lr`, shaped by `warmup_type`).
+                        req num_warmup_steps: u64,
+                        /// Decay steps.
+                        req num_decay_steps: u64,
+                        /// Total steps; the stable phase is what the warm-up and decay leave
+                        /// (default: the run length, unless `num_stable_steps` is given).
+                        opt num_training_steps: u64,
+                        /// Stable steps (instead of `num_training_steps`, or agreeing with it).
+                        opt num_stable_steps: u64,
+                        /// Warm-up shape (default linear).
+                        opt warmup_type: crate::schedule::transformers::WsdCurve,
+                        /// Decay shape (default cosine).
+                        opt decay_type: crate::schedule::transformers::WsdCurve,
+                        /// Floor and warm-up start as a fraction of `lr`, in [0, 1] (default 0).
+                        opt min_lr_ratio: f64,
+                        /// Cosine waves in a cosine decay (default 0.5).
+                        opt num_cycles: f64,
+                    },
+                    build(total_iters): {
+                        crate::schedule::transformers::wsd_from_config(
+                            lr,
+                            num_warmup_steps,
+                            num_decay_steps,
+                            num_training_steps,
+                            num_stable_steps,
+                            warmup_type,
+                            decay_type,
+                            min_lr_ratio,
+                            num_cycles,
+                            total_iters,
+                        )
+                    },
+                    bounds: { (lr * min_lr_ratio.unwrap_or(0.0), lr) },
+                }
+            }
+        }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*] plain { $($decl:tt)* } $($more:tt)*) => {
+        crate::schedule::transformers::transformers_policies! {
+            @each [$($rest)*] [$($acc)*] [$($done)* $($decl)*] $($more)*
+        }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]
+        decay {
+            $(#[doc = $doc:literal])*
+            $V:ident = $name:literal, $formula:literal, $Type:ident, [$($extra:tt)*],
+            ($($args:expr),*)
+        }
+        $($more:tt)*
+    ) => {
+        crate::schedule::transformers::transformers_policies! { @each [$($rest)*] [$($acc)*] [
+            $($done)*
+            $(#[doc = $doc])*
+            $V = $name, Transformers {
+                formula: $formula,
+                auto: [("lr", OneCyclePeak)],
+                params: {
+                    /// The optimizer's lr (transformers' `lr_init` in the polynomial decay).
+                    req lr: f64,
+                    /// transformers' warm-up steps (factor `t / num_warmup_steps`, from 0).
+                    req num_warmup_steps: u64,
+                    /// Length of the schedule, warm-up included (default: the run length).
+                    opt num_training_steps: u64,
+                    $($extra)*
+                },
+                build(total_iters): {
+                    crate::schedule::transformers::run_length_note(
+                        num_training_steps,
+                        crate::schedule::transformers::$Type::new(
+                            lr,
+                            num_warmup_steps,
+                            num_training_steps.unwrap_or(total_iters),
+                            $($args),*
+                        ),
+                    )
+                },
+                bounds: { (0.0, lr) },
+            }
+        ] $($more)* }
+    };
+    (@each [$($rest:tt)*] [$($acc:tt)*] [$($done:tt)*]) => {
+        crate::schedule::registry::collect! {
+            [$($rest)*] $($acc)* { keys [] policies [ $($done)* ] }
+        }
+    };
+}
+pub(crate) use transformers_policies;
+
+#[cfg(test)]
+mod tests;
