@@ -419,3 +419,75 @@ fn own_csv_data_is_recorded_so_a_run_resumes_from_anywhere() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A newest checkpoint that cannot be used is not skipped in silence: the warning names the file
+/// and why, and the run resumes from the older one (#27 item 7).
+#[test]
+fn a_corrupt_newest_checkpoint_is_named_when_skipped() {
+    let tmp = tempdir();
+    let args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--policy",
+        "fixed",
+        "--lr",
+        "0.05",
+        "--iters",
+        "40",
+        "--eval-every",
+        "20",
+        "--quiet",
+        "--out",
+        "r",
+    ];
+    ok(&run(tmp.path(), &args), "first run");
+    let dir = tmp.path().join("r");
+    let newest = dir.join("ckpt-000000000040.cyclr");
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&newest, bytes).unwrap();
+    // As after a crash before the end: the run is not finished.
+    std::fs::remove_file(dir.join("summary.json")).unwrap();
+    let (_, se) = ok(
+        &run(tmp.path(), &["train", "--resume", "--out", "r", "--quiet"]),
+        "resume past a corrupt checkpoint",
+    );
+    assert!(
+        se.contains("warning: skipped") && se.contains("ckpt-000000000040.cyclr"),
+        "{se}"
+    );
+    assert!(se.contains("resuming at iteration 20"), "{se}");
+}
+
+/// A length far beyond the data is said before anything runs (#27 item 7): here 4e9 iterations
+/// of digits (11 per epoch). The 2-point range test then gives no rates, so nothing trains.
+#[test]
+fn a_run_far_longer_than_the_data_is_warned_about() {
+    let tmp = tempdir();
+    let o = run(
+        tmp.path(),
+        &[
+            "train",
+            "--dataset",
+            "digits",
+            "--iters",
+            "4000000000",
+            "--lr",
+            "auto",
+            "--range-iters",
+            "2",
+            "--quiet",
+            "--out",
+            "r",
+        ],
+    );
+    let se = text(&o.stderr);
+    assert!(
+        se.contains("warning: --iters 4000000000")
+            && se.contains("epochs of the 1437 training samples"),
+        "{se}"
+    );
+    assert!(!se.contains("panicked"), "{se}");
+}

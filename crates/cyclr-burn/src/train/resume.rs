@@ -244,13 +244,14 @@ fn differ(
     }
 }
 
-/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`.
+/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`;
+/// with it, the newer files that were skipped and why.
 pub(super) fn load_checkpoint(
     dir: &Path,
     cfg: &TrainConfig,
     model: &mut Net,
     optim: &mut CyclrOptimizer,
-) -> Result<Option<(RunState, PathBuf)>, TrainError> {
+) -> Result<Option<(RunState, PathBuf, Vec<String>)>, TrainError> {
     let want = identity(cfg);
     let (found, skipped) = checkpoint::latest_valid(dir, |it, sections| {
         let get = |name: &str| {
@@ -343,9 +344,10 @@ pub(super) fn load_checkpoint(
             reasons.join("; ")
         )));
     }
+    let skipped: Vec<String> = skipped.iter().map(ToString::to_string).collect();
     Ok(found.map(|(it, (restored, opt, st))| {
         *model = restored;
         *optim = opt;
-        (st, dir.join(checkpoint::file_name(it)))
+        (st, dir.join(checkpoint::file_name(it)), skipped)
     }))
 }

@@ -36,7 +36,13 @@ pub fn range_error_for(e: &cyclr::ParamError, prefix: &str) -> CliError {
 /// `0,1,2` -> seeds (at least one, no repeats).
 pub fn parse_seeds(flag: &str, s: &str) -> Result<Vec<u64>> {
     let mut v = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() > 1 && parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage(format!(
+            "{flag} {s:?}: an empty item between commas; give seeds like 0,1,2"
+        )));
+    }
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
         let x: u64 = part.parse().map_err(|_| {
             CliError::usage(format!(
                 "{flag} {s:?}: {part:?} is not a non-negative integer (expected e.g. 0,1,2)"
@@ -398,7 +404,11 @@ pub fn run(a: FindArgs) -> Result<()> {
             ),
             TextOrJson::Text => {
                 let others: Vec<_> = finder_run_of(r).into_iter().collect();
-                out!("{}", report::suggestions_text_with(r, None, &others));
+                let none = cyclr::finder::uninformative(&r.raw);
+                out!(
+                    "{}",
+                    report::suggestions_text_with(r, None, &others, none.as_deref())
+                );
                 outln!(
                     "wrote {}/range_test.csv, range_test.png, suggestions.json",
                     a.out.display()
