@@ -516,9 +516,14 @@ pub struct FindArgs {
     /// Evaluate the held-out split every K steps (accuracy / val-loss metrics).
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = int)]
     pub eval_every: i64,
-    /// Output directory for range_test.csv, range_test.png and suggestions.json.
+    /// Output directory for range_test.csv, range_test.png, suggestions.json and range_test.json
+    /// (what the test ran on).
     #[arg(long, default_value = "out/find")]
     pub out: PathBuf,
+    /// Replace what --out holds (a train run, or the range test of another setup); without it
+    /// such a directory is refused. The same range test again always replaces its own files.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args, Debug)]

@@ -94,7 +94,7 @@ mod run_dir;
 pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
 pub use resume::first_difference_in;
 pub(crate) use resume::{first_difference, outcome_identity};
-pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
+pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RangeTestRecord, RunDir, RunRecord};
 
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};

@@ -196,6 +196,13 @@ pub(crate) fn first_difference(
     })
 }
 
+/// The first difference of `want` from `got` as `path: WANT here, GOT there` (a record already
+/// written, not a checkpoint).
+pub(super) fn differ_text(want: &serde_json::Value, got: &serde_json::Value) -> Option<String> {
+    differ("", want, got, false)
+        .map(|d| format!("{}: {} here, {} there", d.path, d.given, d.recorded))
+}
+
 /// [`first_difference`] over the keys of `given` only (a part of a record: the settings a caller
 /// gave), as a [`Disagreement`].
 pub fn first_difference_in(

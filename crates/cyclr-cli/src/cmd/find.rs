@@ -6,7 +6,10 @@ use std::path::Path;
 use cyclr::finder::{
     Finder, Metric, RangeTestConfig, Repeated, RepeatedSummary, Sweep, finder_run_of,
 };
-use cyclr_burn::{LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests};
+use cyclr_burn::train::RangeTestRecord;
+use cyclr_burn::{
+    LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests, RunDir,
+};
 
 use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
 use crate::cmd::{report, setup};
@@ -304,8 +307,30 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
     t
 }
 
+/// `--out` holding another run's files: refused without `--overwrite`, cleared with it. Called
+/// before the data is loaded (a train run, files without a record) and again with the record
+/// (the range test of another setup).
+fn occupied(a: &FindArgs, record: Option<&RangeTestRecord>) -> Result<()> {
+    let dir = RunDir::new(&a.out);
+    let Some(what) = dir
+        .range_test_conflict(record)
+        .map_err(|e| CliError::usage(format!("--out: {e}")))?
+    else {
+        return Ok(());
+    };
+    if !a.overwrite {
+        return Err(CliError::usage(format!(
+            "--out {} holds {what}: pass --overwrite to replace it, or choose another --out",
+            a.out.display()
+        )));
+    }
+    dir.clear()
+        .map_err(|e| CliError::runtime(format!("--overwrite: {e}")))
+}
+
 pub fn run(a: FindArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
+    occupied(&a, None)?;
     let s = setup::resolve(&a.setup)?;
     setup::open_device(s.device)?;
     if let Some(why) = s.optimizer.range_test_refusal() {
@@ -377,6 +402,16 @@ pub fn run(a: FindArgs) -> Result<()> {
             String::new()
         }
     );
+    // Another run's files are not replaced without --overwrite.
+    let record = RangeTestRecord {
+        dataset: s.dataset.absolute(),
+        net: test.net,
+        optimizer: test.optimizer.clone(),
+        batch_size: test.batch_size,
+        sweep: range.clone(),
+        seeds: seeds.clone(),
+    };
+    occupied(&a, Some(&record))?;
     let title = format!(
         "LR range test: {} / {} / {}",
         split.name,
@@ -391,6 +426,9 @@ pub fn run(a: FindArgs) -> Result<()> {
     let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
     tests.write(&a.out).map_err(|e| plan_error(e, ""))?;
+    record
+        .write(&a.out)
+        .map_err(|e| CliError::runtime(format!("--out: {e}")))?;
     shown
         .on_range_tests(&a.out, &tests)
         .map_err(CliError::runtime)?;
@@ -410,7 +448,7 @@ pub fn run(a: FindArgs) -> Result<()> {
                     report::suggestions_text_with(r, None, &others, none.as_deref())
                 );
                 outln!(
-                    "wrote {}/range_test.csv, range_test.png, suggestions.json",
+                    "wrote {}/range_test.csv, range_test.png, suggestions.json, range_test.json",
                     a.out.display()
                 );
             }
