@@ -10,6 +10,30 @@ const ABOUT: &str = "Cyclical learning rates: schedules, LR range tests, trainin
 Run without a subcommand (or `cyclr demo`) for the main job on the embedded digits dataset:
 range test -> CLR bounds -> train with triangular2 and with a fixed LR -> comparison table and plots.";
 
+/// An integer flag: clap's own parser says only "too large to fit in target type"; this one says
+/// the limit.
+pub fn int(s: &str) -> Result<i64, String> {
+    use std::num::IntErrorKind;
+    s.trim().parse::<i64>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow => {
+            format!("{s} is too large: the largest accepted is {}", i64::MAX)
+        }
+        IntErrorKind::NegOverflow => {
+            format!("{s} is too small: the smallest accepted is {}", i64::MIN)
+        }
+        _ => format!("{s:?} is not an integer"),
+    })
+}
+
+/// A seed: an integer from 0 to 2^64 − 1 (the limit said when it is exceeded).
+pub fn seed(s: &str) -> Result<u64, String> {
+    use std::num::IntErrorKind;
+    s.trim().parse::<u64>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow => format!("{s} is too large: the largest seed is {}", u64::MAX),
+        _ => format!("{s:?} is not a non-negative integer"),
+    })
+}
+
 #[derive(Parser, Debug)]
 #[command(name = "cyclr", version, about = ABOUT, long_about = ABOUT)]
 pub struct Cli {
@@ -207,7 +231,7 @@ pub struct ScheduleArgs {
     #[command(flatten)]
     pub flags: PolicyFlags,
     /// Number of iterations to print (and the run length one-cycle spans).
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = int)]
     pub iters: i64,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -307,7 +331,7 @@ pub struct SuggestArgs {
         visible_alias = "num-it",
         value_name = "N",
         allow_negative_numbers = true
-    )]
+    , value_parser = int)]
     pub iters: Option<i64>,
     /// The loss is already smoothed (torch-lr-finder's `history`, Lightning's `results`): read
     /// it as it is (no EMA; the libraries' suggestions computed on it directly).
@@ -365,7 +389,7 @@ pub struct SetupFlags {
     #[arg(long, allow_negative_numbers = true)]
     pub eps: Option<f64>,
     /// Schedule-free: linear warm-up steps (the optimizer's own; its schedule is `fixed`).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub warmup_steps: Option<i64>,
     /// Schedule-free: polynomial weighting power r of the average [default: 0].
     #[arg(long = "sf-r", allow_negative_numbers = true, value_name = "R")]
@@ -396,10 +420,10 @@ pub struct SetupFlags {
     #[arg(long, value_name = "BOOL")]
     pub safeguard_warmup: Option<bool>,
     /// Mini-batch size [default: 128].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub batch_size: Option<i64>,
     /// Seed for weights, data order and the train/test split [default: 0].
-    #[arg(long)]
+    #[arg(long, value_parser = seed)]
     pub seed: Option<u64>,
     /// Convolution and max-pool kernels: cyclr's (faster on CPU) or burn's own [default: cyclr].
     #[arg(long, value_name = "cyclr|burn")]
@@ -434,7 +458,7 @@ pub struct RangeFlags {
     #[arg(long, allow_negative_numbers = true)]
     pub range_end_lr: Option<f64>,
     /// --lr auto: sweep iterations (default 280).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub range_iters: Option<i64>,
     /// --lr auto: run the range test once per seed (e.g. 0,1,2) and train with the median of
     /// each learning rate (default: one test, with --seed).
@@ -459,7 +483,7 @@ pub struct FindArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub end_lr: Option<f64>,
     /// Number of sweep iterations (default: the finder's: cyclr 280, the others 100).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub iters: Option<i64>,
     /// Run the test once per seed (e.g. 0,1,2): each seed's curve and the spread of every
     /// suggestion, and the median learning rates (what `train --lr auto --range-seeds` uses).
@@ -476,11 +500,16 @@ pub struct FindArgs {
     #[arg(long, value_enum, default_value = "loss")]
     pub metric: FindMetric,
     /// Evaluate the held-out split every K steps (accuracy / val-loss metrics).
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = int)]
     pub eval_every: i64,
-    /// Output directory for range_test.csv, range_test.png and suggestions.json.
+    /// Output directory for range_test.csv, range_test.png, suggestions.json and range_test.json
+    /// (what the test ran on).
     #[arg(long, default_value = "out/find")]
     pub out: PathBuf,
+    /// Replace what --out holds (a train run, or the range test of another setup); without it
+    /// such a directory is refused. The same range test again always replaces its own files.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args, Debug)]
@@ -495,13 +524,13 @@ pub struct TrainArgs {
     #[command(flatten)]
     pub range: RangeFlags,
     /// Training iterations (optimizer steps); required unless --resume continues a run.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub iters: Option<i64>,
     /// Evaluate on the test split every K iterations (and at the end) [default: 100].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub eval_every: Option<i64>,
     /// Write a checkpoint every K iterations (default: at every evaluation).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub checkpoint_every: Option<i64>,
     /// Output directory: metrics.csv, summary.json, curves.png/.svg, checkpoint.
     #[arg(long, default_value = "out/train")]
@@ -536,7 +565,7 @@ pub struct CompareArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Runs in parallel.
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = int)]
     pub jobs: i64,
     /// Do not draw progress bars.
     #[arg(long)]
@@ -557,7 +586,7 @@ pub struct CompareArgs {
     pub seeds: Option<String>,
     /// Train every run this many iterations instead, each schedule planned for that length
     /// (iteration counts scaled, as for `budgets`); evaluations keep their number.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub iters: Option<i64>,
     /// Only this share of the jobs: K/N runs job i (in run, budget, seed order) when
     /// i mod N = K - 1. Shards share --out (range tests are computed once); merge their
@@ -575,10 +604,10 @@ pub struct DemoArgs {
     #[arg(long, default_value = "out/demo")]
     pub out: PathBuf,
     /// Training iterations per policy.
-    #[arg(long, default_value_t = 1200, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1200, allow_negative_numbers = true, value_parser = int)]
     pub iters: i64,
     /// Seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = seed)]
     pub seed: u64,
     /// Where to train: cpu | wgpu | wgpu:cpu | wgpu:N | cuda[:N] [default: cpu].
     #[arg(long, value_name = "DEVICE")]

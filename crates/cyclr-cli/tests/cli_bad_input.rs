@@ -802,6 +802,16 @@ const LR_FREE: &[Case] = &[
     case("an unknown learning-rate-free optimizer", &["train", "--optimizer", "prodigi", "--iters", "10", "--out", "out"], &["prodigi", "did you mean", "prodigy"]),
 ];
 
+/// What a newcomer met on the first day (#27): silent acceptances and messages without the fix.
+#[rustfmt::skip]
+const FIRST_DAY: &[Case] = &[
+    case("find --seeds with an empty item", &["find", "--seeds", "0,,1", "--out", "out"], &["--seeds", "0,,1", "empty item", "0,1,2"]),
+    case("train --range-seeds with a trailing comma", &["train", "--lr", "auto", "--range-seeds", "0,1,", "--iters", "10", "--out", "out"], &["--range-seeds", "0,1,", "empty item"]),
+    case("--iters beyond 64 bits", &["train", "--iters", "18446744073709551615", "--out", "out"], &["--iters", "18446744073709551615", "9223372036854775807"]),
+    case("--seed beyond 64 bits", &["train", "--seed", "18446744073709551616", "--iters", "10", "--out", "out"], &["--seed", "18446744073709551616", "18446744073709551615"]),
+    case("--batch-size that is no integer", &["find", "--batch-size", "12x", "--out", "out"], &["--batch-size", "12x", "not an integer"]),
+];
+
 const DEVICE_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\ndevice = \"gpu\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
 
 /// `--device` and the experiment key: unknown names list the valid ones.
@@ -987,6 +997,11 @@ fn lr_free_bad_input_is_a_clear_usage_error() {
 }
 
 #[test]
+fn first_day_bad_input_is_a_clear_usage_error() {
+    assert_cases(FIRST_DAY);
+}
+
+#[test]
 fn device_bad_input_is_a_clear_usage_error() {
     assert_cases(DEVICE);
 }
@@ -1019,13 +1034,20 @@ fn tables_are_well_formed() {
         .chain(SUGGEST)
         .chain(LR_FREE)
         .chain(DEVICE)
+        .chain(FIRST_DAY)
         .map(|c| c.name)
         .collect();
     let n = names.len();
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), n, "duplicate case names");
-    for c in SCHEDULE.iter().chain(SUGGEST).chain(LR_FREE).chain(DEVICE) {
+    for c in SCHEDULE
+        .iter()
+        .chain(SUGGEST)
+        .chain(LR_FREE)
+        .chain(DEVICE)
+        .chain(FIRST_DAY)
+    {
         assert!(!c.want.is_empty(), "{}: nothing expected", c.name);
         if let Some(i) = c.args.iter().position(|a| *a == "--plot") {
             assert!(i + 1 < c.args.len(), "{}: --plot without a file", c.name);

@@ -419,3 +419,169 @@ fn own_csv_data_is_recorded_so_a_run_resumes_from_anywhere() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A newest checkpoint that cannot be used is not skipped in silence: the warning names the file
+/// and why, and the run resumes from the older one (#27 item 7).
+#[test]
+fn a_corrupt_newest_checkpoint_is_named_when_skipped() {
+    let tmp = tempdir();
+    let args = [
+        "train",
+        "--dataset",
+        "digits",
+        "--policy",
+        "fixed",
+        "--lr",
+        "0.05",
+        "--iters",
+        "40",
+        "--eval-every",
+        "20",
+        "--quiet",
+        "--out",
+        "r",
+    ];
+    ok(&run(tmp.path(), &args), "first run");
+    let dir = tmp.path().join("r");
+    let newest = dir.join("ckpt-000000000040.cyclr");
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&newest, bytes).unwrap();
+    // As after a crash before the end: the run is not finished.
+    std::fs::remove_file(dir.join("summary.json")).unwrap();
+    let (_, se) = ok(
+        &run(tmp.path(), &["train", "--resume", "--out", "r", "--quiet"]),
+        "resume past a corrupt checkpoint",
+    );
+    assert!(
+        se.contains("warning: skipped") && se.contains("ckpt-000000000040.cyclr"),
+        "{se}"
+    );
+    assert!(se.contains("resuming at iteration 20"), "{se}");
+}
+
+/// A length far beyond the data is said before anything runs (#27 item 7): here 4e9 iterations
+/// of digits (11 per epoch). The 2-point range test then gives no rates, so nothing trains.
+#[test]
+fn a_run_far_longer_than_the_data_is_warned_about() {
+    let tmp = tempdir();
+    let o = run(
+        tmp.path(),
+        &[
+            "train",
+            "--dataset",
+            "digits",
+            "--iters",
+            "4000000000",
+            "--lr",
+            "auto",
+            "--range-iters",
+            "2",
+            "--quiet",
+            "--out",
+            "r",
+        ],
+    );
+    let se = text(&o.stderr);
+    assert!(
+        se.contains("warning: --iters 4000000000")
+            && se.contains("epochs of the 1437 training samples"),
+        "{se}"
+    );
+    assert!(!se.contains("panicked"), "{se}");
+}
+
+/// `find --out` does not silently replace another run's files (#27 item 1): a train run or the
+/// range test of another setup is refused (exit 2, naming what it holds) unless --overwrite; the
+/// same range test again replaces its own files. The demo replaces only an earlier demo's folder.
+#[test]
+fn find_and_demo_refuse_another_runs_folder() {
+    let tmp = tempdir();
+    let train = [
+        "train",
+        "--dataset",
+        "digits",
+        "--policy",
+        "fixed",
+        "--lr",
+        "0.05",
+        "--iters",
+        "20",
+        "--eval-every",
+        "10",
+        "--quiet",
+        "--out",
+        "r1",
+    ];
+    ok(&run(tmp.path(), &train), "train");
+    let summary = std::fs::read(tmp.path().join("r1/summary.json")).unwrap();
+    let find = |out: &str, model: &str, extra: &[&str]| {
+        let mut args = vec![
+            "find",
+            "--dataset",
+            "digits",
+            "--model",
+            model,
+            "--iters",
+            "30",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        run(tmp.path(), &args)
+    };
+    usage_error(
+        &find("r1", "lenet", &[]),
+        "find into a train run",
+        &["--out r1 holds a fixed run of 20 iterations", "--overwrite"],
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("r1/summary.json")).unwrap(),
+        summary
+    );
+    assert!(!tmp.path().join("r1/range_test.json").exists());
+    ok(&find("f", "mlp", &[]), "first find");
+    let record = json(&tmp.path().join("f/range_test.json"));
+    assert_eq!(record["net"]["kind"], "mlp");
+    ok(&find("f", "mlp", &[]), "the same find again");
+    // Known once the data is loaded: exit 2, after the data's lines.
+    let o = find("f", "lenet", &[]);
+    let se = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{se}");
+    for w in [
+        "error: --out f holds the range test of digits / mlp / sgd",
+        "lenet",
+        "--overwrite",
+    ] {
+        assert!(
+            se.contains(w),
+            "a find of another model: {w:?} missing: {se}"
+        );
+    }
+    ok(&find("f", "lenet", &["--overwrite"]), "find --overwrite");
+    assert_eq!(
+        json(&tmp.path().join("f/range_test.json"))["net"]["kind"],
+        "lenet"
+    );
+
+    std::fs::create_dir_all(tmp.path().join("d")).unwrap();
+    std::fs::write(tmp.path().join("d/notes.txt"), b"mine").unwrap();
+    let demo = |out: &str| {
+        run(
+            tmp.path(),
+            &["demo", "--iters", "20", "--quiet", "--out", out],
+        )
+    };
+    usage_error(
+        &demo("d"),
+        "demo into a folder of one's own",
+        &["--out d holds", "notes.txt"],
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("d/notes.txt")).unwrap(),
+        b"mine"
+    );
+    ok(&demo("e"), "demo");
+    ok(&demo("e"), "the demo again into its own folder");
+}

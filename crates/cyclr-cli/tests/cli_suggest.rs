@@ -469,15 +469,23 @@ fn degenerate_curves_give_warnings_not_bounds() {
         "lr,loss",
         &rows(&|_| 2.3, &lrs),
     );
-    let j = suggest_json(&[
+    // A flat curve carries no information: everything is printed, every pick marked as
+    // meaningless, and the command fails (exit 1) since no finder has anything to say (#27).
+    let o = run(&[
         "suggest",
         "--input",
         flat.to_str().unwrap(),
         "--format",
         "json",
     ]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let j: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
     assert!(
         j["max_lr"].is_null() && j["base_lr"].is_null() && j["fixed_lr"].is_null(),
+        "{j:?}"
+    );
+    assert!(
+        j["no_information"].as_str().unwrap().contains("flat"),
         "{j:?}"
     );
     let note = j["bounds_note"].as_str().unwrap();
@@ -485,9 +493,36 @@ fn degenerate_curves_give_warnings_not_bounds() {
         note.contains("never fell") && note.contains("raise the end learning rate"),
         "{note}"
     );
-    let text = run_ok(&["suggest", "--input", flat.to_str().unwrap()]);
+    let o = run(&["suggest", "--input", flat.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let (text, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
     assert!(text.contains("learning rates: none"), "{text}");
     assert!(!text.contains("stops falling"), "{text}");
+    for line in text.lines().filter(|l| {
+        l.trim_start().starts_with("lightning:") || l.trim_start().starts_with("torch-lr-finder:")
+    }) {
+        assert!(line.contains("[meaningless here]"), "{line}");
+    }
+    assert!(text.contains("no information: the curve is flat"), "{text}");
+    assert!(
+        err.contains("no finder has a learning rate to suggest"),
+        "{err}"
+    );
+    // Every loss NaN: the same.
+    let nan = write_curve(
+        tmp.path(),
+        "nan.csv",
+        ',',
+        "lr,loss",
+        &rows(&|_| f64::NAN, &lrs),
+    );
+    let o = run(&["suggest", "--input", nan.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("has no finite value"), "{text}");
 
     let falling = write_curve(
         tmp.path(),

@@ -31,6 +31,9 @@ use crate::optim::OptimizerConfig;
 use crate::train::{LrOrigin, TrainConfig};
 use crate::{Kernels, data};
 
+/// A run longer than this many epochs gets a warning ([`RunPlan::warnings`]).
+pub const MANY_EPOCHS: f64 = 10_000.0;
+
 /// Why a plan could not be made. Each variant keeps the library's own error, so a caller can say
 /// it in its own terms (the CLI names flags).
 #[derive(Debug, thiserror::Error)]
@@ -362,6 +365,24 @@ impl RunPlan {
         );
         net.check().map_err(PlanError::Model)?;
         Ok(net)
+    }
+
+    /// What to tell the user about this run on `split` before it starts: for now, a run of more
+    /// than [`MANY_EPOCHS`] epochs (likely a mistyped length).
+    pub fn warnings(&self, split: &Split) -> Vec<String> {
+        let per_epoch = data::steps_per_epoch(split.train.len(), self.batch_size);
+        let epochs = self.iters as f64 / per_epoch as f64;
+        let mut w = Vec::new();
+        if epochs > MANY_EPOCHS {
+            w.push(format!(
+                "{} iterations are {epochs:.0} epochs of the {} training samples ({per_epoch} \
+                 iterations each), far more than training needs: is the length mistyped? \
+                 (Ctrl-C stops the run with a checkpoint)",
+                self.iters,
+                split.train.len()
+            ));
+        }
+        w
     }
 
     /// The range test of this run's setup (`seed` is replaced by each of the plan's seeds).

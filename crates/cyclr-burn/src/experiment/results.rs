@@ -144,3 +144,10 @@ pub struct ShardProgress<'a> {
     /// This shard (`K/N`).
     pub shard: String,
 }
+
+/// The name of the experiment whose `results.json` is in `dir`, if there is one.
+pub fn experiment_in(dir: &Path) -> Option<String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("results.json")).ok()?).ok()?;
+    v["experiment"]["name"].as_str().map(str::to_string)
+}

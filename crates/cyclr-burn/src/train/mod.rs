@@ -94,7 +94,7 @@ mod run_dir;
 pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
 pub use resume::first_difference_in;
 pub(crate) use resume::{first_difference, outcome_identity};
-pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
+pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RangeTestRecord, RunDir, RunRecord};
 
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};
@@ -236,6 +236,9 @@ pub trait TrainObserver {
     fn on_checkpoint(&mut self, _next_iteration: u64, _path: &Path) {}
     /// When a run resumes from a checkpoint at `next_iteration`.
     fn on_resume(&mut self, _next_iteration: u64, _path: &Path) {}
+    /// When a newer checkpoint could not be used and the run resumes from an older one: which
+    /// file was skipped and why (corrupt, or written by another configuration).
+    fn on_checkpoint_skipped(&mut self, _why: &str) {}
     /// Asked after every iteration: `true` stops the run there (see the module documentation).
     fn should_stop(&mut self) -> bool {
         false
@@ -544,8 +547,11 @@ pub fn train_until(
     }
     if resume
         && let Some(dir) = &cfg.out_dir
-        && let Some((loaded, path)) = load_checkpoint(dir, cfg, &mut model, &mut optim)?
+        && let Some((loaded, path, skipped)) = load_checkpoint(dir, cfg, &mut model, &mut optim)?
     {
+        for why in &skipped {
+            observer.on_checkpoint_skipped(why);
+        }
         observer.on_resume(loaded.next_iter, &path);
         resumed_from = Some(loaded.next_iter);
         st = loaded;

@@ -196,6 +196,13 @@ pub(crate) fn first_difference(
     })
 }
 
+/// The first difference of `want` from `got` as `path: WANT here, GOT there` (a record already
+/// written, not a checkpoint).
+pub(super) fn differ_text(want: &serde_json::Value, got: &serde_json::Value) -> Option<String> {
+    differ("", want, got, false)
+        .map(|d| format!("{}: {} here, {} there", d.path, d.given, d.recorded))
+}
+
 /// [`first_difference`] over the keys of `given` only (a part of a record: the settings a caller
 /// gave), as a [`Disagreement`].
 pub fn first_difference_in(
@@ -244,13 +251,14 @@ fn differ(
     }
 }
 
-/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`.
+/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`;
+/// with it, the newer files that were skipped and why.
 pub(super) fn load_checkpoint(
     dir: &Path,
     cfg: &TrainConfig,
     model: &mut Net,
     optim: &mut CyclrOptimizer,
-) -> Result<Option<(RunState, PathBuf)>, TrainError> {
+) -> Result<Option<(RunState, PathBuf, Vec<String>)>, TrainError> {
     let want = identity(cfg);
     let (found, skipped) = checkpoint::latest_valid(dir, |it, sections| {
         let get = |name: &str| {
@@ -343,9 +351,10 @@ pub(super) fn load_checkpoint(
             reasons.join("; ")
         )));
     }
+    let skipped: Vec<String> = skipped.iter().map(ToString::to_string).collect();
     Ok(found.map(|(it, (restored, opt, st))| {
         *model = restored;
         *optim = opt;
-        (st, dir.join(checkpoint::file_name(it)))
+        (st, dir.join(checkpoint::file_name(it)), skipped)
     }))
 }

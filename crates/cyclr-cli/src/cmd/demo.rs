@@ -12,7 +12,7 @@ use cyclr_data::DatasetSpec;
 use crate::args::DemoArgs;
 use crate::cmd::compare::{run_experiment, write_report};
 use crate::cmd::setup;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 
 fn run_spec(name: &str, step_epochs: Option<f64>, policy: Policy) -> RunSpec {
     RunSpec {
@@ -25,6 +25,47 @@ fn run_spec(name: &str, step_epochs: Option<f64>, policy: Policy) -> RunSpec {
         grid: None,
         grid_point: None,
     }
+}
+
+/// What the demo writes into its folder (a finished or an interrupted demo holds nothing else).
+const DEMO_NAMES: [&str; 8] = [
+    "range_test-sgd",
+    "runs",
+    "comparison.png",
+    "comparison.svg",
+    "table.md",
+    "table.csv",
+    "report.html",
+    "results.json",
+];
+
+/// The demo replaces an earlier demo's folder (so a second `cargo run --release` works) and
+/// nothing else: a folder holding other files, or another experiment's results, is refused.
+fn check_own_folder(out: &std::path::Path, name: &str) -> Result<()> {
+    let Ok(rd) = std::fs::read_dir(out) else {
+        return Ok(());
+    };
+    let others: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !DEMO_NAMES.contains(&n.as_str()) && !cyclr_burn::fsio::is_temp_name(n))
+        .collect();
+    let experiment = cyclr_burn::experiment::results::experiment_in(out);
+    let what = if !others.is_empty() {
+        let mut shown = others.clone();
+        shown.sort();
+        shown.truncate(5);
+        format!("files the demo did not write ({})", shown.join(", "))
+    } else if let Some(e) = experiment.filter(|e| e != name) {
+        format!("the results of the experiment {e:?}")
+    } else {
+        return Ok(());
+    };
+    Err(CliError::usage(format!(
+        "--out {} holds {what}: the demo replaces only an earlier demo's folder; choose another \
+         --out",
+        out.display()
+    )))
 }
 
 /// The demo as an experiment (what `experiments/digits-mlp.toml` spells out in a file).
@@ -64,6 +105,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
     let iters = setup::positive("iters", a.iters)?;
     let mut exp = experiment(iters, a.seed);
+    check_own_folder(&a.out, &exp.name)?;
     exp.device = setup::device_name(a.device.as_deref())?;
     setup::open_device(exp.device)?;
     let start = Instant::now();

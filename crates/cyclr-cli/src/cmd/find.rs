@@ -6,7 +6,10 @@ use std::path::Path;
 use cyclr::finder::{
     Finder, Metric, RangeTestConfig, Repeated, RepeatedSummary, Sweep, finder_run_of,
 };
-use cyclr_burn::{LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests};
+use cyclr_burn::train::RangeTestRecord;
+use cyclr_burn::{
+    LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests, RunDir,
+};
 
 use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
 use crate::cmd::{report, setup};
@@ -36,7 +39,13 @@ pub fn range_error_for(e: &cyclr::ParamError, prefix: &str) -> CliError {
 /// `0,1,2` -> seeds (at least one, no repeats).
 pub fn parse_seeds(flag: &str, s: &str) -> Result<Vec<u64>> {
     let mut v = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() > 1 && parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage(format!(
+            "{flag} {s:?}: an empty item between commas; give seeds like 0,1,2"
+        )));
+    }
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
         let x: u64 = part.parse().map_err(|_| {
             CliError::usage(format!(
                 "{flag} {s:?}: {part:?} is not a non-negative integer (expected e.g. 0,1,2)"
@@ -298,8 +307,30 @@ pub fn summary_text(s: &RepeatedSummary) -> String {
     t
 }
 
+/// `--out` holding another run's files: refused without `--overwrite`, cleared with it. Called
+/// before the data is loaded (a train run, files without a record) and again with the record
+/// (the range test of another setup).
+fn occupied(a: &FindArgs, record: Option<&RangeTestRecord>) -> Result<()> {
+    let dir = RunDir::new(&a.out);
+    let Some(what) = dir
+        .range_test_conflict(record)
+        .map_err(|e| CliError::usage(format!("--out: {e}")))?
+    else {
+        return Ok(());
+    };
+    if !a.overwrite {
+        return Err(CliError::usage(format!(
+            "--out {} holds {what}: pass --overwrite to replace it, or choose another --out",
+            a.out.display()
+        )));
+    }
+    dir.clear()
+        .map_err(|e| CliError::runtime(format!("--overwrite: {e}")))
+}
+
 pub fn run(a: FindArgs) -> Result<()> {
     crate::output::check_writable_dir("--out", &a.out)?;
+    occupied(&a, None)?;
     let s = setup::resolve(&a.setup)?;
     setup::open_device(s.device)?;
     if let Some(why) = s.optimizer.range_test_refusal() {
@@ -371,6 +402,16 @@ pub fn run(a: FindArgs) -> Result<()> {
             String::new()
         }
     );
+    // Another run's files are not replaced without --overwrite.
+    let record = RangeTestRecord {
+        dataset: s.dataset.absolute(),
+        net: test.net,
+        optimizer: test.optimizer.clone(),
+        batch_size: test.batch_size,
+        sweep: range.clone(),
+        seeds: seeds.clone(),
+    };
+    occupied(&a, Some(&record))?;
     let title = format!(
         "LR range test: {} / {} / {}",
         split.name,
@@ -385,6 +426,9 @@ pub fn run(a: FindArgs) -> Result<()> {
     let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
     tests.write(&a.out).map_err(|e| plan_error(e, ""))?;
+    record
+        .write(&a.out)
+        .map_err(|e| CliError::runtime(format!("--out: {e}")))?;
     shown
         .on_range_tests(&a.out, &tests)
         .map_err(CliError::runtime)?;
@@ -398,9 +442,13 @@ pub fn run(a: FindArgs) -> Result<()> {
             ),
             TextOrJson::Text => {
                 let others: Vec<_> = finder_run_of(r).into_iter().collect();
-                out!("{}", report::suggestions_text_with(r, None, &others));
+                let none = cyclr::finder::uninformative(&r.raw);
+                out!(
+                    "{}",
+                    report::suggestions_text_with(r, None, &others, none.as_deref())
+                );
                 outln!(
-                    "wrote {}/range_test.csv, range_test.png, suggestions.json",
+                    "wrote {}/range_test.csv, range_test.png, suggestions.json, range_test.json",
                     a.out.display()
                 );
             }

@@ -14,11 +14,20 @@ const FASTAI_NAMES: [&str; 4] = ["valley", "steep", "minimum", "slide"];
 /// each use; other libraries' runs on the same curve are listed after fastai's. `only` is one of
 /// fastai's four or a library's name (`lightning`, `torch-lr-finder`): the other suggestions are
 /// left out (fastai's heading too, for a library).
+///
+/// `meaningless`: why the curve carries no information ([`cyclr::finder::uninformative`]):
+/// every pick printed is then marked as meaningless.
 pub fn suggestions_text_with(
     r: &RangeTestResult,
     only: Option<&str>,
     others: &[FinderRun],
+    meaningless: Option<&str>,
 ) -> String {
+    let mark = if meaningless.is_some() {
+        "  [meaningless here]"
+    } else {
+        ""
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -27,7 +36,7 @@ pub fn suggestions_text_with(
         r.stop_reason
     );
     if only.is_none_or(|o| FASTAI_NAMES.contains(&o)) {
-        s.push_str(&fastai_text(r, only));
+        s.push_str(&fastai_text(r, only, mark));
     }
     let shown: Vec<&FinderRun> = others
         .iter()
@@ -50,7 +59,7 @@ pub fn suggestions_text_with(
                 Some(x) => {
                     let _ = writeln!(
                         s,
-                        "{:>15}: {:<12.4e} {} ({}; {n} points recorded, {stop})",
+                        "{:>15}: {:<12.4e} {} ({}; {n} points recorded, {stop}){mark}",
                         f.finder.name(),
                         x.lr,
                         f.finder.rule(),
@@ -72,10 +81,17 @@ pub fn suggestions_text_with(
         let _ = writeln!(s, "note: {note}");
     }
     s.push_str(&rates_text(r.bounds.as_ref(), r.bounds_note.as_deref()));
+    if let Some(why) = meaningless {
+        let _ = writeln!(
+            s,
+            "no information: the curve {why}; every pick above is meaningless (each finder picks \
+             some point of any curve): there is no learning rate to suggest"
+        );
+    }
     s
 }
 
-fn fastai_text(r: &RangeTestResult, only: Option<&str>) -> String {
+fn fastai_text(r: &RangeTestResult, only: Option<&str>, mark: &str) -> String {
     let mut s = String::new();
     let sug = &r.suggestions;
     let _ = writeln!(s, "fastai's suggestions (fastai 2.8.12's functions):");
@@ -94,7 +110,7 @@ fn fastai_text(r: &RangeTestResult, only: Option<&str>) -> String {
         }
         match v {
             Some(x) => {
-                let _ = writeln!(s, "{name:>8}: {:<12.4e} {what}", x.lr);
+                let _ = writeln!(s, "{name:>8}: {:<12.4e} {what}{mark}", x.lr);
             }
             None => {
                 let _ = writeln!(s, "{name:>8}: {:<12} (not enough points)", "-");

@@ -156,9 +156,24 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             Some((lrs.as_slice(), values.as_slice())),
         )?;
     }
+    // A curve with nothing in it: the picks are printed (they are the libraries' exact replays)
+    // but marked, and the command fails (exit 1) when no finder has anything to say.
+    let meaningless = finder::uninformative(values);
+    let anything = meaningless.is_none()
+        && (result.bounds.is_some()
+            || [
+                &result.suggestions.valley,
+                &result.suggestions.steep,
+                &result.suggestions.minimum,
+                &result.suggestions.slide,
+            ]
+            .iter()
+            .any(|x| x.is_some())
+            || others.iter().any(|r| r.suggestion.is_some()));
     match a.format {
         TextOrJson::Json => {
             let mut v = result.to_json();
+            v["no_information"] = serde_json::json!(meaningless);
             for f in Finder::ALL {
                 let run = others.iter().find(|r| r.finder == f);
                 v[f.key()] = serde_json::json!(run.and_then(|r| r.suggestion).map(|s| s.lr));
@@ -197,9 +212,20 @@ pub fn run(a: SuggestArgs) -> Result<()> {
             }
             out!(
                 "{head}{}",
-                report::suggestions_text_with(&result, method_name(a.method), &others)
+                report::suggestions_text_with(
+                    &result,
+                    method_name(a.method),
+                    &others,
+                    meaningless.as_deref()
+                )
             )
         }
+    }
+    if !anything {
+        return Err(CliError::runtime(format!(
+            "--input {name}: no finder has a learning rate to suggest on this curve{}",
+            meaningless.map_or(String::new(), |why| format!(": it {why}"))
+        )));
     }
     Ok(())
 }

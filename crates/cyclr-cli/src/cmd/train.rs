@@ -75,6 +75,10 @@ impl TrainObserver for Progress {
     fn on_eval(&mut self, e: &EvalInfo) {
         self.last_acc = Some(e.test_accuracy);
     }
+    fn on_checkpoint_skipped(&mut self, why: &str) {
+        // Said even with --quiet: the run continues from further back than the newest file.
+        errln!("warning: skipped {why}; resuming from an older checkpoint");
+    }
     fn on_resume(&mut self, next: u64, path: &std::path::Path) {
         self.pb.set_position(next);
         // Said even with --quiet: where a run continues is part of its record.
@@ -403,6 +407,9 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     let mut s = s;
     setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     plan.batch_size = s.batch_size;
+    for w in plan.warnings(&split) {
+        errln!("warning: --iters {iters}: {w}");
+    }
     let mut shown = find::RangeTestReport {
         title: "LR range test (--lr auto)".into(),
         quiet: a.quiet,

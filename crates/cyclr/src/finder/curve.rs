@@ -495,9 +495,48 @@ pub fn sort_and_merge(lrs: &[f64], values: &[f64]) -> Merged {
     out
 }
 
+/// Why a curve carries no information about the learning rate, if it does not, as a predicate of
+/// "the curve" (`is flat (…)`, `has no finite value (…)`): no finite value at all, or a flat one (every finite value within `1e-9` of the others, relative to their
+/// size). Every finder still picks a point on such a curve (Lightning's and torch-lr-finder's
+/// gradients of a constant are zero everywhere, their argmin the first point); the pick is
+/// meaningless, and `cyclr suggest` says so and exits 1.
+pub fn uninformative(values: &[f64]) -> Option<String> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Some(format!(
+            "has no finite value (all {} are NaN or infinite)",
+            values.len()
+        ));
+    }
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let scale = lo.abs().max(hi.abs()).max(f64::MIN_POSITIVE);
+    ((hi - lo) <= 1e-9 * scale).then(|| format!("is flat (every value is {lo})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_curve_without_information_is_named() {
+        assert!(
+            uninformative(&[f64::NAN; 5])
+                .unwrap()
+                .contains("no finite value")
+        );
+        assert!(uninformative(&[2.3; 40]).unwrap().contains("flat"));
+        assert!(
+            uninformative(&[2.3, f64::NAN, 2.3])
+                .unwrap()
+                .contains("flat")
+        );
+        assert_eq!(uninformative(&[2.3, 2.2, 2.5]), None);
+        assert_eq!(uninformative(&[0.0, 1e-12]), None);
+    }
 
     fn read(s: &str) -> Result<Curve, FinderError> {
         read_curve_csv(s.as_bytes())

@@ -35,7 +35,7 @@ pub use calibrated::{NoRates, calibrated_accuracy_bounds, calibrated_bounds};
 pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,
-    LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge,
+    LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge, uninformative,
 };
 pub use engine::{RangeTest, analyze};
 pub use error::{FinderError, list_columns};
