@@ -153,7 +153,11 @@ impl PolicyFlags {
 /// The clap argument of a key's flag.
 fn flag_arg(key: &'static str, f: &Flag) -> Arg {
     let long: &'static str = Box::leak(key.replace('_', "-").into_boxed_str());
-    let a = Arg::new(key).long(long).help(f.help).required(false);
+    let mut a = Arg::new(key).long(long).help(f.help).required(false);
+    if key == "lr" {
+        // So that a misspelt --lerning-rate is pointed to --lr, not to --min-lr-rate.
+        a = a.visible_alias("learning-rate");
+    }
     match f.kind {
         FlagKind::Switch => a.action(ArgAction::SetTrue),
         kind => {
@@ -162,9 +166,7 @@ fn flag_arg(key: &'static str, f: &Flag) -> Arg {
                 FlagKind::Float => a
                     .value_parser(clap::value_parser!(f64))
                     .allow_negative_numbers(true),
-                FlagKind::Count => a
-                    .value_parser(clap::value_parser!(i64))
-                    .allow_negative_numbers(true),
+                FlagKind::Count => a.value_parser(int).allow_negative_numbers(true),
                 FlagKind::Bool => a.value_parser(clap::value_parser!(bool)),
                 FlagKind::LrOrAuto => a
                     .value_parser(clap::value_parser!(String))

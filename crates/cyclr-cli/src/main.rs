@@ -38,7 +38,10 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            cmd::write_stderr(&format!("error: {e}\n"));
+            cmd::write_stderr(&format!(
+                "error: {}\n",
+                output::escape_control(&e.to_string())
+            ));
             ExitCode::from(e.exit_code())
         }
     }

@@ -111,3 +111,17 @@ fn check_plot_ext(flag: &str, path: &Path) -> Result<()> {
         ))),
     }
 }
+
+/// `s` with its control characters (but line breaks and tabs) escaped as `\u{..}`, so that a
+/// message quoting a binary file cannot drive the terminal.
+pub fn escape_control(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}

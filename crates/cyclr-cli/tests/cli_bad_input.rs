@@ -809,6 +809,13 @@ const FIRST_DAY: &[Case] = &[
     case("train --range-seeds with a trailing comma", &["train", "--lr", "auto", "--range-seeds", "0,1,", "--iters", "10", "--out", "out"], &["--range-seeds", "0,1,", "empty item"]),
     case("--iters beyond 64 bits", &["train", "--iters", "18446744073709551615", "--out", "out"], &["--iters", "18446744073709551615", "9223372036854775807"]),
     case("--seed beyond 64 bits", &["train", "--seed", "18446744073709551616", "--iters", "10", "--out", "out"], &["--seed", "18446744073709551616", "18446744073709551615"]),
+    case("a policy's count beyond 64 bits", &["schedule", "triangular", "--base-lr", "0.1", "--max-lr", "1", "--step-size", "99999999999999999999", "--iters", "10"], &["--step-size", "99999999999999999999", "9223372036854775807"]),
+    case("a misspelt --lr", &["train", "--lerning-rate", "0.1", "--iters", "5", "--out", "out"], &["--lerning-rate", "--learning-rate"]),
+    case("--lr with the default policy", &["train", "--lr", "0.01", "--iters", "5", "--out", "out"], &["--lr does not apply to triangular2", "the default policy", "--policy fixed"]),
+    with_files("a 4-point curve, no --iters", &[("four.csv", "lr,loss\n0.001,2.3\n0.01,2.0\n0.1,1.5\n1,3.0\n")], &["suggest", "--input", "four.csv"], &["4 points", "points/10 = 0", "(points = 4)"]),
+    with_files("JSON that does not parse", &[("bad.json", "{\"lr\": [0.001, 0.01], \"loss\": [2, 1]\n")], &["suggest", "--input", "bad.json"], &["bad.json", "JSON error", "EOF"]),
+    case("a directory as --input", &["suggest", "--input", "."], &["--input .", "cannot read it"]),
+    with_files("a binary .toml", &[("bin.toml", "name = \"x\u{1}\u{1b}[31m\"\n")], &["compare", "--config", "bin.toml"], &["bin.toml", "\\u{1b}", "\\u{1}"]),
     case("--batch-size that is no integer", &["find", "--batch-size", "12x", "--out", "out"], &["--batch-size", "12x", "not an integer"]),
 ];
 
@@ -903,6 +910,12 @@ fn check(c: &Case) -> Result<(), String> {
     }
     if !stdout.is_empty() {
         errs.push(format!("stdout is not empty: {:?}", truncate(&stdout)));
+    }
+    if stderr
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errs.push("stderr carries raw control characters".to_string());
     }
     if !stderr.starts_with("error: ") {
         errs.push("stderr does not start with 'error: '".to_string());

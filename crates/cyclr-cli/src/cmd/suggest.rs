@@ -101,7 +101,15 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     cfg.validate()
         .map_err(|e| crate::cmd::find::range_error(&e))?;
     let result = finder::analyze(lrs, values, &cfg).map_err(|e| {
-        let msg = e.to_string().replace("num_it", "--iters");
+        // num_it is --iters when given, else the curve's own length.
+        let msg = e.to_string().replace(
+            "num_it",
+            if a.iters.is_some() {
+                "--iters"
+            } else {
+                "points"
+            },
+        );
         CliError::usage(format!("--input {name}: {msg}"))
     })?;
     // The libraries' own range tests on the same raw losses (loss curves only); on a curve one
@@ -135,8 +143,9 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         );
     } else if curve.format == finder::CurveFormat::Json {
         notes.push(
-            "JSON: torch-lr-finder's `history` and Lightning's `results` hold the loss the library \
-             smoothed, and it is smoothed again here; give --smoothed to read it as it is"
+            "JSON: the loss is read as raw and smoothed here; if the file is torch-lr-finder's \
+             `history` or Lightning's `results` (which hold the loss the library already \
+             smoothed), give --smoothed to read it as it is"
                 .to_string(),
         );
     }

@@ -398,12 +398,14 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         range_test: RangeTestPlan { sweep, seeds },
     };
     // Everything that needs no data, before loading it.
-    plan.check().map_err(|e| train_plan_error(e, &plan))?;
+    plan.check()
+        .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     let split = setup::load(&s.dataset)?;
     RunDir::new(&a.out).remove_stale_temps();
     // The data's fit to the model and the batch size, before a range test runs or run.json is
     // written.
-    plan.net(&split).map_err(|e| train_plan_error(e, &plan))?;
+    plan.net(&split)
+        .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     let mut s = s;
     setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     plan.batch_size = s.batch_size;
@@ -417,7 +419,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     };
     let ready = plan
         .prepare(&split, Some(&a.out), &mut shown)
-        .map_err(|e| train_plan_error(e, &plan))?;
+        .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     let r = &ready.resolved;
     if let Some(origin) = &ready.config.lr_origin {
         errln!("--lr auto: {}", r.describe(key_flag));
@@ -443,8 +445,16 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
 }
 
 /// A run plan's error as the command line's: keys and sweep settings named as `train`'s flags.
-fn train_plan_error(e: PlanError, plan: &RunPlan) -> CliError {
+fn train_plan_error(e: PlanError, plan: &RunPlan, policy_given: bool) -> CliError {
     match e {
+        // The policy was not asked for: say which it is and how to get a constant rate.
+        PlanError::Schedule(e) if !policy_given && plan.schedule.policy != Policy::Fixed => {
+            let m = policy::spec_error(plan.schedule.policy, &e).to_string();
+            CliError::usage(format!(
+                "{m} ({} is the default policy; for a constant learning rate give --policy fixed)",
+                plan.schedule.policy
+            ))
+        }
         PlanError::NoRangeTest { optimizer, why } => {
             CliError::usage(format!("--lr auto with --optimizer {optimizer}: {why}"))
         }

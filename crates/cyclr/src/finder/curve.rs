@@ -3,7 +3,7 @@
 //! making a logged curve ready for the pipeline ([`sort_and_merge`]).
 use std::io::Read;
 
-use super::error::FinderError;
+use super::error::{FinderError, Input};
 
 /// A range-test curve read from a file: learning rates and the raw (unsmoothed) values logged at
 /// them. At least one of `losses` / `accuracies` is present, each as long as `lrs`.
@@ -131,6 +131,7 @@ struct Table {
 pub fn read_curve<R: Read>(mut r: R, opts: &CurveOptions) -> Result<Curve, FinderError> {
     let mut text = Vec::new();
     r.read_to_end(&mut text).map_err(|e| FinderError::Csv {
+        input: Input::Read,
         line: None,
         message: e.to_string(),
     })?;
@@ -179,15 +180,16 @@ fn delimited_table(text: &[u8], delimiter: u8) -> Result<Table, FinderError> {
     })
 }
 
-fn utf8(text: &[u8]) -> Result<&str, FinderError> {
+fn utf8(text: &[u8], input: Input) -> Result<&str, FinderError> {
     std::str::from_utf8(text).map_err(|e| FinderError::Csv {
+        input,
         line: None,
         message: format!("not UTF-8 text: {e}"),
     })
 }
 
 fn whitespace_table(text: &[u8]) -> Result<Table, FinderError> {
-    let text = utf8(text)?;
+    let text = utf8(text, Input::Csv)?;
     let mut names: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (k, line) in text.lines().enumerate() {
@@ -209,6 +211,7 @@ fn whitespace_table(text: &[u8]) -> Result<Table, FinderError> {
                 let cells: Vec<String> = t.split_whitespace().map(str::to_string).collect();
                 if cells.len() != h.len() {
                     return Err(FinderError::Csv {
+                        input: Input::Csv,
                         line: Some(line_no),
                         message: format!(
                             "line {line_no} has {} fields but the header has {}",
@@ -262,15 +265,16 @@ fn python_json_tokens(text: &str) -> String {
 }
 
 fn json_table(text: &[u8]) -> Result<Table, FinderError> {
-    let text = python_json_tokens(utf8(text)?);
+    let text = python_json_tokens(utf8(text, Input::Json)?);
     let bad = |message: String| FinderError::Csv {
+        input: Input::Json,
         line: None,
         message,
     };
     let obj: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&text).map_err(|e| {
             bad(format!(
-                "JSON: {e} (expected an object of columns, e.g. {{\"lr\": [...], \"loss\": [...]}})"
+                "{e} (expected an object of columns, e.g. {{\"lr\": [...], \"loss\": [...]}})"
             ))
         })?;
     let mut names = Vec::new();
@@ -293,7 +297,7 @@ fn json_table(text: &[u8]) -> Result<Table, FinderError> {
     }
     if names.is_empty() {
         return Err(bad(format!(
-            "JSON: no column (an array) among the keys {}; expected e.g. {{\"lr\": [...], \"loss\": [...]}}",
+            "no column (an array) among the keys {}; expected e.g. {{\"lr\": [...], \"loss\": [...]}}",
             super::error::list_columns(&obj.keys().cloned().collect::<Vec<_>>())
         )));
     }
@@ -301,7 +305,7 @@ fn json_table(text: &[u8]) -> Result<Table, FinderError> {
     if let Some((i, c)) = columns.iter().enumerate().find(|(_, c)| c.len() != n) {
         let longest = columns.iter().position(|c| c.len() == n).unwrap_or(0);
         return Err(bad(format!(
-            "JSON: the columns differ in length: `{}` has {} values, `{}` {n}",
+            "the columns differ in length: `{}` has {} values, `{}` {n}",
             names[i],
             c.len(),
             names[longest]
@@ -414,6 +418,7 @@ fn curve_of(table: Table, opts: &CurveOptions) -> Result<Curve, FinderError> {
 
 fn csv_error(e: csv::Error) -> FinderError {
     FinderError::Csv {
+        input: Input::Csv,
         line: e.position().map(|p| p.line()),
         message: e.to_string(),
     }

@@ -118,14 +118,38 @@ pub enum FinderError {
         expected: String,
     },
 
-    /// Malformed CSV (ragged row, invalid UTF-8, I/O failure).
-    #[error("CSV error{}: {message}", .line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    /// Malformed text (a ragged CSV row, JSON that does not parse, invalid UTF-8) or a file that
+    /// cannot be read; the message starts with what it is (`CSV error at line 3: …`,
+    /// `JSON error: …`, `cannot read it: …`), never with a format the file is not in.
+    #[error("{}", csv_text(*.input, *.line, .message))]
     Csv {
+        /// What failed: the CSV reader, the JSON parser, or reading the file at all.
+        input: Input,
         /// 1-based line, where known.
         line: Option<u64>,
         /// The reader's message.
         message: String,
     },
+}
+
+/// What a [`FinderError::Csv`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// CSV or whitespace-separated text.
+    Csv,
+    /// JSON.
+    Json,
+    /// Reading the file (I/O), before its format is known.
+    Read,
+}
+
+fn csv_text(input: Input, line: Option<u64>, message: &str) -> String {
+    let at = line.map(|l| format!(" at line {l}")).unwrap_or_default();
+    match input {
+        Input::Csv => format!("CSV error{at}: {message}"),
+        Input::Json => format!("JSON error{at}: {message}"),
+        Input::Read => format!("cannot read it: {message}"),
+    }
 }
 
 /// At most this many column names are listed in a message.

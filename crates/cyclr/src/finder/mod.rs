@@ -38,7 +38,7 @@ pub use curve::{
     LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge, uninformative,
 };
 pub use engine::{RangeTest, analyze};
-pub use error::{FinderError, list_columns};
+pub use error::{FinderError, Input, list_columns};
 pub use others::{Finder, FinderRecorder, FinderRun, finder_run_of, replay};
 pub use repeat::{Repeated, RepeatedSummary, Spread, TOO_FEW_WITH_RATES};
 pub use result::{RangeTestResult, StopReason};
