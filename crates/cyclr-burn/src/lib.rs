@@ -40,7 +40,8 @@ pub mod train;
 
 pub use devices::{DeviceError, DeviceSpec, WgpuAdapter};
 pub use experiment::plan::{
-    PlanError, PlanObserver, RangeTestPlan, RangeTests, ReadyRun, RunPlan, fill,
+    PlanError, PlanObserver, RangeTestPlan, RangeTestRecord, RangeTests, ReadyRun, RunPlan,
+    SavedRangeTest, fill,
 };
 pub use experiment::{
     Experiment, ExperimentError, ExperimentObserver, Job, RunOptions, RunOutcome, RunSpec, Shard,

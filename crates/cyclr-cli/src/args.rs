@@ -466,6 +466,11 @@ pub struct RangeFlags {
     /// each learning rate (default: one test, with --seed).
     #[arg(long, value_name = "S1,S2,...")]
     pub range_seeds: Option<String>,
+    /// Train with the rates of the range test an earlier `cyclr find` (or `train --lr auto`)
+    /// saved in DIR, instead of running one (implies --lr auto); refused when that test ran on
+    /// another dataset, network, optimizer, batch size or sweep than this run's.
+    #[arg(long, value_name = "DIR")]
+    pub lr_from: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -585,3 +585,74 @@ fn find_and_demo_refuse_another_runs_folder() {
     ok(&demo("e"), "demo");
     ok(&demo("e"), "the demo again into its own folder");
 }
+
+/// `train --lr-from DIR` trains with the rates of a range test saved in DIR by `find` or by
+/// `train --lr auto`, recorded as such in run.json, without running it again; a test of another
+/// setup is refused naming the first difference (#27 item 5).
+#[test]
+fn lr_from_reuses_a_saved_range_test_of_the_same_setup() {
+    let tmp = tempdir();
+    ok(
+        &run(tmp.path(), &["find", "--dataset", "digits", "--out", "f"]),
+        "find",
+    );
+    let train = |from: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--dataset",
+            "digits",
+            "--policy",
+            "one-cycle",
+            "--iters",
+            "20",
+            "--eval-every",
+            "10",
+            "--quiet",
+            "--lr-from",
+            from,
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        run(tmp.path(), &args)
+    };
+    let (_, se) = ok(&train("f", "t", &[]), "train --lr-from a find");
+    assert!(
+        se.contains("--lr-from f: the range test of digits / mlp / sgd"),
+        "{se}"
+    );
+    assert!(
+        !se.contains("running the LR range test"),
+        "the test ran again: {se}"
+    );
+    let record = json(&tmp.path().join("t/run.json"));
+    let origin = &record["config"]["lr_origin"];
+    assert!(origin["from"].as_str().unwrap().ends_with("/f"), "{origin}");
+    let picks = json(&tmp.path().join("f/suggestions.json"));
+    assert_eq!(
+        record["config"]["schedule"]["max_lr"],
+        picks["one_cycle_max_lr"]
+    );
+    // A train --lr auto run's directory serves too.
+    ok(&train("t", "t2", &[]), "train --lr-from a train run");
+    let again = json(&tmp.path().join("t2/run.json"));
+    assert_eq!(
+        again["config"]["schedule"]["max_lr"],
+        picks["one_cycle_max_lr"]
+    );
+    // Another network: refused, naming what differs.
+    let o = train("f", "t3", &["--model", "lenet"]);
+    let se = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{se}");
+    assert!(
+        se.contains("--lr-from f") && se.contains("net.kind"),
+        "{se}"
+    );
+    assert!(!tmp.path().join("t3/run.json").exists());
+    // No saved test there.
+    usage_error(
+        &train("nowhere", "t4", &[]),
+        "--lr-from a folder without one",
+        &["--lr-from nowhere", "range_test.json"],
+    );
+}

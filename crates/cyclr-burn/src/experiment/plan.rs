@@ -28,8 +28,9 @@ use crate::devices::DeviceSpec;
 use crate::lr_find::{FindObserver, LrFindError, NetRangeTest, NoFindObserver};
 use crate::model::{Activation, ModelError, ModelKind, NetConfig};
 use crate::optim::OptimizerConfig;
-use crate::train::{LrOrigin, TrainConfig};
+use crate::train::{LrOrigin, RunDir, TrainConfig, TrainError};
 use crate::{Kernels, data};
+use serde::{Deserialize, Serialize};
 
 /// A run longer than this many epochs gets a warning ([`RunPlan::warnings`]).
 pub const MANY_EPOCHS: f64 = 10_000.0;
@@ -210,6 +211,7 @@ impl RangeTests {
             suggestions: self.repeated.results[0].suggestions,
             seeds: self.repeated.seeds.clone(),
             sweep: self.sweep.clone(),
+            from: None,
         }
     }
 }
@@ -290,6 +292,9 @@ pub struct RunPlan {
     pub auto_lr: bool,
     /// The range tests (checked even without `auto_lr`, as given settings should be).
     pub range_test: RangeTestPlan,
+    /// Range tests already run for this setup (`train --lr-from DIR`, matched with
+    /// [`SavedRangeTest::mismatch`]): with `auto_lr` they fill the rates and none is run.
+    pub reuse: Option<RangeTests>,
 }
 
 /// A run ready to train.
@@ -410,7 +415,10 @@ impl RunPlan {
         let shape = self.shape(data::steps_per_epoch(split.train.len(), self.batch_size));
         let (resolved, origin, range_tests) = if self.auto_lr {
             let RangeTestPlan { sweep, seeds } = &self.range_test;
-            let tests = RangeTests::run(&self.net_range_test(net), split, sweep, seeds, obs)?;
+            let tests = match &self.reuse {
+                Some(t) => t.clone(),
+                None => RangeTests::run(&self.net_range_test(net), split, sweep, seeds, obs)?,
+            };
             if let Some(dir) = out {
                 tests.write(dir)?;
                 obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
@@ -446,5 +454,144 @@ impl RunPlan {
             resolved,
             range_tests,
         })
+    }
+}
+
+/// What a range test ran on (`range_test.json` beside `cyclr find`'s files): the setup that
+/// makes two range tests the same one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeTestRecord {
+    /// The dataset (paths absolute).
+    pub dataset: cyclr_data::DatasetSpec,
+    /// The network.
+    pub net: crate::model::NetConfig,
+    /// The optimizer, every hyper-parameter.
+    pub optimizer: crate::optim::OptimizerConfig,
+    /// The batch size.
+    pub batch_size: usize,
+    /// The sweep (and the metric recorded).
+    pub sweep: cyclr::finder::RangeTestConfig,
+    /// The seeds, one test each.
+    pub seeds: Vec<u64>,
+}
+
+impl RangeTestRecord {
+    /// The record's file name.
+    pub const FILE: &'static str = "range_test.json";
+
+    /// The record in `dir`, if there is one that parses.
+    pub fn read(dir: &Path) -> Option<RangeTestRecord> {
+        serde_json::from_slice(&std::fs::read(dir.join(Self::FILE)).ok()?).ok()
+    }
+
+    /// `dataset / network / optimizer`, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} / {} / {}",
+            self.dataset,
+            self.net.kind.name(),
+            self.optimizer.name()
+        )
+    }
+}
+
+impl RunDir {
+    /// What keeps a range test of `rec` from writing here, in words: a train run, the range test
+    /// of another setup (with the first setting that differs), or a run's files without a record.
+    /// `None`: the directory is free, or holds this same range test (a rerun replaces it). With
+    /// `rec` not known yet (before the data is loaded), a recorded range test is not a conflict.
+    pub fn range_test_conflict(
+        &self,
+        rec: Option<&RangeTestRecord>,
+    ) -> Result<Option<String>, TrainError> {
+        if let Some(r) = self.record()? {
+            return Ok(Some(format!(
+                "a {} run of {} iterations",
+                r.config.schedule.name(),
+                r.config.iters
+            )));
+        }
+        if let Some(theirs) = RangeTestRecord::read(self.path()) {
+            let Some(rec) = rec else {
+                return Ok(None);
+            };
+            let (want, got) = (
+                serde_json::to_value(rec).expect("plain data"),
+                serde_json::to_value(&theirs).expect("plain data"),
+            );
+            return Ok(crate::train::differ_text(&want, &got)
+                .map(|d| format!("the range test of {} ({d})", theirs.describe())));
+        }
+        Ok((!self.run_files().is_empty()).then(|| "the outputs of another run".to_string()))
+    }
+}
+
+/// A range test as saved beside its files (`range_test.json`): what it ran on
+/// ([`RangeTestRecord`], flattened) and each seed's result, so that a later run can train with
+/// its rates without running it again (`train --lr-from DIR`), exactly as if it had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRangeTest {
+    /// What it ran on.
+    #[serde(flatten)]
+    pub record: RangeTestRecord,
+    /// One result per seed.
+    pub tests: Repeated,
+}
+
+impl SavedRangeTest {
+    /// The saved range test in `dir`; the error says what is missing or wrong.
+    pub fn read(dir: &Path) -> Result<SavedRangeTest, String> {
+        let path = dir.join(RangeTestRecord::FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e} (cyclr find and train --lr auto write it beside their range \
+                 tests)",
+                path.display()
+            )
+        })?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}: not a saved range test: {e}", path.display()))
+    }
+
+    /// Write it into `dir` (atomically).
+    pub fn write(&self, dir: &Path) -> Result<(), TrainError> {
+        let path = dir.join(RangeTestRecord::FILE);
+        let bytes = serde_json::to_vec(self).expect("plain data serializes");
+        crate::fsio::write_bytes_atomic(&path, &bytes).map_err(|source| TrainError::Io {
+            context: format!("writing {}", path.display()),
+            source,
+        })
+    }
+
+    /// The tests, their derived fields recomputed from the curves (as a published experiment
+    /// range test is read back).
+    pub fn range_tests(&self) -> RangeTests {
+        RangeTests {
+            repeated: Repeated {
+                seeds: self.tests.seeds.clone(),
+                results: self
+                    .tests
+                    .results
+                    .iter()
+                    .cloned()
+                    .map(|r| r.recomputed())
+                    .collect(),
+            },
+            sweep: self.record.sweep.clone(),
+        }
+    }
+
+    /// Why these tests' rates do not belong to a run of `run`: the first difference in the
+    /// dataset, network, optimizer (every hyper-parameter), batch size or sweep, the record an
+    /// experiment's published range test is matched on (the seeds may differ). `None`: they do.
+    pub fn mismatch(&self, run: &RangeTestRecord) -> Option<String> {
+        let part = |r: &RangeTestRecord| {
+            let mut v = serde_json::to_value(r).expect("plain data");
+            if let Some(m) = v.as_object_mut() {
+                m.remove("seeds");
+            }
+            v
+        };
+        crate::train::differ_text(&part(run), &part(&self.record))
     }
 }

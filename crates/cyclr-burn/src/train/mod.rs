@@ -93,8 +93,8 @@ mod run_dir;
 
 pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
 pub use resume::first_difference_in;
-pub(crate) use resume::{first_difference, outcome_identity};
-pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RangeTestRecord, RunDir, RunRecord};
+pub(crate) use resume::{differ_text, first_difference, outcome_identity};
+pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
 
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};
@@ -189,6 +189,10 @@ pub struct LrOrigin {
     pub seeds: Vec<u64>,
     /// The range test's sweep.
     pub sweep: cyclr::finder::RangeTestConfig,
+    /// The directory whose saved range test was reused (`train --lr-from DIR`); absent when the
+    /// test ran for this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<PathBuf>,
 }
 
 fn default_batch_size() -> usize {

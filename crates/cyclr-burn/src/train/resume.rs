@@ -198,7 +198,7 @@ pub(crate) fn first_difference(
 
 /// The first difference of `want` from `got` as `path: WANT here, GOT there` (a record already
 /// written, not a checkpoint).
-pub(super) fn differ_text(want: &serde_json::Value, got: &serde_json::Value) -> Option<String> {
+pub(crate) fn differ_text(want: &serde_json::Value, got: &serde_json::Value) -> Option<String> {
     differ("", want, got, false)
         .map(|d| format!("{}: {} here, {} there", d.path, d.given, d.recorded))
 }

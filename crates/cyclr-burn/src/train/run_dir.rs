@@ -9,10 +9,13 @@
 //!   user's and is never touched.
 //! * A new run into a directory holding a run's files is refused unless it replaces them
 //!   ([`RunDir::clear`]: those files only).
-//! * A range test (`cyclr find`) leaves a [`RangeTestRecord`] (`range_test.json`) beside its
+//! * A range test (`cyclr find`, `train --lr auto`) leaves its record and results
+//!   (`range_test.json`) beside its
 //!   files. Into a directory holding a train run, or the range test of another setup (dataset,
 //!   network, optimizer, batch size, sweep, seeds), it is refused unless it replaces them
-//!   ([`RunDir::range_test_conflict`]); the same range test again replaces its own files.
+//!   (`RunDir::range_test_conflict`, beside the record in
+//!   [`experiment::plan`](crate::experiment::plan)); the same range test again replaces its own
+//!   files.
 //! * A run is **finished** when its newest checkpoint is at its last iteration and its
 //!   `summary.json` exists: resuming it trains nothing and leaves its outputs as they are.
 //! * A resumed run keeps its configuration: each setting a caller gives must equal the record's
@@ -215,83 +218,6 @@ impl RunDir {
     /// Remove the temporary files a killed write left (checkpoints' and others').
     pub fn remove_stale_temps(&self) {
         let _ = fsio::remove_stale_temps(&self.path);
-    }
-}
-
-/// What a range test ran on (`range_test.json` beside `cyclr find`'s files): the setup that
-/// makes two range tests the same one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RangeTestRecord {
-    /// The dataset (paths absolute).
-    pub dataset: cyclr_data::DatasetSpec,
-    /// The network.
-    pub net: crate::model::NetConfig,
-    /// The optimizer, every hyper-parameter.
-    pub optimizer: crate::optim::OptimizerConfig,
-    /// The batch size.
-    pub batch_size: usize,
-    /// The sweep (and the metric recorded).
-    pub sweep: cyclr::finder::RangeTestConfig,
-    /// The seeds, one test each.
-    pub seeds: Vec<u64>,
-}
-
-impl RangeTestRecord {
-    /// The record's file name.
-    pub const FILE: &'static str = "range_test.json";
-
-    /// The record in `dir`, if there is one that parses.
-    pub fn read(dir: &Path) -> Option<RangeTestRecord> {
-        serde_json::from_slice(&std::fs::read(dir.join(Self::FILE)).ok()?).ok()
-    }
-
-    /// Write the record into `dir` (atomically).
-    pub fn write(&self, dir: &Path) -> Result<(), TrainError> {
-        let path = dir.join(Self::FILE);
-        let bytes = serde_json::to_vec_pretty(self).expect("plain data serializes");
-        fsio::write_bytes_atomic(&path, &bytes)
-            .map_err(io_err(format!("writing {}", path.display())))
-    }
-
-    /// `dataset / network / optimizer`, for messages.
-    pub fn describe(&self) -> String {
-        format!(
-            "{} / {} / {}",
-            self.dataset,
-            self.net.kind.name(),
-            self.optimizer.name()
-        )
-    }
-}
-
-impl RunDir {
-    /// What keeps a range test of `rec` from writing here, in words: a train run, the range test
-    /// of another setup (with the first setting that differs), or a run's files without a record.
-    /// `None`: the directory is free, or holds this same range test (a rerun replaces it). With
-    /// `rec` not known yet (before the data is loaded), a recorded range test is not a conflict.
-    pub fn range_test_conflict(
-        &self,
-        rec: Option<&RangeTestRecord>,
-    ) -> Result<Option<String>, TrainError> {
-        if let Some(r) = self.record()? {
-            return Ok(Some(format!(
-                "a {} run of {} iterations",
-                r.config.schedule.name(),
-                r.config.iters
-            )));
-        }
-        if let Some(theirs) = RangeTestRecord::read(&self.path) {
-            let Some(rec) = rec else {
-                return Ok(None);
-            };
-            let (want, got) = (
-                serde_json::to_value(rec).expect("plain data"),
-                serde_json::to_value(&theirs).expect("plain data"),
-            );
-            return Ok(super::resume::differ_text(&want, &got)
-                .map(|d| format!("the range test of {} ({d})", theirs.describe())));
-        }
-        Ok((!self.run_files().is_empty()).then(|| "the outputs of another run".to_string()))
     }
 }
 

@@ -6,9 +6,9 @@ use std::path::Path;
 use cyclr::finder::{
     Finder, Metric, RangeTestConfig, Repeated, RepeatedSummary, Sweep, finder_run_of,
 };
-use cyclr_burn::train::RangeTestRecord;
 use cyclr_burn::{
-    LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTests, RunDir,
+    LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTestRecord, RangeTests,
+    RunDir, SavedRangeTest,
 };
 
 use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
@@ -426,9 +426,12 @@ pub fn run(a: FindArgs) -> Result<()> {
     let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
     tests.write(&a.out).map_err(|e| plan_error(e, ""))?;
-    record
-        .write(&a.out)
-        .map_err(|e| CliError::runtime(format!("--out: {e}")))?;
+    SavedRangeTest {
+        record,
+        tests: tests.repeated.clone(),
+    }
+    .write(&a.out)
+    .map_err(|e| CliError::runtime(format!("--out: {e}")))?;
     shown
         .on_range_tests(&a.out, &tests)
         .map_err(CliError::runtime)?;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use cyclr::schedule::{Policy, ScheduleSpec};
 use cyclr_burn::{
-    EvalInfo, PlanError, RangeTestPlan, RunDir, RunPlan, RunRecord, StepInfo, TrainConfig,
-    TrainObserver,
+    EvalInfo, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan, RunRecord,
+    SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
 };
 use cyclr_data::{DatasetSpec, Split};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -371,6 +371,15 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         Policy::Triangular2
     });
     let (spec, auto) = policy::spec_from_flags(ScheduleSpec::new(policy_name), &a.flags)?;
+    // --lr-from DIR: the rates of a range test saved there (checked against this run below).
+    let saved = match &a.range.lr_from {
+        Some(dir) => Some(
+            SavedRangeTest::read(dir)
+                .map_err(|e| CliError::usage(format!("--lr-from {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
+    let auto = auto || saved.is_some();
     let sweep = find::sweep_for(
         a.range.range_start_lr,
         a.range.range_end_lr,
@@ -396,6 +405,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         schedule: spec,
         auto_lr: auto,
         range_test: RangeTestPlan { sweep, seeds },
+        reuse: None,
     };
     // Everything that needs no data, before loading it.
     plan.check()
@@ -404,11 +414,37 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     RunDir::new(&a.out).remove_stale_temps();
     // The data's fit to the model and the batch size, before a range test runs or run.json is
     // written.
-    plan.net(&split)
+    let net = plan
+        .net(&split)
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     let mut s = s;
     setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     plan.batch_size = s.batch_size;
+    // What this run's range test is (or would be): the record a saved one must match.
+    let record = RangeTestRecord {
+        dataset: s.dataset.absolute(),
+        net,
+        optimizer: plan.optimizer.clone(),
+        batch_size: plan.batch_size,
+        sweep: plan.range_test.sweep.clone(),
+        seeds: plan.range_test.seeds.clone(),
+    };
+    if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
+        if let Some(d) = saved.mismatch(&record) {
+            return Err(CliError::usage(format!(
+                "--lr-from {}: its range test ran on another setup than this run ({d}); run \
+                 `cyclr find` with this run's flags, or train with --lr auto",
+                dir.display()
+            )));
+        }
+        errln!(
+            "--lr-from {}: the range test of {} (seeds {:?}), not run again",
+            dir.display(),
+            saved.record.describe(),
+            saved.tests.seeds
+        );
+        plan.reuse = Some(saved.range_tests());
+    }
     for w in plan.warnings(&split) {
         errln!("warning: --iters {iters}: {w}");
     }
@@ -420,6 +456,22 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
     let ready = plan
         .prepare(&split, Some(&a.out), &mut shown)
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
+    let mut ready = ready;
+    if let Some(tests) = &ready.range_tests {
+        // Saved beside its files, so that a later run can reuse it (--lr-from).
+        SavedRangeTest {
+            record: RangeTestRecord {
+                seeds: tests.repeated.seeds.clone(),
+                ..record
+            },
+            tests: tests.repeated.clone(),
+        }
+        .write(&a.out)
+        .map_err(|e| report::train_error(e, &a.out))?;
+    }
+    if let (Some(origin), Some(dir)) = (&mut ready.config.lr_origin, &a.range.lr_from) {
+        origin.from = Some(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()));
+    }
     let r = &ready.resolved;
     if let Some(origin) = &ready.config.lr_origin {
         errln!("--lr auto: {}", r.describe(key_flag));
