@@ -195,11 +195,7 @@ pub fn plot_range_test(
         .collect();
     let (band, picks) = match &r.bounds {
         Some(b) => (
-            Some((
-                b.base_lr,
-                b.max_lr,
-                format!("CLR band {:.1e} .. {:.1e}", b.base_lr, b.max_lr),
-            )),
+            Some((b.base_lr, b.max_lr, "CLR band".to_string())),
             vec![
                 ("fixed lr".to_string(), b.fixed_lr),
                 ("one-cycle peak".to_string(), b.one_cycle_max_lr),
@@ -285,13 +281,10 @@ pub fn plot_repeated(
         log_x: first.config.sweep.is_exponential(),
         curves,
         marks: Vec::new(),
-        band: summary.bounds.as_ref().map(|b| {
-            (
-                b.base_lr,
-                b.max_lr,
-                format!("CLR band (median) {:.1e} .. {:.1e}", b.base_lr, b.max_lr),
-            )
-        }),
+        band: summary
+            .bounds
+            .as_ref()
+            .map(|b| (b.base_lr, b.max_lr, "CLR band (median)".to_string())),
         picks,
         spreads,
         notes: rep
@@ -332,7 +325,7 @@ pub fn run_events(summary: &cyclr_burn::TrainSummary, seed: Option<u64>) -> Vec<
             label: format!(
                 "diverged at iteration {} (lr {}{of_seed})",
                 d.iteration,
-                plot::sci(&d.lr)
+                plot::number_format([d.lr])(&d.lr)
             ),
         });
     }

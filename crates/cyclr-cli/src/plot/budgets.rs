@@ -92,7 +92,7 @@ where
     ch.configure_mesh()
         .x_desc("training budget (fraction of the full run, log scale)")
         .y_desc("final test accuracy")
-        .x_label_formatter(&sci)
+        .x_label_formatter(&number_format([l.x.0, l.x.1]))
         .y_label_formatter(&|v| {
             let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
             format!("{}%", f(&(v * 100.0)))

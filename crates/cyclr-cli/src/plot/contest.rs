@@ -65,7 +65,7 @@ where
     ch.configure_mesh()
         .x_desc("training steps per seed, learning-rate search included (log scale)")
         .y_desc("final test accuracy")
-        .x_label_formatter(&sci)
+        .x_label_formatter(&number_format([x.0, x.1]))
         .y_label_formatter(&|v| {
             let f = ticks_for(y.0 * 100.0, y.1 * 100.0);
             format!("{}%", f(&(v * 100.0)))

@@ -97,15 +97,23 @@ fn min_max(v: impl IntoIterator<Item = f64>) -> (f64, f64) {
         })
 }
 
-/// Short numbers for learning-rate ticks: `0.05`, `2e-4`.
-pub fn sci(v: &f64) -> String {
-    if *v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1e-2 && v.abs() < 1e4 {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        format!("{v:.1e}")
+/// One number format for every value an axis or a legend shows, chosen from all of them (its
+/// range's ends, or the legend's values): plain decimals when every non-zero one is within
+/// [1e-3, 1e4) (`0.001, 0.01, 0.1, 1`), else scientific for all (`1.0e-6 … 1.0e1`) — never a mix
+/// such as `1.0e-3, 0.01`.
+pub fn number_format(values: impl IntoIterator<Item = f64>) -> impl Fn(&f64) -> String {
+    let scientific = values
+        .into_iter()
+        .any(|v| v != 0.0 && v.is_finite() && (v.abs() < 1e-3 || v.abs() >= 1e4));
+    move |v: &f64| {
+        if *v == 0.0 {
+            "0".into()
+        } else if scientific {
+            format!("{v:.1e}")
+        } else {
+            let s = format!("{v:.4}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
     }
 }
 
@@ -274,6 +282,23 @@ mod tests {
     /// `true` when `v` lies inside `axis`.
     pub(super) fn contains(axis: (f64, f64), v: f64) -> bool {
         v >= axis.0 && v <= axis.1
+    }
+
+    #[test]
+    fn an_axis_or_a_legend_has_one_number_format() {
+        let wide = number_format([1e-6, 10.0]);
+        let shown: Vec<String> = [1e-3, 1e-2, 0.1, 1.0].iter().map(&wide).collect();
+        assert_eq!(shown, ["1.0e-3", "1.0e-2", "1.0e-1", "1.0e0"]);
+        let narrow = number_format([1e-3, 1.0]);
+        let shown: Vec<String> = [1e-3, 1e-2, 0.1, 1.0].iter().map(&narrow).collect();
+        assert_eq!(shown, ["0.001", "0.01", "0.1", "1"]);
+        // A legend: 2.0e-3 beside 0.01 was the mix; now both scientific.
+        let legend = number_format([2e-4, 0.01]);
+        assert_eq!(
+            (legend(&2e-4), legend(&0.01)),
+            ("2.0e-4".into(), "1.0e-2".into())
+        );
+        assert_eq!(number_format([0.0, 0.2])(&0.0), "0");
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub struct RangePlot<'a> {
     pub log_x: bool,
     pub curves: Vec<RangeCurve<'a>>,
     pub marks: Vec<Mark>,
+    /// The CLR band `(base_lr, max_lr, label)`; the legend shows the label and both rates.
     pub band: Option<(f64, f64, String)>,
     /// Vertical lines: `(label, lr)`.
     pub picks: Vec<(String, f64)>,
@@ -154,6 +155,14 @@ where
     let l = range_layout(p);
     let (ylo, yhi) = l.y;
     let mut items: Vec<(String, Swatch)> = Vec::new();
+    // The legend's learning rates, in one format.
+    let legend_lr = number_format(
+        p.marks
+            .iter()
+            .map(|m| m.lr)
+            .chain(p.picks.iter().map(|(_, lr)| *lr))
+            .chain(p.band.iter().flat_map(|(b, m, _)| [*b, *m])),
+    );
     // One drawing routine for both axis kinds.
     macro_rules! draw_on {
         ($chart:expr) => {{
@@ -170,7 +179,7 @@ where
                 } else {
                     "training loss"
                 })
-                .x_label_formatter(&sci)
+                .x_label_formatter(&number_format([l.x.0, l.x.1]))
                 .y_label_formatter(&ticks_for(ylo, yhi))
                 .light_line_style(WHITE.mix(0.0))
                 .bold_line_style(BLACK.mix(0.08))
@@ -190,7 +199,10 @@ where
                     [(*b, ylo), (*m, yhi)],
                     band.filled(),
                 )))?;
-                items.push((label.clone(), Swatch::Fill(band)));
+                items.push((
+                    format!("{label} {} .. {}", legend_lr(b), legend_lr(m)),
+                    Swatch::Fill(band),
+                ));
             }
             let many = p.curves.len() > 1;
             let style = |k: usize, smoothed: bool| {
@@ -247,7 +259,7 @@ where
                     )))?;
                 }
                 items.push((
-                    format!("{}: {}", m.name, sci(&m.lr)),
+                    format!("{}: {}", m.name, legend_lr(&m.lr)),
                     Swatch::Dot(c.to_rgba()),
                 ));
             }
@@ -258,7 +270,7 @@ where
                     c.stroke_width(3),
                 )))?;
                 items.push((
-                    format!("{label}: {}", sci(lr)),
+                    format!("{label}: {}", legend_lr(lr)),
                     Swatch::Line(c.to_rgba(), 3),
                 ));
             }

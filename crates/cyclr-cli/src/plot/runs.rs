@@ -303,7 +303,7 @@ where
         .x_desc("iteration")
         .y_desc(lr_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&sci)
+        .y_label_formatter(&number_format([l.lr.0, l.lr.1]))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 16))

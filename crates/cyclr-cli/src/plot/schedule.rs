@@ -69,7 +69,7 @@ where
         .configure_mesh()
         .x_desc("iteration")
         .y_desc("learning rate")
-        .y_label_formatter(&sci)
+        .y_label_formatter(&number_format([l.y.0, l.y.1]))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
