@@ -97,14 +97,20 @@ fn min_max(v: impl IntoIterator<Item = f64>) -> (f64, f64) {
         })
 }
 
+/// `true` when values shown together need scientific notation: some non-zero one lies outside
+/// [1e-3, 1e4) (see [`number_format`]).
+pub fn scientific(values: impl IntoIterator<Item = f64>) -> bool {
+    values
+        .into_iter()
+        .any(|v| v != 0.0 && v.is_finite() && (v.abs() < 1e-3 || v.abs() >= 1e4))
+}
+
 /// One number format for every value an axis or a legend shows, chosen from all of them (its
 /// range's ends, or the legend's values): plain decimals when every non-zero one is within
 /// [1e-3, 1e4) (`0.001, 0.01, 0.1, 1`), else scientific for all (`1.0e-6 … 1.0e1`) — never a mix
 /// such as `1.0e-3, 0.01`.
 pub fn number_format(values: impl IntoIterator<Item = f64>) -> impl Fn(&f64) -> String {
-    let scientific = values
-        .into_iter()
-        .any(|v| v != 0.0 && v.is_finite() && (v.abs() < 1e-3 || v.abs() >= 1e4));
+    let scientific = scientific(values);
     move |v: &f64| {
         if *v == 0.0 {
             "0".into()

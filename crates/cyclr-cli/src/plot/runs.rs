@@ -252,10 +252,12 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(l.x.0..l.x.1, l.loss.0..l.loss.1)?;
     let linear_ticks = ticks_for(l.loss.0, l.loss.1);
+    // A log axis: two significant digits, scientific for every tick when any needs it.
+    let log_sci = scientific([10f64.powf(l.loss.0), 10f64.powf(l.loss.1)]);
     let loss_ticks = |v: &f64| {
         if l.log_loss {
             let x = 10f64.powf(*v);
-            if (1e-3..1e4).contains(&x) {
+            if !log_sci {
                 let digits = (1 - x.log10().floor() as i32).max(0) as usize;
                 format!("{x:.digits$}")
             } else {
