@@ -450,7 +450,7 @@ fn stdin_tsv_and_a_named_column() {
 }
 
 /// Degenerate curves get no confident numbers: a flat loss gives no learning rates and says to
-/// raise the end LR; a loss still falling at the end warns that the rates may be too low; a
+/// raise the end LR; a loss still falling at the end gets provisional rates, said so; a
 /// sweep whose LR decreases is refused (exit 2) without naming flags `suggest` lacks.
 #[test]
 fn degenerate_curves_give_warnings_not_bounds() {
@@ -538,12 +538,24 @@ fn degenerate_curves_give_warnings_not_bounds() {
         "--format",
         "json",
     ]);
+    // Never rising (#27 item 2): no climb is claimed, the rates are provisional, from the knee.
     let warnings = j["warnings"].as_array().expect("warnings");
     assert!(
-        warnings
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("raise the end learning rate")),
+        warnings.iter().any(|w| {
+            let w = w.as_str().unwrap();
+            w.starts_with("the loss never rose: no upper end was seen")
+                && w.contains("extend the sweep")
+        }),
         "{warnings:?}"
+    );
+    let rule = j["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("provisional") && !rule.contains("climbed back 50% of it at"),
+        "{rule}"
+    );
+    assert!(
+        j["one_cycle_max_lr"].as_f64().unwrap() <= *lrs.last().unwrap(),
+        "{j:?}"
     );
 
     // A sweep written from its last row to its first is read in lr order, and says so.

@@ -27,8 +27,13 @@
 //! well past the minimum; the defaults of [`RangeTestConfig::calibrated`] do.
 //!
 //! Curves that cannot give rates are reported, not guessed at ([`NoRates`]): a loss that never
-//! fell (by [`MIN_RELATIVE_FALL`] of its start), or too few points. A curve still falling at the
-//! end of the sweep (no climb) gives rates marked with a warning: its upper end is unknown.
+//! fell (by [`MIN_RELATIVE_FALL`] of its start), or too few points. A curve that never climbs
+//! back by [`CLIMB_FRACTION`] of its fall before the sweep ends has no upper end: its rates are
+//! **provisional** and said to be so (a warning, and a rule sentence that claims no climb),
+//! taken from the knee instead of the window's centre ([`provisional_centre`]), which keeps every
+//! rate inside the part of the sweep where the loss was falling; the message asks for a longer
+//! sweep. That fallback is not calibrated (the transformers' learning-rate issue, where
+//! fine-tuning curves only fall, is where a real rule for such curves belongs).
 //!
 //! [`RangeTestConfig::calibrated`]: super::RangeTestConfig::calibrated
 //! [`BASE_DIVISOR`]: super::BASE_DIVISOR
@@ -101,15 +106,23 @@ pub enum NoRates {
     },
 }
 
+/// How far past the window's edge (in decades) a point still counts: far above `log10`'s rounding
+/// of a sweep's learning rates (~1e-15 decade), far below any sweep's spacing.
+pub const EDGE_TOLERANCE_DECADES: f64 = 1e-9;
+
 /// The loss curve smoothed without lag: each point the mean of the raw values within
-/// ±`half_width` decades of its learning rate (`lrs` > 0; any order of sweep).
+/// ±`half_width` decades of its learning rate (`lrs` > 0; any order of sweep). A point lying on
+/// the edge counts, whatever the rounding of its `log10` (within [`EDGE_TOLERANCE_DECADES`]):
+/// the calibrated sweep's points are exactly 0.025 decade apart, so every fourth neighbour lies
+/// on the ±0.1-decade edge, and rounding alone used to decide whether a window held 7, 8 or 9
+/// points, which made the line of a perfectly smooth curve bumpy (issue #27 item 8; 243 of the 272 interior windows of a straight line were off).
 pub fn centred_smooth(lrs: &[f64], raw: &[f64], half_width: f64) -> Vec<f64> {
     let lg: Vec<f64> = lrs.iter().map(|x| x.log10()).collect();
     (0..raw.len())
         .map(|i| {
             let (mut sum, mut n) = (0.0, 0usize);
             for (j, &v) in raw.iter().enumerate() {
-                if (lg[j] - lg[i]).abs() <= half_width {
+                if (lg[j] - lg[i]).abs() <= half_width + EDGE_TOLERANCE_DECADES {
                     sum += v;
                     n += 1;
                 }
@@ -170,9 +183,9 @@ pub fn calibrated_accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Result<Clr
     let error: Vec<f64> = accuracies.iter().map(|a| 1.0 - a).collect();
     let mut b = calibrated_bounds(lrs, &error)?;
     b.rule = format!(
-        "cyclr's calibrated rule on the error rate 1 − accuracy (accuracy read without lag): {}",
+        "cyclr's calibrated rule on the error rate 1 − accuracy (accuracy read without lag){}",
         b.rule
-            .trim_start_matches("cyclr's calibrated rule: ")
+            .trim_start_matches("cyclr's calibrated rule")
             .replace("the loss", "the error rate")
     );
     for w in &mut b.warnings {
@@ -185,16 +198,51 @@ pub fn calibrated_accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Result<Clr
 /// rule as a sentence and warnings for curves whose window is uncertain.
 pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates> {
     let w = lr_window(lrs, raw)?;
-    let c = w.centre();
-    let max_lr = CLR_MAX_FACTOR * c;
     let mut warnings = Vec::new();
-    if !w.climbed {
+    let (c, rule) = if w.climbed {
+        let c = w.centre();
+        (
+            c,
+            format!(
+                "cyclr's calibrated rule: the loss (smoothed over ±{HALF_WIDTH_DECADES} decade) \
+                 has done {:.0}% of its fall at {:.3e} and climbed back {:.0}% of it at {:.3e}; \
+                 from the window's centre {c:.3e}: fixed lr = {FIXED_FACTOR} x, one-cycle peak = \
+                 {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = \
+                 max_lr/{BASE_DIVISOR}",
+                (1.0 - KNEE_FRACTION) * 100.0,
+                w.knee,
+                CLIMB_FRACTION * 100.0,
+                w.climb
+            ),
+        )
+    } else {
+        let c = provisional_centre(&w);
         warnings.push(format!(
-            "the loss was still low at the end of the sweep ({:.3e}): the window's upper end is \
-             unknown and the rates may be too low; raise the end learning rate",
+            "the loss never rose: no upper end was seen (it had not climbed back {:.0}% of its \
+             fall when the sweep ended at {:.3e}); these rates are provisional, taken from the \
+             knee as if the window closed there, so that none lies above the part of the sweep \
+             where the loss was falling; extend the sweep (a larger end learning rate) to see \
+             the upper end",
+            CLIMB_FRACTION * 100.0,
             w.climb
         ));
-    }
+        (
+            c,
+            format!(
+                "cyclr's calibrated rule, provisional (no upper end seen): the loss (smoothed over \
+                 ±{HALF_WIDTH_DECADES} decade) has done {:.0}% of its fall at {:.3e} and never \
+                 climbed back {:.0}% of it up to the end of the sweep at {:.3e}; from the knee \
+                 {c:.3e} in place of the window's centre: fixed lr = {FIXED_FACTOR} x, one-cycle \
+                 peak = {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = \
+                 max_lr/{BASE_DIVISOR}",
+                (1.0 - KNEE_FRACTION) * 100.0,
+                w.knee,
+                CLIMB_FRACTION * 100.0,
+                w.climb
+            ),
+        )
+    };
+    let max_lr = CLR_MAX_FACTOR * c;
     if (w.knee / lrs[0]).log10() < 2.5 * HALF_WIDTH_DECADES {
         warnings.push(format!(
             "the loss had already fallen at the first learning rate ({:.3e}): the window's lower \
@@ -207,20 +255,22 @@ pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates>
         base_lr: max_lr / BASE_DIVISOR,
         max_lr,
         one_cycle_max_lr: ONE_CYCLE_FACTOR * c,
-        rule: format!(
-            "cyclr's calibrated rule: the loss (smoothed over ±{HALF_WIDTH_DECADES} decade) has \
-             done {:.0}% of its fall at {:.3e} and climbed back {:.0}% of it at {:.3e}; from the \
-             window's centre {c:.3e}: fixed lr = {FIXED_FACTOR} x, one-cycle peak = \
-             {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = \
-             max_lr/{BASE_DIVISOR}",
-            (1.0 - KNEE_FRACTION) * 100.0,
-            w.knee,
-            CLIMB_FRACTION * 100.0,
-            w.climb
-        ),
+        rule,
         window: Some(w),
         warnings,
     })
+}
+
+/// The centre the rates are taken from when the loss never climbed back (no upper end seen): the
+/// knee, lowered where needed so that the largest rate (the one-cycle peak,
+/// [`ONE_CYCLE_FACTOR`] × the centre) is no larger than the sweep's last learning rate. Not
+/// calibrated: a range test whose loss is still falling at its end says only that the rates up
+/// to the knee train; the real window's centre lies at or above the knee, so these rates are low
+/// rather than diverging (issue #27: on a 150-row CSV the window closed at the sweep's end gave a
+/// one-cycle peak that diverged at iteration 60; the knee's trains to 100%).
+pub fn provisional_centre(w: &LrWindow) -> f64 {
+    let largest_factor = ONE_CYCLE_FACTOR.max(CLR_MAX_FACTOR).max(FIXED_FACTOR);
+    w.knee.min(w.climb / largest_factor)
 }
 
 #[cfg(test)]
@@ -282,6 +332,26 @@ mod tests {
         assert!((half + 3.0).abs() < 0.03, "{half}");
     }
 
+    /// Issue #27 item 8: on the calibrated sweep (280 points, 1e-6 → 10: 0.025 decade apart) every
+    /// window holds 4 points a side away from the ends, so a straight line in log lr stays
+    /// exactly straight: the centred mean of a linear function over a symmetric window is
+    /// itself. Before, `log10` rounding dropped some edge points (3 a side) and the line was
+    /// bumpy.
+    #[test]
+    fn the_window_edges_do_not_flicker_with_rounding() {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let line: Vec<f64> = lrs.iter().map(|l| 3.0 - 0.2 * l.log10()).collect();
+        let s = centred_smooth(&lrs, &line, 0.1);
+        for i in 4..276 {
+            assert!(
+                (s[i] - line[i]).abs() < 1e-9,
+                "point {i}: {} vs {}",
+                s[i],
+                line[i]
+            );
+        }
+    }
+
     #[test]
     fn scaling_the_learning_rates_scales_the_picks() {
         let (lrs, loss) = curve();
@@ -309,12 +379,12 @@ mod tests {
             calibrated_bounds(&lrs[..5], &flat[..5]),
             Err(NoRates::TooFewPoints { got: 5 })
         ));
-        // Still falling at the end: rates, with a warning to raise the end lr.
+        // Still falling at the end: provisional rates, with a warning to extend the sweep.
         let falling: Vec<f64> = (0..100).map(|i| 2.3 - 0.02 * i as f64).collect();
         let b = calibrated_bounds(&lrs, &falling).unwrap();
         assert!(!b.window.unwrap().climbed);
         assert!(
-            b.warnings.iter().any(|w| w.contains("raise the end")),
+            b.warnings.iter().any(|w| w.contains("extend the sweep")),
             "{:?}",
             b.warnings
         );
@@ -337,6 +407,58 @@ mod tests {
             calibrated_bounds(&lrs, &[-1.0; 100]),
             Err(NoRates::NoFall { .. })
         ));
+    }
+
+    /// Issue #27 item 2: a loss falling linearly all the way to the end of the sweep (40 points,
+    /// 2.3 → 0.8 between 1e-6 and 10). The rule claims no climb, says the loss never rose, and
+    /// takes provisional rates from the knee: every rate at most the one-cycle peak
+    /// `√2 × knee`, inside the sweep, far below the end the old reading trained at.
+    #[test]
+    fn a_curve_that_never_rises_gives_provisional_rates_inside_the_sweep() {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 40);
+        let falling: Vec<f64> = (0..40).map(|i| 2.3 - 1.5 * i as f64 / 39.0).collect();
+        let b = calibrated_bounds(&lrs, &falling).unwrap();
+        let w = b.window.unwrap();
+        assert!(!w.climbed);
+        assert!(!b.rule.contains("climbed back 50% of it at"), "{}", b.rule);
+        assert!(b.rule.contains("provisional"), "{}", b.rule);
+        assert!(
+            b.warnings
+                .iter()
+                .any(|m| m.starts_with("the loss never rose: no upper end was seen")),
+            "{:?}",
+            b.warnings
+        );
+        // The knee: 80% of the fall done at 2.3 - 1.2 = 1.1, i.e. point 31 of 39 (10^-0.44).
+        assert!((w.knee.log10() + 0.44).abs() < 0.2, "{w:?}");
+        assert_eq!(b.one_cycle_max_lr, ONE_CYCLE_FACTOR * w.knee);
+        assert_eq!(b.fixed_lr, FIXED_FACTOR * w.knee);
+        for r in [b.fixed_lr, b.base_lr, b.max_lr, b.one_cycle_max_lr] {
+            assert!(
+                r <= 10.0 && r <= ONE_CYCLE_FACTOR * w.knee * (1.0 + 1e-12),
+                "{r}"
+            );
+        }
+        // A knee in the sweep's last points: the centre is lowered so the peak stays inside.
+        let late: Vec<f64> = (0..40).map(|i| if i < 38 { 2.3 } else { 0.5 }).collect();
+        let b = calibrated_bounds(&lrs, &late).unwrap();
+        assert!(b.one_cycle_max_lr <= 10.0 * (1.0 + 1e-12), "{b:?}");
+        // On an accuracy curve, the same fallback, worded for the error rate.
+        let acc: Vec<f64> = falling.iter().map(|l| 1.0 - l / 2.5).collect();
+        let b = calibrated_accuracy_bounds(&lrs, &acc).unwrap();
+        assert!(
+            b.rule.starts_with(
+                "cyclr's calibrated rule on the error rate 1 − accuracy (accuracy read \
+                 without lag), provisional (no upper end seen): the error rate"
+            ),
+            "{}",
+            b.rule
+        );
+        assert!(
+            b.warnings[0].starts_with("the error rate never rose"),
+            "{:?}",
+            b.warnings
+        );
     }
 
     #[test]
