@@ -130,6 +130,83 @@ pub fn is_temp_name(name: &str) -> bool {
         && (name.contains(".tmp-") || crate::train::checkpoint::is_legacy_temp_name(name))
 }
 
+/// Files written together, all or none: they are written into a hidden staging folder inside
+/// `dest` (`.stage.tmp-PID`, a temporary name [`remove_stale_temps`] cleans up), and
+/// [`commit`](Staged::commit) moves them into `dest` by renames only (no new space needed, so a
+/// full disk cannot stop it half-way); dropped without a commit, the staging folder is removed
+/// and `dest` holds what it held before. `find` writes its CSV, JSON and plots this way.
+#[derive(Debug)]
+pub struct Staged {
+    dest: PathBuf,
+    stage: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// A staging folder for files that will go into `dest` (both created).
+    pub fn new(dest: &Path) -> io::Result<Self> {
+        fs::create_dir_all(dest)?;
+        let stage = dest.join(format!(".stage.tmp-{}", std::process::id()));
+        if stage.exists() {
+            fs::remove_dir_all(&stage)?;
+        }
+        fs::create_dir(&stage)?;
+        Ok(Staged {
+            dest: dest.to_path_buf(),
+            stage,
+            committed: false,
+        })
+    }
+
+    /// Where to write the files (the same layout they will have in `dest`).
+    pub fn path(&self) -> &Path {
+        &self.stage
+    }
+
+    /// The final destination.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// `path` under the staging folder, said as where it will be in `dest` (for messages).
+    pub fn final_path(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.stage)
+            .map(|rel| self.dest.join(rel))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    /// Move every staged file into `dest` (sub-folders merged), then remove the staging folder.
+    pub fn commit(mut self) -> io::Result<()> {
+        fn move_into(from: &Path, to: &Path) -> io::Result<()> {
+            for entry in fs::read_dir(from)? {
+                let entry = entry?;
+                let target = to.join(entry.file_name());
+                if entry.file_type()?.is_dir() {
+                    fs::create_dir_all(&target)?;
+                    move_into(&entry.path(), &target)?;
+                } else {
+                    fs::rename(entry.path(), &target)?;
+                }
+            }
+            if let Ok(d) = File::open(to) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        }
+        move_into(&self.stage, &self.dest)?;
+        self.committed = true;
+        fs::remove_dir_all(&self.stage)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.stage);
+        }
+    }
+}
+
 /// Remove the temporary files a killed process left in `dir` ([`is_temp_name`]); returns how
 /// many. A missing directory has none. The one place stale temporary files are cleaned up: runs,
 /// checkpoints and the CLI's outputs all call it.
@@ -143,7 +220,11 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
     for entry in entries {
         let entry = entry?;
         if entry.file_name().to_str().is_some_and(is_temp_name) {
-            fs::remove_file(entry.path())?;
+            if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(entry.path())?;
+            } else {
+                fs::remove_file(entry.path())?;
+            }
             removed += 1;
         }
     }
@@ -153,6 +234,46 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Staged files appear together on commit; dropped, nothing appears and earlier files stay.
+    #[test]
+    fn staged_files_are_all_or_nothing() {
+        let dir = crate::test_dir("fsio-staged");
+        let out = dir.join("out");
+        write_bytes_atomic(&out.join("a.csv"), b"old").unwrap();
+        {
+            let st = Staged::new(&out).unwrap();
+            write_bytes_atomic(&st.path().join("a.csv"), b"new").unwrap();
+            write_bytes_atomic(&st.path().join("seed1/b.json"), b"b").unwrap();
+            assert_eq!(
+                st.final_path(&st.path().join("seed1/b.json")),
+                out.join("seed1/b.json")
+            );
+            // A failed third file: dropped without a commit.
+        }
+        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"old");
+        assert!(!out.join("seed1").exists());
+        let left: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("a.csv")]);
+        let st = Staged::new(&out).unwrap();
+        write_bytes_atomic(&st.path().join("a.csv"), b"new").unwrap();
+        write_bytes_atomic(&st.path().join("seed1/b.json"), b"b").unwrap();
+        st.commit().unwrap();
+        assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"new");
+        assert_eq!(fs::read(out.join("seed1/b.json")).unwrap(), b"b");
+        let mut names: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.csv", "seed1"]);
+        // A staging folder a killed process left is a stale temp.
+        fs::create_dir_all(out.join(".stage.tmp-1/x")).unwrap();
+        assert_eq!(remove_stale_temps(&out).unwrap(), 1);
+    }
 
     #[test]
     fn atomic_writes_leave_no_temp_and_create_new_keeps_the_first() {

@@ -497,11 +497,14 @@ impl NetRangeTest {
 
 /// Write a range test's files into `dir` (atomically): `range_test.csv` (the curve, see
 /// [`RangeTestResult::write_csv`]) and `suggestions.json` ([`RangeTestResult::to_json`]).
-pub fn write_results(dir: &std::path::Path, r: &RangeTestResult) -> std::io::Result<()> {
-    crate::fsio::write_atomic(&dir.join("range_test.csv"), |w| r.write_csv(w))?;
+/// On failure, the file that could not be written and why.
+pub fn write_results(
+    dir: &std::path::Path,
+    r: &RangeTestResult,
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    let csv = dir.join("range_test.csv");
+    crate::fsio::write_atomic(&csv, |w| r.write_csv(w)).map_err(|e| (csv, e))?;
     let json = serde_json::to_string_pretty(&r.to_json()).expect("plain data serializes");
-    crate::fsio::write_bytes_atomic(
-        &dir.join("suggestions.json"),
-        format!("{json}\n").as_bytes(),
-    )
+    let path = dir.join("suggestions.json");
+    crate::fsio::write_bytes_atomic(&path, format!("{json}\n").as_bytes()).map_err(|e| (path, e))
 }

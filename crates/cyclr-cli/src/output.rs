@@ -7,18 +7,38 @@ use std::path::Path;
 use cyclr_burn::fsio;
 
 use crate::error::{CliError, Result};
+use crate::plot::PlotError;
 
 // One way to write a file: the library's (`cyclr_burn::fsio`: temporary file beside the
 // destination, fsync, rename, directory fsync; stale temporary files removed on the next run).
 // These wrappers only turn its errors into the command line's.
+
+/// The error for a failed write of `dest`: a full disk (or quota, or file-size limit) is said as
+/// such, naming the file, since it is what the user must fix; anything else names the file and
+/// the system's reason.
+pub fn write_error(dest: &Path, e: &std::io::Error) -> CliError {
+    CliError::runtime(write_error_text(dest, e))
+}
+
+/// [`write_error`]'s text.
+pub fn write_error_text(dest: &Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    if matches!(e.kind(), StorageFull | QuotaExceeded | FileTooLarge) {
+        format!(
+            "disk full writing {}: free some space or choose another --out ({e})",
+            dest.display()
+        )
+    } else {
+        format!("cannot write {}: {e}", dest.display())
+    }
+}
 
 /// Atomically replace `dest` with what `fill` writes.
 pub fn write_atomic(
     dest: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    fsio::write_atomic(dest, fill)
-        .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", dest.display())))
+    fsio::write_atomic(dest, fill).map_err(|e| write_error(dest, &e))
 }
 
 /// Atomically write bytes.
@@ -27,17 +47,17 @@ pub fn write_bytes(dest: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Render a plot into a temporary file with the same extension, then rename it into place.
-/// `draw` receives the temporary path (plotters picks PNG or SVG from its extension).
+/// `draw` receives the temporary path (the plot's format is taken from its extension).
 pub fn plot_atomic(
     dest: &Path,
-    draw: impl FnOnce(&Path) -> std::result::Result<(), String>,
+    draw: impl FnOnce(&Path) -> std::result::Result<(), PlotError>,
 ) -> Result<()> {
     fsio::draw_atomic(dest, draw).map_err(|e| match e {
-        fsio::DrawError::Draw(e) => {
+        fsio::DrawError::Draw(PlotError::Draw(e)) => {
             CliError::runtime(format!("cannot draw {}: {e}", dest.display()))
         }
-        fsio::DrawError::Io(e) => {
-            CliError::runtime(format!("cannot write {}: {e}", dest.display()))
+        fsio::DrawError::Draw(PlotError::Write(e)) | fsio::DrawError::Io(e) => {
+            write_error(dest, &e)
         }
     })
 }
@@ -124,4 +144,23 @@ pub fn escape_control(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_as_such_and_names_the_file() {
+        let p = Path::new("out/range_test.png");
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let t = write_error_text(p, &full);
+        assert!(
+            t.starts_with("disk full writing out/range_test.png: free some space"),
+            "{t}"
+        );
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let t = write_error_text(p, &denied);
+        assert!(t.starts_with("cannot write out/range_test.png: "), "{t}");
+    }
 }

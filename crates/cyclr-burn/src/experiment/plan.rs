@@ -69,10 +69,10 @@ pub enum PlanError {
     #[error("the range test gives no learning rates: {0}")]
     NoRates(String),
     /// Writing the range tests' files failed.
-    #[error("cannot write into {dir}: {source}")]
+    #[error("cannot write {}: {source}", path.display())]
     Io {
-        /// The directory.
-        dir: std::path::PathBuf,
+        /// The file that could not be written.
+        path: std::path::PathBuf,
         /// The error.
         source: std::io::Error,
     },
@@ -178,13 +178,11 @@ impl RangeTests {
     /// ([`RepeatedSummary::to_json`](cyclr::finder::RepeatedSummary::to_json)) into
     /// `dir/suggestions.json`.
     pub fn write(&self, dir: &Path) -> Result<(), PlanError> {
-        self.write_files(dir).map_err(|source| PlanError::Io {
-            dir: dir.to_path_buf(),
-            source,
-        })
+        self.write_files(dir)
+            .map_err(|(path, source)| PlanError::Io { path, source })
     }
 
-    fn write_files(&self, dir: &Path) -> std::io::Result<()> {
+    fn write_files(&self, dir: &Path) -> Result<(), (std::path::PathBuf, std::io::Error)> {
         let tests = &self.repeated;
         if let [one] = tests.results.as_slice() {
             return crate::lr_find::write_results(dir, one);
@@ -193,10 +191,9 @@ impl RangeTests {
             crate::lr_find::write_results(&dir.join(format!("seed{s}")), r)?;
         }
         let json = serde_json::to_string_pretty(&tests.summary().to_json()).expect("plain data");
-        crate::fsio::write_bytes_atomic(
-            &dir.join("suggestions.json"),
-            format!("{json}\n").as_bytes(),
-        )
+        let path = dir.join("suggestions.json");
+        crate::fsio::write_bytes_atomic(&path, format!("{json}\n").as_bytes())
+            .map_err(|e| (path, e))
     }
 
     /// Where a schedule's rates came from, when `resolved` was filled from `rates` (these tests').

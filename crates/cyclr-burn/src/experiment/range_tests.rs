@@ -135,8 +135,8 @@ pub(super) fn range_test(
         sweep: config,
     };
     tests.write(dir).map_err(|e| match e {
-        PlanError::Io { dir, source } => ExperimentError::Io {
-            context: format!("writing into {}", dir.display()),
+        PlanError::Io { path, source } => ExperimentError::Io {
+            context: format!("writing {}", path.display()),
             source,
         },
         other => ExperimentError::RangeTest(other.to_string()),

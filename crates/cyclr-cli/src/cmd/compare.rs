@@ -300,17 +300,20 @@ pub fn write_report(
     let overlay = overlay_curves(&names, &full_outcomes, &cs);
     let title = format!("{}: test accuracy vs iteration", exp.name);
     let base = Some((baseline.clone(), target));
-    let draw_both = |stem: &str, draw: &dyn Fn(&Path) -> std::result::Result<(), String>| {
-        output::plot_atomic(&out.join(format!("{stem}.png")), draw)
-            .and_then(|_| output::plot_atomic(&out.join(format!("{stem}.svg")), draw))
-            .map(|_| std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap_or_default())
-            .unwrap_or_else(|e| {
-                errln!(
-                    "warning: {e}; the table and results are written, redraw with --report-only"
-                );
-                String::new()
-            })
-    };
+    let draw_both =
+        |stem: &str, draw: &dyn Fn(&Path) -> std::result::Result<(), crate::plot::PlotError>| {
+            output::plot_atomic(&out.join(format!("{stem}.png")), draw)
+                .and_then(|_| output::plot_atomic(&out.join(format!("{stem}.svg")), draw))
+                .map(|_| {
+                    std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap_or_default()
+                })
+                .unwrap_or_else(|e| {
+                    errln!(
+                        "warning: {e}; the table and results are written, redraw with --report-only"
+                    );
+                    String::new()
+                })
+        };
     let svg = draw_both("comparison", &|tmp| {
         plot::runs(tmp, &title, &overlay, base.clone())
     });

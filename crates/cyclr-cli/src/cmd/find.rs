@@ -8,7 +8,7 @@ use cyclr::finder::{
 };
 use cyclr_burn::{
     LrFindError, NetConfig, NetRangeTest, PlanError, PlanObserver, RangeTestRecord, RangeTests,
-    RunDir, SavedRangeTest,
+    RunDir, SavedRangeTest, TrainError, fsio::Staged,
 };
 
 use crate::args::{FindArgs, FindMetric, FinderKind, SweepMode, TextOrJson, key_flag};
@@ -253,15 +253,51 @@ pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
     )
 }
 
+/// `find`'s files, all or none ([`Staged`]): the curves and suggestions, `range_test.json` and
+/// the plots are written into a staging folder and moved into `out` together, so a full disk or a
+/// plot that cannot be drawn leaves `out` as it was (issue #27 item 6). Errors name the file in
+/// `out` that could not be written.
+fn write_outputs(
+    out: &Path,
+    record: RangeTestRecord,
+    tests: &RangeTests,
+    shown: &mut RangeTestReport,
+) -> Result<()> {
+    let staged = Staged::new(out).map_err(|e| crate::output::write_error(out, &e))?;
+    let dir = staged.path().to_path_buf();
+    let as_final = |p: &Path| staged.final_path(p);
+    tests.write(&dir).map_err(|e| match e {
+        PlanError::Io { path, source } => crate::output::write_error(&as_final(&path), &source),
+        other => plan_error(other, ""),
+    })?;
+    SavedRangeTest {
+        record,
+        tests: tests.repeated.clone(),
+    }
+    .write(&dir)
+    .map_err(|e| match e {
+        TrainError::Io { source, .. } => {
+            crate::output::write_error(&as_final(&dir.join(RangeTestRecord::FILE)), &source)
+        }
+        other => CliError::runtime(format!("--out: {other}")),
+    })?;
+    // The plots' messages name the staging folder; said as the files in `out`.
+    let (stage_text, out_text) = (dir.display().to_string(), out.display().to_string());
+    shown
+        .on_range_tests(&dir, tests)
+        .map_err(|e| CliError::runtime(e.replace(&stage_text, &out_text)))?;
+    staged
+        .commit()
+        .map_err(|e| CliError::runtime(format!("cannot move the files into {out_text}: {e}")))
+}
+
 /// A plan's error as the CLI's, flags spelled with `prefix` (`range-` for `train`).
 pub fn plan_error(e: PlanError, prefix: &str) -> CliError {
     match e {
         PlanError::RangeTest(e) => find_error(e),
         PlanError::Sweep(e) => range_error_for(&e, prefix),
         PlanError::Model(m) => CliError::usage(format!("--model: {m}")),
-        PlanError::Io { dir, source } => {
-            CliError::runtime(format!("cannot write into {}: {source}", dir.display()))
-        }
+        PlanError::Io { path, source } => crate::output::write_error(&path, &source),
         PlanError::Report(m) => CliError::runtime(m),
         other => CliError::runtime(other),
     }
@@ -425,16 +461,7 @@ pub fn run(a: FindArgs) -> Result<()> {
     };
     let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
-    tests.write(&a.out).map_err(|e| plan_error(e, ""))?;
-    SavedRangeTest {
-        record,
-        tests: tests.repeated.clone(),
-    }
-    .write(&a.out)
-    .map_err(|e| CliError::runtime(format!("--out: {e}")))?;
-    shown
-        .on_range_tests(&a.out, &tests)
-        .map_err(CliError::runtime)?;
+    write_outputs(&a.out, record, &tests, &mut shown)?;
     let rep = &tests.repeated;
     if seeds.len() == 1 {
         let r = &rep.results[0];

@@ -56,7 +56,7 @@ pub fn budgets(
     title: &str,
     series: &[BudgetSeries],
     target: Option<(String, f64)>,
-) -> Result<(), String> {
+) -> Result<(), PlotError> {
     render(
         path,
         (1100, 620),

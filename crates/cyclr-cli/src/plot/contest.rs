@@ -32,7 +32,7 @@ pub fn contest_layout(points: &[ContestPoint]) -> ((f64, f64), (f64, f64)) {
 
 /// Test accuracy against training steps including the learning-rate search (log x): one
 /// marker per contestant at its mean over seeds, a bar from its lowest to its highest seed.
-pub fn contest(path: &Path, title: &str, points: &[ContestPoint]) -> Result<(), String> {
+pub fn contest(path: &Path, title: &str, points: &[ContestPoint]) -> Result<(), PlotError> {
     render(
         path,
         (1100, 620),

@@ -43,23 +43,59 @@ fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Render `draw` to `path` (PNG or SVG by extension) at `size` pixels.
+/// Why a plot was not written: the drawing failed (plotters), or writing its file did.
+#[derive(Debug)]
+pub enum PlotError {
+    /// The drawing failed (fonts, a backend error).
+    Draw(String),
+    /// Writing the encoded file failed (a full disk, say): the I/O error itself, so the caller
+    /// can name what was being written.
+    Write(std::io::Error),
+}
+
+impl std::fmt::Display for PlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlotError::Draw(e) => f.write_str(e),
+            PlotError::Write(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Render `draw` to `path` (PNG or SVG by extension) at `size` pixels. The picture is drawn in
+/// memory and encoded here (PNG by the `image` crate), then written in one call, so a failed
+/// write is an I/O error of ours ([`PlotError::Write`]) and not plotters' debug text of its
+/// encoder's error.
 fn render(
     path: &Path,
     size: (u32, u32),
     draw: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> PlotResult,
     draw_svg: impl Fn(DrawingArea<SVGBackend<'_>, Shift>) -> PlotResult,
-) -> Result<(), String> {
+) -> Result<(), PlotError> {
     let is_svg = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    let res = if is_svg {
-        draw_svg(SVGBackend::new(path, size).into_drawing_area())
+    let drawn = |r: PlotResult| r.map_err(|e| PlotError::Draw(e.to_string()));
+    let bytes = if is_svg {
+        let mut svg = String::new();
+        drawn(draw_svg(
+            SVGBackend::with_string(&mut svg, size).into_drawing_area(),
+        ))?;
+        svg.into_bytes()
     } else {
-        draw(BitMapBackend::new(path, size).into_drawing_area())
+        let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+        drawn(draw(
+            BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area(),
+        ))?;
+        let img = image::RgbImage::from_raw(size.0, size.1, rgb)
+            .ok_or_else(|| PlotError::Draw("the bitmap has the wrong size".into()))?;
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png)
+            .map_err(|e| PlotError::Draw(format!("encoding the PNG: {e}")))?;
+        png.into_inner()
     };
-    res.map_err(|e| e.to_string())
+    std::fs::write(path, bytes).map_err(PlotError::Write)
 }
 
 /// Pad a data range so lines don't sit on the frame; handles constant series (a span below

@@ -136,7 +136,7 @@ pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
     }
 }
 
-pub fn range_test(path: &Path, p: &RangePlot<'_>) -> Result<(), String> {
+pub fn range_test(path: &Path, p: &RangePlot<'_>) -> Result<(), PlotError> {
     render(
         path,
         (1150, 620),

@@ -141,7 +141,7 @@ pub fn runs(
     title: &str,
     runs: &[RunCurves],
     baseline: Option<(String, f64)>,
-) -> Result<(), String> {
+) -> Result<(), PlotError> {
     render(
         path,
         (1200, 980),

@@ -31,7 +31,12 @@ pub fn schedule_layout(lrs: &[f64], moms: Option<&[f64]>) -> ScheduleLayout {
 }
 
 /// The schedule of one policy: LR against iteration, momentum on a second axis when it cycles.
-pub fn schedule(path: &Path, title: &str, lrs: &[f64], moms: Option<&[f64]>) -> Result<(), String> {
+pub fn schedule(
+    path: &Path,
+    title: &str,
+    lrs: &[f64],
+    moms: Option<&[f64]>,
+) -> Result<(), PlotError> {
     render(
         path,
         (1100, 540),
