@@ -52,7 +52,7 @@ pub use lr_find::{
     FindLoop, FindObserver, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest,
     NoFindObserver, lr_find, lr_find_model, lr_find_model_observed,
 };
-pub use model::{Activation, ImageBatch, ModelKind, Net, NetConfig};
+pub use model::{Activation, Gpt, GptConfig, GptShape, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};
 pub use scheduler::CyclrLrScheduler;
 pub use train::{

@@ -126,6 +126,7 @@ fn resume_is_bit_identical() {
                 eps: 1e-8,
                 weight_decay: 0.0,
                 decoupled_weight_decay: true,
+                decay_vectors: true,
             }),
             r#"{"policy":"triangular2","base_lr":0.0005,"max_lr":0.005,"step_size":10,"base_momentum":0.85,"max_momentum":0.95}"#,
             true,

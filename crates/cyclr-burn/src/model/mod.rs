@@ -46,12 +46,14 @@ use serde::{Deserialize, Serialize};
 use crate::kernels::Kernels;
 
 mod caffe;
+pub mod gpt;
 mod layers;
 mod lenet;
 mod mlp;
 mod resnet;
 
 pub use caffe::CaffeCifar;
+pub use gpt::{DropoutKey, Gpt, GptConfig, GptShape};
 pub use layers::{ConvBn, Dense};
 pub use lenet::Lenet;
 pub use mlp::Mlp;
@@ -75,10 +77,13 @@ pub enum ModelKind {
     Cifar10Full,
     /// A small ResNet with batch norm.
     Resnet,
+    /// nanoGPT's character-level transformer ([`gpt`]); text data only, its shape from
+    /// [`GptShape`].
+    Gpt,
 }
 
 /// The accepted model names.
-pub const MODEL_NAMES: &str = "mlp, lenet, cifar10-quick, cifar10-full, resnet";
+pub const MODEL_NAMES: &str = "mlp, lenet, cifar10-quick, cifar10-full, resnet, gpt";
 
 impl ModelKind {
     /// The name [`FromStr`] accepts.
@@ -89,6 +94,7 @@ impl ModelKind {
             ModelKind::Cifar10Quick => "cifar10-quick",
             ModelKind::Cifar10Full => "cifar10-full",
             ModelKind::Resnet => "resnet",
+            ModelKind::Gpt => "gpt",
         }
     }
 }
@@ -108,6 +114,7 @@ impl FromStr for ModelKind {
             "cifar10-quick" | "cifar-quick" => Ok(ModelKind::Cifar10Quick),
             "cifar10-full" | "cifar-full" => Ok(ModelKind::Cifar10Full),
             "resnet" => Ok(ModelKind::Resnet),
+            "gpt" => Ok(ModelKind::Gpt),
             _ => Err(ModelError::UnknownModel(s.to_owned())),
         }
     }
@@ -248,6 +255,8 @@ pub enum Net {
     Cifar(CaffeCifar),
     /// `resnet`.
     Resnet(Resnet),
+    /// `gpt` (token ids in, [`Net::forward_tokens`]).
+    Gpt(Gpt),
 }
 
 impl Net {
@@ -272,6 +281,11 @@ impl Net {
                 Net::Cifar(CaffeCifar::new(&mut init, cfg)?)
             }
             ModelKind::Resnet => Net::Resnet(Resnet::new(&mut init, cfg)),
+            ModelKind::Gpt => {
+                return Err(cfg.bad_input(
+                    "gpt trains on text (--dataset shakespeare or text:FILE), not on images",
+                ));
+            }
         })
     }
 
@@ -282,6 +296,16 @@ impl Net {
             Net::Lenet(m) => m.forward(x),
             Net::Cifar(m) => m.forward(x),
             Net::Resnet(m) => m.forward(x),
+            Net::Gpt(_) => panic!("gpt takes token ids: Net::forward_tokens, not images"),
+        }
+    }
+
+    /// Logits `[B·T, vocab]` of a [`Gpt`] for token ids `[B, T]` (dropout drawn from `key`;
+    /// `None`: none). Image networks take images ([`Net::forward`]).
+    pub fn forward_tokens(&self, idx: Tensor<2, Int>, key: Option<DropoutKey>) -> Tensor<2> {
+        match self {
+            Net::Gpt(m) => m.forward(idx, key),
+            _ => panic!("an image network takes images: Net::forward, not token ids"),
         }
     }
 
@@ -467,7 +491,7 @@ mod tests {
                             };
                         }
                     }
-                    Net::Mlp(_) => unreachable!(),
+                    Net::Mlp(_) | Net::Gpt(_) => unreachable!(),
                 }
             }
         }

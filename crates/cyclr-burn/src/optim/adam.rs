@@ -38,6 +38,15 @@ pub struct AdamConfig {
     /// AdamW: decay the weights by `lr·weight_decay` instead of adding an L2 gradient.
     #[serde(default)]
     pub decoupled_weight_decay: bool,
+    /// Weight decay on one-dimensional parameters too (biases, LayerNorm and batch-norm
+    /// weights): PyTorch's one parameter group, the default. `false` is nanoGPT's two groups
+    /// (`GPT.configure_optimizers`: decay on every tensor of 2 or more dimensions, none on the
+    /// others). Absent from serialized forms when `true`.
+    #[serde(
+        default = "super::common::yes",
+        skip_serializing_if = "super::common::is_true"
+    )]
+    pub decay_vectors: bool,
 }
 
 impl Default for AdamConfig {
@@ -49,6 +58,7 @@ impl Default for AdamConfig {
             eps: default_adam_eps(),
             weight_decay: 0.0,
             decoupled_weight_decay: false,
+            decay_vectors: true,
         }
     }
 }
@@ -66,6 +76,8 @@ struct AdamwKeys {
     eps: f64,
     #[serde(default)]
     weight_decay: f64,
+    #[serde(default = "super::common::yes")]
+    decay_vectors: bool,
 }
 
 impl AdamConfig {
@@ -79,6 +91,7 @@ impl AdamConfig {
             eps: k.eps,
             weight_decay: k.weight_decay,
             decoupled_weight_decay: true,
+            decay_vectors: k.decay_vectors,
         })
     }
 
@@ -98,6 +111,7 @@ impl AdamConfig {
             eps: self.eps,
             weight_decay: self.weight_decay,
             decoupled: self.decoupled_weight_decay,
+            decay_vectors: self.decay_vectors,
         }
     }
 }
@@ -166,6 +180,8 @@ pub struct AdamStep {
     pub weight_decay: f64,
     /// AdamW's decoupled weight decay.
     pub decoupled: bool,
+    /// Decay one-dimensional parameters too ([`AdamConfig::decay_vectors`]).
+    pub decay_vectors: bool,
 }
 
 impl Optimizer for AdamStep {
@@ -180,13 +196,19 @@ impl Optimizer for AdamStep {
     ) -> (Tensor<D>, Option<Self::State<D>>) {
         let beta1 = self.beta1.get();
         let beta2 = self.beta2;
+        // nanoGPT's groups: no decay for tensors of fewer than 2 dimensions.
+        let weight_decay = if D < 2 && !self.decay_vectors {
+            0.0
+        } else {
+            self.weight_decay
+        };
         let grad = if self.decoupled {
-            if self.weight_decay != 0.0 {
-                tensor = tensor.mul_scalar(1.0 - lr * self.weight_decay);
+            if weight_decay != 0.0 {
+                tensor = tensor.mul_scalar(1.0 - lr * weight_decay);
             }
             grad
         } else {
-            l2(grad, &tensor, self.weight_decay)
+            l2(grad, &tensor, weight_decay)
         };
         let (m, v, step) = match state {
             Some(s) => (s.m, s.v, s.step),
@@ -239,6 +261,7 @@ mod tests {
             eps: 1e-8,
             weight_decay: 0.01,
             decoupled_weight_decay: false,
+            decay_vectors: true,
         });
         let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
         assert_close(
@@ -255,6 +278,7 @@ mod tests {
             eps: 1e-8,
             weight_decay: 0.1,
             decoupled_weight_decay: true,
+            decay_vectors: true,
         });
         let p = run(config, &[(0.01, Some(0.9)), (0.01, Some(0.85))]);
         assert_close(

@@ -88,6 +88,9 @@ pub(crate) fn two() -> f64 {
 pub(crate) fn yes() -> bool {
     true
 }
+pub(crate) fn is_true(b: &bool) -> bool {
+    *b
+}
 pub(crate) fn infinity() -> f64 {
     f64::INFINITY
 }

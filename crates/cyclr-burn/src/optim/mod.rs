@@ -62,6 +62,7 @@ use serde::Serialize;
 mod adadelta;
 mod adagrad;
 mod adam;
+pub mod clip;
 mod common;
 pub mod dadapt;
 pub mod group;
@@ -409,7 +410,8 @@ mod tests {
                 beta2: 0.999,
                 eps: 1e-8,
                 weight_decay: 0.0,
-                decoupled_weight_decay: false
+                decoupled_weight_decay: false,
+                decay_vectors: true,
             })
             .validate()
             .is_err()

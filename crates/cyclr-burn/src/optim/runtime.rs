@@ -350,6 +350,7 @@ pub(crate) mod tests {
                 eps: 1e-8,
                 weight_decay: 0.0,
                 decoupled_weight_decay: false,
+                decay_vectors: true,
             }),
             OptimizerConfig::Rmsprop(RmspropConfig {
                 alpha: 0.9,
