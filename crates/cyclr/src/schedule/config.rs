@@ -54,7 +54,14 @@ impl ScheduleConfig {
 
     /// Validate and build the schedule for a run of `total_iters` iterations (used where
     /// `total_steps` / `max_iter` are absent, and to size a sequence's last part).
+    ///
+    /// A `warmup` on a policy that refuses it
+    /// ([`Policy::warmup_refusal`](super::Policy::warmup_refusal)) is an error on `warmup`,
+    /// whatever its value.
     pub fn build(&self, total_iters: u64) -> Result<Box<dyn Schedule>, ParamError> {
+        if let (Some(w), Some(why)) = (self.warmup(), self.policy().warmup_refusal()) {
+            return Err(ParamError::new("warmup", w, why));
+        }
         let inner = self.build_declared(total_iters)?;
         Ok(match self.warmup() {
             Some(n) if n > 0 => Box::new(Warmup::new(inner, n)),
