@@ -80,8 +80,8 @@ impl Policy {
     }
 
     /// Why cyclr's `warmup` key does not apply to this policy, or `None` where it does (every
-    /// policy but those with a warm-up of their own that `warmup` would multiply). The text
-    /// names keys in backticks, like [`ParamError`](crate::ParamError)'s.
+    /// policy but those with a warm-up of their own that `warmup` would multiply:
+    /// `nanogpt-cosine`). The text names keys in backticks, like [`ParamError`](crate::ParamError)'s.
     pub fn warmup_refusal(self) -> Option<&'static str> {
         self.info().no_warmup
     }
@@ -231,6 +231,11 @@ mod tests {
         for p in Policy::ALL {
             // `warmup` is a key of every policy but those that refuse it, with a reason.
             assert_eq!(p.accepts("warmup"), p.warmup_refusal().is_none(), "{p}");
+            assert_eq!(
+                p.warmup_refusal().is_some(),
+                p == Policy::NanogptCosine,
+                "{p}"
+            );
             for (k, _) in p.auto_keys() {
                 assert!(p.accepts(k), "{p}: {k}");
             }

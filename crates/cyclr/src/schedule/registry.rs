@@ -28,7 +28,7 @@
 //! and may declare new keys that no other policy has, with their flag (`keys [ cut_frac: f64 =>
 //! Float("F", "help"), … ]`; see `one_cycle.rs`). Every policy also takes `warmup`, added here,
 //! unless it declares `no_warmup: "why"` (a policy with a warm-up of its own that `warmup` would
-//! multiply): then `warmup` is not among its keys, and a `warmup` given anyway — a
+//! multiply, `nanogpt.rs`): then `warmup` is not among its keys, and a `warmup` given anyway — a
 //! flag, a spec key ([`ScheduleSpec::resolve`]) or a config field ([`ScheduleConfig::build`]) —
 //! is an error on `warmup` with that text.
 //! The fields are in scope in `build` and `bounds` as values (`f64`, `Option<u64>`, `Vec<…>`);
@@ -77,6 +77,7 @@ use super::Schedule;
 use super::baseline::baseline_policies;
 use super::compose::compose_policies;
 use super::cyclical::cyclical_policies;
+use super::nanogpt::nanogpt_policies;
 use super::one_cycle::{Anneal, OneCycleStyle, one_cycle_policies};
 use super::policy::AutoLr;
 use super::restarts::restarts_policies;
@@ -567,7 +568,7 @@ pub(crate) use define;
 
 collect! {
     [cyclical_policies one_cycle_policies restarts_policies baseline_policies
-     transformers_policies compose_policies]
+     transformers_policies nanogpt_policies compose_policies]
     shared [
         /// Lower bound of a cyclical policy.
         base_lr: f64 => Float("X", "Lower LR bound of a cyclical policy"),
@@ -576,10 +577,13 @@ collect! {
         /// The learning rate of `fixed` and the starting rate of the decaying policies.
         lr: f64 => LrOrAuto(
             "X|auto",
-            "Base LR of fixed/step/multistep/exp/inv/poly/sigmoid and transformers' policies; `auto` (train): take every learning rate not given from an LR range test"
+            "Base LR of fixed/step/multistep/exp/inv/poly/sigmoid, transformers' policies and nanogpt-cosine; `auto` (train): take every learning rate not given from an LR range test"
         ),
-        /// SGDR floor.
-        min_lr: f64 => Float("Y", "SGDR: minimum LR (eta_min)"),
+        /// SGDR floor; nanogpt-cosine's floor.
+        min_lr: f64 => Float(
+            "Y",
+            "SGDR: minimum LR (eta_min); nanogpt-cosine: the floor (nanoGPT min_lr; default --lr / 10)"
+        ),
         /// Half cycle (cyclical), decay period (`step`), centre (`sigmoid`), in iterations.
         step_size: u64 => Count(
             "N",
@@ -631,8 +635,11 @@ collect! {
         power: f64 => Float("P", "Exponent of inv/poly"),
         /// `poly`: iterations to reach 0.
         max_iter: u64 => Count("N", "Poly: iteration at which the LR reaches 0"),
-        /// Linear warm-up iterations (any policy).
-        warmup: u64 => Count("N", "Linear warm-up over the first N iterations (any policy)"),
+        /// Linear warm-up iterations (any policy but nanogpt-cosine, which has `warmup_iters`).
+        warmup: u64 => Count(
+            "N",
+            "Linear warm-up over the first N iterations (any policy but nanogpt-cosine, which has --warmup-iters)"
+        ),
         /// The parts of a `sequence`.
         schedules: Vec<ScheduleConfig>,
         /// transformers: warm-up steps (`t/N` from 0).
