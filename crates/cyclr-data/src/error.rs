@@ -198,6 +198,70 @@ pub enum DataError {
         reason: String,
     },
 
+    /// A text dataset (`text:PATH`, `shakespeare`) given where images or tabular data are
+    /// needed ([`crate::DatasetSpec::load`]).
+    #[error("{spec} is a text dataset: only --model gpt trains on it")]
+    TextDataset {
+        /// The dataset, in its string form.
+        spec: String,
+    },
+
+    /// An image or tabular dataset given where text is needed
+    /// ([`crate::DatasetSpec::load_text`]).
+    #[error(
+        "{spec} is not a text dataset: --model gpt trains on text (text:PATH, a UTF-8 text \
+         file, or the embedded shakespeare)"
+    )]
+    NotText {
+        /// The dataset, in its string form.
+        spec: String,
+    },
+
+    /// A `text:` file that is unusable: a directory, not UTF-8 (with the byte offset of the
+    /// first invalid byte), empty, more distinct characters than token ids.
+    #[error("{what}: {detail}")]
+    BadText {
+        /// The file.
+        what: String,
+        /// What is wrong and what to do about it.
+        detail: String,
+    },
+
+    /// A text whose training or test part is too short for the context length
+    /// ([`crate::TextSplit::check_context`]).
+    #[error(
+        "{what}: its {part} has {len} characters, too few for --context {context} (at least \
+         {needed} are needed); {fix}"
+    )]
+    TextTooShort {
+        /// The file.
+        what: String,
+        /// "training part (the first 90%)" or "test part (the last 10%)".
+        part: &'static str,
+        /// Characters in that part.
+        len: usize,
+        /// The context length asked for.
+        context: usize,
+        /// Characters that part needs: `context + 2` (training), `context + 1` (test).
+        needed: usize,
+        /// What to do: the smallest text that would do, the largest context that does.
+        fix: String,
+    },
+
+    /// Embedded data whose checksum is not the pinned one.
+    #[error(
+        "{what}: SHA-256 of the decompressed data is {actual}, expected {expected}: the \
+         embedded copy is corrupt; rebuild cyclr from a clean checkout"
+    )]
+    ChecksumMismatch {
+        /// The embedded file.
+        what: String,
+        /// The pinned SHA-256 (hex).
+        expected: String,
+        /// The SHA-256 found (hex).
+        actual: String,
+    },
+
     /// A string that is not a valid [`crate::DatasetSpec`].
     #[error(
         "invalid dataset {spec:?}: {detail}; valid forms: {}",

@@ -13,7 +13,7 @@ use crate::DataError;
 pub const MAX_DECOMPRESSED_BYTES: u64 = 1 << 30;
 
 /// The two magic bytes every gzip stream starts with.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Returns `bytes` decompressed if they start with the gzip magic, or a copy of them
 /// otherwise. `what` names the source in error messages.

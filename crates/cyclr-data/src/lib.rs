@@ -18,6 +18,12 @@
 //!   `ImageFolder` layout, `DIR/train/<class>/*` and `DIR/test/<class>/*` (or
 //!   `DIR/val/<class>/*`), or `DIR/<class>/*` alone; PNG and JPEG. See the rules in
 //!   [`DatasetSpec::Folder`].
+//! - [`DatasetSpec::Shakespeare`] (`shakespeare`, embedded) and [`DatasetSpec::Text`]
+//!   (`text:PATH`, your own UTF-8 text file): character-level text for a GPT, loaded with
+//!   [`DatasetSpec::load_text`] as a [`TextSplit`] with exactly the semantics of nanoGPT's
+//!   `shakespeare_char`: the vocabulary is the sorted distinct characters, the first
+//!   `int(n × 0.9)` characters train and the rest test; [`text_batch`] draws nanoGPT's
+//!   random windows, deterministically per iteration. See the [`text`] module.
 //!
 //! Your own data without a test split (`csv:`, and `folder:` in the one-level layout) is
 //! split 80/20, stratified and deterministically ([`stratified_split_indices`], seed
@@ -29,9 +35,9 @@
 //! CSV data (as scikit-learn's `StandardScaler` does).
 //!
 //! The pure parsers ([`parse_idx_images`], [`parse_idx_labels`], [`parse_cifar_batch`],
-//! [`parse_csv_table`], [`maybe_gunzip`]) never panic, whatever the input; they are fuzzed
-//! by the targets in the repository's `fuzz/` directory (the CSV parser, so far, only by
-//! the property tests in `tests/no_panic.rs`).
+//! [`parse_csv_table`], [`parse_text`], [`maybe_gunzip`]) never panic, whatever the input; they are fuzzed
+//! by the targets in the repository's `fuzz/` directory (the CSV and text parsers, so far,
+//! only by the property tests in `tests/no_panic.rs`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -44,6 +50,7 @@ mod gz;
 mod idx;
 mod spec;
 mod tabular;
+pub mod text;
 
 use std::path::Path;
 
@@ -67,6 +74,11 @@ pub use idx::{
 };
 pub use spec::{DEFAULT_LABEL_COLUMN, DatasetSpec, VALID_FORMS};
 pub use tabular::{CsvTable, csv_delimiter, parse_csv_table};
+pub use text::{
+    MAX_VOCAB, SHAKESPEARE_LEN, SHAKESPEARE_SHA256, TEXT_BATCH_KEY_TAG, TEXT_TRAIN_FRACTION,
+    TextSplit, Vocab, full_pass_windows, parse_text, shakespeare_text, text_batch,
+    text_batch_offsets,
+};
 
 /// Number of classes of every built-in dataset (digits, MNIST, Fashion-MNIST, CIFAR-10).
 /// Your own data (`csv:`, `folder:`) has its own count, in [`Dataset::num_classes`].
@@ -367,9 +379,16 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
 /// A ChaCha8 generator keyed by `seed` on stream `stream`. ChaCha8's output is
 /// value-stable across `rand_chacha` releases, so orders derived from it are reproducible.
 pub(crate) fn chacha(seed: u64, stream: u64) -> ChaCha8Rng {
+    chacha_tagged(seed, b"cyclr-data", stream)
+}
+
+/// A ChaCha8 generator whose 32-byte key is the 8 little-endian bytes of `seed`, then `tag`,
+/// then zeros, on stream `stream`. [`chacha`] is the tag `cyclr-data`; a different tag gives
+/// generators independent of all of its streams (the text batches use `cyclr-text`).
+pub(crate) fn chacha_tagged(seed: u64, tag: &[u8; 10], stream: u64) -> ChaCha8Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..18].copy_from_slice(b"cyclr-data");
+    key[8..18].copy_from_slice(tag);
     let mut rng = ChaCha8Rng::from_seed(key);
     rng.set_stream(stream);
     rng
@@ -378,7 +397,7 @@ pub(crate) fn chacha(seed: u64, stream: u64) -> ChaCha8Rng {
 /// Uniform integer in `0..bound` (`bound > 0`), unbiased (Lemire's multiply-and-reject).
 /// Implemented here rather than taken from `rand` so that shuffles stay identical across
 /// `rand` releases.
-fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
+pub(crate) fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
     debug_assert!(bound > 0);
     let threshold = bound.wrapping_neg() % bound;
     loop {

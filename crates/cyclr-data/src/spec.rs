@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::{DataError, Split};
+use crate::{DataError, Split, TextSplit};
 
 /// The accepted spellings, for error messages and `--help` texts.
 pub const VALID_FORMS: &str = "digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, \
-                               csv:PATH, csv:PATH#COLUMN, folder:DIR";
+                               csv:PATH, csv:PATH#COLUMN, folder:DIR, text:PATH, shakespeare";
 
 /// Name of the label column of a `csv:PATH` dataset when no `#COLUMN` is given.
 pub const DEFAULT_LABEL_COLUMN: &str = "label";
@@ -55,14 +55,24 @@ pub enum DatasetSpec {
     /// one of at most 64×64 pixels; otherwise all are resized to 32×32 (triangle filter).
     /// Pixels are scaled to `[0, 1]` and normalised per channel like the built-in sets.
     Folder(PathBuf),
+    /// Your own text, `text:PATH`: a UTF-8 text file (or a gzip-compressed one), for a
+    /// character-level GPT. Every character (Unicode scalar value) is a token; the first
+    /// 90 % of the characters train, the last 10 % test, as nanoGPT's `shakespeare_char`
+    /// (see [`crate::text`]). Load it with [`DatasetSpec::load_text`].
+    Text(PathBuf),
+    /// tinyshakespeare, compressed into the crate (no files needed): the 1,115,394
+    /// characters of nanoGPT's `shakespeare_char` benchmark, 65 distinct, split 1,003,854
+    /// train / 111,540 test. Load it with [`DatasetSpec::load_text`].
+    Shakespeare,
 }
 
 impl FromStr for DatasetSpec {
     type Err = DataError;
 
     /// Parses `digits`, `fashion-mnist`, `fashion-mnist:DIR`, `mnist:DIR`, `cifar10:DIR`,
-    /// `csv:PATH`, `csv:PATH#COLUMN` or `folder:DIR`. The kind is case-insensitive;
-    /// `DIR` and `PATH` are taken verbatim (for `csv:`, up to the last `#`, if any).
+    /// `csv:PATH`, `csv:PATH#COLUMN`, `folder:DIR`, `text:PATH` or `shakespeare`. The kind
+    /// is case-insensitive; `DIR` and `PATH` are taken verbatim (for `csv:`, up to the last
+    /// `#`, if any).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |detail: &str| DataError::BadSpec {
             spec: s.to_owned(),
@@ -101,6 +111,10 @@ impl FromStr for DatasetSpec {
             ("csv", None) => Err(bad("csv needs a file: csv:PATH or csv:PATH#COLUMN")),
             ("folder", Some(d)) => Ok(DatasetSpec::Folder(d)),
             ("folder", None) => Err(bad("folder needs a directory: folder:DIR")),
+            ("text", Some(p)) => Ok(DatasetSpec::Text(p)),
+            ("text", None) => Err(bad("text needs a file: text:PATH")),
+            ("shakespeare", None) => Ok(DatasetSpec::Shakespeare),
+            ("shakespeare", Some(_)) => Err(bad("shakespeare is embedded and takes no path")),
             _ => Err(bad("unknown dataset")),
         }
     }
@@ -137,28 +151,35 @@ impl std::fmt::Display for DatasetSpec {
                 }
             }
             DatasetSpec::Folder(d) => write!(f, "folder:{}", d.display()),
+            DatasetSpec::Text(p) => write!(f, "text:{}", p.display()),
+            DatasetSpec::Shakespeare => write!(f, "shakespeare"),
         }
     }
 }
 
 impl DatasetSpec {
-    /// Short name of the dataset: `digits`, `fashion-mnist`, `mnist`, `cifar10`, `csv` or
-    /// `folder` (without the path; see `Display` for the full form).
+    /// Short name of the dataset: `digits`, `fashion-mnist`, `mnist`, `cifar10`,
+    /// `shakespeare`; your own data is named by its file (`csv:`, `text:`) or folder
+    /// (`folder:`, with a trailing `/`), without the rest of the path (see `Display` for the
+    /// full form).
     pub fn name(&self) -> String {
         match self {
             DatasetSpec::Digits => "digits",
             DatasetSpec::FashionMnist(_) => "fashion-mnist",
             DatasetSpec::Mnist(_) => "mnist",
             DatasetSpec::Cifar10(_) => "cifar10",
+            DatasetSpec::Shakespeare => "shakespeare",
             // Your own data is named by its file or folder.
             DatasetSpec::Csv { path, .. } => return file_name(path),
             DatasetSpec::Folder(dir) => return format!("{}/", file_name(dir)),
+            DatasetSpec::Text(path) => return file_name(path),
         }
         .to_owned()
     }
 
     /// The size of the test split of the built-in datasets (digits 360; Fashion-MNIST, MNIST and
-    /// CIFAR-10 10,000), without loading them; `None` for your own data.
+    /// CIFAR-10 10,000), without loading them; `None` for your own data and for text (whose
+    /// test part is counted in characters, not samples).
     pub fn known_test_size(&self) -> Option<usize> {
         match self {
             DatasetSpec::Digits => Some(360),
@@ -183,6 +204,8 @@ impl DatasetSpec {
                 label: label.clone(),
             },
             DatasetSpec::Folder(p) => DatasetSpec::Folder(abs(p)),
+            DatasetSpec::Text(p) => DatasetSpec::Text(abs(p)),
+            DatasetSpec::Shakespeare => DatasetSpec::Shakespeare,
         }
     }
 
@@ -198,7 +221,8 @@ impl DatasetSpec {
     /// headers inconsistent with the data, labels out of range; for `csv:`, values that are
     /// not finite numbers and the file-level problems of [`DataError::BadCsv`]; for
     /// `folder:`, images that do not decode and the layout problems of
-    /// [`DataError::BadFolder`].
+    /// [`DataError::BadFolder`]; [`DataError::TextDataset`] for a text dataset (`text:`,
+    /// `shakespeare`), which [`DatasetSpec::load_text`] loads.
     pub fn load(&self) -> Result<Split, DataError> {
         match self {
             DatasetSpec::Digits => crate::digits::load_digits(),
@@ -214,6 +238,36 @@ impl DatasetSpec {
             DatasetSpec::Cifar10(d) => crate::cifar::load_cifar10_dir(d),
             DatasetSpec::Csv { path, label } => crate::tabular::load_csv(path, label),
             DatasetSpec::Folder(d) => crate::folder::load_folder(d),
+            DatasetSpec::Text(_) | DatasetSpec::Shakespeare => Err(DataError::TextDataset {
+                spec: self.to_string(),
+            }),
+        }
+    }
+
+    /// Whether this is a text dataset (`text:PATH`, `shakespeare`), loaded with
+    /// [`DatasetSpec::load_text`] rather than [`DatasetSpec::load`].
+    pub fn is_text(&self) -> bool {
+        matches!(self, DatasetSpec::Text(_) | DatasetSpec::Shakespeare)
+    }
+
+    /// Loads a text dataset: the embedded tinyshakespeare (checked against
+    /// [`crate::SHAKESPEARE_SHA256`]) or a `text:PATH` file, encoded and split as nanoGPT's
+    /// `shakespeare_char` (see [`crate::text`]).
+    ///
+    /// # Errors
+    /// [`DataError::NotText`] for an image or tabular dataset; for `text:`,
+    /// [`DataError::NotFound`] (with a hint), [`DataError::Io`], and the problems of
+    /// [`crate::parse_text`] ([`DataError::BadText`]: a directory, not UTF-8, empty, too many
+    /// distinct characters; a corrupt gzip stream); [`DataError::ChecksumMismatch`] if the
+    /// embedded copy is corrupt. Whether the text is long enough for a context length is
+    /// [`TextSplit::check_context`]'s business.
+    pub fn load_text(&self) -> Result<TextSplit, DataError> {
+        match self {
+            DatasetSpec::Text(p) => crate::text::load_text_file(p, &self.name()),
+            DatasetSpec::Shakespeare => crate::text::load_shakespeare(),
+            _ => Err(DataError::NotText {
+                spec: self.to_string(),
+            }),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cyclr_data::{maybe_gunzip, parse_cifar_batch, parse_idx_images, parse_idx_labels};
+use cyclr_data::{maybe_gunzip, parse_cifar_batch, parse_idx_images, parse_idx_labels, parse_text};
 
 fn replay(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -24,6 +24,7 @@ fn replay(dir: &Path) -> usize {
             let _ = parse_idx_images(&b, &what);
             let _ = parse_idx_labels(&b, &what);
             let _ = parse_cifar_batch(&b, &what);
+            let _ = parse_text(&b, &what);
         }
         n += 1;
     }

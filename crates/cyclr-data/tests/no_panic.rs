@@ -1,7 +1,8 @@
 //! Property tests: the parsers never panic, and accept what a correct writer produces.
 
 use cyclr_data::{
-    maybe_gunzip, parse_cifar_batch, parse_csv_table, parse_idx_images, parse_idx_labels,
+    full_pass_windows, maybe_gunzip, parse_cifar_batch, parse_csv_table, parse_idx_images,
+    parse_idx_labels, parse_text, text_batch,
 };
 use proptest::prelude::*;
 
@@ -26,6 +27,8 @@ proptest! {
         let mut gz = vec![0x1f, 0x8b, 8, 0];
         gz.extend_from_slice(&bytes);
         let _ = maybe_gunzip(&gz, "x");
+        let _ = parse_text(&bytes, "x");
+        let _ = parse_text(&gz, "x");
         for delimiter in [b',', b'\t'] {
             let _ = parse_csv_table(&bytes, "x", "label", delimiter);
             let mut with_header = b"a,label,b\n".to_vec();
@@ -48,6 +51,31 @@ proptest! {
                 prop_assert!(t.labels.iter().all(|&l| usize::from(l) < t.class_names.len()));
                 prop_assert!(t.features.iter().all(|v| v.is_finite()));
             }
+        }
+    }
+
+    #[test]
+    fn text_parses_consistently(text in "(?s).{0,200}", context in 0usize..40) {
+        let s = parse_text(text.as_bytes(), "x");
+        prop_assert_eq!(s.is_err(), text.is_empty());
+        let Ok(s) = s else { return Ok(()) };
+        let n = text.chars().count();
+        prop_assert_eq!(s.train.len(), (n as f64 * 0.9) as usize);
+        prop_assert_eq!(s.train.len() + s.test.len(), n);
+        prop_assert!(s.vocab.chars.windows(2).all(|w| w[0] < w[1]));
+        let ids = [s.train.clone(), s.test.clone()].concat();
+        prop_assert_eq!(s.vocab.decode(&ids), text.clone());
+        prop_assert_eq!(s.vocab.encode(&text).unwrap(), ids);
+        prop_assert!(s.char_frequencies_loss().is_finite());
+        if s.check_context(context).is_ok() {
+            let (x, y) = text_batch(&s.train, 3, context, 1, 2);
+            prop_assert_eq!((x.len(), y.len()), (3 * context, 3 * context));
+            let (x, y) = text_batch(&s.test, 3, context, 1, 2);
+            prop_assert_eq!((x.len(), y.len()), (3 * context, 3 * context));
+        }
+        if context > 0 {
+            let w = full_pass_windows(s.test.len(), context);
+            prop_assert_eq!(w.iter().map(|w| w.1).sum::<usize>(), s.test.len() - 1);
         }
     }
 

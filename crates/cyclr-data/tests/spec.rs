@@ -56,6 +56,17 @@ fn parses_valid_forms() {
             DatasetSpec::Folder(PathBuf::from("/data/pets")),
         ),
         ("Folder:a#b", DatasetSpec::Folder(PathBuf::from("a#b"))),
+        (
+            "text:data/input.txt",
+            DatasetSpec::Text(PathBuf::from("data/input.txt")),
+        ),
+        // The path is verbatim: colons and '#' included.
+        (
+            "TEXT:C:/a#1/b.txt",
+            DatasetSpec::Text(PathBuf::from("C:/a#1/b.txt")),
+        ),
+        ("shakespeare", DatasetSpec::Shakespeare),
+        ("Shakespeare", DatasetSpec::Shakespeare),
     ];
     for (s, want) in cases {
         let got: DatasetSpec = s.parse().unwrap();
@@ -101,6 +112,23 @@ fn names() {
     let csv: DatasetSpec = "csv:x.csv#y".parse().unwrap();
     assert_eq!(csv.name(), "x.csv");
     assert_eq!(DatasetSpec::Folder("data/photos".into()).name(), "photos/");
+    assert_eq!(DatasetSpec::Shakespeare.name(), "shakespeare");
+    assert_eq!(DatasetSpec::Shakespeare.to_string(), "shakespeare");
+    assert_eq!(
+        DatasetSpec::Shakespeare.absolute(),
+        DatasetSpec::Shakespeare
+    );
+    let text: DatasetSpec = "text:corpora/tolstoy.txt".parse().unwrap();
+    assert_eq!(text.name(), "tolstoy.txt");
+    assert_eq!(text.to_string(), "text:corpora/tolstoy.txt");
+    let DatasetSpec::Text(path) = text.absolute() else {
+        panic!("a text spec")
+    };
+    assert!(
+        path.is_absolute() && path.ends_with("corpora/tolstoy.txt"),
+        "{}",
+        path.display()
+    );
     // Records keep absolute paths.
     let DatasetSpec::Csv { path, .. } = csv.absolute() else {
         panic!("a csv spec")
@@ -128,6 +156,10 @@ fn rejects_invalid_forms_listing_valid_ones() {
         "csv:#label",
         "folder",
         "folder:",
+        "text",
+        "text:",
+        "shakespeare:x",
+        "shakespeare:",
     ] {
         let e = s.parse::<DatasetSpec>().unwrap_err();
         assert!(matches!(e, DataError::BadSpec { .. }), "{s}: {e:?}");
@@ -135,11 +167,25 @@ fn rejects_invalid_forms_listing_valid_ones() {
         assert!(
             msg.contains(
                 "digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, \
-                 csv:PATH, csv:PATH#COLUMN, folder:DIR"
+                 csv:PATH, csv:PATH#COLUMN, folder:DIR, text:PATH, shakespeare"
             ),
             "{msg}"
         );
     }
+}
+
+#[test]
+fn text_spec_errors_say_what_is_wrong() {
+    let msg = |s: &str| s.parse::<DatasetSpec>().unwrap_err().to_string();
+    assert!(
+        msg("text").starts_with("invalid dataset \"text\": text needs a file: text:PATH;"),
+        "{}",
+        msg("text")
+    );
+    assert!(msg("text:").starts_with("invalid dataset \"text:\": the path after ':' is empty;"));
+    assert!(msg("shakespeare:x").starts_with(
+        "invalid dataset \"shakespeare:x\": shakespeare is embedded and takes no path;"
+    ));
 }
 
 #[test]
