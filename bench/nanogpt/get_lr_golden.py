@@ -1,136 +1,156 @@
 #!/usr/bin/env python3
-"""Golden of nanoGPT's learning-rate schedule get_lr(it) (train.py: linear warmup, cosine decay, floor).
+"""Golden values of nanoGPT's `get_lr` for cyclr's `nanogpt-cosine` policy.
 
-train.py is NOT executed (it trains): the source of its get_lr function is cut out of train.py with the
-ast module, by path, and exec'd with the globals it reads (learning_rate, warmup_iters, lr_decay_iters,
-min_lr, math). Pure Python, no torch.
+Reads nanoGPT's train.py BY PATH (default: /work/shared/reference/nanogpt/train.py), takes the
+source of its `get_lr` function out of it with the `ast` module -- train.py itself is never
+executed (it would train) -- and runs that function, exactly as written, with the module-level
+globals it reads (`learning_rate`, `warmup_iters`, `lr_decay_iters`, `min_lr`, `math`) set per
+case. Pure python3, no torch.
 
-    python3 bench/nanogpt/get_lr_golden.py [NANOGPT_DIR] [OUT_FILE]
+Writes crates/cyclr/tests/fixtures/nanogpt_get_lr.json:
 
-NANOGPT_DIR defaults to ../shared/reference/nanogpt beside the repository, OUT_FILE to
-crates/cyclr/tests/fixtures/nanogpt_get_lr.json. Learning rates are written with repr (full double
-precision, read back bit for bit).
+    {"about": {...},
+     "cases": [{"name", "learning_rate", "warmup_iters", "lr_decay_iters", "min_lr",
+                "points": [[it, lr], ...]}, ...]}
+
+`lr` is a Python float written by `json` with `float.__repr__` (the shortest string that reads
+back as the same double), so every value is the exact f64 that nanoGPT's `get_lr(it)` returns.
+The Rust side (crates/cyclr/tests/nanogpt_cosine.rs) replays every point.
+
+Usage (from the repository root):
+
+    python3 bench/nanogpt/get_lr_golden.py [--train-py PATH] [--out PATH]
 """
 import argparse
 import ast
+import hashlib
 import json
 import math
 import os
+import platform
 import re
-from pathlib import Path
+import sys
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_NANOGPT = REPO.parent / "shared" / "reference" / "nanogpt"
-DEFAULT_OUT = REPO / "crates" / "cyclr" / "tests" / "fixtures" / "nanogpt_get_lr.json"
+DEFAULT_TRAIN_PY = "/work/shared/reference/nanogpt/train.py"
+DEFAULT_OUT = "crates/cyclr/tests/fixtures/nanogpt_get_lr.json"
 
 
-def get_lr_source(train_py):
-    text = Path(train_py).read_text()
-    tree = ast.parse(text)
+def load_get_lr(train_py):
+    """The source text of `def get_lr` in train.py, found with `ast` (not executed)."""
+    with open(train_py, encoding="utf-8") as f:
+        text = f.read()
+    tree = ast.parse(text, filename=train_py)
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "get_lr"]
     if len(defs) != 1:
-        raise SystemExit(f"{train_py}: expected one top-level def get_lr, found {len(defs)}")
-    return ast.get_source_segment(text, defs[0])
+        sys.exit(f"{train_py}: expected one top-level `def get_lr`, found {len(defs)}")
+    src = ast.get_source_segment(text, defs[0])
+    return text, src
 
 
-def make_get_lr(source, learning_rate, warmup_iters, lr_decay_iters, min_lr):
-    env = dict(learning_rate=learning_rate, warmup_iters=warmup_iters, lr_decay_iters=lr_decay_iters,
-               min_lr=min_lr, math=math)
-    exec(compile(source, "train.py:get_lr", "exec"), env)
-    return env["get_lr"]
+def make_get_lr(src, learning_rate, warmup_iters, lr_decay_iters, min_lr):
+    """nanoGPT's `get_lr` with its globals set to this case's values."""
+    g = {
+        "__builtins__": __builtins__,
+        "math": math,
+        "learning_rate": learning_rate,
+        "warmup_iters": warmup_iters,
+        "lr_decay_iters": lr_decay_iters,
+        "min_lr": min_lr,
+    }
+    exec(compile(src, "<nanoGPT train.py: get_lr>", "exec"), g)
+    return g["get_lr"]
 
 
-def boundaries(warmup, decay, last):
-    pts = {0, 1, last}
-    for b in (warmup, decay):
-        pts.update(i for i in (b - 1, b, b + 1) if 0 <= i <= last)
-    return pts
+def nanogpt_commit(readme):
+    try:
+        with open(readme, encoding="utf-8") as f:
+            m = re.search(r"commit ([0-9a-f]{7,40})", f.read())
+        return m.group(1) if m else None
+    except OSError:
+        return None
 
 
-CASES = [
-    dict(name="shakespeare_char",
-         about="config/train_shakespeare_char.py's schedule (the CPU reference run uses it with max_iters=2000 "
-               "and lr_decay_iters=2000 on the command line); iterations 0..2100: every 7th plus the boundaries",
-         learning_rate=1e-3, warmup_iters=100, lr_decay_iters=2000, min_lr=1e-4,
-         its=lambda: set(range(0, 2101, 7)) | {0, 1, 99, 100, 101, 1999, 2000, 2001, 2100}),
-    dict(name="train_py_defaults",
-         about="train.py's defaults (GPT-2 124M on OpenWebText): a sample of iterations including the boundaries",
-         learning_rate=6e-4, warmup_iters=2000, lr_decay_iters=600000, min_lr=6e-5,
-         its=lambda: (set(range(0, 2001, 97)) | set(range(0, 600001, 12007)) | set(range(590000, 600001, 1009))
-                      | boundaries(2000, 600000, 610000) | {2, 1000, 1998, 2002, 300000, 301000, 599998, 605000})),
-    dict(name="warmup_0",
-         about="no warmup (warmup_iters = 0): the cosine starts at it = 0 with the full learning rate; "
-               "lr_decay_iters = max iterations = 500",
-         learning_rate=1e-3, warmup_iters=0, lr_decay_iters=500, min_lr=1e-4,
-         its=lambda: set(range(0, 501, 5)) | boundaries(0, 500, 520) | {520}),
-    dict(name="decay_before_end",
-         about="lr_decay_iters (600) < max iterations (1000): min_lr from it = 601 on",
-         learning_rate=1e-3, warmup_iters=50, lr_decay_iters=600, min_lr=1e-4,
-         its=lambda: set(range(0, 1001, 11)) | boundaries(50, 600, 1000)),
-]
-
-
-def dumps(out):
-    """JSON with one [it, lr] point per line (json writes floats with repr: full double precision)."""
-    head = {k: v for k, v in out.items() if k != "cases"}
-    lines = ["{"] + [f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items()] + [' "cases": [']
-    for i, c in enumerate(out["cases"]):
-        lines.append("  {")
-        lines += [f"   {json.dumps(k)}: {json.dumps(v)}," for k, v in c.items() if k != "points"]
-        lines.append('   "points": [')
-        lines += [f"    {json.dumps(p)}" + ("," if j + 1 < len(c["points"]) else "") for j, p in enumerate(c["points"])]
-        lines.append("   ]")
-        lines.append("  }" + ("," if i + 1 < len(out["cases"]) else ""))
-    lines += [" ]", "}"]
-    return "\n".join(lines)
-
-
-def nanogpt_commit(nanogpt_dir):
-    readme = Path(nanogpt_dir) / "README.cyclr.md"
-    if readme.is_file():
-        m = re.search(r"commit ([0-9a-f]{7,40})", readme.read_text())
-        if m:
-            return m.group(1)
-    return "unknown"
+def cases():
+    """(name, learning_rate, warmup_iters, lr_decay_iters, min_lr, iterations)."""
+    # 1. nanoGPT's shakespeare-char settings, decay over a 2000-iteration run (the run measured in
+    #    /work/shared/reference/nanogpt/README.cyclr.md): every 7th iteration of 0..2100 and the
+    #    boundaries of each phase.
+    its = set(range(0, 2101, 7)) | {0, 1, 99, 100, 101, 1999, 2000, 2001, 2100}
+    yield ("shakespeare-char, decay 2000", 1e-3, 100, 2000, 1e-4, its)
+    # 2. train.py's own defaults (GPT-2 124M on OpenWebText): a sample of 0..610000 with the
+    #    boundaries.
+    its = set(range(0, 610001, 1013)) | {
+        0, 1, 2, 1000, 1998, 1999, 2000, 2001, 2002, 301000, 599998, 599999, 600000, 600001,
+        600002, 610000,
+    }
+    yield ("train.py defaults", 6e-4, 2000, 600000, 6e-5, its)
+    # 3. No warm-up: the cosine starts at it = 0; min_lr = learning_rate / 10 (cyclr's default).
+    lr = 3e-3
+    its = set(range(0, 601)) | {1000}
+    yield ("no warm-up, min_lr = lr/10", lr, 0, 500, lr / 10, its)
+    # 4. Decay shorter than the run: the floor from it = lr_decay_iters + 1 on; min_lr 0.
+    its = set(range(0, 301)) | {10_000, 2**40}
+    yield ("decay 100 in a run of 300, min_lr 0", 2.5e-4, 10, 100, 0.0, its)
+    # 5. A one-iteration warm-up, an odd decay length and min_lr = lr/10.
+    lr = 7e-4
+    its = set(range(0, 140))
+    yield ("warm-up 1, decay 137", lr, 1, 137, lr / 10, its)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("nanogpt_dir", nargs="?", default=str(DEFAULT_NANOGPT))
-    ap.add_argument("out_file", nargs="?", default=str(DEFAULT_OUT))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train-py", default=DEFAULT_TRAIN_PY)
+    ap.add_argument("--out", default=DEFAULT_OUT)
     args = ap.parse_args()
-    source = get_lr_source(Path(args.nanogpt_dir) / "train.py")
-    try:
-        shown = " ".join(os.path.relpath(p, REPO) for p in (args.nanogpt_dir, args.out_file))
-    except ValueError:
-        shown = f"{args.nanogpt_dir} {args.out_file}"
-    cases = []
-    for c in CASES:
-        get_lr = make_get_lr(source, c["learning_rate"], c["warmup_iters"], c["lr_decay_iters"], c["min_lr"])
-        points = [[it, get_lr(it)] for it in sorted(c["its"]())]
-        cases.append(dict(name=c["name"], about=c["about"], learning_rate=c["learning_rate"],
-                          warmup_iters=c["warmup_iters"], lr_decay_iters=c["lr_decay_iters"], min_lr=c["min_lr"],
-                          points=points))
-        print(f"{c['name']}: {len(points)} points, lr(0) = {points[0][1]!r}, lr({points[-1][0]}) = {points[-1][1]!r}")
-    about = (
-        f"Golden of nanoGPT's get_lr(it) (train.py, nanoGPT commit {nanogpt_commit(args.nanogpt_dir)}, MIT licence, "
-        "(c) 2022 Andrej Karpathy): the function's source, cut out of train.py with the ast module and exec'd "
-        "with the globals learning_rate, warmup_iters, lr_decay_iters, min_lr, math (train.py itself is not run). "
-        "it < warmup_iters: learning_rate * (it + 1) / (warmup_iters + 1); it > lr_decay_iters: min_lr; "
-        "otherwise min_lr + 0.5 * (1 + cos(pi * (it - warmup_iters) / (lr_decay_iters - warmup_iters))) * "
-        "(learning_rate - min_lr), all in Python floats (IEEE double). train.py sets it for iteration iter_num "
-        "before that iteration's step (iter_num 0 is the first step). points: [it, lr] with lr in full double "
-        f"precision. get_lr_source holds the function's text as in train.py, quoted under nanoGPT's MIT licence. Command: python3 bench/nanogpt/get_lr_golden.py {shown} (from the repository root).")
-    out = dict(about=about, get_lr_source=source, nanogpt_commit=nanogpt_commit(args.nanogpt_dir), cases=cases)
-    text = dumps(out)
-    # json writes floats with repr: check they read back bit for bit
-    back = json.loads(text)
-    for c, b in zip(cases, back["cases"]):
-        assert all(p[1] == q[1] and p[0] == q[0] for p, q in zip(c["points"], b["points"]))
-    os.makedirs(os.path.dirname(args.out_file), exist_ok=True)
-    with open(args.out_file, "w") as f:
-        f.write(text + "\n")
-    print(f"{args.out_file}: {len(text) + 1} bytes")
+
+    text, src = load_get_lr(args.train_py)
+    readme = os.path.join(os.path.dirname(args.train_py), "README.cyclr.md")
+    out_cases = []
+    for name, learning_rate, warmup_iters, lr_decay_iters, min_lr, its in cases():
+        get_lr = make_get_lr(src, learning_rate, warmup_iters, lr_decay_iters, min_lr)
+        points = [[it, get_lr(it)] for it in sorted(its)]
+        for it, v in points:
+            assert isinstance(v, float), (name, it, v)
+        out_cases.append(
+            {
+                "name": name,
+                "learning_rate": learning_rate,
+                "warmup_iters": warmup_iters,
+                "lr_decay_iters": lr_decay_iters,
+                "min_lr": min_lr,
+                "points": points,
+            }
+        )
+    about = {
+        "what": "nanoGPT's get_lr(it) (train.py), the lr of iteration `it` (set before its "
+        "update); cyclr's nanogpt-cosine at t = it must equal each value bit for bit",
+        "command": "python3 bench/nanogpt/get_lr_golden.py"
+        + ("" if args.train_py == DEFAULT_TRAIN_PY else f" --train-py {args.train_py}"),
+        "source_file": args.train_py,
+        "source_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "nanogpt_commit": nanogpt_commit(readme),
+        "nanogpt_commit_from": readme,
+        "get_lr_source": src,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()} {' '.join(platform.libc_ver())}",
+        "lr_format": "Python float repr (shortest round trip of the f64)",
+    }
+    # One point a line, so that a change shows as a small diff.
+    lines = ["{", '  "about": ' + json.dumps(about, ensure_ascii=False) + ",", '  "cases": [']
+    for i, c in enumerate(out_cases):
+        head = {k: v for k, v in c.items() if k != "points"}
+        lines.append("    " + json.dumps(head)[:-1] + ', "points": [')
+        pts = [f"      [{it}, {json.dumps(v)}]" for it, v in c["points"]]
+        lines.append(",\n".join(pts))
+        lines.append("    ]}" + ("," if i + 1 < len(out_cases) else ""))
+    lines += ["  ]", "}"]
+    out = "\n".join(lines) + "\n"
+    json.loads(out)  # well-formed
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(out)
+    n = sum(len(c["points"]) for c in out_cases)
+    print(f"wrote {args.out}: {len(out_cases)} cases, {n} points")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 //! Property tests: for any valid parameters and any `t` up to 2^40, every policy's lr is finite
-//! and within its bounds; cyclical policies are periodic; 1cycle phases and the transformers
-//! schedules' phases are monotone; invalid parameters are errors, never panics.
+//! and within its bounds; cyclical policies are periodic; 1cycle phases, the transformers
+//! schedules' and nanoGPT's phases are monotone; invalid parameters are errors, never panics.
 use cyclr::Schedule;
 use cyclr::schedule::{
     Anneal, ConstantWithWarmup, CosineWithHardRestarts, CosineWithWarmup, Cyclical, Exponential,
-    FastaiOneCycle, Fixed, Inv, InverseSqrt, LinearWithWarmup, MultiStep, OneCycle, Poly,
-    PolynomialWithWarmup, ScalePolicy, ScheduleConfig, Sequence, Sgdr, Sigmoid, StepDecay, Warmup,
-    Window, Wsd, WsdCurve,
+    FastaiOneCycle, Fixed, Inv, InverseSqrt, LinearWithWarmup, MultiStep, NanogptCosine, OneCycle,
+    Poly, PolynomialWithWarmup, ScalePolicy, ScheduleConfig, Sequence, Sgdr, Sigmoid, StepDecay,
+    Warmup, Window, Wsd, WsdCurve,
 };
 use proptest::prelude::*;
 
@@ -464,6 +464,36 @@ proptest! {
         let end = n + stable + d;
         prop_assert_eq!(s.lr(end + t % 1_000_000), lr * ratio);
     }
+
+    /// nanoGPT's `get_lr`: within its bounds for any `t`; the warm-up `[0, W)` rises from
+    /// `lr / (W + 1)` and stays below `lr`; the cosine `[W, D]` is non-increasing from `lr` to
+    /// `min_lr`; exactly `min_lr` after `D`.
+    #[test]
+    fn nanogpt_bounded_and_monotone(
+        lr in lr(), (w, d) in hf_steps(), floor in prop_oneof![Just(0.0f64), Just(0.1), 0.0f64..=1.0],
+        a in any::<u64>(), b in any::<u64>(), t in t(),
+    ) {
+        let min_lr = lr * floor;
+        let s = NanogptCosine::new(lr, w, d, min_lr).unwrap();
+        let bounds = s.bounds();
+        prop_assert_eq!(bounds.1, lr);
+        prop_assert!(bounds.0 <= min_lr);
+        for t in [t, 0, w, d, d + 1, T_MAX, u64::MAX] {
+            prop_assert!(within(s.lr(t), bounds), "lr({t}) = {} vs {bounds:?}", s.lr(t));
+        }
+        let slack = |x: f64| x * 4.0 * f64::EPSILON;
+        if w > 0 {
+            prop_assert_eq!(s.lr(0), lr / (w + 1) as f64);
+            let (x, y) = pair_in(a, b, 0, w);
+            prop_assert!(s.lr(x) <= s.lr(y), "warm-up: lr({x}) > lr({y})");
+            prop_assert!(s.lr(y) < lr);
+        }
+        let (x, y) = pair_in(a, b, w, d + 1);
+        prop_assert!(non_increasing(&s, x, y, 8.0), "cosine: lr({x}) < lr({y})");
+        prop_assert!((s.lr(w) - lr).abs() <= slack(lr), "lr({w}) = {}", s.lr(w));
+        prop_assert!(s.lr(d) >= min_lr && s.lr(d) - min_lr <= slack(lr), "lr({d}) = {}", s.lr(d));
+        prop_assert_eq!(s.lr(d + 1 + t % 1_000_000), min_lr);
+    }
 }
 
 /// Values chosen to break things: NaN, infinities, signed zero, extremes, and ordinary values.
@@ -753,6 +783,18 @@ fn nasty_config() -> impl Strategy<Value = ScheduleConfig> {
                     warmup,
                 }
             ),
+    ];
+    let leaf = prop_oneof![
+        9 => leaf,
+        1 => (f(), ou(), ou(), of(), ou()).prop_map(
+            |(lr, warmup_iters, lr_decay_iters, min_lr, warmup)| C::NanogptCosine {
+                lr,
+                warmup_iters,
+                lr_decay_iters,
+                min_lr,
+                warmup,
+            }
+        ),
     ];
     leaf.prop_recursive(2, 8, 3, |inner| {
         (

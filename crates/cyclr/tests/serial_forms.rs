@@ -56,6 +56,9 @@ inverse-sqrt | {"policy":"inverse-sqrt","lr":0.1,"num_warmup_steps":0}
 inverse-sqrt full | {"policy":"inverse-sqrt","lr":0.1,"num_warmup_steps":10,"timescale":100,"warmup":2}
 wsd | {"policy":"wsd","lr":0.1,"num_warmup_steps":100,"num_decay_steps":200}
 wsd full | {"policy":"wsd","lr":0.1,"num_warmup_steps":0,"num_decay_steps":200,"num_training_steps":1000,"num_stable_steps":800,"warmup_type":"1-sqrt","decay_type":"linear","min_lr_ratio":0.01,"num_cycles":0.5,"warmup":3}
+nanogpt-cosine | {"policy":"nanogpt-cosine","lr":0.001}
+nanogpt-cosine full | {"policy":"nanogpt-cosine","min_lr":0.0001,"lr_decay_iters":2000,"warmup_iters":100,"lr":0.001}
+nanogpt-cosine with warmup | {"policy":"nanogpt-cosine","lr":0.001,"warmup_iters":100,"warmup":5}
 sequence | {"policy":"sequence","milestones":[100],"schedules":[{"policy":"fixed","lr":0.01},{"policy":"one-cycle","max_lr":0.1,"cycle_momentum":false}]}
 sequence full | {"policy":"sequence","milestones":[100,200],"schedules":[{"policy":"fixed","lr":0.01,"warmup":1},{"policy":"sgdr","max_lr":0.1,"t0":10},{"policy":"wsd","lr":0.1,"num_warmup_steps":1,"num_decay_steps":5,"decay_type":"1-sqrt"}],"warmup":10}
 "#;
@@ -70,6 +73,7 @@ const OPEN_SPECS: &[&str] = &[
     r#"{"policy":"sgdr","t0":10,"min_lr":0.001}"#,
     r#"{"policy":"fixed","warmup":3}"#,
     r#"{"policy":"wsd","num_decay_steps":5,"warmup_type":"cosine"}"#,
+    r#"{"policy":"nanogpt-cosine","warmup_iters":10}"#,
     r#"{"policy":"sequence","milestones":[3],"schedules":[{"policy":"fixed","lr":0.1},{"policy":"exp","lr":0.1,"gamma":0.9}]}"#,
 ];
 
@@ -93,6 +97,7 @@ const BAD_CONFIGS: &[&str] = &[
     r#"{"policy":"fixed","lr":0.1,"lr":0.2}"#,
     r#"[]"#,
     r#"{"policy":"Fixed","lr":0.1}"#,
+    r#"{"policy":"nanogpt-cosine","lr":0.1,"warmup_iter":5}"#,
 ];
 
 /// Inputs that must not parse as a config (TOML).
@@ -119,6 +124,9 @@ const BAD_SPECS: &[&str] = &[
     r#"{"policy":"triangular","base_lr":0.2,"max_lr":0.1,"step_size":5}"#,
     r#"{"policy":"sequence","milestones":[5],"schedules":[{"policy":"fixed","lr":0.1},{"policy":"exp","lr":0.1,"gamma":2.0}]}"#,
     r#"{"lr":0.1}"#,
+    r#"{"policy":"nanogpt-cosine","lr":0.1,"warmup":5}"#,
+    r#"{"policy":"nanogpt-cosine","lr":0.1,"min_lr":0.2}"#,
+    r#"{"policy":"nanogpt-cosine","lr":0.1,"warmup_iters":1000}"#,
 ];
 
 fn line(out: &mut String, label: &str, text: &str) {

@@ -10,8 +10,9 @@
 //!   cyclical `step_size`/`step_size_down`, one-cycle `total_steps`, SGDR `t0`, `step`'s and
 //!   `sigmoid`'s `step_size`, multistep and sequence `milestones`, poly `max_iter`, `warmup`, and
 //!   the transformers schedules' `num_warmup_steps`, `num_training_steps`, `num_decay_steps`,
-//!   `num_stable_steps` and inverse-sqrt's `timescale`. One-cycle without `total_steps` follows
-//!   the run length anyway.
+//!   `num_stable_steps` and inverse-sqrt's `timescale`, nanogpt-cosine's `warmup_iters` (0 stays
+//!   0) and `lr_decay_iters`. One-cycle without `total_steps` (and any policy whose length
+//!   defaults to the run's) follows the run length anyway.
 //! * **per-iteration rates** keep what they do over the whole run: `exp` and `exp-range`
 //!   multiply by `gamma` each iteration, so `gamma → gamma^(1/f)` (the same total decay);
 //!   `inv` and `sigmoid` grow as `gamma · t`, so `gamma → gamma / f`.
@@ -64,11 +65,14 @@ fn scale_keys(s: &mut ScheduleSpec, f: f64) {
         &mut s.timescale,
         &mut s.num_decay_steps,
         &mut s.num_stable_steps,
+        &mut s.lr_decay_iters,
     ];
     for c in counts {
         *c = c.map(|x| count(x, f));
     }
-    s.warmup = s.warmup.map(|w| if w == 0 { 0 } else { count(w, f) });
+    let warmup = |w: u64| if w == 0 { 0 } else { count(w, f) };
+    s.warmup = s.warmup.map(warmup);
+    s.warmup_iters = s.warmup_iters.map(warmup);
     if let Some(m) = &mut s.milestones {
         for x in m.iter_mut() {
             *x = count(*x, f);

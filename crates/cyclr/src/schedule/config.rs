@@ -18,6 +18,7 @@
 //! `slanted-triangular`; [`restarts`](super::restarts): `sgdr`; [`baseline`](super::baseline):
 //! Caffe's `fixed` … `sigmoid`; [`transformers`](super::transformers): Hugging Face
 //! transformers' schedules, exact to transformers 5.24, with transformers' own parameter names;
+//! [`nanogpt`](super::nanogpt): `nanogpt-cosine`, nanoGPT's `get_lr`, with nanoGPT's names;
 //! [`compose`](super::compose): `sequence`), and so in the docs of each variant below, in
 //! `cyclr schedule --help` and in `cyclr compare --template` — all written from the
 //! declarations by the [registry](super::registry).
@@ -26,12 +27,13 @@
 //! `t = 0`); `warmup` below is cyclr's (factor `(t + 1) / warmup`) and, when given too,
 //! multiplies on top.
 //!
-//! Every policy also takes `warmup` (iterations of linear warm-up, see
-//! [`Warmup`]). The run length passed to [`ScheduleConfig::build`] fills
-//! `total_steps` / `max_iter` / `num_training_steps` when they are absent (transformers itself
-//! requires `num_training_steps`; its `Trainer` passes the run's `max_steps`, as cyclr does
-//! here); inside a `sequence`, each part's run length is its span between milestones (the last
-//! part: up to the run length).
+//! Every policy also takes `warmup` (iterations of linear warm-up, see [`Warmup`]), but
+//! `nanogpt-cosine`, whose own `warmup_iters` is nanoGPT's warm-up: there a `warmup` is an error
+//! ([`Policy::warmup_refusal`](super::Policy::warmup_refusal)). The run length passed to
+//! [`ScheduleConfig::build`] fills `total_steps` / `max_iter` / `num_training_steps` /
+//! `lr_decay_iters` when they are absent (transformers itself requires `num_training_steps`; its
+//! `Trainer` passes the run's `max_steps`, as cyclr does here); inside a `sequence`, each part's
+//! run length is its span between milestones (the last part: up to the run length).
 //!
 //! Design note: `warmup` is a field of every variant rather than a `#[serde(flatten)]`ed
 //! wrapper, because serde does not support `deny_unknown_fields` together with `flatten`; the
@@ -54,7 +56,14 @@ impl ScheduleConfig {
 
     /// Validate and build the schedule for a run of `total_iters` iterations (used where
     /// `total_steps` / `max_iter` are absent, and to size a sequence's last part).
+    ///
+    /// A `warmup` on a policy that refuses it
+    /// ([`Policy::warmup_refusal`](super::Policy::warmup_refusal):
+    /// `nanogpt-cosine`, which has its own) is an error on `warmup`, whatever its value.
     pub fn build(&self, total_iters: u64) -> Result<Box<dyn Schedule>, ParamError> {
+        if let (Some(w), Some(why)) = (self.warmup(), self.policy().warmup_refusal()) {
+            return Err(ParamError::new("warmup", w, why));
+        }
         let inner = self.build_declared(total_iters)?;
         Ok(match self.warmup() {
             Some(n) if n > 0 => Box::new(Warmup::new(inner, n)),

@@ -10,6 +10,7 @@
 //! | [`one_cycle`] | PyTorch `OneCycleLR` ([`OneCycle`]), fastai `fit_one_cycle` ([`FastaiOneCycle`]) and ULMFiT's slanted triangular ([`SlantedTriangular`](one_cycle::SlantedTriangular)) |
 //! | [`restarts`] | SGDR / PyTorch `CosineAnnealingWarmRestarts` ([`Sgdr`]) |
 //! | [`baseline`] | Caffe's `fixed`, `step`, `multistep`, `exp`, `inv`, `poly`, `sigmoid` |
+//! | [`nanogpt`] | nanoGPT's `get_lr`: linear warm-up, cosine to `min_lr` ([`NanogptCosine`]) |
 //! | [`transformers`] | Hugging Face transformers' `constant_with_warmup`, `linear`, `cosine` (with `min_lr_rate`), `cosine_with_restarts`, `polynomial`, `inverse_sqrt`, `wsd` |
 //! | [`compose`] | [`Warmup`] and [`Sequence`] |
 //! | [`config`] | [`ScheduleConfig`]: all of the above as serde data (written by the [`registry`]) |
@@ -23,6 +24,7 @@ pub(crate) mod check;
 pub mod compose;
 pub mod config;
 pub mod cyclical;
+pub mod nanogpt;
 pub mod one_cycle;
 pub mod policy;
 pub mod registry;
@@ -34,6 +36,7 @@ pub use baseline::{Exponential, Fixed, Inv, MultiStep, Poly, Sigmoid, StepDecay}
 pub use compose::{Sequence, Warmup};
 pub use config::{OneCycleStyle, ScheduleConfig};
 pub use cyclical::{Cyclical, CyclicalBuilder, ScaleFn, ScaleMode, ScalePolicy, Window};
+pub use nanogpt::NanogptCosine;
 pub use one_cycle::{Anneal, FastaiOneCycle, FastaiOneCycleBuilder, OneCycle, OneCycleBuilder};
 pub use policy::{AutoLr, Policy, UnknownPolicy};
 pub use restarts::Sgdr;

@@ -56,7 +56,8 @@ impl Policy {
         &key_lists()[self as usize].0
     }
 
-    /// The keys this policy accepts but does not require (every policy takes `warmup`, last).
+    /// The keys this policy accepts but does not require (every policy takes `warmup`, last,
+    /// but those with a warm-up of their own: see [`warmup_refusal`](Self::warmup_refusal)).
     pub fn optional_keys(self) -> &'static [&'static str] {
         &key_lists()[self as usize].1
     }
@@ -76,6 +77,13 @@ impl Policy {
     /// rates). Each policy declares its own (see the [registry](super::registry)).
     pub fn auto_keys(self) -> &'static [(&'static str, AutoLr)] {
         self.info().auto
+    }
+
+    /// Why cyclr's `warmup` key does not apply to this policy, or `None` where it does (every
+    /// policy but those with a warm-up of their own that `warmup` would multiply:
+    /// `nanogpt-cosine`). The text names keys in backticks, like [`ParamError`](crate::ParamError)'s.
+    pub fn warmup_refusal(self) -> Option<&'static str> {
+        self.info().no_warmup
     }
 
     /// One line on what the policy computes (the command line's help).
@@ -221,7 +229,13 @@ mod tests {
     #[test]
     fn every_policy_takes_warmup_and_auto_keys_are_its_keys() {
         for p in Policy::ALL {
-            assert!(p.accepts("warmup"), "{p}");
+            // `warmup` is a key of every policy but those that refuse it, with a reason.
+            assert_eq!(p.accepts("warmup"), p.warmup_refusal().is_none(), "{p}");
+            assert_eq!(
+                p.warmup_refusal().is_some(),
+                p == Policy::NanogptCosine,
+                "{p}"
+            );
             for (k, _) in p.auto_keys() {
                 assert!(p.accepts(k), "{p}: {k}");
             }

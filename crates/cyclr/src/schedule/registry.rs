@@ -13,6 +13,7 @@
 //! OneCycle = "one-cycle", Other {
 //!     formula: "one line for `cyclr schedule --help`",
 //!     auto: [("max_lr", OneCyclePeak)],          // what `--lr auto` fills, and with what
+//!     no_warmup: "why",                          // optional: refuse cyclr's `warmup` (below)
 //!     params: {
 //!         /// Peak lr.
 //!         req max_lr: f64,                       // required: `f64` in the config
@@ -25,7 +26,11 @@
 //! ```
 //!
 //! and may declare new keys that no other policy has, with their flag (`keys [ cut_frac: f64 =>
-//! Float("F", "help"), … ]`; see `one_cycle.rs`). Every policy also takes `warmup`, added here.
+//! Float("F", "help"), … ]`; see `one_cycle.rs`). Every policy also takes `warmup`, added here,
+//! unless it declares `no_warmup: "why"` (a policy with a warm-up of its own that `warmup` would
+//! multiply, `nanogpt.rs`): then `warmup` is not among its keys, and a `warmup` given anyway — a
+//! flag, a spec key ([`ScheduleSpec::resolve`]) or a config field ([`ScheduleConfig::build`]) —
+//! is an error on `warmup` with that text.
 //! The fields are in scope in `build` and `bounds` as values (`f64`, `Option<u64>`, `Vec<…>`);
 //! paths in them are written from the crate root (`crate::schedule::…`), as they expand here.
 //! The registry (the end of this file) chains the families' macros in order (`Policy::ALL`'s
@@ -33,7 +38,7 @@
 //! which writes:
 //!
 //! * [`Policy`] (a plain `Copy` enum) and its table: name, formula, required and optional keys
-//!   in declaration order, the keys `--lr auto` fills, the family;
+//!   in declaration order, the keys `--lr auto` fills, the family, a refusal of `warmup`;
 //! * [`ScheduleConfig`]: one struct variant per policy, the fields as declared, serde-tagged by
 //!   the name, `deny_unknown_fields`, optional fields skipped when absent — so existing TOML/JSON
 //!   keeps its exact form;
@@ -72,6 +77,7 @@ use super::Schedule;
 use super::baseline::baseline_policies;
 use super::compose::compose_policies;
 use super::cyclical::cyclical_policies;
+use super::nanogpt::nanogpt_policies;
 use super::one_cycle::{Anneal, OneCycleStyle, one_cycle_policies};
 use super::policy::AutoLr;
 use super::restarts::restarts_policies;
@@ -145,9 +151,12 @@ pub(crate) struct PolicyInfo {
     pub name: &'static str,
     pub formula: &'static str,
     pub family: Family,
-    /// The keys, in the config's order, `warmup` last.
+    /// The keys, in the config's order, `warmup` last (also for a policy that refuses it:
+    /// [`key_lists`] leaves it out then).
     pub params: &'static [(&'static str, Need)],
     pub auto: &'static [(&'static str, AutoLr)],
+    /// Why cyclr's `warmup` does not apply (`no_warmup` in the declaration); `None`: it does.
+    pub no_warmup: Option<&'static str>,
 }
 
 /// Serialization rule shared by every config field: an absent optional is skipped, a required
@@ -244,7 +253,8 @@ pub fn flags() -> &'static [(&'static str, Flag)] {
     })
 }
 
-/// The required and the optional keys of every policy, by `Policy as usize`.
+/// The required and the optional keys of every policy, by `Policy as usize` (`warmup` only where
+/// the policy takes it).
 pub(crate) fn key_lists() -> &'static [(Vec<&'static str>, Vec<&'static str>)] {
     static LISTS: OnceLock<Vec<(Vec<&'static str>, Vec<&'static str>)>> = OnceLock::new();
     LISTS.get_or_init(|| {
@@ -254,7 +264,7 @@ pub(crate) fn key_lists() -> &'static [(Vec<&'static str>, Vec<&'static str>)] {
                 let of = |n: Need| {
                     p.params
                         .iter()
-                        .filter(move |(_, m)| *m == n)
+                        .filter(move |(k, m)| *m == n && !(*k == "warmup" && p.no_warmup.is_some()))
                         .map(|(k, _)| *k)
                 };
                 (of(Need::Required).collect(), of(Need::Optional).collect())
@@ -283,6 +293,15 @@ macro_rules! take {
     };
     (opt $v:expr, $key:expr, $p:expr) => {
         $v.clone()
+    };
+}
+
+macro_rules! no_warmup {
+    () => {
+        None
+    };
+    ($why:literal) => {
+        Some($why)
     };
 }
 
@@ -329,6 +348,7 @@ macro_rules! define {
                 $V:ident = $pname:literal, $fam:ident {
                     formula: $formula:literal,
                     auto: [ $( ($akey:literal, $auto:ident) ),* $(,)? ],
+                    $( no_warmup: $no_warmup:literal, )?
                     params: { $(
                         $(#[doc = $fdoc:literal])*
                         $mode:ident $field:ident : $fty:ty
@@ -357,6 +377,7 @@ macro_rules! define {
                 family: Family::$fam,
                 params: &[$((stringify!($field), need!($mode)),)* ("warmup", Need::Optional)],
                 auto: &[$(($akey, AutoLr::$auto),)*],
+                no_warmup: no_warmup!($($no_warmup)?),
             },
         )*)*];
 
@@ -547,7 +568,7 @@ pub(crate) use define;
 
 collect! {
     [cyclical_policies one_cycle_policies restarts_policies baseline_policies
-     transformers_policies compose_policies]
+     transformers_policies nanogpt_policies compose_policies]
     shared [
         /// Lower bound of a cyclical policy.
         base_lr: f64 => Float("X", "Lower LR bound of a cyclical policy"),
@@ -556,10 +577,13 @@ collect! {
         /// The learning rate of `fixed` and the starting rate of the decaying policies.
         lr: f64 => LrOrAuto(
             "X|auto",
-            "Base LR of fixed/step/multistep/exp/inv/poly/sigmoid and transformers' policies; `auto` (train): take every learning rate not given from an LR range test"
+            "Base LR of fixed/step/multistep/exp/inv/poly/sigmoid, transformers' policies and nanogpt-cosine; `auto` (train): take every learning rate not given from an LR range test"
         ),
-        /// SGDR floor.
-        min_lr: f64 => Float("Y", "SGDR: minimum LR (eta_min)"),
+        /// SGDR floor; nanogpt-cosine's floor.
+        min_lr: f64 => Float(
+            "Y",
+            "SGDR: minimum LR (eta_min); nanogpt-cosine: the floor (nanoGPT min_lr; default --lr / 10)"
+        ),
         /// Half cycle (cyclical), decay period (`step`), centre (`sigmoid`), in iterations.
         step_size: u64 => Count(
             "N",
@@ -611,8 +635,11 @@ collect! {
         power: f64 => Float("P", "Exponent of inv/poly"),
         /// `poly`: iterations to reach 0.
         max_iter: u64 => Count("N", "Poly: iteration at which the LR reaches 0"),
-        /// Linear warm-up iterations (any policy).
-        warmup: u64 => Count("N", "Linear warm-up over the first N iterations (any policy)"),
+        /// Linear warm-up iterations (any policy but nanogpt-cosine, which has `warmup_iters`).
+        warmup: u64 => Count(
+            "N",
+            "Linear warm-up over the first N iterations (any policy but nanogpt-cosine, which has --warmup-iters)"
+        ),
         /// The parts of a `sequence`.
         schedules: Vec<ScheduleConfig>,
         /// transformers: warm-up steps (`t/N` from 0).

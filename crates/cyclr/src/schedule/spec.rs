@@ -8,7 +8,8 @@
 //! [`resolve`](ScheduleSpec::resolve) applies them:
 //!
 //! 1. **Keys**: a key no policy has is an error naming the closest known key; a key of another
-//!    policy is an error listing this policy's keys; every float must be finite.
+//!    policy is an error listing this policy's keys (`warmup` on a policy with its own warm-up:
+//!    an error saying which, [`Policy::warmup_refusal`]); every float must be finite.
 //! 2. **`--lr auto`** ([`Auto::Filled`]): the learning-rate keys of [`Policy::auto_keys`] that
 //!    were not given are filled from the range test's picks ([`LrBounds`]). A given value is kept.
 //!    For a pair of bounds (cyclical `base_lr`/`max_lr`, SGDR `min_lr`/`max_lr`) with one given
@@ -367,6 +368,10 @@ impl ScheduleSpec {
                 key: k.clone(),
                 suggestion: closest(k, &Policy::all_keys()),
             });
+        }
+        if let (Some(w), Some(why)) = (self.warmup, self.policy.warmup_refusal()) {
+            // Not "does not apply (its keys: …)": the policy has a warm-up of its own, say which.
+            return Err(ParamError::new("warmup", w, why).into());
         }
         for k in self.given_keys() {
             if !self.policy.accepts(k) {

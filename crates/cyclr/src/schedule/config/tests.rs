@@ -204,6 +204,13 @@ fn all_variants() -> Vec<ScheduleConfig> {
             num_cycles: Some(0.5),
             warmup: Some(3),
         },
+        C::NanogptCosine {
+            lr: 0.001,
+            warmup_iters: Some(100),
+            lr_decay_iters: None,
+            min_lr: None,
+            warmup: None,
+        },
         C::Sequence {
             milestones: vec![100],
             schedules: vec![
