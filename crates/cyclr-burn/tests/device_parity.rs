@@ -45,6 +45,8 @@ fn config(model: ModelKind, optimizer: OptimizerConfig, schedule: &str, iters: u
         kernels: Kernels::default(),
         bn_recalibration: None,
         device: DeviceSpec::Cpu,
+        gpt: None,
+        grad_clip: None,
     }
 }
 
@@ -73,6 +75,8 @@ fn assert_parity(name: &str, cfg: TrainConfig, split: &Split, strict: Option<usi
     let (flex, flex_test, flex_acc) = losses(&cfg, split);
     let on = TrainConfig {
         device: device(),
+        gpt: None,
+        grad_clip: None,
         ..cfg
     };
     let (dev, dev_test, dev_acc) = losses(&on, split);

@@ -416,6 +416,16 @@ fn gpt_initialisation_follows_nanogpt() {
             .iter()
             .all(|&g| g == 1.0)
     );
+    // Biases start at zero (and the same seed gives the same model, biases included).
+    let with_bias = Gpt::new(&GptConfig { bias: true, ..cfg }, 7, &dev);
+    let b = with_bias.h[0].attn.c_attn.bias.as_ref().unwrap().val();
+    assert!(
+        b.into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .all(|&x| x == 0.0)
+    );
     let again = Gpt::new(&cfg, 7, &dev);
     assert_eq!(
         again

@@ -41,6 +41,8 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         kernels: Kernels::default(),
         bn_recalibration: None,
         device: Default::default(),
+        gpt: None,
+        grad_clip: None,
     }
 }
 

@@ -321,6 +321,9 @@ schedule = { policy = "fixed" }
             did_not_learn: None,
             schedule: None,
             lr_origin: None,
+            final_test_bits_per_char: None,
+            best_test_loss: None,
+            chars_per_s: None,
         };
         RunOutcome {
             name: name.into(),
@@ -349,6 +352,8 @@ schedule = { policy = "fixed" }
                 kernels: Default::default(),
                 bn_recalibration: None,
                 device: Default::default(),
+                gpt: None,
+                grad_clip: None,
             },
             summary,
             validation: exp.validation,

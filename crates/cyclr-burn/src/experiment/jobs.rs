@@ -251,6 +251,8 @@ fn prepare(
                 kernels: exp.kernels,
                 bn_recalibration: exp.bn_recalibration,
                 device: exp.device,
+                gpt: None,
+                grad_clip: None,
             };
             Ok(Prepared {
                 range_test_steps: *range_test_steps,

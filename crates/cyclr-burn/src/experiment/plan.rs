@@ -76,6 +76,9 @@ pub enum PlanError {
         /// The error.
         source: std::io::Error,
     },
+    /// The text does not fit the GPT (too short for its context, say).
+    #[error("{0}")]
+    Text(String),
     /// The observer could not report the range tests (e.g. draw their plots).
     #[error("{0}")]
     Report(String),
@@ -292,6 +295,10 @@ pub struct RunPlan {
     /// Range tests already run for this setup (`train --lr-from DIR`, matched with
     /// [`SavedRangeTest::mismatch`]): with `auto_lr` they fill the rates and none is run.
     pub reuse: Option<RangeTests>,
+    /// The GPT's shape (`model = gpt`, text data).
+    pub gpt: Option<crate::model::GptShape>,
+    /// Clip gradients to this global norm ([`TrainConfig::grad_clip`]).
+    pub grad_clip: Option<f64>,
 }
 
 /// A run ready to train.
@@ -354,6 +361,82 @@ impl RunPlan {
             return Err(PlanError::Seeds(format!("seed {s} is given twice")));
         }
         Ok(())
+    }
+
+    /// Steps 2–5 for a GPT on text (`model = gpt`): the schedule and the training configuration,
+    /// Adam(W) with nanoGPT's parameter groups ([`AdamConfig::decay_vectors`] off: no weight
+    /// decay on biases and LayerNorm weights).
+    ///
+    /// [`AdamConfig::decay_vectors`]: crate::optim::AdamConfig::decay_vectors
+    /// An epoch is `train characters / (batch_size · context)` iterations (what `step_size` in
+    /// epochs and the like count). `--lr auto` is refused for now: the range test of a GPT and
+    /// its calibration are the transformers' learning-rate issue's.
+    pub fn prepare_text(
+        &self,
+        text: &cyclr_data::TextSplit,
+        out: Option<&Path>,
+    ) -> Result<ReadyRun, PlanError> {
+        if self.model != ModelKind::Gpt {
+            return Err(PlanError::Model(crate::model::ModelError::TextNeedsGpt {
+                data: text.name.clone(),
+                model: self.model,
+            }));
+        }
+        if self.auto_lr {
+            return Err(PlanError::NoRangeTest {
+                optimizer: self.optimizer.name().to_string(),
+                why: "the range test does not run on text yet (a GPT's range test and its \
+                      rule are calibrated in the transformers' learning-rate issue); give the \
+                      learning rate"
+                    .into(),
+            });
+        }
+        self.check()?;
+        let shape = self.gpt.unwrap_or_default();
+        if let Some(why) = shape.config(text.vocab.len()).problem() {
+            return Err(PlanError::Text(why));
+        }
+        text.check_context(shape.context)
+            .map_err(|e| PlanError::Text(e.to_string()))?;
+        let context = shape.context;
+        let per_epoch = (text.train.len() / (self.batch_size * context).max(1)).max(1) as u64;
+        let resolved = self
+            .schedule
+            .resolve_defaulted(
+                &self.shape(per_epoch),
+                Auto::Off,
+                self.optimizer.default_lr(),
+            )
+            .map_err(PlanError::Schedule)?;
+        // nanoGPT's two parameter groups: weight decay on the matrices and embeddings only.
+        let mut optimizer = self.optimizer.clone();
+        if let OptimizerConfig::Adam(c) = &mut optimizer {
+            c.decay_vectors = false;
+        }
+        let config = TrainConfig {
+            model: self.model,
+            activation: self.activation,
+            batch_norm: false,
+            optimizer,
+            schedule: resolved.config.clone(),
+            iters: self.iters,
+            batch_size: self.batch_size,
+            eval_every: self.eval_every,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            out_dir: out.map(Path::to_path_buf),
+            lr_origin: None,
+            kernels: self.kernels,
+            bn_recalibration: None,
+            device: self.device,
+            gpt: Some(self.gpt.unwrap_or_default()),
+            grad_clip: self.grad_clip,
+        };
+        Ok(ReadyRun {
+            config,
+            resolved,
+            range_tests: None,
+        })
     }
 
     /// The network for `split`, checked to fit its data.
@@ -445,6 +528,8 @@ impl RunPlan {
             kernels: self.kernels,
             bn_recalibration: None,
             device: self.device,
+            gpt: self.gpt,
+            grad_clip: self.grad_clip,
         };
         Ok(ReadyRun {
             config,

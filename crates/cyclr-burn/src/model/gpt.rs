@@ -229,7 +229,11 @@ fn linear(
     bias: bool,
     dev: &Device,
 ) -> Linear {
-    let mut l = LinearConfig::new(d_in, d_out).with_bias(bias).init(dev);
+    // Zero biases (nanoGPT's `torch.nn.init.zeros_`), not burn's random default.
+    let mut l = LinearConfig::new(d_in, d_out)
+        .with_bias(bias)
+        .with_initializer(burn::nn::Initializer::Zeros)
+        .init(dev);
     // burn's Linear keeps its weight as [d_in, d_out] (PyTorch's transposed).
     l.weight = normal(rng, [d_in, d_out], std, dev);
     l
@@ -396,5 +400,66 @@ impl Gpt {
     /// nanoGPT's `get_num_params()`: every parameter once, less the position embeddings.
     pub fn num_params_nanogpt(&self) -> usize {
         self.num_params() - self.wpe.weight.shape().num_elements()
+    }
+
+    /// nanoGPT's `generate` (what `sample.py` calls): `tokens` times, the logits of the last
+    /// position given at most `context` preceding tokens, divided by `temperature`; with
+    /// `top_k`, every logit below the `k`-th largest set to −∞; `softmax`; one token drawn with
+    /// those probabilities (`torch.multinomial`; here from `rng`, so the draws differ from
+    /// PyTorch's for the same seed) and appended. Returns the prompt followed by the new tokens.
+    /// `prompt` must hold at least one token and `temperature` must be positive.
+    pub fn generate(
+        &self,
+        prompt: &[u16],
+        tokens: usize,
+        temperature: f64,
+        top_k: Option<usize>,
+        rng: &mut impl Rng,
+    ) -> Vec<u16> {
+        assert!(
+            !prompt.is_empty(),
+            "generate needs a prompt of at least one token"
+        );
+        let device = self.wte.weight.device();
+        let mut idx = prompt.to_vec();
+        for _ in 0..tokens {
+            let from = idx.len().saturating_sub(self.context);
+            let cond: Vec<i32> = idx[from..].iter().map(|&t| i32::from(t)).collect();
+            let t = cond.len();
+            let x = Tensor::<2, Int>::from_data(TensorData::new(cond, [1, t]), &device);
+            let logits = self.forward(x, None);
+            let v = logits.dims()[1];
+            let last: Vec<f32> = logits
+                .slice([t - 1..t, 0..v])
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 logits");
+            let mut l: Vec<f32> = last.iter().map(|&x| x / temperature as f32).collect();
+            if let Some(k) = top_k.filter(|&k| k < l.len()) {
+                let mut sorted = l.clone();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                let kth = sorted[k.max(1) - 1];
+                for x in &mut l {
+                    if *x < kth {
+                        *x = f32::NEG_INFINITY;
+                    }
+                }
+            }
+            let max = l.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let p: Vec<f64> = l.iter().map(|&x| f64::from((x - max).exp())).collect();
+            let total: f64 = p.iter().sum();
+            let u = rng.random::<f64>() * total;
+            let mut acc = 0.0;
+            let mut pick = p.len() - 1;
+            for (i, &pi) in p.iter().enumerate() {
+                acc += pi;
+                if u < acc {
+                    pick = i;
+                    break;
+                }
+            }
+            idx.push(pick as u16);
+        }
+        idx
     }
 }

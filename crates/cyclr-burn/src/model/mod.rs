@@ -169,6 +169,14 @@ pub enum ModelError {
     /// Not `relu` or `sigmoid`.
     #[error("unknown activation `{0}` (expected relu or sigmoid)")]
     UnknownActivation(String),
+    /// Text data with an image network.
+    #[error("{data} is text: --model gpt trains on it, not {model}")]
+    TextNeedsGpt {
+        /// The dataset's name.
+        data: String,
+        /// The network asked for.
+        model: ModelKind,
+    },
     /// The input is too small (or empty) for the network.
     #[error("model {model} cannot take a {c}x{h}x{w} input: {why}")]
     BadInput {

@@ -90,6 +90,7 @@ pub mod checkpoint;
 mod metrics;
 mod resume;
 mod run_dir;
+mod task;
 
 pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
 pub use resume::first_difference_in;
@@ -98,6 +99,8 @@ pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
 
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};
+use task::{ImageTask, Task, TextTask};
+pub use task::{TEXT_EVAL_WINDOWS, evaluate_text};
 
 /// A finished run whose final test accuracy is below this many times chance (1 / classes) did
 /// not learn ([`TrainSummary::did_not_learn`]): a classifier stuck at the class prior, or
@@ -169,6 +172,13 @@ pub struct TrainConfig {
     /// identity: a run resumes on the device it started on.
     #[serde(default, skip_serializing_if = "crate::devices::is_cpu")]
     pub device: crate::DeviceSpec,
+    /// The GPT's shape (`model = "gpt"`, text data); absent for the image networks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpt: Option<crate::model::GptShape>,
+    /// Clip the gradients to this global norm before each update (PyTorch's
+    /// `clip_grad_norm_`, [`crate::optim::clip`]); `None`: no clipping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_clip: Option<f64>,
 }
 
 /// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
@@ -356,6 +366,17 @@ pub struct TrainSummary {
     /// Where its learning rates came from (`--lr auto`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr_origin: Option<LrOrigin>,
+    /// Text runs: the final test loss in bits per character (`final_test_loss / ln 2`; the loss
+    /// is in nats per character, by a full pass over the test text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_test_bits_per_char: Option<f64>,
+    /// Text runs: the lowest test loss over all evaluations (lower is better).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_test_loss: Option<f64>,
+    /// Text runs: training characters (predicted positions) per second, as
+    /// [`images_per_s`](Self::images_per_s) counts images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chars_per_s: Option<f64>,
 }
 
 /// Why a run failed.
@@ -439,7 +460,7 @@ pub fn evaluate_batches<B: AsRef<[usize]>>(model: &Net, ds: &Dataset, batches: &
     (loss_sum / n as f64, correct as f64 / n as f64)
 }
 
-fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
+fn check_config(cfg: &TrainConfig, task: &dyn Task) -> Result<(), TrainError> {
     let bad = |m: String| Err(TrainError::Config(m));
     if cfg.iters == 0 {
         return bad("iters must be >= 1".into());
@@ -447,11 +468,12 @@ fn check_config(cfg: &TrainConfig, train: &Dataset) -> Result<(), TrainError> {
     if cfg.batch_size == 0 {
         return bad("batch_size must be >= 1".into());
     }
-    if cfg.batch_size > train.len() {
+    task.check(cfg)?;
+    if let Some(c) = cfg.grad_clip
+        && !(c.is_finite() && c > 0.0)
+    {
         return bad(format!(
-            "batch_size {} exceeds the {} training samples",
-            cfg.batch_size,
-            train.len()
+            "grad_clip {c} must be a positive number (the largest global gradient norm)"
         ));
     }
     if cfg.eval_every == 0 {
@@ -527,12 +549,64 @@ pub fn train_until(
     resume: bool,
     stop_after: Option<u64>,
 ) -> Result<(TrainSummary, Net), TrainError> {
+    run(
+        cfg,
+        &mut ImageTask::new(split),
+        observer,
+        resume,
+        stop_after,
+    )
+}
+
+/// [`train_until`] for a GPT on text (`cfg.model = gpt`, its shape in `cfg.gpt`): batches of
+/// random windows of `text.train`, evaluation by a full pass over `text.test` (see
+/// [`task`](self#iterations) and the module `task`'s documentation); the summary adds the
+/// loss in bits per character, the best test loss and characters per second.
+pub fn train_text(
+    cfg: &TrainConfig,
+    text: &cyclr_data::TextSplit,
+    observer: &mut dyn TrainObserver,
+    resume: bool,
+    stop_after: Option<u64>,
+) -> Result<(TrainSummary, Net), TrainError> {
+    run(cfg, &mut TextTask::new(text), observer, resume, stop_after)
+}
+
+/// The model a text run in `dir` trained, from its newest valid checkpoint of `cfg` (the
+/// evaluation point for schedule-free optimizers), on `device`: what `cyclr sample` generates
+/// from. `text` gives the vocabulary (the run's corpus).
+pub fn load_text_model(
+    cfg: &TrainConfig,
+    text: &cyclr_data::TextSplit,
+    dir: &Path,
+    device: &Device,
+) -> Result<Net, TrainError> {
+    let task = TextTask::new(text);
+    task.check(cfg)?;
+    let mut model = task.build(cfg, device)?;
+    let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
+    match load_checkpoint(dir, cfg, &mut model, &mut optim)? {
+        Some(_) => Ok(optim.eval_params(model)),
+        None => Err(TrainError::Checkpoint(format!(
+            "{} holds no checkpoint of this run (train it, with checkpoints, first)",
+            dir.display()
+        ))),
+    }
+}
+
+/// The loop, for any [`Task`].
+fn run(
+    cfg: &TrainConfig,
+    task: &mut dyn Task,
+    observer: &mut dyn TrainObserver,
+    resume: bool,
+    stop_after: Option<u64>,
+) -> Result<(TrainSummary, Net), TrainError> {
     let start = Instant::now();
-    let ds = &split.train;
-    check_config(cfg, ds)?;
+    check_config(cfg, task)?;
     let schedule = cfg.schedule.build(cfg.iters)?;
     let device = cfg.device.open()?;
-    let mut model = build_model(cfg, ds, &device)?;
+    let mut model = task.build(cfg, &device)?;
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
     let mut st = RunState {
         next_iter: 0,
@@ -561,14 +635,12 @@ pub fn train_until(
         st = loaded;
     }
 
-    let n = ds.len();
-    let per_epoch = data::steps_per_epoch(n, cfg.batch_size);
-    let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
     let end = stop_after.map_or(cfg.iters, |k| k.min(cfg.iters));
     let mut train_secs = 0.0f64;
     let first = st.next_iter;
     let mut diverged = None;
     let mut interrupted = false;
+    let mut best_loss: Option<f64> = None;
     // The divergence rule's reference: the first smoothed loss of the run (the first batch's
     // loss, which the debiased EMA returns unchanged), also after a resume.
     let mut first_loss = st.metrics.first().map(|r| r.train_loss);
@@ -589,20 +661,10 @@ pub fn train_until(
     while st.next_iter < end {
         let t = st.next_iter;
         let step_start = Instant::now();
-        let epoch = t / per_epoch;
-        if order.as_ref().is_none_or(|(e, _)| *e != epoch) {
-            order = Some((
-                epoch,
-                cyclr_data::batches(n, cfg.batch_size, cfg.seed, epoch, true),
-            ));
-        }
-        let idx = &order.as_ref().expect("set above").1[(t % per_epoch) as usize];
-        let batch = data::batch(ds, idx, &device);
         let lr = schedule.lr(t);
         let momentum = optim.effective_momentum(schedule.momentum(t));
 
-        let logits = model.forward(batch.images);
-        let loss = Net::cross_entropy(logits, batch.targets);
+        let loss = task.loss(&model, cfg, t, &device);
         let loss_v = f64::from(loss.clone().into_scalar::<f32>());
         if !loss_v.is_finite() {
             diverged = Some(Divergence {
@@ -613,7 +675,10 @@ pub fn train_until(
             });
             break;
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if let Some(max_norm) = cfg.grad_clip {
+            crate::optim::clip::clip_grad_norm(&model, &mut grads, max_norm);
+        }
         model = optim.step(lr, momentum, model, grads);
         let smoothed = st.smoother.update(loss_v);
         let reference = *first_loss.get_or_insert(loss_v);
@@ -642,9 +707,9 @@ pub fn train_until(
             // Schedule-free: evaluate at x, with batch-norm statistics recomputed there.
             let at_x = optim.eval_params(model.clone());
             if recalibrate > 0 {
-                recalibrate_batch_norm(&at_x, ds, cfg, epoch, recalibrate, &device);
+                task.recalibrate(&at_x, cfg, t, recalibrate, &device);
             }
-            let (test_loss, test_accuracy) = evaluate(&at_x, &split.test);
+            let (test_loss, test_accuracy) = task.evaluate(&at_x);
             row.test_loss = Some(test_loss);
             row.test_accuracy = Some(test_accuracy);
             st.last_eval = Some((test_loss, test_accuracy));
@@ -652,6 +717,7 @@ pub fn train_until(
                 st.best_accuracy
                     .map_or(test_accuracy, |b| b.max(test_accuracy)),
             );
+            best_loss = Some(best_loss.map_or(test_loss, |b: f64| b.min(test_loss)));
             observer.on_eval(&EvalInfo {
                 iteration: t,
                 test_loss,
@@ -711,20 +777,24 @@ pub fn train_until(
     }
     let ran = st.next_iter - first;
     let (final_test_loss, final_test_accuracy) = st.last_eval.unwrap_or((f64::NAN, 0.0));
-    let chance = 1.0 / split.test.num_classes.max(1) as f64;
-    let did_not_learn = (diverged.is_none()
-        && !interrupted
-        && st.next_iter == cfg.iters
-        && st.last_eval.is_some()
-        && final_test_accuracy < CHANCE_FACTOR * chance)
-        .then(|| {
-            format!(
-                "did not learn: final test accuracy {:.2}%, chance is {:.2}% ({} classes)",
-                final_test_accuracy * 100.0,
-                chance * 100.0,
-                split.test.num_classes
-            )
-        });
+    let did_not_learn =
+        (diverged.is_none() && !interrupted && st.next_iter == cfg.iters && st.last_eval.is_some())
+            .then(|| task.did_not_learn(final_test_loss, final_test_accuracy))
+            .flatten();
+    let items_per_s = if train_secs > 0.0 {
+        (ran * task.items_per_step(cfg) as u64) as f64 / train_secs
+    } else {
+        0.0
+    };
+    let text = task.is_text();
+    if text {
+        // Over the whole run, resumed part included: the metrics hold every evaluation.
+        best_loss = st
+            .metrics
+            .iter()
+            .filter_map(|r| r.test_loss)
+            .fold(None, |b: Option<f64>, l| Some(b.map_or(l, |b| b.min(l))));
+    }
     let summary = TrainSummary {
         final_test_accuracy,
         final_test_loss,
@@ -732,17 +802,16 @@ pub fn train_until(
         iterations: st.next_iter,
         resumed_from,
         wall_time_s: start.elapsed().as_secs_f64(),
-        images_per_s: if train_secs > 0.0 {
-            (ran * cfg.batch_size as u64) as f64 / train_secs
-        } else {
-            0.0
-        },
+        images_per_s: if text { 0.0 } else { items_per_s },
         metrics: st.metrics,
         diverged,
         interrupted,
         did_not_learn,
         schedule: Some(cfg.schedule.clone()),
         lr_origin: cfg.lr_origin.clone(),
+        final_test_bits_per_char: text.then(|| final_test_loss / std::f64::consts::LN_2),
+        best_test_loss: if text { best_loss } else { None },
+        chars_per_s: text.then_some(items_per_s),
     };
     if let Some(dir) = &cfg.out_dir
         && (diverged.is_some() || interrupted || st.next_iter == cfg.iters)

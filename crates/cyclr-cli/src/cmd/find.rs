@@ -299,6 +299,7 @@ pub fn plan_error(e: PlanError, prefix: &str) -> CliError {
         PlanError::Model(m) => CliError::usage(format!("--model: {m}")),
         PlanError::Io { path, source } => crate::output::write_error(&path, &source),
         PlanError::Report(m) => CliError::runtime(m),
+        PlanError::Text(m) => CliError::usage(m),
         other => CliError::runtime(other),
     }
 }

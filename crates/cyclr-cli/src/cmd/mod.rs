@@ -48,6 +48,7 @@ pub mod demo;
 pub mod find;
 pub mod policy;
 pub mod report;
+pub mod sample;
 pub mod schedule;
 pub mod setup;
 pub mod suggest;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Train(a)) => train::run(*a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Demo(a)) => demo::run(a),
+        Some(Command::Sample(a)) => sample::run(a),
         None => demo::run(DemoArgs {
             out: "out/demo".into(),
             iters: 1200,

@@ -89,6 +89,12 @@ pub fn load(spec: &DatasetSpec) -> Result<Split> {
         .map_err(|e| CliError::usage(format!("dataset {}: {e}", spec.name())))
 }
 
+/// Load a text dataset (`text:FILE`, `shakespeare`); bad files are the user's to fix (exit 2).
+pub fn load_text(spec: &DatasetSpec) -> Result<cyclr_data::TextSplit> {
+    spec.load_text()
+        .map_err(|e| CliError::usage(format!("--dataset {spec}: {e}")))
+}
+
 pub fn model(s: &str) -> Result<ModelKind> {
     s.parse::<ModelKind>()
         .map_err(|e| CliError::usage(format!("--model {s:?}: {e}")))

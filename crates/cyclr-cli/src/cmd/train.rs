@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use cyclr::schedule::{Policy, ScheduleSpec};
 use cyclr_burn::{
-    EvalInfo, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan, RunRecord,
-    SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
+    EvalInfo, GptShape, ModelKind, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan,
+    RunRecord, SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
 };
 use cyclr_data::{DatasetSpec, Split};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -21,6 +21,8 @@ use crate::{output, plot};
 pub struct Progress {
     pb: ProgressBar,
     last_acc: Option<f64>,
+    /// Text runs show the test loss (nats/char) instead of the accuracy.
+    text: bool,
 }
 
 impl Progress {
@@ -39,7 +41,16 @@ impl Progress {
         );
         pb.set_prefix(prefix.to_string());
         pb.enable_steady_tick(Duration::from_millis(250));
-        Progress { pb, last_acc: None }
+        Progress {
+            pb,
+            last_acc: None,
+            text: false,
+        }
+    }
+    /// Show the last test loss (nats/char) rather than the accuracy.
+    pub fn for_text(mut self) -> Self {
+        self.text = true;
+        self
     }
     pub fn finish(&self) {
         self.pb.finish_and_clear();
@@ -63,17 +74,30 @@ impl TrainObserver for Progress {
     fn on_step(&mut self, i: &StepInfo) {
         self.pb.set_position(i.iteration + 1);
         if i.iteration.is_multiple_of(5) || i.iteration + 1 == i.iters {
-            let acc = self
-                .last_acc
-                .map_or("-".into(), |a| format!("{:.2}%", a * 100.0));
+            let (name, last) = if self.text {
+                (
+                    "test",
+                    self.last_acc.map_or("-".into(), |l| format!("{l:.4}")),
+                )
+            } else {
+                (
+                    "acc",
+                    self.last_acc
+                        .map_or("-".into(), |a| format!("{:.2}%", a * 100.0)),
+                )
+            };
             self.pb.set_message(format!(
-                "lr {:.3e}  loss {:.4}  acc {acc}",
+                "lr {:.3e}  loss {:.4}  {name} {last}",
                 i.lr, i.smoothed_loss
             ));
         }
     }
     fn on_eval(&mut self, e: &EvalInfo) {
-        self.last_acc = Some(e.test_accuracy);
+        self.last_acc = Some(if self.text {
+            e.test_loss
+        } else {
+            e.test_accuracy
+        });
     }
     fn on_checkpoint_skipped(&mut self, why: &str) {
         // Said even with --quiet: the run continues from further back than the newest file.
@@ -295,7 +319,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 return Ok(());
             }
             setup::open_device(cfg.device)?;
-            let split = setup::load(&rec.dataset)?;
+            let split = RunData::load(&rec.dataset)?;
             dir.remove_stale_temps();
             if dir.has_no_checkpoint() {
                 errln!(
@@ -337,17 +361,104 @@ pub fn run(a: TrainArgs) -> Result<()> {
     RunRecord {
         dataset: dataset.absolute(),
         config: cfg.clone(),
-        data: Some(cyclr_burn::train::DataRecord::of(&split)),
+        data: match &split {
+            RunData::Images(s) => Some(cyclr_burn::train::DataRecord::of(s)),
+            RunData::Text(_) => None,
+        },
     }
     .write(&a.out)
     .map_err(|e| report::train_error(e, &a.out))?;
     execute(&a, cfg, &split, a.resume)
 }
 
+/// What a run trains on: images (or CSV rows), or text for a GPT.
+enum RunData {
+    Images(Split),
+    Text(cyclr_data::TextSplit),
+}
+
+impl RunData {
+    fn load(spec: &DatasetSpec) -> Result<RunData> {
+        Ok(if spec.is_text() {
+            RunData::Text(setup::load_text(spec)?)
+        } else {
+            RunData::Images(setup::load(spec)?)
+        })
+    }
+}
+
+/// The GPT flags: the shape for `--model gpt` (nanoGPT's CPU config where not given); refused
+/// with another model.
+fn gpt_shape(f: &crate::args::GptFlags, model: ModelKind) -> Result<Option<GptShape>> {
+    let given = [
+        ("--layers", f.layers.is_some()),
+        ("--heads", f.heads.is_some()),
+        ("--width", f.width.is_some()),
+        ("--context", f.context.is_some()),
+        ("--dropout", f.dropout.is_some()),
+        ("--bias", f.bias.is_some()),
+    ];
+    if model != ModelKind::Gpt {
+        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+            return Err(CliError::usage(format!(
+                "{flag} sets the shape of --model gpt, not of {model}"
+            )));
+        }
+        return Ok(None);
+    }
+    let d = GptShape::default();
+    let count = |flag: &str, v: Option<i64>, default: usize| -> Result<usize> {
+        v.map_or(Ok(default), |v| {
+            setup::positive(flag, v).map(|v| v as usize)
+        })
+    };
+    let shape = GptShape {
+        layers: count("layers", f.layers, d.layers)?,
+        heads: count("heads", f.heads, d.heads)?,
+        width: count("width", f.width, d.width)?,
+        context: count("context", f.context, d.context)?,
+        dropout: f.dropout.unwrap_or(d.dropout),
+        bias: f.bias.unwrap_or(d.bias),
+    };
+    if let Some(why) = shape.config(1).problem() {
+        return Err(CliError::usage(why));
+    }
+    Ok(Some(shape))
+}
+
+/// `--grad-clip N`: a positive global norm.
+fn grad_clip(v: Option<f64>) -> Result<Option<f64>> {
+    match v {
+        Some(c) if !(c.is_finite() && c > 0.0) => Err(CliError::usage(format!(
+            "--grad-clip {c}: the largest global gradient norm must be a positive number (nanoGPT \
+             uses 1)"
+        ))),
+        v => Ok(v),
+    }
+}
+
+/// nanoGPT's batch size for its CPU config: `--batch-size` when not given with `--model gpt`.
+pub const GPT_DEFAULT_BATCH_SIZE: usize = 12;
+
 /// Build a new run's configuration from the flags: the library's [`RunPlan`] (the range test
 /// for `--lr auto`), its errors named as flags.
-fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
-    let s = setup::resolve(&a.setup)?;
+fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
+    let mut s = setup::resolve(&a.setup)?;
+    let text = s.dataset.is_text();
+    if text && a.setup.model.is_none() {
+        s.model = ModelKind::Gpt;
+    }
+    if s.model == ModelKind::Gpt && a.setup.batch_size.is_none() {
+        s.batch_size = GPT_DEFAULT_BATCH_SIZE;
+    }
+    if s.model == ModelKind::Gpt && !text {
+        return Err(CliError::usage(format!(
+            "--model gpt trains on text: --dataset shakespeare (embedded) or text:FILE, not {}",
+            s.dataset
+        )));
+    }
+    let gpt = gpt_shape(&a.gpt, s.model)?;
+    let clip = grad_clip(a.gpt.grad_clip)?;
     setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
@@ -406,10 +517,21 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
         auto_lr: auto,
         range_test: RangeTestPlan { sweep, seeds },
         reuse: None,
+        gpt,
+        grad_clip: clip,
     };
     // Everything that needs no data, before loading it.
     plan.check()
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
+    if text {
+        let data = setup::load_text(&s.dataset)?;
+        RunDir::new(&a.out).remove_stale_temps();
+        let ready = plan
+            .prepare_text(&data, Some(&a.out))
+            .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
+        say_defaults(&ready.resolved);
+        return Ok((ready.config, RunData::Text(data), s.dataset));
+    }
     let split = setup::load(&s.dataset)?;
     RunDir::new(&a.out).remove_stale_temps();
     // The data's fit to the model and the batch size, before a range test runs or run.json is
@@ -480,20 +602,25 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, Split, DatasetSpec)> {
             errln!("warning: {w}");
         }
     } else {
-        use cyclr::schedule::Source;
-        let default = r
-            .choices
-            .iter()
-            .find(|c| c.source == Source::OptimizerDefault);
-        let step = r
-            .choices
-            .iter()
-            .find(|c| c.key == "step_size" && c.source != Source::Given);
-        for c in default.into_iter().chain(step) {
-            errln!("{}", c.describe(key_flag));
-        }
+        say_defaults(r);
     }
-    Ok((ready.config, split, s.dataset))
+    Ok((ready.config, RunData::Images(split), s.dataset))
+}
+
+/// The schedule's values the user did not give: the optimizer's default lr, a step size.
+fn say_defaults(r: &cyclr::schedule::Resolved) {
+    use cyclr::schedule::Source;
+    let default = r
+        .choices
+        .iter()
+        .find(|c| c.source == Source::OptimizerDefault);
+    let step = r
+        .choices
+        .iter()
+        .find(|c| c.key == "step_size" && c.source != Source::Given);
+    for c in default.into_iter().chain(step) {
+        errln!("{}", c.describe(key_flag));
+    }
 }
 
 /// A run plan's error as the command line's: keys and sweep settings named as `train`'s flags.
@@ -521,38 +648,90 @@ fn train_plan_error(e: PlanError, plan: &RunPlan, policy_given: bool) -> CliErro
     }
 }
 
-/// Train `cfg` on `split`, draw the curves and print the result.
-fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Result<()> {
-    let per_epoch = cyclr_burn::data::steps_per_epoch(split.train.len(), cfg.batch_size);
+/// Train `cfg` on `data`, draw the curves and print the result.
+fn execute(a: &TrainArgs, cfg: TrainConfig, data: &RunData, resume: bool) -> Result<()> {
+    match data {
+        RunData::Images(split) => execute_images(a, cfg, split, resume),
+        RunData::Text(text) => execute_text(a, cfg, text, resume),
+    }
+}
+
+/// A GPT on text: [`cyclr_burn::train::train_text`], its loss in nats and bits per character.
+fn execute_text(
+    a: &TrainArgs,
+    cfg: TrainConfig,
+    text: &cyclr_data::TextSplit,
+    resume: bool,
+) -> Result<()> {
+    let shape = cfg.gpt.unwrap_or_default();
+    let gpt = shape.config(text.vocab.len());
+    errln!("data: {}", text.source);
     errln!(
-        "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
-        cfg.model.name(),
-        split.name,
-        split.train.len(),
-        split.test.len(),
+        "training gpt ({} layers, {} heads, width {}, context {}, dropout {}, bias {}: {:.2}M \
+         parameters by nanoGPT's count) on {} ({} train / {} test characters, {} distinct), {}, \
+         {} for {} iterations, batch {} ({} characters a step){}",
+        shape.layers,
+        shape.heads,
+        shape.width,
+        shape.context,
+        shape.dropout,
+        shape.bias,
+        gpt.num_params_nanogpt() as f64 / 1e6,
+        text.name,
+        text.train.len(),
+        text.test.len(),
+        text.vocab.len(),
         cfg.optimizer.name(),
         cfg.schedule.name(),
         cfg.iters,
-        cfg.iters as f64 / per_epoch as f64,
-        cfg.batch_size
+        cfg.batch_size,
+        cfg.batch_size * shape.context,
+        cfg.grad_clip.map_or(String::new(), |c| format!(
+            ", gradients clipped to norm {c}"
+        ))
     );
-    let mut bar = Progress::new(cfg.iters, cfg.schedule.name(), a.quiet);
-    let res = cyclr_burn::train(&cfg, split, &mut bar, resume);
+    if let cyclr_burn::OptimizerConfig::Adam(c) = &cfg.optimizer
+        && !c.decay_vectors
+        && c.weight_decay > 0.0
+    {
+        errln!(
+            "weight decay {} on the matrices and embeddings only, none on biases and LayerNorm \
+             weights (nanoGPT's two parameter groups)",
+            c.weight_decay
+        );
+    }
+    let mut bar = Progress::new(cfg.iters, cfg.schedule.name(), a.quiet).for_text();
+    let res = cyclr_burn::train::train_text(&cfg, text, &mut bar, resume, None);
     bar.finish();
-    let summary = res.map_err(|e| report::train_error(e, &a.out))?;
+    let (summary, _) = res.map_err(|e| report::train_error(e, &a.out))?;
+    finish(
+        a,
+        &cfg,
+        &summary,
+        &format!(
+            "{} / gpt / {} / {}",
+            text.name,
+            cfg.optimizer.name(),
+            cfg.schedule.name()
+        ),
+        None,
+    )
+}
+
+/// Curves, interruption, divergence, "did not learn", and the printed summary of a run.
+fn finish(
+    a: &TrainArgs,
+    cfg: &TrainConfig,
+    summary: &cyclr_burn::TrainSummary,
+    title: &str,
+    classes: Option<usize>,
+) -> Result<()> {
     let mut curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
-    curves.events = report::run_events(&summary, None);
-    let title = format!(
-        "{} / {} / {} / {}",
-        split.name,
-        cfg.model.name(),
-        cfg.optimizer.name(),
-        cfg.schedule.name()
-    );
+    curves.events = report::run_events(summary, None);
     for ext in ["png", "svg"] {
         let p = a.out.join(format!("curves.{ext}"));
         output::plot_atomic(&p, |tmp| {
-            plot::runs(tmp, &title, std::slice::from_ref(&curves), None)
+            plot::runs(tmp, title, std::slice::from_ref(&curves), None)
         })?;
     }
     if summary.interrupted {
@@ -573,13 +752,21 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
         ));
     }
     if let Some(why) = &summary.did_not_learn {
+        let hint = match classes {
+            Some(k) => format!(
+                "The learning rate was too low to move the weights, or so high that they settled \
+                 on the class prior: look at the training loss in metrics.csv (stuck at \
+                 ln(classes) = {:.3}?) and try another --lr, or --lr auto",
+                (k as f64).ln()
+            ),
+            None => "The learning rate was too low to move the weights, or so high that the \
+                     model settled on the characters' frequencies: look at the training loss in \
+                     metrics.csv and try another --lr"
+                .into(),
+        };
         return Err(CliError::runtime(format!(
-            "the run {why}; {} holds it (metrics.csv, summary.json with \"did_not_learn\"). The \
-             learning rate was too low to move the weights, or so high that they settled on the \
-             class prior: look at the training loss in metrics.csv (stuck at ln(classes) = {:.3}?) \
-             and try another --lr, or --lr auto",
+            "the run {why}; {} holds it (metrics.csv, summary.json with \"did_not_learn\"). {hint}",
             a.out.display(),
-            (split.test.num_classes as f64).ln()
         )));
     }
     match a.format {
@@ -592,15 +779,26 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
             );
         }
         crate::args::TextOrJson::Text => {
-            outln!(
-                "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",
-                summary.final_test_accuracy * 100.0,
-                summary.best_test_accuracy * 100.0,
-                summary.final_test_loss,
-                summary.iterations,
-                summary.wall_time_s,
-                summary.images_per_s
-            );
+            match (summary.final_test_bits_per_char, summary.chars_per_s) {
+                (Some(bpc), Some(cps)) => outln!(
+                    "final test loss {:.4} nats/char ({bpc:.4} bits/char; best {:.4}), \
+                     next-character accuracy {:.2}%, {} iterations, {:.1} s, {cps:.0} chars/s",
+                    summary.final_test_loss,
+                    summary.best_test_loss.unwrap_or(f64::NAN),
+                    summary.final_test_accuracy * 100.0,
+                    summary.iterations,
+                    summary.wall_time_s,
+                ),
+                _ => outln!(
+                    "final test accuracy {:.2}% (best {:.2}%), test loss {:.4}, {} iterations, {:.1} s, {:.0} img/s",
+                    summary.final_test_accuracy * 100.0,
+                    summary.best_test_accuracy * 100.0,
+                    summary.final_test_loss,
+                    summary.iterations,
+                    summary.wall_time_s,
+                    summary.images_per_s
+                ),
+            }
             outln!(
                 "wrote {}/metrics.csv, summary.json, curves.png, curves.svg, run.json",
                 a.out.display()
@@ -608,4 +806,33 @@ fn execute(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Resu
         }
     }
     Ok(())
+}
+
+/// Images (or CSV rows): [`cyclr_burn::train`].
+fn execute_images(a: &TrainArgs, cfg: TrainConfig, split: &Split, resume: bool) -> Result<()> {
+    let per_epoch = cyclr_burn::data::steps_per_epoch(split.train.len(), cfg.batch_size);
+    errln!(
+        "training {} on {} ({} train / {} test), {}, {} for {} iterations ({:.1} epochs), batch {}",
+        cfg.model.name(),
+        split.name,
+        split.train.len(),
+        split.test.len(),
+        cfg.optimizer.name(),
+        cfg.schedule.name(),
+        cfg.iters,
+        cfg.iters as f64 / per_epoch as f64,
+        cfg.batch_size
+    );
+    let mut bar = Progress::new(cfg.iters, cfg.schedule.name(), a.quiet);
+    let res = cyclr_burn::train(&cfg, split, &mut bar, resume);
+    bar.finish();
+    let summary = res.map_err(|e| report::train_error(e, &a.out))?;
+    let title = format!(
+        "{} / {} / {} / {}",
+        split.name,
+        cfg.model.name(),
+        cfg.optimizer.name(),
+        cfg.schedule.name()
+    );
+    finish(a, &cfg, &summary, &title, Some(split.test.num_classes))
 }

@@ -1,0 +1,260 @@
+//! What the training loop trains on: the one place where images and text differ.
+//!
+//! The loop ([`super::run`]) is the same for both; a [`Task`] gives it the checks, the
+//! network, the loss of iteration `t`'s batch, the evaluation and the "did not learn" reference:
+//!
+//! * [`ImageTask`] — labelled images ([`Split`]): iteration `t` takes the mini-batch `t mod B` of
+//!   epoch `t div B` (see the [loop's documentation](super)); evaluation is the mean
+//!   cross-entropy and accuracy over the test split; a run did not learn when its final accuracy
+//!   is below [`CHANCE_FACTOR`](super::CHANCE_FACTOR) × chance.
+//! * [`TextTask`] — a character corpus ([`TextSplit`]) and a [`Gpt`](crate::model::Gpt):
+//!   iteration `t` takes `batch_size` random windows of `context + 1` characters of the training
+//!   text, drawn from `(seed, t)` ([`cyclr_data::text_batch`], nanoGPT's `get_batch`), and its
+//!   loss is the mean cross-entropy over every position of every window (nanoGPT's); dropout
+//!   masks come from `(seed, t)` too, so a resumed run is bit-exact. Evaluation is a **full
+//!   pass** over the test text: consecutive non-overlapping windows of `context` characters
+//!   ([`cyclr_data::full_pass_windows`]: every target position predicted once, the last window
+//!   shorter), the loss in nats per character with every position weighing the same, and the
+//!   next-character accuracy. A run did not learn when its final test loss is no better than
+//!   predicting each character by its frequency in the training text
+//!   ([`TextSplit::char_frequencies_loss`]).
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use cyclr_data::{Split, TextSplit};
+
+use super::{CHANCE_FACTOR, TrainConfig, TrainError, build_model, evaluate};
+use crate::data;
+use crate::model::{DropoutKey, Gpt, GptShape, ModelKind, Net};
+
+/// Windows per forward pass of a text evaluation (it does not change the result).
+pub const TEXT_EVAL_WINDOWS: usize = 64;
+
+/// See the [module documentation](self).
+pub(crate) trait Task {
+    /// The task's own checks of `cfg` (the loop checks the rest).
+    fn check(&self, cfg: &TrainConfig) -> Result<(), TrainError>;
+    /// The network, initialised from `cfg.seed`.
+    fn build(&self, cfg: &TrainConfig, device: &Device) -> Result<Net, TrainError>;
+    /// The mean cross-entropy of iteration `t`'s batch (with its autodiff graph).
+    fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1>;
+    /// `(loss, accuracy)` on the test data.
+    fn evaluate(&self, model: &Net) -> (f64, f64);
+    /// Schedule-free with batch norm: `n` training batches forward at the evaluation point,
+    /// from iteration `t`'s epoch (images only).
+    fn recalibrate(&mut self, _model: &Net, _cfg: &TrainConfig, _t: u64, _n: u64, _dev: &Device) {}
+    /// Samples of one batch: images, or predicted characters.
+    fn items_per_step(&self, cfg: &TrainConfig) -> usize;
+    /// Why a finished run did not learn, from its final evaluation.
+    fn did_not_learn(&self, loss: f64, accuracy: f64) -> Option<String>;
+    /// Text: the figures where lower is better are the primary ones.
+    fn is_text(&self) -> bool;
+}
+
+/// Labelled images; see the [module documentation](self).
+pub(crate) struct ImageTask<'a> {
+    split: &'a Split,
+    order: Option<(u64, Vec<Vec<usize>>)>,
+}
+
+impl<'a> ImageTask<'a> {
+    pub(crate) fn new(split: &'a Split) -> Self {
+        ImageTask { split, order: None }
+    }
+}
+
+impl Task for ImageTask<'_> {
+    fn check(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
+        let train = &self.split.train;
+        if cfg.batch_size > train.len() {
+            return Err(TrainError::Config(format!(
+                "batch_size {} exceeds the {} training samples",
+                cfg.batch_size,
+                train.len()
+            )));
+        }
+        Ok(())
+    }
+
+    fn build(&self, cfg: &TrainConfig, device: &Device) -> Result<Net, TrainError> {
+        build_model(cfg, &self.split.train, device)
+    }
+
+    fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1> {
+        let ds = &self.split.train;
+        let n = ds.len();
+        let per_epoch = data::steps_per_epoch(n, cfg.batch_size);
+        let epoch = t / per_epoch;
+        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            self.order = Some((
+                epoch,
+                cyclr_data::batches(n, cfg.batch_size, cfg.seed, epoch, true),
+            ));
+        }
+        let idx = &self.order.as_ref().expect("set above").1[(t % per_epoch) as usize];
+        let batch = data::batch(ds, idx, device);
+        Net::cross_entropy(model.forward(batch.images), batch.targets)
+    }
+
+    fn evaluate(&self, model: &Net) -> (f64, f64) {
+        evaluate(model, &self.split.test)
+    }
+
+    fn recalibrate(&mut self, model: &Net, cfg: &TrainConfig, t: u64, n: u64, device: &Device) {
+        let ds = &self.split.train;
+        let epoch = t / data::steps_per_epoch(ds.len(), cfg.batch_size);
+        super::recalibrate_batch_norm(model, ds, cfg, epoch, n, device);
+    }
+
+    fn items_per_step(&self, cfg: &TrainConfig) -> usize {
+        cfg.batch_size
+    }
+
+    fn did_not_learn(&self, _loss: f64, accuracy: f64) -> Option<String> {
+        let classes = self.split.test.num_classes;
+        let chance = 1.0 / classes.max(1) as f64;
+        (accuracy < CHANCE_FACTOR * chance).then(|| {
+            format!(
+                "did not learn: final test accuracy {:.2}%, chance is {:.2}% ({classes} classes)",
+                accuracy * 100.0,
+                chance * 100.0,
+            )
+        })
+    }
+
+    fn is_text(&self) -> bool {
+        false
+    }
+}
+
+/// A character corpus and a GPT; see the [module documentation](self).
+pub(crate) struct TextTask<'a> {
+    text: &'a TextSplit,
+}
+
+impl<'a> TextTask<'a> {
+    pub(crate) fn new(text: &'a TextSplit) -> Self {
+        TextTask { text }
+    }
+
+    fn shape(cfg: &TrainConfig) -> GptShape {
+        cfg.gpt.unwrap_or_default()
+    }
+}
+
+/// Token ids as a `[rows, cols]` integer tensor.
+fn ids(v: &[u16], rows: usize, cols: usize, device: &Device) -> Tensor<2, Int> {
+    let data: Vec<i32> = v.iter().map(|&x| i32::from(x)).collect();
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+/// Mean cross-entropy (nats per position) and next-token accuracy of `model` on `tokens` by a
+/// full pass of windows of `context` (see the [module documentation](self)); `(NaN, 0)` for a
+/// text of fewer than 2 tokens.
+pub fn evaluate_text(model: &Net, tokens: &[u16], context: usize) -> (f64, f64) {
+    if tokens.len() < 2 {
+        return (f64::NAN, 0.0);
+    }
+    let model = model.valid();
+    let device = model
+        .devices()
+        .into_iter()
+        .next()
+        .unwrap_or_else(Device::flex);
+    let windows = cyclr_data::full_pass_windows(tokens.len(), context);
+    let (mut loss_sum, mut correct, mut n) = (0.0f64, 0i64, 0usize);
+    // Windows of one length go together (all but the last are `context` long).
+    let mut i = 0;
+    while i < windows.len() {
+        let len = windows[i].1;
+        let mut j = i;
+        while j < windows.len() && j - i < TEXT_EVAL_WINDOWS && windows[j].1 == len {
+            j += 1;
+        }
+        let rows = j - i;
+        let mut x = Vec::with_capacity(rows * len);
+        let mut y = Vec::with_capacity(rows * len);
+        for &(start, l) in &windows[i..j] {
+            x.extend_from_slice(&tokens[start..start + l]);
+            y.extend_from_slice(&tokens[start + 1..start + 1 + l]);
+        }
+        let targets: Tensor<1, Int> = ids(&y, rows, len, &device).reshape([rows * len]);
+        let logits = model.forward_tokens(ids(&x, rows, len, &device), None);
+        let loss = Net::cross_entropy(logits.clone(), targets.clone());
+        loss_sum += f64::from(loss.into_scalar::<f32>()) * (rows * len) as f64;
+        let hits = logits
+            .argmax(1)
+            .reshape([rows * len])
+            .equal(targets)
+            .int()
+            .sum();
+        correct += hits.into_scalar::<i64>();
+        n += rows * len;
+        i = j;
+    }
+    (loss_sum / n as f64, correct as f64 / n as f64)
+}
+
+impl Task for TextTask<'_> {
+    fn check(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
+        if cfg.model != ModelKind::Gpt {
+            return Err(TrainError::Config(format!(
+                "{} is text: --model gpt trains on it, not {}",
+                self.text.name, cfg.model
+            )));
+        }
+        let shape = Self::shape(cfg);
+        if let Some(why) = shape.config(self.text.vocab.len()).problem() {
+            return Err(TrainError::Config(why));
+        }
+        self.text
+            .check_context(shape.context)
+            .map_err(|e| TrainError::Config(e.to_string()))
+    }
+
+    fn build(&self, cfg: &TrainConfig, device: &Device) -> Result<Net, TrainError> {
+        let shape = Self::shape(cfg);
+        Ok(Net::Gpt(Gpt::new(
+            &shape.config(self.text.vocab.len()),
+            cfg.seed,
+            device,
+        )))
+    }
+
+    fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1> {
+        let context = Self::shape(cfg).context;
+        let b = cfg.batch_size;
+        let (x, y) = cyclr_data::text_batch(&self.text.train, b, context, cfg.seed, t);
+        let key = DropoutKey {
+            seed: cfg.seed,
+            iteration: t,
+        };
+        let logits = model.forward_tokens(ids(&x, b, context, device), Some(key));
+        Net::cross_entropy(logits, ids(&y, b, context, device).reshape([b * context]))
+    }
+
+    fn evaluate(&self, model: &Net) -> (f64, f64) {
+        let context = match model {
+            Net::Gpt(g) => g.context(),
+            _ => unreachable!("a text task builds a gpt"),
+        };
+        evaluate_text(model, &self.text.test, context)
+    }
+
+    fn items_per_step(&self, cfg: &TrainConfig) -> usize {
+        cfg.batch_size * Self::shape(cfg).context
+    }
+
+    fn did_not_learn(&self, loss: f64, _accuracy: f64) -> Option<String> {
+        let unigram = self.text.char_frequencies_loss();
+        (loss.is_nan() || loss >= unigram).then(|| {
+            format!(
+                "did not learn: final test loss {loss:.4} nats/char is no better than predicting \
+                 each character by its frequency in the training text ({unigram:.4})"
+            )
+        })
+    }
+
+    fn is_text(&self) -> bool {
+        true
+    }
+}

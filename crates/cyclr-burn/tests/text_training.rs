@@ -1,0 +1,176 @@
+//! A GPT trained on text through the one training loop (`train_text`): nanoGPT's recipe on a
+//! small piece of the embedded tinyshakespeare, a tiny model with dropout and biases so every
+//! path runs; a run stopped and resumed is bit-identical to an uninterrupted one (dropout masks
+//! and batches come from (seed, iteration)); the model learns (below the character-frequency
+//! loss); the summary carries the text figures.
+use std::path::PathBuf;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use cyclr::schedule::ScheduleConfig;
+use cyclr_burn::optim::AdamConfig;
+use cyclr_burn::train::{NoObserver, train_text};
+use cyclr_burn::{GptShape, Kernels, ModelKind, Net, OptimizerConfig, TrainConfig};
+use cyclr_data::TextSplit;
+
+fn corpus() -> TextSplit {
+    let text = cyclr_data::shakespeare_text().expect("embedded shakespeare");
+    let piece: String = text.chars().take(30_000).collect();
+    cyclr_data::parse_text(piece.as_bytes(), "shakespeare[..30000]").expect("valid text")
+}
+
+fn config(iters: u64, out: Option<PathBuf>) -> TrainConfig {
+    TrainConfig {
+        model: ModelKind::Gpt,
+        activation: Default::default(),
+        batch_norm: false,
+        optimizer: OptimizerConfig::Adam(AdamConfig {
+            beta1: 0.9,
+            beta2: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.1,
+            decoupled_weight_decay: true,
+            decay_vectors: false,
+        }),
+        schedule: serde_json::from_str::<ScheduleConfig>(
+            r#"{"policy": "nanogpt-cosine", "lr": 0.01, "warmup_iters": 5}"#,
+        )
+        .unwrap(),
+        iters,
+        batch_size: 8,
+        eval_every: 20,
+        seed: 3,
+        checkpoint_every: out.as_ref().map(|_| 10),
+        out_dir: out,
+        lr_origin: None,
+        kernels: Kernels::default(),
+        bn_recalibration: None,
+        device: Default::default(),
+        gpt: Some(GptShape {
+            layers: 2,
+            heads: 2,
+            width: 32,
+            context: 16,
+            dropout: 0.1,
+            bias: true,
+        }),
+        grad_clip: Some(1.0),
+    }
+}
+
+fn weight_bits(net: &Net) -> Vec<u32> {
+    struct Collect(Vec<u32>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let v = param.val().into_data().try_to_vec::<f32>().unwrap();
+            self.0.extend(v.iter().map(|x| x.to_bits()));
+        }
+    }
+    let mut c = Collect(Vec::new());
+    net.visit(&mut c);
+    c.0
+}
+
+#[test]
+fn a_gpt_learns_text_and_resumes_bit_exactly() {
+    let text = corpus();
+    let dir = std::env::temp_dir().join(format!("cyclr-text-it-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (straight, net_a) =
+        train_text(&config(100, None), &text, &mut NoObserver, false, None).expect("trains");
+    // Stopped after 25 iterations (checkpoint at 20), resumed to the end.
+    let cfg = config(100, Some(dir.clone()));
+    let (part, _) = train_text(&cfg, &text, &mut NoObserver, false, Some(25)).unwrap();
+    assert_eq!(part.iterations, 25);
+    let (resumed, net_b) = train_text(&cfg, &text, &mut NoObserver, true, None).unwrap();
+    assert_eq!(resumed.resumed_from, Some(20));
+    let bits = |s: &cyclr_burn::TrainSummary| -> Vec<(u64, u64, Option<u64>)> {
+        s.metrics
+            .iter()
+            .map(|r| {
+                (
+                    r.iteration,
+                    r.train_loss.to_bits(),
+                    r.test_loss.map(f64::to_bits),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (bits(&straight), bits(&resumed));
+    if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i] != b[i]) {
+        panic!(
+            "metrics of a resumed run differ from iteration {i}: {:?} vs {:?}",
+            straight.metrics[i], resumed.metrics[i]
+        );
+    }
+    assert_eq!(a.len(), b.len());
+    assert_eq!(weight_bits(&net_a), weight_bits(&net_b), "final weights");
+    // It learned: below predicting characters by their frequency.
+    let unigram = text.char_frequencies_loss();
+    assert!(
+        straight.final_test_loss < unigram - 0.1,
+        "final test loss {} vs the character-frequency loss {unigram}",
+        straight.final_test_loss
+    );
+    assert!(straight.did_not_learn.is_none());
+    // The text figures.
+    let bpc = straight.final_test_bits_per_char.unwrap();
+    assert!((bpc - straight.final_test_loss / std::f64::consts::LN_2).abs() < 1e-12);
+    let evals: Vec<f64> = straight
+        .metrics
+        .iter()
+        .filter_map(|r| r.test_loss)
+        .collect();
+    assert_eq!(evals.len(), 5);
+    assert_eq!(
+        straight.best_test_loss.unwrap(),
+        evals.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    assert_eq!(resumed.best_test_loss, straight.best_test_loss);
+    assert!(straight.chars_per_s.unwrap() > 0.0);
+    assert_eq!(straight.images_per_s, 0.0);
+    // Another seed: other batches, weights and dropout masks.
+    let mut other = config(8, None);
+    other.seed = 4;
+    let (o, _) = train_text(&other, &text, &mut NoObserver, false, None).unwrap();
+    assert_ne!(o.metrics[0].train_loss, straight.metrics[0].train_loss);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The full pass: every test position predicted once; on a model, the same loss as the mean
+/// over the windows computed one by one.
+#[test]
+fn the_text_evaluation_is_a_full_pass() {
+    let text = corpus();
+    let cfg = config(10, None);
+    let (_, net) = train_text(&cfg, &text, &mut NoObserver, false, None).unwrap();
+    let n = text.test.len();
+    let (loss, acc) = cyclr_burn::train::evaluate_text(&net, &text.test, 16);
+    assert!(loss.is_finite() && (0.0..=1.0).contains(&acc));
+    // Window by window (one forward each), weighted by length.
+    let (mut sum, mut count) = (0.0f64, 0usize);
+    for (start, len) in cyclr_data::full_pass_windows(n, 16) {
+        let (l, _) = cyclr_burn::train::evaluate_text(&net, &text.test[start..start + len + 1], 16);
+        sum += l * len as f64;
+        count += len;
+    }
+    assert_eq!(count, n - 1);
+    assert!(
+        (sum / count as f64 - loss).abs() < 1e-5,
+        "{} vs {loss}",
+        sum / count as f64
+    );
+}
+
+#[test]
+fn text_runs_check_their_model_and_context() {
+    let text = corpus();
+    let mut cfg = config(5, None);
+    cfg.model = ModelKind::Mlp;
+    let e = train_text(&cfg, &text, &mut NoObserver, false, None).unwrap_err();
+    assert!(e.to_string().contains("--model gpt"), "{e}");
+    let mut cfg = config(5, None);
+    cfg.gpt.as_mut().unwrap().context = 40_000;
+    let e = train_text(&cfg, &text, &mut NoObserver, false, None).unwrap_err();
+    assert!(e.to_string().contains("--context 40000"), "{e}");
+}
