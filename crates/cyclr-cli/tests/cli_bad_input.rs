@@ -819,6 +819,27 @@ const FIRST_DAY: &[Case] = &[
     case("--batch-size that is no integer", &["find", "--batch-size", "12x", "--out", "out"], &["--batch-size", "12x", "not an integer"]),
 ];
 
+/// Text and the GPT (#28): every bad text file, shape or flag combination exits 2 naming it.
+#[rustfmt::skip]
+const TEXT: &[Case] = &[
+    case("a missing text file", &["train", "--dataset", "text:nope.txt", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["nope.txt", "not found", "UTF-8 text file"]),
+    with_files("an empty text file", &[("empty.txt", "")], &["train", "--dataset", "text:empty.txt", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["empty.txt", "empty"]),
+    with_files("a text shorter than the context", &[("short.txt", "hello world\n")], &["train", "--dataset", "text:short.txt", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["short.txt", "--context 64", "smaller --context"]),
+    with_files("a test part shorter than one window", &[("t.txt", "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij")], &["train", "--dataset", "text:t.txt", "--context", "16", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["t.txt", "test part", "--context 16"]),
+    case("a directory as text", &["train", "--dataset", "text:.", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["is a directory"]),
+    case("an image network on text", &["train", "--dataset", "shakespeare", "--model", "mlp", "--policy", "fixed", "--lr", "0.001", "--iters", "5", "--out", "out"], &["shakespeare is text", "--model gpt"]),
+    case("gpt on images", &["train", "--dataset", "digits", "--model", "gpt", "--iters", "5", "--out", "out"], &["--model gpt trains on text", "shakespeare", "text:FILE"]),
+    case("a gpt flag with an image network", &["train", "--dataset", "digits", "--layers", "2", "--iters", "5", "--out", "out"], &["--layers", "--model gpt", "mlp"]),
+    case("a width the heads do not divide", &["train", "--dataset", "shakespeare", "--width", "30", "--heads", "4", "--iters", "5", "--out", "out"], &["--width 30", "--heads 4"]),
+    case("no context", &["train", "--dataset", "shakespeare", "--context", "0", "--iters", "5", "--out", "out"], &["--context", "0"]),
+    case("dropout of 1", &["train", "--dataset", "shakespeare", "--dropout", "1", "--iters", "5", "--out", "out"], &["--dropout 1", "[0, 1)"]),
+    case("--lr auto on text", &["train", "--dataset", "shakespeare", "--lr", "auto", "--iters", "5", "--out", "out"], &["--lr auto", "text", "give the learning rate"]),
+    case("--grad-clip 0", &["train", "--dataset", "shakespeare", "--policy", "fixed", "--lr", "0.001", "--grad-clip", "0", "--iters", "5", "--out", "out"], &["--grad-clip 0", "positive"]),
+    case("cyclr's --warmup with nanogpt-cosine", &["train", "--dataset", "shakespeare", "--policy", "nanogpt-cosine", "--lr", "0.001", "--warmup", "5", "--iters", "50", "--out", "out"], &["--warmup", "--warmup-iters", "does not apply"]),
+    case("sample without a run", &["sample", "--run", "nowhere"], &["--run", "nowhere"]),
+    case("sample at temperature 0", &["sample", "--run", "nowhere", "--temperature", "0"], &["--temperature 0", "positive"]),
+];
+
 const DEVICE_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\ndevice = \"gpu\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
 
 /// `--device` and the experiment key: unknown names list the valid ones.
@@ -1015,6 +1036,11 @@ fn first_day_bad_input_is_a_clear_usage_error() {
 }
 
 #[test]
+fn text_bad_input_is_a_clear_usage_error() {
+    assert_cases(TEXT);
+}
+
+#[test]
 fn device_bad_input_is_a_clear_usage_error() {
     assert_cases(DEVICE);
 }
@@ -1048,6 +1074,7 @@ fn tables_are_well_formed() {
         .chain(LR_FREE)
         .chain(DEVICE)
         .chain(FIRST_DAY)
+        .chain(TEXT)
         .map(|c| c.name)
         .collect();
     let n = names.len();

@@ -1,0 +1,154 @@
+//! A GPT on text from the command line (#28): `train --dataset text:FILE --model gpt` with
+//! nanoGPT's recipe writes the text figures; `--resume` continues it; `sample` generates from it
+//! (nanoGPT's sample.py flags); bad bytes and prompts exit 2 naming them.
+mod common;
+
+use common::*;
+
+/// The first 20,000 characters of the embedded tinyshakespeare, as a user's file.
+fn write_text(dir: &std::path::Path) {
+    let text = cyclr_data::shakespeare_text().unwrap();
+    let piece: String = text.chars().take(20_000).collect();
+    std::fs::write(dir.join("plays.txt"), piece).unwrap();
+}
+
+const TRAIN: &[&str] = &[
+    "train",
+    "--dataset",
+    "text:plays.txt",
+    "--model",
+    "gpt",
+    "--layers",
+    "2",
+    "--heads",
+    "2",
+    "--width",
+    "32",
+    "--context",
+    "16",
+    "--batch-size",
+    "16",
+    "--optimizer",
+    "adamw",
+    "--betas",
+    "0.9,0.99",
+    "--weight-decay",
+    "0.1",
+    "--grad-clip",
+    "1",
+    "--policy",
+    "nanogpt-cosine",
+    "--lr",
+    "0.01",
+    "--warmup-iters",
+    "5",
+    "--eval-every",
+    "20",
+    "--out",
+    "run",
+    "--quiet",
+];
+
+#[test]
+fn train_a_gpt_on_a_text_file_resume_it_and_sample_from_it() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    // A whole run, then a resume of the finished run (it trains nothing).
+    let mut args: Vec<&str> = TRAIN.to_vec();
+    args.extend(["--iters", "200", "--format", "json"]);
+    let o = run_in(d, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("0.03M parameters by nanoGPT's count"), "{err}");
+    assert!(
+        err.contains("weight decay 0.1 on the matrices and embeddings only"),
+        "{err}"
+    );
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let loss = s["final_test_loss"].as_f64().unwrap();
+    let bpc = s["final_test_bits_per_char"].as_f64().unwrap();
+    assert!((bpc - loss / std::f64::consts::LN_2).abs() < 1e-9, "{s}");
+    assert!(s["best_test_loss"].as_f64().unwrap() <= loss, "{s}");
+    assert!(s["chars_per_s"].as_f64().unwrap() > 0.0, "{s}");
+    assert!(loss < 3.3, "it learned something: {loss}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/run.json")).unwrap()).unwrap();
+    assert_eq!(rec["config"]["model"], "gpt");
+    assert_eq!(rec["config"]["gpt"]["width"], 32);
+    assert_eq!(rec["config"]["grad_clip"], 1.0);
+    assert_eq!(rec["config"]["optimizer"]["decay_vectors"], false);
+    let o = run_in(d, &["train", "--resume", "--out", "run"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is finished"));
+    // Samples: the prompt, then --tokens characters of the corpus's alphabet; the same seed
+    // gives the same text.
+    let sample = |seed: &str| {
+        run_ok_in(
+            d,
+            &[
+                "sample", "--run", "run", "--prompt", "ROMEO:", "--tokens", "40", "--seed", seed,
+            ],
+        )
+    };
+    let a = sample("1");
+    assert!(a.starts_with("ROMEO:"), "{a}");
+    assert_eq!(a.trim_end_matches('\n').chars().count(), 6 + 40, "{a:?}");
+    assert_eq!(a, sample("1"));
+    assert_ne!(a, sample("2"));
+    let two = run_ok_in(
+        d,
+        &["sample", "--run", "run", "--tokens", "10", "--samples", "2"],
+    );
+    assert_eq!(two.matches("---------------").count(), 1, "{two}");
+    // A prompt character the corpus lacks.
+    let o = run_in(d, &["sample", "--run", "run", "--prompt", "né"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("'é'") && err.contains("vocabulary"), "{err}");
+    // An image run is not a gpt run.
+    let o = run_in(
+        d,
+        &[
+            "train", "--policy", "fixed", "--lr", "0.1", "--iters", "5", "--out", "img", "--quiet",
+        ],
+    );
+    assert!(o.status.success());
+    let o = run_in(d, &["sample", "--run", "img"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a mlp run"));
+}
+
+/// Bytes that are not UTF-8 (Latin-1): exit 2 naming the file, the offset and the fix; nothing
+/// written.
+#[test]
+fn a_text_file_that_is_not_utf8_is_refused() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    let mut bytes = b"To be, or not to be: that is the question. ".repeat(10);
+    bytes[13] = 0xE9;
+    std::fs::write(d.join("latin1.txt"), &bytes).unwrap();
+    let o = run_in(
+        d,
+        &[
+            "train",
+            "--dataset",
+            "text:latin1.txt",
+            "--policy",
+            "fixed",
+            "--lr",
+            "0.001",
+            "--iters",
+            "5",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("latin1.txt") && err.contains("byte offset 13") && err.contains("UTF-8"),
+        "{err}"
+    );
+    assert!(!d.join("out").exists());
+}
