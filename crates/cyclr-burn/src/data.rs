@@ -41,6 +41,28 @@ pub fn input_shape(ds: &Dataset) -> [usize; 3] {
     [ds.channels, ds.height, ds.width]
 }
 
+/// The mini-batch of iteration `t`: batch `t mod B` of epoch `t div B` in the order
+/// `cyclr_data::batches(n, batch_size, seed, epoch, drop_last = true)` (`B` =
+/// [`steps_per_epoch`]) — the one place a training iteration's images are chosen (the training
+/// loop, the range test, batch-norm recalibration). The current epoch's order is kept between
+/// calls.
+#[derive(Debug, Default)]
+pub struct EpochOrder {
+    order: Option<(u64, Vec<Vec<usize>>)>,
+}
+
+impl EpochOrder {
+    /// The sample indices of iteration `t` over `n` samples.
+    pub fn batch(&mut self, n: usize, batch_size: usize, seed: u64, t: u64) -> &[usize] {
+        let per_epoch = steps_per_epoch(n, batch_size);
+        let epoch = t / per_epoch;
+        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
+            self.order = Some((epoch, cyclr_data::batches(n, batch_size, seed, epoch, true)));
+        }
+        &self.order.as_ref().expect("set above").1[(t % per_epoch) as usize]
+    }
+}
+
 /// Iterations in an epoch of `samples` training samples at `batch_size` (the last partial batch
 /// is dropped; at least 1). The one place the epoch's length is computed.
 pub fn steps_per_epoch(samples: usize, batch_size: usize) -> u64 {

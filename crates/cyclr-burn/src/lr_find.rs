@@ -334,22 +334,15 @@ struct DatasetLoop<'a> {
     batch_size: usize,
     seed: u64,
     held_out: Vec<Vec<usize>>,
-    order: Option<(u64, Vec<Vec<usize>>)>,
+    order: data::EpochOrder,
     device: burn::tensor::Device,
 }
 
 impl FindLoop<Net> for DatasetLoop<'_> {
     fn train_loss(&mut self, model: &Net, t: u64) -> Result<Tensor<1>, LrFindError> {
-        let n = self.train.len();
-        let per_epoch = crate::data::steps_per_epoch(n, self.batch_size);
-        let epoch = t / per_epoch;
-        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
-            self.order = Some((
-                epoch,
-                cyclr_data::batches(n, self.batch_size, self.seed, epoch, true),
-            ));
-        }
-        let idx = &self.order.as_ref().expect("set above").1[(t % per_epoch) as usize];
+        let idx = self
+            .order
+            .batch(self.train.len(), self.batch_size, self.seed, t);
         let b = data::batch(self.train, idx, &self.device);
         Ok(Net::cross_entropy(model.forward(b.images), b.targets))
     }
@@ -413,7 +406,7 @@ pub fn lr_find_observed(
         batch_size: cfg.batch_size,
         seed: cfg.seed,
         held_out,
-        order: None,
+        order: data::EpochOrder::default(),
         device: model
             .devices()
             .into_iter()

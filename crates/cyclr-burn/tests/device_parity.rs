@@ -75,8 +75,6 @@ fn assert_parity(name: &str, cfg: TrainConfig, split: &Split, strict: Option<usi
     let (flex, flex_test, flex_acc) = losses(&cfg, split);
     let on = TrainConfig {
         device: device(),
-        gpt: None,
-        grad_clip: None,
         ..cfg
     };
     let (dev, dev_test, dev_acc) = losses(&on, split);

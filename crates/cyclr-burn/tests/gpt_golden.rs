@@ -103,40 +103,41 @@ fn load(fx: &Value, dev: &Device) -> Gpt {
     m
 }
 
-/// Every parameter of `m` under nanoGPT's name, in nanoGPT's layout (linear weights
-/// transposed back), as flat f32.
-fn named(m: &Gpt) -> Vec<(String, Vec<f32>)> {
-    let flat2 = |t: Tensor<2>, linear: bool| -> Vec<f32> {
-        let t = if linear { t.transpose() } else { t };
-        t.into_data().try_to_vec::<f32>().unwrap()
-    };
-    let flat1 = |t: Tensor<1>| -> Vec<f32> { t.into_data().try_to_vec::<f32>().unwrap() };
+/// A parameter of the model under nanoGPT's name: a matrix (linear weights are stored
+/// transposed by burn) or a vector.
+enum P<'a> {
+    Matrix(&'a Param<Tensor<2>>, bool),
+    Vector(&'a Param<Tensor<1>>),
+}
+
+/// Every parameter of `m` under nanoGPT's name (biases when the model has them).
+fn params(m: &Gpt) -> Vec<(String, P<'_>)> {
     let mut out = vec![
         (
             "transformer.wte.weight".to_string(),
-            flat2(m.wte.weight.val(), false),
+            P::Matrix(&m.wte.weight, false),
         ),
         (
             "transformer.wpe.weight".to_string(),
-            flat2(m.wpe.weight.val(), false),
+            P::Matrix(&m.wpe.weight, false),
         ),
     ];
     for (i, b) in m.h.iter().enumerate() {
         let n = |s: &str| format!("transformer.h.{i}.{s}");
-        out.push((n("ln_1.weight"), flat1(b.ln_1.gamma.val())));
-        out.push((n("ln_2.weight"), flat1(b.ln_2.gamma.val())));
+        out.push((n("ln_1.weight"), P::Vector(&b.ln_1.gamma)));
+        out.push((n("ln_2.weight"), P::Vector(&b.ln_2.gamma)));
         out.push((
             n("attn.c_attn.weight"),
-            flat2(b.attn.c_attn.weight.val(), true),
+            P::Matrix(&b.attn.c_attn.weight, true),
         ));
         out.push((
             n("attn.c_proj.weight"),
-            flat2(b.attn.c_proj.weight.val(), true),
+            P::Matrix(&b.attn.c_proj.weight, true),
         ));
-        out.push((n("mlp.c_fc.weight"), flat2(b.mlp.c_fc.weight.val(), true)));
+        out.push((n("mlp.c_fc.weight"), P::Matrix(&b.mlp.c_fc.weight, true)));
         out.push((
             n("mlp.c_proj.weight"),
-            flat2(b.mlp.c_proj.weight.val(), true),
+            P::Matrix(&b.mlp.c_proj.weight, true),
         ));
         for (k, p) in [
             ("ln_1.bias", &b.ln_1.beta),
@@ -147,67 +148,52 @@ fn named(m: &Gpt) -> Vec<(String, Vec<f32>)> {
             ("mlp.c_proj.bias", &b.mlp.c_proj.bias),
         ] {
             if let Some(p) = p {
-                out.push((n(k), flat1(p.val())));
+                out.push((n(k), P::Vector(p)));
             }
         }
     }
-    out.push(("transformer.ln_f.weight".into(), flat1(m.ln_f.gamma.val())));
+    out.push(("transformer.ln_f.weight".into(), P::Vector(&m.ln_f.gamma)));
     if let Some(p) = &m.ln_f.beta {
-        out.push(("transformer.ln_f.bias".into(), flat1(p.val())));
+        out.push(("transformer.ln_f.bias".into(), P::Vector(p)));
     }
     out
 }
 
-/// The gradients of `m`'s parameters under nanoGPT's names and layout.
+fn flat2(t: Tensor<2>, linear: bool) -> Vec<f32> {
+    let t = if linear { t.transpose() } else { t };
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn flat1(t: Tensor<1>) -> Vec<f32> {
+    t.into_data().try_to_vec::<f32>().unwrap()
+}
+
+/// Every parameter's value under nanoGPT's name, in nanoGPT's layout, as flat f32.
+fn named(m: &Gpt) -> Vec<(String, Vec<f32>)> {
+    params(m)
+        .into_iter()
+        .map(|(n, p)| {
+            let v = match p {
+                P::Matrix(p, linear) => flat2(p.val(), linear),
+                P::Vector(p) => flat1(p.val()),
+            };
+            (n, v)
+        })
+        .collect()
+}
+
+/// Every parameter's gradient under nanoGPT's name and layout.
 fn named_grads(m: &Gpt, g: &GradientsParams) -> Vec<(String, Vec<f32>)> {
-    let get2 = |p: &Param<Tensor<2>>, linear: bool| -> Vec<f32> {
-        let t: Tensor<2> = g.get::<2>(p.id).expect("a gradient");
-        let t = if linear { t.transpose() } else { t };
-        t.into_data().try_to_vec::<f32>().unwrap()
-    };
-    let get1 = |p: &Param<Tensor<1>>| -> Vec<f32> {
-        g.get::<1>(p.id)
-            .expect("a gradient")
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap()
-    };
-    let mut out = vec![
-        (
-            "transformer.wte.weight".to_string(),
-            get2(&m.wte.weight, false),
-        ),
-        (
-            "transformer.wpe.weight".to_string(),
-            get2(&m.wpe.weight, false),
-        ),
-    ];
-    for (i, b) in m.h.iter().enumerate() {
-        let n = |s: &str| format!("transformer.h.{i}.{s}");
-        out.push((n("ln_1.weight"), get1(&b.ln_1.gamma)));
-        out.push((n("ln_2.weight"), get1(&b.ln_2.gamma)));
-        out.push((n("attn.c_attn.weight"), get2(&b.attn.c_attn.weight, true)));
-        out.push((n("attn.c_proj.weight"), get2(&b.attn.c_proj.weight, true)));
-        out.push((n("mlp.c_fc.weight"), get2(&b.mlp.c_fc.weight, true)));
-        out.push((n("mlp.c_proj.weight"), get2(&b.mlp.c_proj.weight, true)));
-        for (k, p) in [
-            ("ln_1.bias", &b.ln_1.beta),
-            ("ln_2.bias", &b.ln_2.beta),
-            ("attn.c_attn.bias", &b.attn.c_attn.bias),
-            ("attn.c_proj.bias", &b.attn.c_proj.bias),
-            ("mlp.c_fc.bias", &b.mlp.c_fc.bias),
-            ("mlp.c_proj.bias", &b.mlp.c_proj.bias),
-        ] {
-            if let Some(p) = p {
-                out.push((n(k), get1(p)));
-            }
-        }
-    }
-    out.push(("transformer.ln_f.weight".into(), get1(&m.ln_f.gamma)));
-    if let Some(p) = &m.ln_f.beta {
-        out.push(("transformer.ln_f.bias".into(), get1(p)));
-    }
-    out
+    params(m)
+        .into_iter()
+        .map(|(n, p)| {
+            let v = match p {
+                P::Matrix(p, linear) => flat2(g.get::<2>(p.id).expect("a gradient"), linear),
+                P::Vector(p) => flat1(g.get::<1>(p.id).expect("a gradient")),
+            };
+            (n, v)
+        })
+        .collect()
 }
 
 fn assert_close(what: &str, got: &[f32], want: &[f32], abs: f64, rel: f64) -> f64 {

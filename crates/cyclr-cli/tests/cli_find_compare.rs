@@ -946,18 +946,7 @@ fn train_on_a_csv_file_with_lr_auto() {
 #[test]
 fn a_range_test_that_never_rises_trains_at_provisional_rates() {
     let tmp = tempdir();
-    let mut csv = String::from("f1,f2,f3,f4,species\n");
-    for i in 0..150 {
-        let c = i % 3;
-        let x = c as f64 * 3.0 + (i as f64 * 0.37).sin();
-        csv += &format!(
-            "{x},{},{},{},{}\n",
-            x * 0.5,
-            1.0 - x,
-            (i % 7) as f64,
-            ["setosa", "versicolor", "virginica"][c]
-        );
-    }
+    let csv = iris_like_csv();
     std::fs::write(tmp.path().join("iris.csv"), csv).unwrap();
     let o = run_env(
         tmp.path(),

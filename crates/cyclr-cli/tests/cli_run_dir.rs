@@ -345,18 +345,7 @@ fn ctrl_c_saves_and_says_how_to_continue() {
 fn own_csv_data_is_recorded_so_a_run_resumes_from_anywhere() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let mut csv = String::from("f1,f2,f3,f4,species\n");
-    for i in 0..150 {
-        let c = i % 3;
-        let x = c as f64 * 3.0 + (i as f64 * 0.37).sin();
-        csv += &format!(
-            "{x},{},{},{},{}\n",
-            x * 0.5,
-            1.0 - x,
-            (i % 7) as f64,
-            ["setosa", "versicolor", "virginica"][c]
-        );
-    }
+    let mut csv = iris_like_csv();
     csv += "0.5,0.5,0.5,0.5,rare\n";
     std::fs::create_dir(d.join("data")).unwrap();
     std::fs::write(d.join("data/iris.csv"), csv).unwrap();

@@ -322,6 +322,35 @@ impl RunPlan {
         }
     }
 
+    /// The training configuration of this plan with the resolved schedule (its `out_dir` is
+    /// `out`).
+    fn train_config(
+        &self,
+        resolved: &Resolved,
+        out: Option<&Path>,
+        lr_origin: Option<LrOrigin>,
+    ) -> TrainConfig {
+        TrainConfig {
+            model: self.model,
+            activation: self.activation,
+            batch_norm: self.batch_norm,
+            optimizer: self.optimizer.clone(),
+            schedule: resolved.config.clone(),
+            iters: self.iters,
+            batch_size: self.batch_size,
+            eval_every: self.eval_every,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            out_dir: out.map(Path::to_path_buf),
+            lr_origin,
+            kernels: self.kernels,
+            bn_recalibration: None,
+            device: self.device,
+            gpt: self.gpt,
+            grad_clip: self.grad_clip,
+        }
+    }
+
     /// Step 1: everything that can be checked before the data is loaded.
     pub fn check(&self) -> Result<(), PlanError> {
         if self.auto_lr
@@ -414,23 +443,10 @@ impl RunPlan {
             c.decay_vectors = false;
         }
         let config = TrainConfig {
-            model: self.model,
-            activation: self.activation,
             batch_norm: false,
             optimizer,
-            schedule: resolved.config.clone(),
-            iters: self.iters,
-            batch_size: self.batch_size,
-            eval_every: self.eval_every,
-            seed: self.seed,
-            checkpoint_every: self.checkpoint_every,
-            out_dir: out.map(Path::to_path_buf),
-            lr_origin: None,
-            kernels: self.kernels,
-            bn_recalibration: None,
-            device: self.device,
             gpt: Some(self.gpt.unwrap_or_default()),
-            grad_clip: self.grad_clip,
+            ..self.train_config(&resolved, out, None)
         };
         Ok(ReadyRun {
             config,
@@ -512,25 +528,7 @@ impl RunPlan {
                 .map_err(PlanError::Schedule)?;
             (r, None, None)
         };
-        let config = TrainConfig {
-            model: self.model,
-            activation: self.activation,
-            batch_norm: self.batch_norm,
-            optimizer: self.optimizer.clone(),
-            schedule: resolved.config.clone(),
-            iters: self.iters,
-            batch_size: self.batch_size,
-            eval_every: self.eval_every,
-            seed: self.seed,
-            checkpoint_every: self.checkpoint_every,
-            out_dir: out.map(Path::to_path_buf),
-            lr_origin: origin,
-            kernels: self.kernels,
-            bn_recalibration: None,
-            device: self.device,
-            gpt: self.gpt,
-            grad_clip: self.grad_clip,
-        };
+        let config = self.train_config(&resolved, out, origin);
         Ok(ReadyRun {
             config,
             resolved,

@@ -30,6 +30,12 @@ fn optimizer_line(name: &str) -> String {
             })
             .map(|(k, v)| format!("{k} = {v}")),
     );
+    // Keys the serialized form leaves out at their default (Adam's nanoGPT groups switch).
+    if let OptimizerConfig::Adam(c) = &o
+        && !table.contains_key("decay_vectors")
+    {
+        parts.push(format!("decay_vectors = {}", c.decay_vectors));
+    }
     format!("{{ {} }}", parts.join(", "))
 }
 

@@ -276,12 +276,18 @@ impl OptimizerConfig {
 
     /// This optimizer's hyper-parameter keys (as an experiment file writes them).
     pub fn keys(&self) -> Vec<String> {
-        match serde_json::to_value(self) {
+        let mut keys: Vec<String> = match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => {
                 m.keys().filter(|k| *k != "kind").cloned().collect()
             }
             _ => Vec::new(),
+        };
+        // A key its serialized form leaves out at its default.
+        if matches!(self, OptimizerConfig::Adam(_)) && !keys.iter().any(|k| k == "decay_vectors") {
+            keys.push("decay_vectors".into());
+            keys.sort();
         }
+        keys
     }
 
     /// The same optimizer with its momentum (SGD/RMSProp momentum, Adam β1) set; an error for

@@ -510,17 +510,10 @@ fn recalibrate_batch_norm(
     n: u64,
     device: &Device,
 ) {
-    let per_epoch = data::steps_per_epoch(ds.len(), cfg.batch_size);
-    let mut order: Option<(u64, Vec<Vec<usize>>)> = None;
+    let first = epoch * data::steps_per_epoch(ds.len(), cfg.batch_size);
+    let mut order = data::EpochOrder::default();
     for i in 0..n {
-        let e = epoch + i / per_epoch;
-        if order.as_ref().is_none_or(|(oe, _)| *oe != e) {
-            order = Some((
-                e,
-                cyclr_data::batches(ds.len(), cfg.batch_size, cfg.seed, e, true),
-            ));
-        }
-        let idx = &order.as_ref().expect("set above").1[(i % per_epoch) as usize];
+        let idx = order.batch(ds.len(), cfg.batch_size, cfg.seed, first + i);
         let batch = data::batch(ds, idx, device);
         // A training-mode forward updates the running statistics; the graph is dropped.
         drop(model.forward(batch.images));

@@ -53,12 +53,15 @@ pub(crate) trait Task {
 /// Labelled images; see the [module documentation](self).
 pub(crate) struct ImageTask<'a> {
     split: &'a Split,
-    order: Option<(u64, Vec<Vec<usize>>)>,
+    order: data::EpochOrder,
 }
 
 impl<'a> ImageTask<'a> {
     pub(crate) fn new(split: &'a Split) -> Self {
-        ImageTask { split, order: None }
+        ImageTask {
+            split,
+            order: data::EpochOrder::default(),
+        }
     }
 }
 
@@ -81,16 +84,7 @@ impl Task for ImageTask<'_> {
 
     fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1> {
         let ds = &self.split.train;
-        let n = ds.len();
-        let per_epoch = data::steps_per_epoch(n, cfg.batch_size);
-        let epoch = t / per_epoch;
-        if self.order.as_ref().is_none_or(|(e, _)| *e != epoch) {
-            self.order = Some((
-                epoch,
-                cyclr_data::batches(n, cfg.batch_size, cfg.seed, epoch, true),
-            ));
-        }
-        let idx = &self.order.as_ref().expect("set above").1[(t % per_epoch) as usize];
+        let idx = self.order.batch(ds.len(), cfg.batch_size, cfg.seed, t);
         let batch = data::batch(ds, idx, device);
         Net::cross_entropy(model.forward(batch.images), batch.targets)
     }

@@ -370,6 +370,17 @@ pub fn range_notes(r: &RangeTestResult) -> Vec<String> {
 /// Curves of one run for the overlay plot: test accuracy at evaluations, the LR and the
 /// smoothed (β = 0.98, debiased) training loss, thinned to at most ~2000 points per line; no
 /// marks (see [`run_events`]).
+/// [`run_curves`] of a text run: the top panel shows the test loss (nats per character).
+pub fn text_run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
+    let mut c = run_curves(name, rows);
+    c.top = plot::TopPanel::TestLoss;
+    c.accuracy = rows
+        .iter()
+        .filter_map(|r| r.test_loss.map(|l| ((r.iteration + 1) as f64, l)))
+        .collect();
+    c
+}
+
 pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
     let step = (rows.len() / 2000).max(1);
     let losses: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();
@@ -377,6 +388,7 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
     let x = |r: &cyclr_burn::MetricRow| (r.iteration + 1) as f64;
     plot::RunCurves {
         name: name.to_string(),
+        top: plot::TopPanel::Accuracy,
         accuracy: rows
             .iter()
             .filter_map(|r| r.test_accuracy.map(|a| (x(r), a)))

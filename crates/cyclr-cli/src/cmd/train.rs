@@ -539,7 +539,6 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     let net = plan
         .net(&split)
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
-    let mut s = s;
     setup::fit_data(&mut s, a.setup.batch_size.is_some(), &split)?;
     plan.batch_size = s.batch_size;
     // What this run's range test is (or would be): the record a saved one must match.
@@ -726,7 +725,11 @@ fn finish(
     title: &str,
     classes: Option<usize>,
 ) -> Result<()> {
-    let mut curves = report::run_curves(cfg.schedule.name(), &summary.metrics);
+    let mut curves = if summary.final_test_bits_per_char.is_some() {
+        report::text_run_curves(cfg.schedule.name(), &summary.metrics)
+    } else {
+        report::run_curves(cfg.schedule.name(), &summary.metrics)
+    };
     curves.events = report::run_events(summary, None);
     for ext in ["png", "svg"] {
         let p = a.out.join(format!("curves.{ext}"));

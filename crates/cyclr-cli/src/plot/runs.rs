@@ -9,8 +9,11 @@ use super::*;
 /// One policy's curves for the overlay plot.
 pub struct RunCurves {
     pub name: String,
-    /// (iteration, test accuracy in \[0,1\]): the mean over seeds.
+    /// (iteration, test accuracy in \[0,1\]): the mean over seeds; for [`TopPanel::TestLoss`],
+    /// the test loss.
     pub accuracy: Vec<(f64, f64)>,
+    /// What the top panel shows.
+    pub top: TopPanel,
     /// (iteration, lowest, highest) test accuracy over seeds (empty for one seed).
     pub band: Vec<(f64, f64, f64)>,
     /// (iteration, learning rate), or the effective step `lr·d` when `effective`
@@ -23,6 +26,17 @@ pub struct RunCurves {
     /// Where a run (a seed) of this policy diverged or ended without learning: marked on
     /// every panel and named in the legend.
     pub events: Vec<RunEvent>,
+}
+
+/// What the top panel of a run plot shows: the test accuracy (higher is better), or for text the
+/// test loss in nats per character (lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TopPanel {
+    /// Test accuracy, in percent.
+    #[default]
+    Accuracy,
+    /// Test loss, nats per character.
+    TestLoss,
 }
 
 /// What happened to a run, for its mark on the run plot.
@@ -124,9 +138,14 @@ pub fn runs_layout(runs: &[RunCurves], baseline: Option<f64>) -> RunsLayout {
         (alo, ahi)
     };
     let acc = padded(alo, ahi, 0.08);
+    let losses = runs.iter().any(|r| r.top == TopPanel::TestLoss);
     RunsLayout {
         x: (0.0, xmax),
-        acc: (acc.0.max(0.0), acc.1.min(1.0)),
+        acc: if losses {
+            (acc.0.max(0.0), acc.1)
+        } else {
+            (acc.0.max(0.0), acc.1.min(1.0))
+        },
         loss: padded(llo, lhi, 0.05),
         log_loss,
         lr: padded(lo.min(0.0), hi, 0.05),
@@ -195,12 +214,21 @@ where
         .x_label_area_size(30)
         .y_label_area_size(80)
         .build_cartesian_2d(l.x.0..l.x.1, l.acc.0..l.acc.1)?;
+    let losses = runs.iter().any(|r| r.top == TopPanel::TestLoss);
     acc.configure_mesh()
-        .y_desc("test accuracy")
+        .y_desc(if losses {
+            "test loss (nats/char)"
+        } else {
+            "test accuracy"
+        })
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|v| {
-            let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
-            format!("{}%", f(&(v * 100.0)))
+            if losses {
+                ticks_for(l.acc.0, l.acc.1)(v)
+            } else {
+                let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
+                format!("{}%", f(&(v * 100.0)))
+            }
         })
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
@@ -330,6 +358,7 @@ mod tests {
     #[test]
     fn run_axes_hold_bands_and_baseline_and_ticks_do_not_repeat() {
         let r = RunCurves {
+            top: TopPanel::Accuracy,
             effective: false,
             name: "a".into(),
             accuracy: vec![(10.0, 0.5), (20.0, 0.96), (30.0, 0.97)],
@@ -360,6 +389,7 @@ mod tests {
     #[test]
     fn run_legend_draws_the_baseline_dashed_and_names_each_divergence() {
         let run = |name: &str, events: Vec<RunEvent>| RunCurves {
+            top: TopPanel::Accuracy,
             effective: false,
             name: name.into(),
             accuracy: vec![(10.0, 0.5), (20.0, 0.9)],

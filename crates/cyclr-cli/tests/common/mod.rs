@@ -148,3 +148,21 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .expect("temporary directory")
 }
+
+/// A 150-row, 3-class CSV shaped like iris (4 features, label column `species`): separable
+/// classes with a sine's jitter.
+pub fn iris_like_csv() -> String {
+    let mut csv = String::from("f1,f2,f3,f4,species\n");
+    for i in 0..150 {
+        let c = i % 3;
+        let x = c as f64 * 3.0 + (i as f64 * 0.37).sin();
+        csv += &format!(
+            "{x},{},{},{},{}\n",
+            x * 0.5,
+            1.0 - x,
+            (i % 7) as f64,
+            ["setosa", "versicolor", "virginica"][c]
+        );
+    }
+    csv
+}
