@@ -41,6 +41,12 @@ pub fn input_shape(ds: &Dataset) -> [usize; 3] {
     [ds.channels, ds.height, ds.width]
 }
 
+/// Token ids as a `[rows, cols]` integer tensor (a text batch).
+pub fn token_ids(v: &[u16], rows: usize, cols: usize, device: &Device) -> Tensor<2, Int> {
+    let data: Vec<i32> = v.iter().map(|&x| i32::from(x)).collect();
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
 /// The mini-batch of iteration `t`: batch `t mod B` of epoch `t div B` in the order
 /// `cyclr_data::batches(n, batch_size, seed, epoch, drop_last = true)` (`B` =
 /// [`steps_per_epoch`]) — the one place a training iteration's images are chosen (the training

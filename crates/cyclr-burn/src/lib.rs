@@ -49,8 +49,8 @@ pub use experiment::{
 };
 pub use kernels::Kernels;
 pub use lr_find::{
-    FindLoop, FindObserver, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError, NetRangeTest,
-    NoFindObserver, lr_find, lr_find_model, lr_find_model_observed,
+    Clipped, FindLoop, FindObserver, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError,
+    NetRangeTest, NoFindObserver, TextRangeTest, lr_find, lr_find_model, lr_find_model_observed,
 };
 pub use model::{Activation, Gpt, GptConfig, GptShape, ImageBatch, ModelKind, Net, NetConfig};
 pub use optim::{CyclrOptimizer, MomentumCell, OptimizerConfig};

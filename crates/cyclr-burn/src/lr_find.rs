@@ -488,6 +488,97 @@ impl NetRangeTest {
     }
 }
 
+/// A [`FindOptimizer`] that clips the gradients to a global norm before each step, as a run with
+/// `grad_clip` does ([`crate::optim::clip`]), so the range test sees the updates the run makes.
+pub struct Clipped<'a, O> {
+    /// The optimizer stepped.
+    pub inner: &'a mut O,
+    /// The largest global gradient norm.
+    pub max_norm: f64,
+}
+
+impl<O: FindOptimizer> FindOptimizer for Clipped<'_, O> {
+    type Snapshot = O::Snapshot;
+    fn step_at<M: Module>(&mut self, lr: f64, module: M, mut grads: GradientsParams) -> M {
+        crate::optim::clip::clip_grad_norm(&module, &mut grads, self.max_norm);
+        self.inner.step_at(lr, module, grads)
+    }
+    fn snapshot(&self) -> Self::Snapshot {
+        self.inner.snapshot()
+    }
+    fn restore(&mut self, snapshot: Self::Snapshot) {
+        self.inner.restore(snapshot)
+    }
+    fn range_test_refusal(&self) -> Option<String> {
+        self.inner.range_test_refusal()
+    }
+}
+
+/// The range test of a GPT on text (`--lr auto` on `--model gpt`): every point trains one batch
+/// drawn as a training run draws iteration `t`'s ([`cyclr_data::text_batch`] from `(seed, t)`,
+/// dropout from `(seed, t)`), with the run's gradient clipping; the training-loss metric only
+/// (the test text is never seen). The rule that reads the curve is the one calibrated on image
+/// classifiers: on transformers its quality is the transformers' learning-rate issue's to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRangeTest {
+    /// The GPT's shape.
+    pub gpt: crate::model::GptShape,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// Windows per batch.
+    pub batch_size: usize,
+    /// Seed of the weights, the batches and the dropout masks.
+    pub seed: u64,
+    /// Clip the gradients to this global norm.
+    pub grad_clip: Option<f64>,
+    /// Where the test trains.
+    pub device: crate::DeviceSpec,
+}
+
+impl TextRangeTest {
+    /// Runs the test on `text.train` (see the [type's documentation](Self)).
+    pub fn run_observed(
+        &self,
+        text: &cyclr_data::TextSplit,
+        range: RangeTestConfig,
+        observer: &mut dyn FindObserver,
+    ) -> Result<RangeTestResult, LrFindError> {
+        range.validate()?;
+        if range.metric != Metric::TrainLoss {
+            return Err(LrFindError::Config(format!(
+                "metric {} on text: only the training loss is measured on text for now",
+                range.metric.name()
+            )));
+        }
+        let device = self.device.open()?;
+        let cfg = self.gpt.config(text.vocab.len());
+        let model = Net::Gpt(crate::model::Gpt::new(&cfg, self.seed, &device));
+        let mut optim = CyclrOptimizer::new(&self.optimizer)?;
+        let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
+        let tokens = &text.train;
+        let mut data = |m: &Net, t: u64| -> Tensor<1> {
+            let (x, y) = cyclr_data::text_batch(tokens, b, context, seed, t);
+            let key = crate::model::DropoutKey { seed, iteration: t };
+            let logits = m.forward_tokens(data::token_ids(&x, b, context, &device), Some(key));
+            Net::cross_entropy(
+                logits,
+                data::token_ids(&y, b, context, &device).reshape([b * context]),
+            )
+        };
+        let result = match self.grad_clip {
+            Some(max_norm) => {
+                let mut clipped = Clipped {
+                    inner: &mut optim,
+                    max_norm,
+                };
+                lr_find_model_observed(model, &mut clipped, &mut data, &range, 1, observer)?
+            }
+            None => lr_find_model_observed(model, &mut optim, &mut data, &range, 1, observer)?,
+        };
+        Ok(result.0)
+    }
+}
+
 /// Write a range test's files into `dir` (atomically): `range_test.csv` (the curve, see
 /// [`RangeTestResult::write_csv`]) and `suggestions.json` ([`RangeTestResult::to_json`]).
 /// On failure, the file that could not be written and why.

@@ -387,11 +387,12 @@ pub struct SuggestArgs {
 /// from one left out.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SetupFlags {
-    /// digits (embedded) | fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | csv:FILE | folder:DIR
+    /// digits (embedded) | fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | csv:FILE | folder:DIR |
+    /// shakespeare (embedded text) | text:FILE (the last two for --model gpt)
     /// [default: digits]
     #[arg(long)]
     pub dataset: Option<String>,
-    /// mlp | lenet | cifar10-quick | cifar10-full | resnet [default: mlp]
+    /// mlp | lenet | cifar10-quick | cifar10-full | resnet | gpt (text) [default: mlp; gpt on text]
     #[arg(long)]
     pub model: Option<String>,
     /// relu | sigmoid [default: relu]

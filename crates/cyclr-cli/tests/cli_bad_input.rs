@@ -833,7 +833,7 @@ const TEXT: &[Case] = &[
     case("a width the heads do not divide", &["train", "--dataset", "shakespeare", "--width", "30", "--heads", "4", "--iters", "5", "--out", "out"], &["--width 30", "--heads 4"]),
     case("no context", &["train", "--dataset", "shakespeare", "--context", "0", "--iters", "5", "--out", "out"], &["--context", "0"]),
     case("dropout of 1", &["train", "--dataset", "shakespeare", "--dropout", "1", "--iters", "5", "--out", "out"], &["--dropout 1", "[0, 1)"]),
-    case("--lr auto on text", &["train", "--dataset", "shakespeare", "--lr", "auto", "--iters", "5", "--out", "out"], &["--lr auto", "text", "give the learning rate"]),
+    case("--lr-from on text", &["train", "--dataset", "shakespeare", "--lr-from", "somewhere", "--iters", "5", "--out", "out"], &["--lr-from", "not reused on text", "--lr auto"]),
     case("--grad-clip 0", &["train", "--dataset", "shakespeare", "--policy", "fixed", "--lr", "0.001", "--grad-clip", "0", "--iters", "5", "--out", "out"], &["--grad-clip 0", "positive"]),
     case("cyclr's --warmup with nanogpt-cosine", &["train", "--dataset", "shakespeare", "--policy", "nanogpt-cosine", "--lr", "0.001", "--warmup", "5", "--iters", "50", "--out", "out"], &["--warmup", "--warmup-iters", "does not apply"]),
     case("sample without a run", &["sample", "--run", "nowhere"], &["--run", "nowhere"]),

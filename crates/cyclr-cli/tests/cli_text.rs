@@ -152,3 +152,41 @@ fn a_text_file_that_is_not_utf8_is_refused() {
     );
     assert!(!d.join("out").exists());
 }
+
+/// `--lr auto` on text (#28 item 6, the mechanics): the range test runs first on the training
+/// text with the run's clipping, its files are written, the rate it fills is recorded in
+/// run.json, and the command says the rule was not calibrated on transformers.
+#[test]
+fn lr_auto_runs_a_range_test_on_text() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    let mut args: Vec<&str> = TRAIN.iter().copied().filter(|a| *a != "0.01").collect();
+    let at = args.iter().position(|a| *a == "--lr").unwrap();
+    args.insert(at + 1, "auto");
+    args.extend(["--iters", "40"]);
+    let o = run_in(d, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("--lr auto: running the LR range test first"),
+        "{err}"
+    );
+    assert!(
+        err.contains("its quality on transformers is not measured yet"),
+        "{err}"
+    );
+    for f in [
+        "range_test.csv",
+        "suggestions.json",
+        "range_test.png",
+        "run.json",
+    ] {
+        assert!(d.join("run").join(f).exists(), "{f}");
+    }
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/run.json")).unwrap()).unwrap();
+    let lr = rec["config"]["schedule"]["lr"].as_f64().unwrap();
+    let origin = &rec["config"]["lr_origin"];
+    assert!(lr > 0.0 && origin["rates"]["rule"].is_string(), "{rec}");
+}

@@ -158,6 +158,38 @@ impl RangeTests {
         })
     }
 
+    /// [`run`](Self::run) for a GPT on text: one [`TextRangeTest`] per seed.
+    ///
+    /// [`TextRangeTest`]: crate::lr_find::TextRangeTest
+    pub fn run_text(
+        test: &crate::lr_find::TextRangeTest,
+        text: &cyclr_data::TextSplit,
+        sweep: &RangeTestConfig,
+        seeds: &[u64],
+        obs: &mut dyn PlanObserver,
+    ) -> Result<RangeTests, PlanError> {
+        obs.on_range_tests_start(sweep, seeds);
+        let mut results = Vec::with_capacity(seeds.len());
+        for &seed in seeds {
+            let t = crate::lr_find::TextRangeTest {
+                seed,
+                ..test.clone()
+            };
+            let mut o = obs.range_test_observer(seed, sweep);
+            results.push(
+                t.run_observed(text, sweep.clone(), o.as_mut())
+                    .map_err(PlanError::RangeTest)?,
+            );
+        }
+        Ok(RangeTests {
+            repeated: Repeated {
+                seeds: seeds.to_vec(),
+                results,
+            },
+            sweep: sweep.clone(),
+        })
+    }
+
     /// The rates runs train with: the test's, or the median of each rate over the seeds
     /// ([`Repeated::bounds`]); `Err(why)` when there are none.
     pub fn rates(&self) -> Result<ClrBounds, PlanError> {
@@ -392,18 +424,21 @@ impl RunPlan {
         Ok(())
     }
 
-    /// Steps 2–5 for a GPT on text (`model = gpt`): the schedule and the training configuration,
-    /// Adam(W) with nanoGPT's parameter groups ([`AdamConfig::decay_vectors`] off: no weight
-    /// decay on biases and LayerNorm weights).
+    /// Steps 2–5 for a GPT on text (`model = gpt`): with `--lr auto` the range tests
+    /// ([`RangeTests::run_text`], written into `out`), the schedule and the training
+    /// configuration, Adam(W) with nanoGPT's parameter groups ([`AdamConfig::decay_vectors`]
+    /// off: no weight decay on biases and LayerNorm weights).
+    ///
+    /// An epoch is `train characters / (batch_size · context)` iterations (what `step_size` in
+    /// epochs and the like count). The rule reading the range test is the one calibrated on
+    /// image classifiers: its quality on transformers is the transformers' learning-rate issue's.
     ///
     /// [`AdamConfig::decay_vectors`]: crate::optim::AdamConfig::decay_vectors
-    /// An epoch is `train characters / (batch_size · context)` iterations (what `step_size` in
-    /// epochs and the like count). `--lr auto` is refused for now: the range test of a GPT and
-    /// its calibration are the transformers' learning-rate issue's.
     pub fn prepare_text(
         &self,
         text: &cyclr_data::TextSplit,
         out: Option<&Path>,
+        obs: &mut dyn PlanObserver,
     ) -> Result<ReadyRun, PlanError> {
         if self.model != ModelKind::Gpt {
             return Err(PlanError::Model(crate::model::ModelError::TextNeedsGpt {
@@ -411,14 +446,12 @@ impl RunPlan {
                 model: self.model,
             }));
         }
-        if self.auto_lr {
-            return Err(PlanError::NoRangeTest {
-                optimizer: self.optimizer.name().to_string(),
-                why: "the range test does not run on text yet (a GPT's range test and its \
-                      rule are calibrated in the transformers' learning-rate issue); give the \
-                      learning rate"
+        if self.reuse.is_some() {
+            return Err(PlanError::Text(
+                "a saved range test cannot be reused on text yet (--lr-from): run the test \
+                 with --lr auto"
                     .into(),
-            });
+            ));
         }
         self.check()?;
         let shape = self.gpt.unwrap_or_default();
@@ -429,29 +462,46 @@ impl RunPlan {
             .map_err(|e| PlanError::Text(e.to_string()))?;
         let context = shape.context;
         let per_epoch = (text.train.len() / (self.batch_size * context).max(1)).max(1) as u64;
-        let resolved = self
-            .schedule
-            .resolve_defaulted(
-                &self.shape(per_epoch),
-                Auto::Off,
-                self.optimizer.default_lr(),
-            )
-            .map_err(PlanError::Schedule)?;
+        let run_shape = self.shape(per_epoch);
         // nanoGPT's two parameter groups: weight decay on the matrices and embeddings only.
         let mut optimizer = self.optimizer.clone();
         if let OptimizerConfig::Adam(c) = &mut optimizer {
             c.decay_vectors = false;
         }
+        let (resolved, origin, range_tests) = if self.auto_lr {
+            let RangeTestPlan { sweep, seeds } = &self.range_test;
+            let test = crate::lr_find::TextRangeTest {
+                gpt: shape,
+                optimizer: optimizer.clone(),
+                batch_size: self.batch_size,
+                seed: self.seed,
+                grad_clip: self.grad_clip,
+                device: self.device,
+            };
+            let tests = RangeTests::run_text(&test, text, sweep, seeds, obs)?;
+            if let Some(dir) = out {
+                tests.write(dir)?;
+                obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
+            }
+            let f = fill(&self.schedule, &run_shape, &tests)?;
+            (f.resolved, Some(f.origin), Some(tests))
+        } else {
+            let r = self
+                .schedule
+                .resolve_defaulted(&run_shape, Auto::Off, self.optimizer.default_lr())
+                .map_err(PlanError::Schedule)?;
+            (r, None, None)
+        };
         let config = TrainConfig {
             batch_norm: false,
             optimizer,
-            gpt: Some(self.gpt.unwrap_or_default()),
-            ..self.train_config(&resolved, out, None)
+            gpt: Some(shape),
+            ..self.train_config(&resolved, out, origin)
         };
         Ok(ReadyRun {
             config,
             resolved,
-            range_tests: None,
+            range_tests,
         })
     }
 

@@ -19,7 +19,7 @@
 //!   predicting each character by its frequency in the training text
 //!   ([`TextSplit::char_frequencies_loss`]).
 use burn::module::Module;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 use cyclr_data::{Split, TextSplit};
 
 use super::{CHANCE_FACTOR, TrainConfig, TrainError, build_model, evaluate};
@@ -135,11 +135,7 @@ impl<'a> TextTask<'a> {
     }
 }
 
-/// Token ids as a `[rows, cols]` integer tensor.
-fn ids(v: &[u16], rows: usize, cols: usize, device: &Device) -> Tensor<2, Int> {
-    let data: Vec<i32> = v.iter().map(|&x| i32::from(x)).collect();
-    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
-}
+use crate::data::token_ids as ids;
 
 /// Mean cross-entropy (nats per position) and next-token accuracy of `model` on `tokens` by a
 /// full pass of windows of `context` (see the [module documentation](self)); `(NaN, 0)` for a

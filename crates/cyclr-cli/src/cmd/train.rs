@@ -457,6 +457,13 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
             s.dataset
         )));
     }
+    if let (true, Some(dir)) = (text, &a.range.lr_from) {
+        return Err(CliError::usage(format!(
+            "--lr-from {}: a saved range test is not reused on text yet; give --lr auto (the \
+             test runs first) or the learning rate",
+            dir.display()
+        )));
+    }
     let gpt = gpt_shape(&a.gpt, s.model)?;
     let clip = grad_clip(a.gpt.grad_clip)?;
     setup::open_device(s.device)?;
@@ -526,10 +533,21 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     if text {
         let data = setup::load_text(&s.dataset)?;
         RunDir::new(&a.out).remove_stale_temps();
+        let mut shown = find::RangeTestReport {
+            title: "LR range test (--lr auto)".into(),
+            quiet: a.quiet,
+            announce: true,
+        };
         let ready = plan
-            .prepare_text(&data, Some(&a.out))
+            .prepare_text(&data, Some(&a.out), &mut shown)
             .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
-        say_defaults(&ready.resolved);
+        say_choices(&ready);
+        if ready.config.lr_origin.is_some() {
+            errln!(
+                "warning: --lr auto on text: the rule reading the range test was calibrated on \
+                 image classifiers; its quality on transformers is not measured yet"
+            );
+        }
         return Ok((ready.config, RunData::Text(data), s.dataset));
     }
     let split = setup::load(&s.dataset)?;
@@ -593,6 +611,13 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     if let (Some(origin), Some(dir)) = (&mut ready.config.lr_origin, &a.range.lr_from) {
         origin.from = Some(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()));
     }
+    say_choices(&ready);
+    Ok((ready.config, RunData::Images(split), s.dataset))
+}
+
+/// Where the schedule's rates came from: the range test's rule and warnings (`--lr auto`), or
+/// the values the user did not give.
+fn say_choices(ready: &cyclr_burn::ReadyRun) {
     let r = &ready.resolved;
     if let Some(origin) = &ready.config.lr_origin {
         errln!("--lr auto: {}", r.describe(key_flag));
@@ -603,7 +628,6 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     } else {
         say_defaults(r);
     }
-    Ok((ready.config, RunData::Images(split), s.dataset))
 }
 
 /// The schedule's values the user did not give: the optimizer's default lr, a step size.
