@@ -136,25 +136,12 @@ impl RangeTests {
         seeds: &[u64],
         obs: &mut dyn PlanObserver,
     ) -> Result<RangeTests, PlanError> {
-        obs.on_range_tests_start(sweep, seeds);
-        let mut results = Vec::with_capacity(seeds.len());
-        for &seed in seeds {
-            let t = NetRangeTest {
+        Self::per_seed(sweep, seeds, obs, |seed, o| {
+            NetRangeTest {
                 seed,
                 ..test.clone()
-            };
-            let mut o = obs.range_test_observer(seed, sweep);
-            results.push(
-                t.run_observed(split, sweep.clone(), o.as_mut())
-                    .map_err(PlanError::RangeTest)?,
-            );
-        }
-        Ok(RangeTests {
-            repeated: Repeated {
-                seeds: seeds.to_vec(),
-                results,
-            },
-            sweep: sweep.clone(),
+            }
+            .run_observed(split, sweep.clone(), o)
         })
     }
 
@@ -168,18 +155,27 @@ impl RangeTests {
         seeds: &[u64],
         obs: &mut dyn PlanObserver,
     ) -> Result<RangeTests, PlanError> {
+        Self::per_seed(sweep, seeds, obs, |seed, o| {
+            crate::lr_find::TextRangeTest {
+                seed,
+                ..test.clone()
+            }
+            .run_observed(text, sweep.clone(), o)
+        })
+    }
+
+    /// One test per seed (`one(seed, its observer)`), reported to `obs`.
+    fn per_seed(
+        sweep: &RangeTestConfig,
+        seeds: &[u64],
+        obs: &mut dyn PlanObserver,
+        mut one: impl FnMut(u64, &mut dyn FindObserver) -> Result<RangeTestResult, LrFindError>,
+    ) -> Result<RangeTests, PlanError> {
         obs.on_range_tests_start(sweep, seeds);
         let mut results = Vec::with_capacity(seeds.len());
         for &seed in seeds {
-            let t = crate::lr_find::TextRangeTest {
-                seed,
-                ..test.clone()
-            };
             let mut o = obs.range_test_observer(seed, sweep);
-            results.push(
-                t.run_observed(text, sweep.clone(), o.as_mut())
-                    .map_err(PlanError::RangeTest)?,
-            );
+            results.push(one(seed, o.as_mut()).map_err(PlanError::RangeTest)?);
         }
         Ok(RangeTests {
             repeated: Repeated {
