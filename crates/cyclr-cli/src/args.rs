@@ -506,6 +506,8 @@ pub struct RangeFlags {
 pub struct FindArgs {
     #[command(flatten)]
     pub setup: SetupFlags,
+    #[command(flatten)]
+    pub gpt: GptFlags,
     /// Whose range test: its sweep, defaults and stop rule (fastai's four suggestions and
     /// cyclr's rates are computed on every curve; lightning and torch-lr-finder add their own
     /// suggestion).

@@ -834,6 +834,8 @@ const TEXT: &[Case] = &[
     case("no context", &["train", "--dataset", "shakespeare", "--context", "0", "--iters", "5", "--out", "out"], &["--context", "0"]),
     case("dropout of 1", &["train", "--dataset", "shakespeare", "--dropout", "1", "--iters", "5", "--out", "out"], &["--dropout 1", "[0, 1)"]),
     case("--lr-from on text", &["train", "--dataset", "shakespeare", "--lr-from", "somewhere", "--iters", "5", "--out", "out"], &["--lr-from", "not reused on text", "--lr auto"]),
+    case("find --grad-clip on images", &["find", "--grad-clip", "1", "--out", "out"], &["--grad-clip", "text"]),
+    case("find on text by accuracy", &["find", "--dataset", "shakespeare", "--metric", "accuracy", "--out", "out"], &["--metric accuracy", "training loss"]),
     case("--grad-clip 0", &["train", "--dataset", "shakespeare", "--policy", "fixed", "--lr", "0.001", "--grad-clip", "0", "--iters", "5", "--out", "out"], &["--grad-clip 0", "positive"]),
     case("cyclr's --warmup with nanogpt-cosine", &["train", "--dataset", "shakespeare", "--policy", "nanogpt-cosine", "--lr", "0.001", "--warmup", "5", "--iters", "50", "--out", "out"], &["--warmup", "--warmup-iters", "does not apply"]),
     case("sample without a run", &["sample", "--run", "nowhere"], &["--run", "nowhere"]),

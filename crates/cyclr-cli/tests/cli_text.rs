@@ -190,3 +190,82 @@ fn lr_auto_runs_a_range_test_on_text() {
     let origin = &rec["config"]["lr_origin"];
     assert!(lr > 0.0 && origin["rates"]["rule"].is_string(), "{rec}");
 }
+
+/// `find` on text: the GPT's range test with fastai's suggestions and cyclr's rates, its files,
+/// its record naming the GPT's shape (a find of another shape in the same folder is refused), and
+/// the note that the rule is uncalibrated on transformers.
+#[test]
+fn find_runs_the_range_test_of_a_gpt_on_a_text_file() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    let args = [
+        "find",
+        "--dataset",
+        "text:plays.txt",
+        "--layers",
+        "2",
+        "--heads",
+        "2",
+        "--width",
+        "32",
+        "--context",
+        "16",
+        "--batch-size",
+        "8",
+        "--optimizer",
+        "adamw",
+        "--grad-clip",
+        "1",
+        "--out",
+        "rt",
+    ];
+    let o = run_in(d, &args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("gpt on plays.txt") && err.contains("not measured yet"),
+        "{err}"
+    );
+    assert!(
+        out.contains("valley:") && out.contains("one-cycle:"),
+        "{out}"
+    );
+    for f in [
+        "range_test.csv",
+        "suggestions.json",
+        "range_test.png",
+        "range_test.json",
+    ] {
+        assert!(d.join("rt").join(f).exists(), "{f}");
+    }
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("rt/range_test.json")).unwrap())
+            .unwrap();
+    assert_eq!(rec["gpt"]["width"], 32);
+    assert_eq!(rec["net"]["kind"], "gpt");
+    let mut other: Vec<&str> = args.to_vec();
+    let w = other.iter().position(|a| *a == "32").unwrap();
+    other[w] = "16";
+    let o = run_in(d, &other);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+    // The loss is the only metric on text.
+    let o = run_in(
+        d,
+        &[
+            "find",
+            "--dataset",
+            "text:plays.txt",
+            "--metric",
+            "accuracy",
+            "--out",
+            "acc",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--metric accuracy"));
+}

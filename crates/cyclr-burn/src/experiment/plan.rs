@@ -599,6 +599,9 @@ pub struct RangeTestRecord {
     pub sweep: cyclr::finder::RangeTestConfig,
     /// The seeds, one test each.
     pub seeds: Vec<u64>,
+    /// A GPT's shape (text data; `net` then says `gpt`, its context and vocabulary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpt: Option<crate::model::GptShape>,
 }
 
 impl RangeTestRecord {

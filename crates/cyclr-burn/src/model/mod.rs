@@ -232,6 +232,20 @@ impl NetConfig {
         }
     }
 
+    /// How a GPT on text is described where a network's configuration is recorded (a range
+    /// test's record): `gpt`, an input of `context` tokens and `vocab` outputs; its shape is the
+    /// [`GptShape`] beside it.
+    pub fn for_text(shape: &GptShape, vocab: usize) -> NetConfig {
+        NetConfig {
+            kind: ModelKind::Gpt,
+            activation: Activation::default(),
+            batch_norm: false,
+            input: [1, 1, shape.context],
+            num_classes: vocab,
+            kernels: Kernels::default(),
+        }
+    }
+
     /// Check that the network can be built for its input (on the CPU, not kept).
     pub fn check(&self) -> Result<(), ModelError> {
         Net::new(self, 0, &Device::flex()).map(drop)

@@ -253,6 +253,101 @@ pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
     )
 }
 
+/// `find --dataset shakespeare|text:FILE`: the range test of a GPT on the training text
+/// ([`cyclr_burn::TextRangeTest`]: the batches, dropout and clipping of a training run; the
+/// loss metric only), its record and outputs as for images.
+fn run_text(
+    a: &FindArgs,
+    mut s: setup::Setup,
+    range: RangeTestConfig,
+    seeds: Vec<u64>,
+    lib: Option<Finder>,
+) -> Result<()> {
+    if a.setup.model.is_none() {
+        s.model = cyclr_burn::ModelKind::Gpt;
+    }
+    if a.setup.batch_size.is_none() {
+        s.batch_size = setup::GPT_DEFAULT_BATCH_SIZE;
+    }
+    if range.metric != Metric::TrainLoss {
+        return Err(CliError::usage(format!(
+            "--metric {}: on text only the training loss is measured for now (--metric loss)",
+            range.metric.name()
+        )));
+    }
+    let Some(gpt) = setup::gpt_shape(&a.gpt, s.model)? else {
+        return Err(CliError::usage(format!(
+            "--model {}: {} is text, --model gpt trains on it",
+            s.model, s.dataset
+        )));
+    };
+    let grad_clip = setup::grad_clip(a.gpt.grad_clip)?;
+    let text = setup::load_text(&s.dataset)?;
+    text.check_context(gpt.context)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    // nanoGPT's parameter groups, as a training run of the GPT uses them.
+    let mut optimizer = s.optimizer.clone();
+    if let cyclr_burn::OptimizerConfig::Adam(c) = &mut optimizer {
+        c.decay_vectors = false;
+    }
+    let test = cyclr_burn::TextRangeTest {
+        gpt,
+        optimizer,
+        batch_size: s.batch_size,
+        seed: s.seed,
+        grad_clip,
+        device: s.device,
+    };
+    errln!(
+        "range test ({}): gpt on {} ({} training characters), {} {}, {} iterations, lr {:e} -> \
+         {:e}{}",
+        match lib {
+            Some(f) => f.library(),
+            None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
+            None => "cyclr's calibrated sweep",
+        },
+        text.name,
+        text.train.len(),
+        test.optimizer.name(),
+        range.metric.name(),
+        range.num_it,
+        range.start_lr,
+        range.end_lr,
+        if seeds.len() > 1 {
+            format!(", seeds {}", seeds_text(&seeds))
+        } else {
+            String::new()
+        }
+    );
+    let record = RangeTestRecord {
+        dataset: s.dataset.absolute(),
+        net: cyclr_burn::NetConfig::for_text(&gpt, text.vocab.len()),
+        optimizer: test.optimizer.clone(),
+        batch_size: test.batch_size,
+        sweep: range.clone(),
+        seeds: seeds.clone(),
+        gpt: Some(gpt),
+    };
+    occupied(a, Some(&record))?;
+    let mut shown = RangeTestReport {
+        title: format!(
+            "LR range test: {} / gpt / {}",
+            text.name,
+            test.optimizer.name()
+        ),
+        quiet: false,
+        announce: false,
+    };
+    let tests = RangeTests::run_text(&test, &text, &range, &seeds, &mut shown)
+        .map_err(|e| plan_error(e, ""))?;
+    errln!(
+        "note: the rates below come from the rule calibrated on image classifiers; on \
+         transformers their quality is not measured yet"
+    );
+    write_outputs(&a.out, record, &tests, &mut shown)?;
+    print_tests(a, &tests)
+}
+
 /// `find`'s files, all or none ([`Staged`]): the curves and suggestions, `range_test.json` and
 /// the plots are written into a staging folder and moved into `out` together, so a full disk or a
 /// plot that cannot be drawn leaves `out` as it was (issue #27 item 6). Errors name the file in
@@ -402,6 +497,14 @@ pub fn run(a: FindArgs) -> Result<()> {
         Some(s) => parse_seeds("--seeds", s)?,
         None => vec![s.seed],
     };
+    if s.dataset.is_text() {
+        return run_text(&a, s, range, seeds, lib);
+    }
+    if a.gpt.grad_clip.is_some() {
+        return Err(CliError::usage(
+            "--grad-clip: find clips gradients on text (--model gpt) only for now",
+        ));
+    }
     let split = setup::load(&s.dataset)?;
     let model = s.model;
     let net = NetConfig::for_data(model, s.activation, s.batch_norm, s.kernels, &split.train);
@@ -447,6 +550,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         batch_size: test.batch_size,
         sweep: range.clone(),
         seeds: seeds.clone(),
+        gpt: None,
     };
     occupied(&a, Some(&record))?;
     let title = format!(
@@ -463,6 +567,12 @@ pub fn run(a: FindArgs) -> Result<()> {
     let tests = RangeTests::run(&test, &split, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
     write_outputs(&a.out, record, &tests, &mut shown)?;
+    print_tests(&a, &tests)
+}
+
+/// The suggestions of `tests` on stdout (one test's, or the spread over seeds), as text or JSON.
+fn print_tests(a: &FindArgs, tests: &RangeTests) -> Result<()> {
+    let seeds = &tests.repeated.seeds;
     let rep = &tests.repeated;
     if seeds.len() == 1 {
         let r = &rep.results[0];

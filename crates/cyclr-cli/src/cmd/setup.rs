@@ -1,6 +1,8 @@
 //! Dataset, model and optimizer flags -> library values (shared by find, train, demo, compare).
 //! The defaults of flags left out are the library's.
-use cyclr_burn::{Activation, DeviceError, DeviceSpec, Kernels, ModelKind, OptimizerConfig};
+use cyclr_burn::{
+    Activation, DeviceError, DeviceSpec, GptShape, Kernels, ModelKind, OptimizerConfig,
+};
 use cyclr_data::{DatasetSpec, Split};
 
 use crate::args::SetupFlags;
@@ -294,3 +296,54 @@ pub fn positive(flag: &str, v: i64) -> Result<u64> {
         .filter(|&n| n >= 1)
         .ok_or_else(|| CliError::usage(format!("--{flag} {v}: must be an integer >= 1")))
 }
+
+/// The GPT flags: the shape for `--model gpt` (nanoGPT's CPU config where not given); refused
+/// with another model.
+pub fn gpt_shape(f: &crate::args::GptFlags, model: ModelKind) -> Result<Option<GptShape>> {
+    let given = [
+        ("--layers", f.layers.is_some()),
+        ("--heads", f.heads.is_some()),
+        ("--width", f.width.is_some()),
+        ("--context", f.context.is_some()),
+        ("--dropout", f.dropout.is_some()),
+        ("--bias", f.bias.is_some()),
+    ];
+    if model != ModelKind::Gpt {
+        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+            return Err(CliError::usage(format!(
+                "{flag} sets the shape of --model gpt, not of {model}"
+            )));
+        }
+        return Ok(None);
+    }
+    let d = GptShape::default();
+    let count = |flag: &str, v: Option<i64>, default: usize| -> Result<usize> {
+        v.map_or(Ok(default), |v| positive(flag, v).map(|v| v as usize))
+    };
+    let shape = GptShape {
+        layers: count("layers", f.layers, d.layers)?,
+        heads: count("heads", f.heads, d.heads)?,
+        width: count("width", f.width, d.width)?,
+        context: count("context", f.context, d.context)?,
+        dropout: f.dropout.unwrap_or(d.dropout),
+        bias: f.bias.unwrap_or(d.bias),
+    };
+    if let Some(why) = shape.config(1).problem() {
+        return Err(CliError::usage(why));
+    }
+    Ok(Some(shape))
+}
+
+/// `--grad-clip N`: a positive global norm.
+pub fn grad_clip(v: Option<f64>) -> Result<Option<f64>> {
+    match v {
+        Some(c) if !(c.is_finite() && c > 0.0) => Err(CliError::usage(format!(
+            "--grad-clip {c}: the largest global gradient norm must be a positive number (nanoGPT \
+             uses 1)"
+        ))),
+        v => Ok(v),
+    }
+}
+
+/// nanoGPT's batch size for its CPU config: `--batch-size` when not given with `--model gpt`.
+pub const GPT_DEFAULT_BATCH_SIZE: usize = 12;

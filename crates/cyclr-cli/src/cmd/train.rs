@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use cyclr::schedule::{Policy, ScheduleSpec};
 use cyclr_burn::{
-    EvalInfo, GptShape, ModelKind, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan,
-    RunRecord, SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
+    EvalInfo, ModelKind, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan, RunRecord,
+    SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
 };
 use cyclr_data::{DatasetSpec, Split};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -387,59 +387,6 @@ impl RunData {
     }
 }
 
-/// The GPT flags: the shape for `--model gpt` (nanoGPT's CPU config where not given); refused
-/// with another model.
-fn gpt_shape(f: &crate::args::GptFlags, model: ModelKind) -> Result<Option<GptShape>> {
-    let given = [
-        ("--layers", f.layers.is_some()),
-        ("--heads", f.heads.is_some()),
-        ("--width", f.width.is_some()),
-        ("--context", f.context.is_some()),
-        ("--dropout", f.dropout.is_some()),
-        ("--bias", f.bias.is_some()),
-    ];
-    if model != ModelKind::Gpt {
-        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
-            return Err(CliError::usage(format!(
-                "{flag} sets the shape of --model gpt, not of {model}"
-            )));
-        }
-        return Ok(None);
-    }
-    let d = GptShape::default();
-    let count = |flag: &str, v: Option<i64>, default: usize| -> Result<usize> {
-        v.map_or(Ok(default), |v| {
-            setup::positive(flag, v).map(|v| v as usize)
-        })
-    };
-    let shape = GptShape {
-        layers: count("layers", f.layers, d.layers)?,
-        heads: count("heads", f.heads, d.heads)?,
-        width: count("width", f.width, d.width)?,
-        context: count("context", f.context, d.context)?,
-        dropout: f.dropout.unwrap_or(d.dropout),
-        bias: f.bias.unwrap_or(d.bias),
-    };
-    if let Some(why) = shape.config(1).problem() {
-        return Err(CliError::usage(why));
-    }
-    Ok(Some(shape))
-}
-
-/// `--grad-clip N`: a positive global norm.
-fn grad_clip(v: Option<f64>) -> Result<Option<f64>> {
-    match v {
-        Some(c) if !(c.is_finite() && c > 0.0) => Err(CliError::usage(format!(
-            "--grad-clip {c}: the largest global gradient norm must be a positive number (nanoGPT \
-             uses 1)"
-        ))),
-        v => Ok(v),
-    }
-}
-
-/// nanoGPT's batch size for its CPU config: `--batch-size` when not given with `--model gpt`.
-pub const GPT_DEFAULT_BATCH_SIZE: usize = 12;
-
 /// Build a new run's configuration from the flags: the library's [`RunPlan`] (the range test
 /// for `--lr auto`), its errors named as flags.
 fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
@@ -449,7 +396,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         s.model = ModelKind::Gpt;
     }
     if s.model == ModelKind::Gpt && a.setup.batch_size.is_none() {
-        s.batch_size = GPT_DEFAULT_BATCH_SIZE;
+        s.batch_size = setup::GPT_DEFAULT_BATCH_SIZE;
     }
     if s.model == ModelKind::Gpt && !text {
         return Err(CliError::usage(format!(
@@ -464,8 +411,8 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
             dir.display()
         )));
     }
-    let gpt = gpt_shape(&a.gpt, s.model)?;
-    let clip = grad_clip(a.gpt.grad_clip)?;
+    let gpt = setup::gpt_shape(&a.gpt, s.model)?;
+    let clip = setup::grad_clip(a.gpt.grad_clip)?;
     setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
@@ -567,6 +514,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         batch_size: plan.batch_size,
         sweep: plan.range_test.sweep.clone(),
         seeds: plan.range_test.seeds.clone(),
+        gpt: None,
     };
     if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
         if let Some(d) = saved.mismatch(&record) {
