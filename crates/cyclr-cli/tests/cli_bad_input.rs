@@ -833,7 +833,7 @@ const TEXT: &[Case] = &[
     case("a width the heads do not divide", &["train", "--dataset", "shakespeare", "--width", "30", "--heads", "4", "--iters", "5", "--out", "out"], &["--width 30", "--heads 4"]),
     case("no context", &["train", "--dataset", "shakespeare", "--context", "0", "--iters", "5", "--out", "out"], &["--context", "0"]),
     case("dropout of 1", &["train", "--dataset", "shakespeare", "--dropout", "1", "--iters", "5", "--out", "out"], &["--dropout 1", "[0, 1)"]),
-    case("--lr-from on text", &["train", "--dataset", "shakespeare", "--lr-from", "somewhere", "--iters", "5", "--out", "out"], &["--lr-from", "not reused on text", "--lr auto"]),
+    case("--lr-from a folder without a range test, on text", &["train", "--dataset", "shakespeare", "--lr-from", "somewhere", "--iters", "5", "--out", "out"], &["--lr-from somewhere"]),
     case("find --grad-clip on images", &["find", "--grad-clip", "1", "--out", "out"], &["--grad-clip", "text"]),
     case("find on text by accuracy", &["find", "--dataset", "shakespeare", "--metric", "accuracy", "--out", "out"], &["--metric accuracy", "training loss"]),
     case("--grad-clip 0", &["train", "--dataset", "shakespeare", "--policy", "fixed", "--lr", "0.001", "--grad-clip", "0", "--iters", "5", "--out", "out"], &["--grad-clip 0", "positive"]),

@@ -253,6 +253,54 @@ fn find_runs_the_range_test_of_a_gpt_on_a_text_file() {
     let o = run_in(d, &other);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+    // Its rates train a run of the same setup (--lr-from), and not one of another width.
+    let train = |width: &str, out: &str| {
+        run_in(
+            d,
+            &[
+                "train",
+                "--dataset",
+                "text:plays.txt",
+                "--layers",
+                "2",
+                "--heads",
+                "2",
+                "--width",
+                width,
+                "--context",
+                "16",
+                "--batch-size",
+                "8",
+                "--optimizer",
+                "adamw",
+                "--grad-clip",
+                "1",
+                "--policy",
+                "nanogpt-cosine",
+                "--lr-from",
+                "rt",
+                "--iters",
+                "20",
+                "--out",
+                out,
+                "--quiet",
+            ],
+        )
+    };
+    // (A 20-step run may end without learning, exit 1: what matters is where its rates came from.)
+    let o = train("32", "same");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not run again"), "{err}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("same/run.json")).unwrap()).unwrap();
+    let from = rec["config"]["lr_origin"]["from"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(from.ends_with("rt"), "{rec}");
+    let o = train("16", "other");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("gpt.width: 16 here, 32 there"), "{err}");
     // The loss is the only metric on text.
     let o = run_in(
         d,

@@ -442,13 +442,6 @@ impl RunPlan {
                 model: self.model,
             }));
         }
-        if self.reuse.is_some() {
-            return Err(PlanError::Text(
-                "a saved range test cannot be reused on text yet (--lr-from): run the test \
-                 with --lr auto"
-                    .into(),
-            ));
-        }
         self.check()?;
         let shape = self.gpt.unwrap_or_default();
         if let Some(why) = shape.config(text.vocab.len()).problem() {
@@ -459,11 +452,7 @@ impl RunPlan {
         let context = shape.context;
         let per_epoch = (text.train.len() / (self.batch_size * context).max(1)).max(1) as u64;
         let run_shape = self.shape(per_epoch);
-        // nanoGPT's two parameter groups: weight decay on the matrices and embeddings only.
-        let mut optimizer = self.optimizer.clone();
-        if let OptimizerConfig::Adam(c) = &mut optimizer {
-            c.decay_vectors = false;
-        }
+        let optimizer = self.optimizer.clone().with_nanogpt_groups();
         let (resolved, origin, range_tests) = if self.auto_lr {
             let RangeTestPlan { sweep, seeds } = &self.range_test;
             let test = crate::lr_find::TextRangeTest {
@@ -474,7 +463,10 @@ impl RunPlan {
                 grad_clip: self.grad_clip,
                 device: self.device,
             };
-            let tests = RangeTests::run_text(&test, text, sweep, seeds, obs)?;
+            let tests = match &self.reuse {
+                Some(t) => t.clone(),
+                None => RangeTests::run_text(&test, text, sweep, seeds, obs)?,
+            };
             if let Some(dir) = out {
                 tests.write(dir)?;
                 obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
@@ -499,6 +491,25 @@ impl RunPlan {
             resolved,
             range_tests,
         })
+    }
+
+    /// What this plan's range test on `text` is (or would be): the record a saved one must
+    /// match to be reused (`--lr-from`), and what `find` writes; `dataset` with absolute paths.
+    pub fn text_record(
+        &self,
+        text: &cyclr_data::TextSplit,
+        dataset: cyclr_data::DatasetSpec,
+    ) -> RangeTestRecord {
+        let shape = self.gpt.unwrap_or_default();
+        RangeTestRecord {
+            dataset,
+            net: NetConfig::for_text(&shape, text.vocab.len()),
+            optimizer: self.optimizer.clone().with_nanogpt_groups(),
+            batch_size: self.batch_size,
+            sweep: self.range_test.sweep.clone(),
+            seeds: self.range_test.seeds.clone(),
+            gpt: Some(shape),
+        }
     }
 
     /// The network for `split`, checked to fit its data.

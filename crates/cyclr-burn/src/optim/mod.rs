@@ -274,6 +274,16 @@ impl OptimizerConfig {
         })
     }
 
+    /// The optimizer as a GPT trains with it: Adam(W) with nanoGPT's two parameter groups
+    /// ([`AdamConfig::decay_vectors`] off: no weight decay on biases and LayerNorm weights); the
+    /// other optimizers unchanged (their weight decay applies to every parameter).
+    pub fn with_nanogpt_groups(mut self) -> Self {
+        if let OptimizerConfig::Adam(c) = &mut self {
+            c.decay_vectors = false;
+        }
+        self
+    }
+
     /// This optimizer's hyper-parameter keys (as an experiment file writes them).
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = match serde_json::to_value(self) {

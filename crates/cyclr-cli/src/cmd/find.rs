@@ -286,10 +286,7 @@ fn run_text(
     text.check_context(gpt.context)
         .map_err(|e| CliError::usage(e.to_string()))?;
     // nanoGPT's parameter groups, as a training run of the GPT uses them.
-    let mut optimizer = s.optimizer.clone();
-    if let cyclr_burn::OptimizerConfig::Adam(c) = &mut optimizer {
-        c.decay_vectors = false;
-    }
+    let optimizer = s.optimizer.clone().with_nanogpt_groups();
     let test = cyclr_burn::TextRangeTest {
         gpt,
         optimizer,

@@ -404,13 +404,6 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
             s.dataset
         )));
     }
-    if let (true, Some(dir)) = (text, &a.range.lr_from) {
-        return Err(CliError::usage(format!(
-            "--lr-from {}: a saved range test is not reused on text yet; give --lr auto (the \
-             test runs first) or the learning rate",
-            dir.display()
-        )));
-    }
     let gpt = setup::gpt_shape(&a.gpt, s.model)?;
     let clip = setup::grad_clip(a.gpt.grad_clip)?;
     setup::open_device(s.device)?;
@@ -480,6 +473,10 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     if text {
         let data = setup::load_text(&s.dataset)?;
         RunDir::new(&a.out).remove_stale_temps();
+        let record = plan.text_record(&data, s.dataset.absolute());
+        if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
+            plan.reuse = Some(reused(saved, dir, &record)?);
+        }
         let mut shown = find::RangeTestReport {
             title: "LR range test (--lr auto)".into(),
             quiet: a.quiet,
@@ -488,6 +485,8 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         let ready = plan
             .prepare_text(&data, Some(&a.out), &mut shown)
             .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
+        let mut ready = ready;
+        save_tests(&mut ready, record, a)?;
         say_choices(&ready);
         if ready.config.lr_origin.is_some() {
             errln!(
@@ -517,20 +516,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         gpt: None,
     };
     if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
-        if let Some(d) = saved.mismatch(&record) {
-            return Err(CliError::usage(format!(
-                "--lr-from {}: its range test ran on another setup than this run ({d}); run \
-                 `cyclr find` with this run's flags, or train with --lr auto",
-                dir.display()
-            )));
-        }
-        errln!(
-            "--lr-from {}: the range test of {} (seeds {:?}), not run again",
-            dir.display(),
-            saved.record.describe(),
-            saved.tests.seeds
-        );
-        plan.reuse = Some(saved.range_tests());
+        plan.reuse = Some(reused(saved, dir, &record)?);
     }
     for w in plan.warnings(&split) {
         errln!("warning: --iters {iters}: {w}");
@@ -544,8 +530,42 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         .prepare(&split, Some(&a.out), &mut shown)
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     let mut ready = ready;
+    save_tests(&mut ready, record, a)?;
+    say_choices(&ready);
+    Ok((ready.config, RunData::Images(split), s.dataset))
+}
+
+/// `--lr-from DIR`: the saved range test, if it ran on this run's setup (`record`); refused
+/// (exit 2) naming the first difference.
+fn reused(
+    saved: &SavedRangeTest,
+    dir: &Path,
+    record: &RangeTestRecord,
+) -> Result<cyclr_burn::RangeTests> {
+    if let Some(d) = saved.mismatch(record) {
+        return Err(CliError::usage(format!(
+            "--lr-from {}: its range test ran on another setup than this run ({d}); run `cyclr \
+             find` with this run's flags, or train with --lr auto",
+            dir.display()
+        )));
+    }
+    errln!(
+        "--lr-from {}: the range test of {} (seeds {:?}), not run again",
+        dir.display(),
+        saved.record.describe(),
+        saved.tests.seeds
+    );
+    Ok(saved.range_tests())
+}
+
+/// The range tests a run used, saved beside its files so that a later run can reuse them
+/// (`--lr-from`), and where they came from when reused.
+fn save_tests(
+    ready: &mut cyclr_burn::ReadyRun,
+    record: RangeTestRecord,
+    a: &TrainArgs,
+) -> Result<()> {
     if let Some(tests) = &ready.range_tests {
-        // Saved beside its files, so that a later run can reuse it (--lr-from).
         SavedRangeTest {
             record: RangeTestRecord {
                 seeds: tests.repeated.seeds.clone(),
@@ -559,8 +579,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     if let (Some(origin), Some(dir)) = (&mut ready.config.lr_origin, &a.range.lr_from) {
         origin.from = Some(std::path::absolute(dir).unwrap_or_else(|_| dir.clone()));
     }
-    say_choices(&ready);
-    Ok((ready.config, RunData::Images(split), s.dataset))
+    Ok(())
 }
 
 /// Where the schedule's rates came from: the range test's rule and warnings (`--lr auto`), or
