@@ -357,3 +357,59 @@ fn lenet_and_resnet_gradients_agree_at_the_same_weights() {
         }
     }
 }
+
+/// The GPT (issue #28) on text: a tiny one (2 layers, width 32, context 16, biases, no dropout)
+/// trained 20 AdamW steps with clipping on the first 20,000 characters of the embedded
+/// tinyshakespeare gives the same training losses and final test loss (full pass) on the device
+/// as on Flex.
+#[test]
+fn a_gpt_trains_the_same_as_on_flex() {
+    use cyclr_burn::GptShape;
+    use cyclr_burn::train::train_text;
+    let text = cyclr_data::shakespeare_text().unwrap();
+    let piece: String = text.chars().take(20_000).collect();
+    let text = cyclr_data::parse_text(piece.as_bytes(), "shakespeare[..20000]").unwrap();
+    let base = TrainConfig {
+        model: ModelKind::Gpt,
+        gpt: Some(GptShape {
+            layers: 2,
+            heads: 2,
+            width: 32,
+            context: 16,
+            dropout: 0.0,
+            bias: true,
+        }),
+        grad_clip: Some(1.0),
+        batch_size: 8,
+        eval_every: 20,
+        ..config(
+            ModelKind::Gpt,
+            serde_json::from_str(r#"{"kind": "adamw", "beta2": 0.99, "weight_decay": 0.1}"#)
+                .unwrap(),
+            r#"{"policy":"nanogpt-cosine","lr":0.003,"warmup_iters":5}"#,
+            20,
+        )
+    };
+    let run = |cfg: &TrainConfig| {
+        let (s, _) = train_text(cfg, &text, &mut NoObserver, false, None).unwrap();
+        let l: Vec<f64> = s.metrics.iter().map(|m| m.train_loss).collect();
+        (l, s.final_test_loss)
+    };
+    let (flex, flex_test) = run(&base);
+    let (dev, dev_test) = run(&TrainConfig {
+        device: device(),
+        ..base.clone()
+    });
+    let rel = worst_rel(&flex, &dev);
+    let test_rel = worst_rel(&[flex_test], &[dev_test]);
+    eprintln!(
+        "gpt on {}: worst relative difference of the 20 training losses {rel:.2e}, final test \
+         loss {test_rel:.2e}",
+        device()
+    );
+    assert!(
+        rel <= 1e-4,
+        "gpt: training losses differ by {rel:e} relative"
+    );
+    assert!(test_rel <= 1e-4, "gpt: test loss {flex_test} vs {dev_test}");
+}
