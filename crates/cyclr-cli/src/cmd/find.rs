@@ -295,26 +295,17 @@ fn run_text(
         grad_clip,
         device: s.device,
     };
-    errln!(
-        "range test ({}): gpt on {} ({} training characters), {} {}, {} iterations, lr {:e} -> \
-         {:e}{}",
-        match lib {
-            Some(f) => f.library(),
-            None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
-            None => "cyclr's calibrated sweep",
-        },
-        text.name,
-        text.train.len(),
+    announce(
+        a,
+        lib,
+        &format!(
+            "gpt on {} ({} training characters)",
+            text.name,
+            text.train.len()
+        ),
         test.optimizer.name(),
-        range.metric.name(),
-        range.num_it,
-        range.start_lr,
-        range.end_lr,
-        if seeds.len() > 1 {
-            format!(", seeds {}", seeds_text(&seeds))
-        } else {
-            String::new()
-        }
+        &range,
+        &seeds,
     );
     let record = RangeTestRecord {
         dataset: s.dataset.absolute(),
@@ -343,6 +334,35 @@ fn run_text(
     );
     write_outputs(&a.out, record, &tests, &mut shown)?;
     print_tests(a, &tests)
+}
+
+/// The line that says which range test runs: whose sweep, on what, the optimizer, the metric and
+/// the sweep's length and ends.
+fn announce(
+    a: &FindArgs,
+    lib: Option<Finder>,
+    what: &str,
+    optimizer: &str,
+    range: &RangeTestConfig,
+    seeds: &[u64],
+) {
+    errln!(
+        "range test ({}): {what}, {optimizer} {}, {} iterations, lr {:e} -> {:e}{}",
+        match lib {
+            Some(f) => f.library(),
+            None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
+            None => "cyclr's calibrated sweep",
+        },
+        range.metric.name(),
+        range.num_it,
+        range.start_lr,
+        range.end_lr,
+        if seeds.len() > 1 {
+            format!(", seeds {}", seeds_text(seeds))
+        } else {
+            String::new()
+        }
+    );
 }
 
 /// `find`'s files, all or none ([`Staged`]): the curves and suggestions, `range_test.json` and
@@ -518,26 +538,18 @@ pub fn run(a: FindArgs) -> Result<()> {
         eval_every,
         device: s.device,
     };
-    errln!(
-        "range test ({}): {} on {} ({} train images), {} {}, {} iterations, lr {:e} -> {:e}{}",
-        match lib {
-            Some(f) => f.library(),
-            None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
-            None => "cyclr's calibrated sweep",
-        },
-        model.name(),
-        split.name,
-        split.train.len(),
+    announce(
+        &a,
+        lib,
+        &format!(
+            "{} on {} ({} train images)",
+            model.name(),
+            split.name,
+            split.train.len()
+        ),
         test.optimizer.name(),
-        range.metric.name(),
-        range.num_it,
-        range.start_lr,
-        range.end_lr,
-        if seeds.len() > 1 {
-            format!(", seeds {}", seeds_text(&seeds))
-        } else {
-            String::new()
-        }
+        &range,
+        &seeds,
     );
     // Another run's files are not replaced without --overwrite.
     let record = RangeTestRecord {
