@@ -557,13 +557,7 @@ impl TextRangeTest {
         let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
         let tokens = &text.train;
         let mut data = |m: &Net, t: u64| -> Tensor<1> {
-            let (x, y) = cyclr_data::text_batch(tokens, b, context, seed, t);
-            let key = crate::model::DropoutKey { seed, iteration: t };
-            let logits = m.forward_tokens(data::token_ids(&x, b, context, &device), Some(key));
-            Net::cross_entropy(
-                logits,
-                data::token_ids(&y, b, context, &device).reshape([b * context]),
-            )
+            crate::train::text_loss(m, tokens, b, context, seed, t, &device)
         };
         let result = match self.grad_clip {
             Some(max_norm) => {

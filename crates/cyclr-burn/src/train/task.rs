@@ -184,6 +184,25 @@ pub fn evaluate_text(model: &Net, tokens: &[u16], context: usize) -> (f64, f64) 
     (loss_sum / n as f64, correct as f64 / n as f64)
 }
 
+/// The mean cross-entropy of text iteration `t` (with its graph): `batch_size` windows of
+/// `context + 1` tokens of `tokens` drawn from `(seed, t)`, dropout from `(seed, t)` — the one
+/// place a text batch's loss is computed (the training loop and the GPT's range test).
+pub fn text_loss(
+    model: &Net,
+    tokens: &[u16],
+    batch_size: usize,
+    context: usize,
+    seed: u64,
+    t: u64,
+    device: &Device,
+) -> Tensor<1> {
+    let b = batch_size;
+    let (x, y) = cyclr_data::text_batch(tokens, b, context, seed, t);
+    let key = DropoutKey { seed, iteration: t };
+    let logits = model.forward_tokens(ids(&x, b, context, device), Some(key));
+    Net::cross_entropy(logits, ids(&y, b, context, device).reshape([b * context]))
+}
+
 impl Task for TextTask<'_> {
     fn check(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
         if cfg.model != ModelKind::Gpt {
@@ -212,14 +231,15 @@ impl Task for TextTask<'_> {
 
     fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1> {
         let context = Self::shape(cfg).context;
-        let b = cfg.batch_size;
-        let (x, y) = cyclr_data::text_batch(&self.text.train, b, context, cfg.seed, t);
-        let key = DropoutKey {
-            seed: cfg.seed,
-            iteration: t,
-        };
-        let logits = model.forward_tokens(ids(&x, b, context, device), Some(key));
-        Net::cross_entropy(logits, ids(&y, b, context, device).reshape([b * context]))
+        text_loss(
+            model,
+            &self.text.train,
+            cfg.batch_size,
+            context,
+            cfg.seed,
+            t,
+            device,
+        )
     }
 
     fn evaluate(&self, model: &Net) -> (f64, f64) {
