@@ -27,6 +27,12 @@ def load(path):
     with open(path) as f:
         r = json.load(f)
     h = (r.get("head_to_head") or [None])[-1]
+    if h:
+        # results.json before #28's metric type named the figures after accuracy.
+        for c in h["rows"]:
+            for new, old in [("test_mean", "test_accuracy_mean"), ("test_std", "test_accuracy_std")]:
+                if old in c:
+                    c[new] = c[old]
     return h
 
 
@@ -64,8 +70,8 @@ def main():
             if not x:
                 cells.append("-")
                 continue
-            sd = x.get("test_accuracy_std")
-            acc = pct(x["test_accuracy_mean"]) + (f" ± {pct(sd)}" if sd is not None else "")
+            sd = x.get("test_std")
+            acc = pct(x["test_mean"]) + (f" ± {pct(sd)}" if sd is not None else "")
             cells.append(f"{acc} ({x['total_steps']:.0f})")
         print(f"| {name} | {ref} | " + " | ".join(cells) + " |")
     print()
@@ -79,7 +85,7 @@ def main():
             if c not in by or ref not in by:
                 continue
             n += 1
-            gap = 100 * (by[ref]["test_accuracy_mean"] - by[c]["test_accuracy_mean"])
+            gap = 100 * (by[ref]["test_mean"] - by[c]["test_mean"])
             gaps.append(gap)
             within += gap <= 0.3
             ratios.append(by[ref]["total_steps"] / by[c]["total_steps"])
@@ -93,11 +99,11 @@ def main():
         frees = [by[f] for f in LR_FREE if f in by]
         if not autos or not frees:
             continue
-        best = max(autos, key=lambda x: x["test_accuracy_mean"])
-        if all(best["test_accuracy_mean"] >= f["test_accuracy_mean"] for f in frees):
+        best = max(autos, key=lambda x: x["test_mean"])
+        if all(best["test_mean"] >= f["test_mean"] for f in frees):
             wins += 1
         r = by[ref]
-        if 100 * (r["test_accuracy_mean"] - best["test_accuracy_mean"]) <= 0.3 and best["total_steps"] <= r["total_steps"] / 5:
+        if 100 * (r["test_mean"] - best["test_mean"]) <= 0.3 and best["total_steps"] <= r["total_steps"] / 5:
             fifth += 1
     print("Per task: cyclr's best --lr auto contestant, the best learning-rate-free one, and the grid-tuned reference:")
     print()
@@ -108,12 +114,12 @@ def main():
         frees = [(f, by[f]) for f in LR_FREE if f in by]
         if not autos or not frees:
             continue
-        an, a = max(autos, key=lambda x: x[1]["test_accuracy_mean"])
-        fn, f = max(frees, key=lambda x: x[1]["test_accuracy_mean"])
+        an, a = max(autos, key=lambda x: x[1]["test_mean"])
+        fn, f = max(frees, key=lambda x: x[1]["test_mean"])
         r = by[ref]
-        print(f"| {name} | {an} {pct(a['test_accuracy_mean'])} | {fn} {pct(f['test_accuracy_mean'])} | "
-              f"{100 * (f['test_accuracy_mean'] - a['test_accuracy_mean']):+.2f} | "
-              f"{100 * (a['test_accuracy_mean'] - r['test_accuracy_mean']):+.2f} | "
+        print(f"| {name} | {an} {pct(a['test_mean'])} | {fn} {pct(f['test_mean'])} | "
+              f"{100 * (f['test_mean'] - a['test_mean']):+.2f} | "
+              f"{100 * (a['test_mean'] - r['test_mean']):+.2f} | "
               f"{a['total_steps'] / r['total_steps']:.2f} |")
     print()
     print(f"goal 1: cyclr's best --lr auto contestant at least as accurate as every learning-rate-free one on {wins}/{len(rows)} tasks (goal >= 10/13)")

@@ -74,3 +74,10 @@ impl EpochOrder {
 pub fn steps_per_epoch(samples: usize, batch_size: usize) -> u64 {
     (samples / batch_size.min(samples).max(1)).max(1) as u64
 }
+
+/// Iterations in an "epoch" of a text of `chars` training characters at `batch_size` windows of
+/// `context` (`chars / (batch_size · context)`, at least 1): what `step_size` in epochs and the
+/// like count on text, where batches are random windows and an epoch is only a length.
+pub fn text_steps_per_epoch(chars: usize, batch_size: usize, context: usize) -> u64 {
+    (chars / (batch_size * context).max(1)).max(1) as u64
+}

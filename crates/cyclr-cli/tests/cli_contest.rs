@@ -68,15 +68,17 @@ fn grids_are_picked_on_validation_and_the_search_is_counted() {
     let best_val = points
         .iter()
         .max_by(|a, b| {
-            a["val_accuracy"]
+            a["val"]
                 .as_f64()
                 .unwrap()
-                .total_cmp(&b["val_accuracy"].as_f64().unwrap())
+                .total_cmp(&b["val"].as_f64().unwrap())
         })
         .unwrap();
     let grid = row("fixed-grid");
     assert_eq!(grid["choice"]["run"], best_val["name"]);
-    assert_eq!(grid["test_accuracy_mean"], best_val["final_test_accuracy"]);
+    assert_eq!(results["metric"], "accuracy");
+    assert_eq!(grid["test_mean"], best_val["final_test_accuracy"]);
+    assert_eq!(best_val["final_test"], best_val["final_test_accuracy"]);
     // Steps add up: the grid's search is its other points' steps.
     let all: u64 = points
         .iter()

@@ -317,3 +317,206 @@ fn find_runs_the_range_test_of_a_gpt_on_a_text_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--metric accuracy"));
 }
+
+/// A small experiment on text: a grid over nanogpt-cosine's rate (the baseline), one-cycle from
+/// the range test, two budgets.
+const TEXT_EXPERIMENT: &str = r#"
+name = "plays"
+dataset = "text:plays.txt"
+model = "gpt"
+batch_size = 8
+iters = 30
+eval_every = 15
+seeds = [0]
+grad_clip = 1.0
+budgets = [0.5, 1.0]
+baseline = "cosine-grid"
+[gpt]
+layers = 1
+heads = 2
+width = 16
+context = 16
+[optimizer]
+kind = "adamw"
+beta2 = 0.99
+weight_decay = 0.1
+[range_test]
+iters = 40
+[[run]]
+name = "cosine-grid"
+schedule = { policy = "nanogpt-cosine", warmup_iters = 3 }
+grid = { lr = [0.003, 0.03] }
+[[run]]
+name = "one-cycle-auto"
+auto_lr = true
+schedule = { policy = "one-cycle" }
+"#;
+
+/// `compare` on text (#28 items 4 and 6): every figure is the test loss in nats per character,
+/// lower is better — the grid picks its point by the lowest validation loss (on the contiguous
+/// tail of the training text), the head-to-head and budgets read the loss, the tables and CSVs
+/// say so.
+#[test]
+fn compare_on_text_scores_by_the_loss_lower_is_better() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    std::fs::write(d.join("plays.toml"), TEXT_EXPERIMENT).unwrap();
+    let o = run_in(
+        d,
+        &[
+            "compare",
+            "--config",
+            "plays.toml",
+            "--out",
+            "c",
+            "--quiet",
+            "--jobs",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = d.join("c");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(c.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["metric"], "loss");
+    let runs = results["runs"].as_array().unwrap();
+    let full: Vec<&serde_json::Value> = runs.iter().filter(|r| r["budget"] == 1.0).collect();
+    for r in &full {
+        assert_eq!(r["final_test"], r["final_test_loss"], "{r}");
+        assert_eq!(r["val"], r["val_loss"], "{r}");
+        assert!(r["chars_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    // The grid's pick at the full budget: the point with the lowest validation loss.
+    let points: Vec<&&serde_json::Value> = full
+        .iter()
+        .filter(|r| r["name"].as_str().unwrap().starts_with("cosine-grid_at_"))
+        .collect();
+    assert_eq!(points.len(), 2);
+    let best = points
+        .iter()
+        .min_by(|a, b| {
+            a["val"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["val"].as_f64().unwrap())
+        })
+        .unwrap();
+    let h = results["head_to_head"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["budget"] == 1.0)
+        .unwrap();
+    assert_eq!(h["metric"], "loss");
+    let grid = h["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "cosine-grid")
+        .unwrap();
+    assert_eq!(grid["choice"]["run"], best["name"]);
+    assert_eq!(grid["test_mean"], best["final_test_loss"]);
+    // The baseline's target is its pick's final loss; a budget reaches it at or below it.
+    assert_eq!(results["baseline"], best["name"]);
+    assert_eq!(results["baseline_final"], best["final_test_loss"]);
+    let b = &results["budgets"];
+    assert_eq!(b["metric"], "loss");
+    for row in b["rows"].as_array().unwrap() {
+        let reach = b["reach"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["policy"] == row["policy"])
+            .unwrap();
+        let reached = row["final_mean"].as_f64().unwrap() <= b["target"].as_f64().unwrap();
+        let smallest = reach["smallest_budget"].as_f64();
+        if reached {
+            assert!(
+                smallest.unwrap() <= row["budget"].as_f64().unwrap(),
+                "{row} {reach}"
+            );
+        } else if let Some(s) = smallest {
+            assert_ne!(s, row["budget"].as_f64().unwrap(), "{row} {reach}");
+        }
+    }
+    // The validation split is the tail of the training text: 10% of 18,000 characters.
+    let outcome: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(c.join("runs/one-cycle-auto-b1-seed0/outcome.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(outcome["val_images"], 1799);
+    assert_eq!(outcome["config"]["gpt"]["width"], 16);
+    assert_eq!(outcome["config"]["grad_clip"], 1.0);
+    assert!(c.join("range_test-adamw/result.json").exists());
+    let table = std::fs::read_to_string(c.join("table.md")).unwrap();
+    for want in [
+        "final test loss, nats",
+        "val. loss, nats",
+        "vs cosine-grid: loss, compute",
+        "nats (cosine-grid",
+        "Validation split: 10% of the training set held out (the contiguous tail",
+        "grids pick their point by mean validation loss",
+        "at most the baseline",
+    ] {
+        assert!(table.contains(want), "{want:?} not in\n{table}");
+    }
+    assert!(!table.contains("acc. %"), "{table}");
+    let header = |f: &str| {
+        std::fs::read_to_string(c.join(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(header("table.csv").contains("final_loss_mean"));
+    assert!(header("budgets.csv").contains("final_loss_mean"));
+    assert!(header("contest.csv").contains("test_loss_mean"));
+    assert!(header("contest.csv").contains("gap_to_reference_nats"));
+    for f in [
+        "comparison.png",
+        "contest.png",
+        "budgets.png",
+        "report.html",
+    ] {
+        assert!(c.join(f).exists(), "{f}");
+    }
+}
+
+/// An experiment whose model and data do not go together exits 2 naming the key.
+#[test]
+fn compare_refuses_a_gpt_without_text_and_text_without_a_gpt() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    for (from, to, want) in [
+        (
+            "dataset = \"text:plays.txt\"",
+            "dataset = \"digits\"",
+            "model = \"gpt\" trains on text",
+        ),
+        (
+            "model = \"gpt\"",
+            "model = \"mlp\"",
+            "is text: model = \"gpt\" trains on it",
+        ),
+        ("grad_clip = 1.0", "grad_clip = -1.0", "grad_clip = -1"),
+        (
+            "width = 16",
+            "width = 15",
+            "[gpt]: width 15 is not a multiple of heads 2",
+        ),
+    ] {
+        let toml = TEXT_EXPERIMENT.replace(from, to);
+        assert_ne!(toml, TEXT_EXPERIMENT, "{from}");
+        std::fs::write(d.join("bad.toml"), toml).unwrap();
+        let o = run_in(
+            d,
+            &["compare", "--config", "bad.toml", "--out", "c", "--quiet"],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{from}: {err}");
+        assert!(err.contains(want), "{from}: want {want:?} in {err}");
+    }
+}

@@ -1,12 +1,134 @@
-//! Comparing policies the way the paper's Table 1 does: final test accuracy (mean ± std over
-//! seeds) and the **iterations each policy needs to reach the baseline's final accuracy**.
+//! Comparing policies the way the paper's Table 1 does: the final test figure (mean ± std over
+//! seeds) and the **iterations each policy needs to reach the baseline's final figure**.
 //!
-//! "Ratio to baseline" divides a policy's iterations to the baseline's final accuracy by the
+//! The figure is the task's [`Metric`]: test accuracy for a classifier (higher is better), test
+//! loss for a language model (nats per character, lower is better). "Reach" means "at least as
+//! good as" in the metric's direction; every comparison here goes through [`Metric`], so the
+//! tables, budgets and head-to-head read the same for both.
+//!
+//! "Ratio to baseline" divides a policy's iterations to the baseline's final figure by the
 //! **baseline's own** iterations to it (its first crossing), as the paper's 25k/70k does — not by
 //! the baseline's length, which would flatter every policy whose baseline peaks early.
 //!
 //! Framework-free: it works on logged evaluation curves, whoever trained them.
 use serde::{Deserialize, Serialize};
+
+/// What a task's runs are scored by, and which way is better: the one place the direction of
+/// a comparison lives (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Test accuracy, a fraction of the test samples: higher is better (image classifiers).
+    #[default]
+    Accuracy,
+    /// Test loss, the mean cross-entropy (nats per character for text): lower is better
+    /// (language models).
+    Loss,
+}
+
+impl Metric {
+    /// `true` for accuracy, `false` for loss.
+    pub fn higher_is_better(self) -> bool {
+        self == Metric::Accuracy
+    }
+
+    /// `true` when `a` is strictly better than `b` (a NaN is never better).
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Metric::Accuracy => a > b,
+            Metric::Loss => a < b,
+        }
+    }
+
+    /// `true` when `value` is at least as good as `target` (a NaN never reaches).
+    pub fn reaches(self, value: f64, target: f64) -> bool {
+        match self {
+            Metric::Accuracy => value >= target,
+            Metric::Loss => value <= target,
+        }
+    }
+
+    /// The best of `values` (NaNs ignored; `None` if there is none).
+    pub fn best(self, values: impl IntoIterator<Item = f64>) -> Option<f64> {
+        values
+            .into_iter()
+            .filter(|v| !v.is_nan())
+            .reduce(|a, b| if self.better(b, a) { b } else { a })
+    }
+
+    /// How much worse `value` is than `reference`, in [`unit`](Self::unit)s: accuracy points
+    /// (`(reference − value) × 100`) or nats (`value − reference`). Positive: worse.
+    pub fn shortfall(self, reference: f64, value: f64) -> f64 {
+        match self {
+            Metric::Accuracy => (reference - value) * 100.0,
+            Metric::Loss => value - reference,
+        }
+    }
+
+    /// The unit of a [`shortfall`](Self::shortfall) and of [`display`](Self::display)ed
+    /// values' differences: `points` or `nats`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "points",
+            Metric::Loss => "nats",
+        }
+    }
+
+    /// The name in column names (`final_accuracy_mean`, `final_loss_mean`): `accuracy` or
+    /// `loss`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::Loss => "loss",
+        }
+    }
+
+    /// The short column heading: `acc. %` or `loss, nats`.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "acc. %",
+            Metric::Loss => "loss, nats",
+        }
+    }
+
+    /// A value as tables print it: accuracy in percent with two decimals (`90.10`), loss with
+    /// four (`1.8999`); `-` for a non-finite value. Also for a standard deviation of such values.
+    pub fn display(self, v: f64) -> String {
+        if !v.is_finite() {
+            return "-".into();
+        }
+        match self {
+            Metric::Accuracy => format!("{:.2}", v * 100.0),
+            Metric::Loss => format!("{v:.4}"),
+        }
+    }
+
+    /// A target as a sentence names it: `90.10%` or `1.8999 nats`.
+    pub fn display_target(self, v: f64) -> String {
+        match self {
+            Metric::Accuracy => format!("{:.2}%", v * 100.0),
+            Metric::Loss => format!("{v:.4} nats"),
+        }
+    }
+
+    /// A [`shortfall`](Self::shortfall) in words: `0.32 points below`, `0.0123 nats above`
+    /// (for a loss, worse is above).
+    pub fn display_shortfall(self, gap: f64) -> String {
+        let worse = gap > 0.0;
+        match self {
+            Metric::Accuracy => format!(
+                "{:.2} points {}",
+                gap.abs(),
+                if worse { "below" } else { "above" }
+            ),
+            Metric::Loss => format!(
+                "{:.4} nats {}",
+                gap.abs(),
+                if worse { "above" } else { "below" }
+            ),
+        }
+    }
+}
 
 /// One training run's evaluation curve.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -15,7 +137,8 @@ pub struct RunCurve {
     pub policy: String,
     /// Seed of this run.
     pub seed: u64,
-    /// `(iteration, test accuracy)` at each evaluation, iterations increasing.
+    /// `(iteration, test figure)` at each evaluation (the task's [`Metric`]), iterations
+    /// increasing.
     pub evals: Vec<(u64, f64)>,
     /// Wall time of the run in seconds.
     pub wall_time_s: f64,
@@ -28,17 +151,21 @@ pub struct RunCurve {
 }
 
 impl RunCurve {
-    /// Accuracy at the last evaluation (NaN if never evaluated).
-    pub fn final_accuracy(&self) -> f64 {
+    /// The figure at the last evaluation (NaN if never evaluated).
+    pub fn final_value(&self) -> f64 {
         self.evals.last().map_or(f64::NAN, |e| e.1)
     }
 }
 
-/// The first evaluated iteration at which `accuracy >= target`, if any.
+/// The first evaluated iteration at which the figure [`reaches`](Metric::reaches) `target`,
+/// if any.
 ///
 /// Iterations are counted as the number of optimizer steps taken before the evaluation.
-pub fn iterations_to_reach(evals: &[(u64, f64)], target: f64) -> Option<u64> {
-    evals.iter().find(|(_, a)| *a >= target).map(|(t, _)| *t)
+pub fn iterations_to_reach(evals: &[(u64, f64)], target: f64, metric: Metric) -> Option<u64> {
+    evals
+        .iter()
+        .find(|(_, a)| metric.reaches(*a, target))
+        .map(|(t, _)| *t)
 }
 
 /// Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value).
@@ -64,19 +191,19 @@ pub struct PolicySummary {
     pub seeds: usize,
     /// Iterations each run trained.
     pub iterations: u64,
-    /// Final test accuracy, mean over seeds.
-    pub final_accuracy_mean: f64,
-    /// Final test accuracy, sample std over seeds (`None` with one seed: there is no spread to
+    /// Final test figure, mean over seeds.
+    pub final_mean: f64,
+    /// Final test figure, sample std over seeds (`None` with one seed: there is no spread to
     /// show).
-    pub final_accuracy_std: Option<f64>,
-    /// The first evaluation at which the policy's **mean-over-seeds** accuracy reaches the
-    /// baseline's mean final accuracy (`None`: the mean never does, even if a seed did).
+    pub final_std: Option<f64>,
+    /// The first evaluation at which the policy's **mean-over-seeds** figure reaches the
+    /// baseline's mean final figure (`None`: the mean never does, even if a seed did).
     pub iterations_to_baseline: Option<f64>,
-    /// How many seeds, each on its own, reached the baseline's final accuracy (for the reader:
+    /// How many seeds, each on its own, reached the baseline's final figure (for the reader:
     /// the iterations above are the mean curve's).
     pub reached: usize,
     /// `iterations_to_baseline` / the baseline's own `iterations_to_baseline` (when it first
-    /// reached its final accuracy; the paper: 25k/70k = 0.36 for CIFAR-10). The baseline's own
+    /// reached its final figure; the paper: 25k/70k = 0.36 for CIFAR-10). The baseline's own
     /// row is 1.
     pub ratio_to_baseline: Option<f64>,
     /// Mean wall time per run, seconds.
@@ -84,18 +211,22 @@ pub struct PolicySummary {
 }
 
 /// Summarise runs per policy, in order of first appearance, against `baseline`'s mean final
-/// accuracy. Returns `None` if no run is named `baseline`.
-pub fn summarize(runs: &[RunCurve], baseline: &str) -> Option<(f64, Vec<PolicySummary>)> {
+/// figure (`metric` says which way is better). Returns `None` if no run is named `baseline`.
+pub fn summarize(
+    runs: &[RunCurve],
+    baseline: &str,
+    metric: Metric,
+) -> Option<(f64, Vec<PolicySummary>)> {
     let base: Vec<&RunCurve> = runs.iter().filter(|r| r.policy == baseline).collect();
     if base.is_empty() {
         return None;
     }
-    let base_finals: Vec<f64> = base.iter().map(|r| r.final_accuracy()).collect();
+    let base_finals: Vec<f64> = base.iter().map(|r| r.final_value()).collect();
     let (target, _) = mean_std(&base_finals);
-    // The baseline's own first crossing of its mean final accuracy (some seed always ends at or
-    // above the mean, so some seed crosses).
+    // The baseline's own first crossing of its mean final figure (some seed always ends at or
+    // beyond the mean, so some seed crosses).
     // On the mean curve, which ends at the target: it always gets there.
-    let base_its = iterations_to_reach(&mean_curve(&base), target).map(|t| t as f64);
+    let base_its = iterations_to_reach(&mean_curve(&base), target, metric).map(|t| t as f64);
     let mut order: Vec<&str> = Vec::new();
     for r in runs {
         if !order.contains(&r.policy.as_str()) {
@@ -106,20 +237,20 @@ pub fn summarize(runs: &[RunCurve], baseline: &str) -> Option<(f64, Vec<PolicySu
         .into_iter()
         .map(|p| {
             let rs: Vec<&RunCurve> = runs.iter().filter(|r| r.policy == p).collect();
-            let finals: Vec<f64> = rs.iter().map(|r| r.final_accuracy()).collect();
+            let finals: Vec<f64> = rs.iter().map(|r| r.final_value()).collect();
             let (m, s) = mean_std(&finals);
             let hits = rs
                 .iter()
-                .filter(|r| iterations_to_reach(&r.evals, target).is_some())
+                .filter(|r| iterations_to_reach(&r.evals, target, metric).is_some())
                 .count();
-            let its = iterations_to_reach(&mean_curve(&rs), target).map(|t| t as f64);
+            let its = iterations_to_reach(&mean_curve(&rs), target, metric).map(|t| t as f64);
             let walls: Vec<f64> = rs.iter().map(|r| r.wall_time_s).collect();
             PolicySummary {
                 policy: p.to_string(),
                 seeds: rs.len(),
                 iterations: rs.iter().map(|r| r.iterations).max().unwrap_or(0),
-                final_accuracy_mean: m,
-                final_accuracy_std: (rs.len() > 1).then_some(s),
+                final_mean: m,
+                final_std: (rs.len() > 1).then_some(s),
                 iterations_to_baseline: its,
                 reached: hits,
                 ratio_to_baseline: its
@@ -133,7 +264,7 @@ pub fn summarize(runs: &[RunCurve], baseline: &str) -> Option<(f64, Vec<PolicySu
     Some((target, rows))
 }
 
-/// One row of the accuracy-vs-budget table: a policy at a budget.
+/// One row of the figure-vs-budget table: a policy at a budget.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BudgetRow {
     /// Policy (run) name.
@@ -144,30 +275,32 @@ pub struct BudgetRow {
     pub iterations: u64,
     /// Number of seeds aggregated.
     pub seeds: usize,
-    /// Final test accuracy, mean over seeds.
-    pub final_accuracy_mean: f64,
-    /// Final test accuracy, sample std over seeds (`None` with one seed).
-    pub final_accuracy_std: Option<f64>,
+    /// Final test figure, mean over seeds.
+    pub final_mean: f64,
+    /// Final test figure, sample std over seeds (`None` with one seed).
+    pub final_std: Option<f64>,
     /// Mean wall time per run, seconds.
     pub wall_time_mean_s: f64,
 }
 
-/// Per policy: the smallest budget at which it reaches the baseline's full-budget accuracy.
+/// Per policy: the smallest budget at which it reaches the baseline's full-budget figure.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BudgetReach {
     /// Policy (run) name.
     pub policy: String,
-    /// The smallest budget whose mean final accuracy is at least the target, if any.
+    /// The smallest budget whose mean final figure reaches the target, if any.
     pub smallest_budget: Option<f64>,
     /// `smallest_budget / full budget` (the paper's 25k/70k = 0.36 is this ratio).
     pub ratio: Option<f64>,
 }
 
-/// Accuracy vs training budget (one separate run per budget, each with its schedule planned for
-/// it), against the baseline at the full (largest) budget.
+/// The final figure vs training budget (one separate run per budget, each with its schedule
+/// planned for it), against the baseline at the full (largest) budget.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BudgetSummary {
-    /// The baseline's mean final accuracy at the full budget: what every policy must reach.
+    /// What the figures are.
+    pub metric: Metric,
+    /// The baseline's mean final figure at the full budget: what every policy must reach.
     pub target: f64,
     /// The largest budget.
     pub full_budget: f64,
@@ -178,14 +311,18 @@ pub struct BudgetSummary {
 }
 
 /// Summarise runs that carry a [`RunCurve::budget`] per (policy, budget), against `baseline`'s
-/// mean final accuracy at the largest budget. `None` if the baseline has no run at that budget.
-pub fn summarize_budgets(runs: &[RunCurve], baseline: &str) -> Option<BudgetSummary> {
+/// mean final figure at the largest budget. `None` if the baseline has no run at that budget.
+pub fn summarize_budgets(
+    runs: &[RunCurve],
+    baseline: &str,
+    metric: Metric,
+) -> Option<BudgetSummary> {
     let budget = |r: &RunCurve| r.budget.unwrap_or(1.0);
     let full_budget = runs.iter().map(budget).reduce(f64::max)?;
     let base: Vec<f64> = runs
         .iter()
         .filter(|r| r.policy == baseline && budget(r) == full_budget)
-        .map(RunCurve::final_accuracy)
+        .map(RunCurve::final_value)
         .collect();
     if base.is_empty() {
         return None;
@@ -209,9 +346,9 @@ pub fn summarize_budgets(runs: &[RunCurve], baseline: &str) -> Option<BudgetSumm
                 .iter()
                 .filter(|r| r.policy == p && budget(r) == b)
                 .collect();
-            let finals: Vec<f64> = rs.iter().map(|r| r.final_accuracy()).collect();
+            let finals: Vec<f64> = rs.iter().map(|r| r.final_value()).collect();
             let (m, sd) = mean_std(&finals);
-            if smallest.is_none() && m >= target {
+            if smallest.is_none() && metric.reaches(m, target) {
                 smallest = Some(b);
             }
             let walls: Vec<f64> = rs.iter().map(|r| r.wall_time_s).collect();
@@ -220,8 +357,8 @@ pub fn summarize_budgets(runs: &[RunCurve], baseline: &str) -> Option<BudgetSumm
                 budget: b,
                 iterations: rs.iter().map(|r| r.iterations).max().unwrap_or(0),
                 seeds: rs.len(),
-                final_accuracy_mean: m,
-                final_accuracy_std: (rs.len() > 1).then_some(sd),
+                final_mean: m,
+                final_std: (rs.len() > 1).then_some(sd),
                 wall_time_mean_s: mean_std(&walls).0,
             });
         }
@@ -232,6 +369,7 @@ pub fn summarize_budgets(runs: &[RunCurve], baseline: &str) -> Option<BudgetSumm
         });
     }
     Some(BudgetSummary {
+        metric,
         target,
         full_budget,
         rows,
@@ -239,7 +377,7 @@ pub fn summarize_budgets(runs: &[RunCurve], baseline: &str) -> Option<BudgetSumm
     })
 }
 
-/// Mean accuracy curve over seeds at the evaluation iterations all runs share.
+/// Mean curve over seeds at the evaluation iterations all runs share.
 pub fn mean_curve(runs: &[&RunCurve]) -> Vec<(u64, f64)> {
     let Some(first) = runs.first() else {
         return Vec::new();
@@ -293,7 +431,7 @@ mod tests {
             at("clr", 0, 1.0, 0.90),
             at("clr", 1, 1.0, 0.91),
         ];
-        let b = summarize_budgets(&runs, "fixed").unwrap();
+        let b = summarize_budgets(&runs, "fixed", Metric::Accuracy).unwrap();
         assert!((b.target - 0.86).abs() < 1e-12);
         assert_eq!(b.full_budget, 1.0);
         let keys: Vec<(&str, f64)> = b
@@ -317,7 +455,7 @@ mod tests {
         assert_eq!(b.reach[1].smallest_budget, Some(0.5));
         assert_eq!(b.reach[1].ratio, Some(0.5));
         assert_eq!(b.reach[0].smallest_budget, Some(1.0));
-        assert!(summarize_budgets(&runs, "none").is_none());
+        assert!(summarize_budgets(&runs, "none", Metric::Accuracy).is_none());
     }
 
     #[test]
@@ -332,9 +470,9 @@ mod tests {
     #[test]
     fn iterations_to_reach_first_hit() {
         let e = [(100, 0.5), (200, 0.8), (300, 0.79), (400, 0.9)];
-        assert_eq!(iterations_to_reach(&e, 0.8), Some(200));
-        assert_eq!(iterations_to_reach(&e, 0.85), Some(400));
-        assert_eq!(iterations_to_reach(&e, 0.95), None);
+        assert_eq!(iterations_to_reach(&e, 0.8, Metric::Accuracy), Some(200));
+        assert_eq!(iterations_to_reach(&e, 0.85, Metric::Accuracy), Some(400));
+        assert_eq!(iterations_to_reach(&e, 0.95, Metric::Accuracy), None);
     }
 
     #[test]
@@ -345,7 +483,7 @@ mod tests {
             run("clr", 0, &[(100, 0.81), (200, 0.85), (300, 0.9)]),
             run("clr", 1, &[(100, 0.7), (200, 0.85), (300, 0.9)]),
         ];
-        let (target, rows) = summarize(&runs, "fixed").unwrap();
+        let (target, rows) = summarize(&runs, "fixed", Metric::Accuracy).unwrap();
         assert!((target - 0.81).abs() < 1e-12);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].policy, "fixed");
@@ -363,9 +501,9 @@ mod tests {
             run("one", 0, &[(100, 0.85), (200, 0.7)]),
             run("one", 1, &[(100, 0.5), (200, 0.7)]),
         ];
-        let (_, rows) = summarize(&lucky, "fixed").unwrap();
+        let (_, rows) = summarize(&lucky, "fixed", Metric::Accuracy).unwrap();
         assert_eq!((rows[1].reached, rows[1].iterations_to_baseline), (1, None));
-        assert!(clr.final_accuracy_std.is_some());
+        assert!(clr.final_std.is_some());
         // The ratio is to the baseline's own first crossing, not to its length: a baseline that
         // gets there at 200 of 400 iterations makes 100 a ratio of 0.5, not 0.25.
         let runs = vec![
@@ -376,13 +514,60 @@ mod tests {
             ),
             run("clr", 0, &[(100, 0.85), (200, 0.9)]),
         ];
-        let (_, rows) = summarize(&runs, "fixed").unwrap();
+        let (_, rows) = summarize(&runs, "fixed", Metric::Accuracy).unwrap();
         assert_eq!(rows[0].ratio_to_baseline, Some(1.0));
         assert_eq!(rows[1].ratio_to_baseline, Some(0.5));
         // One seed: no spread.
-        assert_eq!(rows[1].final_accuracy_std, None);
-        assert!((clr.final_accuracy_mean - 0.9).abs() < 1e-12);
-        assert!(summarize(&runs, "nope").is_none());
+        assert_eq!(rows[1].final_std, None);
+        assert!((clr.final_mean - 0.9).abs() < 1e-12);
+        assert!(summarize(&runs, "nope", Metric::Accuracy).is_none());
+    }
+
+    /// A loss table reads the other way: lower reaches, the smallest budget is the first whose
+    /// mean loss is at most the target, and the shortfall is in nats.
+    #[test]
+    fn a_loss_metric_reaches_downwards() {
+        let m = Metric::Loss;
+        assert!(m.better(1.9, 2.0) && !m.better(2.0, 1.9) && !m.better(f64::NAN, 2.0));
+        assert!(m.reaches(1.9, 1.9) && !m.reaches(1.91, 1.9));
+        assert_eq!(m.best([2.0, f64::NAN, 1.8, 1.9]), Some(1.8));
+        assert_eq!(Metric::Accuracy.best([0.2, 0.9, 0.5]), Some(0.9));
+        assert!((m.shortfall(1.9, 1.95) - 0.05).abs() < 1e-12);
+        assert!((Metric::Accuracy.shortfall(0.9, 0.89) - 1.0).abs() < 1e-9);
+        assert_eq!(
+            (m.display(1.89991), Metric::Accuracy.display(0.901)),
+            ("1.8999".into(), "90.10".into())
+        );
+        assert_eq!(m.display_shortfall(0.0123), "0.0123 nats above");
+        assert_eq!(
+            Metric::Accuracy.display_shortfall(0.32),
+            "0.32 points below"
+        );
+        let e = [(100, 2.5), (200, 2.0), (300, 2.1), (400, 1.9)];
+        assert_eq!(iterations_to_reach(&e, 2.0, m), Some(200));
+        assert_eq!(iterations_to_reach(&e, 1.95, m), Some(400));
+        assert_eq!(iterations_to_reach(&e, 1.8, m), None);
+        let runs = vec![
+            run("fixed", 0, &[(100, 2.5), (200, 2.0)]),
+            run("fixed", 1, &[(100, 2.5), (200, 2.2)]),
+            run("clr", 0, &[(100, 2.05), (200, 1.9)]),
+        ];
+        let (target, rows) = summarize(&runs, "fixed", m).unwrap();
+        assert!((target - 2.1).abs() < 1e-12);
+        // The baseline's mean curve (2.5, 2.1) reaches 2.1 at 200; clr's at 100.
+        assert_eq!(rows[0].iterations_to_baseline, Some(200.0));
+        assert_eq!(rows[1].iterations_to_baseline, Some(100.0));
+        assert_eq!(rows[1].ratio_to_baseline, Some(0.5));
+        assert_eq!(rows[0].reached, 1); // seed 1 ends at 2.2 > 2.1
+        let runs = vec![
+            at("fixed", 0, 1.0, 2.0),
+            at("clr", 0, 0.25, 2.2),
+            at("clr", 0, 0.5, 1.99),
+            at("clr", 0, 1.0, 1.9),
+        ];
+        let b = summarize_budgets(&runs, "fixed", m).unwrap();
+        assert_eq!((b.metric, b.target), (m, 2.0));
+        assert_eq!(b.reach[1].smallest_budget, Some(0.5));
     }
 
     #[test]

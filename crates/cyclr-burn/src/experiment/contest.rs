@@ -1,7 +1,7 @@
 //! The head-to-head: every way of choosing a learning rate in an experiment — a grid search, a
 //! range test, a learning-rate-free optimizer at its default — with its cost counted in training
-//! steps **including its search**, and its accuracy on the test set of the model it would hand a
-//! user.
+//! steps **including its search**, and its test figure — accuracy, or loss (nats per character)
+//! for text, the experiment's [`Metric`] — for the model it would hand a user.
 //!
 //! A *contestant* is a run of the experiment, except that the points of a grid count as one
 //! contestant, the grid ([`Experiment::grids`]). Per seed (and budget):
@@ -13,11 +13,12 @@
 //! * **train steps**: the run's own training steps (fewer when it diverged);
 //! * **total** = search + train.
 //!
-//! A grid's pick is the point with the best mean **validation** accuracy over seeds
-//! ([`Experiment::grid_pick`]); its reported accuracy is that point's test accuracy. The other
+//! A grid's pick is the point with the best mean **validation** figure over seeds
+//! ([`Experiment::grid_pick`]); its reported figure is that point's test figure. The other
 //! contestants never look at any held-out data to choose anything, so every contestant's test
-//! accuracy is an unbiased estimate. Mean and standard deviation are over seeds.
+//! figure is an unbiased estimate. Mean and standard deviation are over seeds.
 
+use cyclr::compare::Metric;
 use serde::Serialize;
 
 use crate::experiment::{Experiment, RunOutcome};
@@ -72,14 +73,14 @@ pub struct Contestant {
     pub budget: Option<f64>,
     /// Seeds that finished.
     pub seeds: usize,
-    /// Final test accuracy per seed (of the pick, for a grid).
-    pub test_accuracies: Vec<f64>,
+    /// Final test figure per seed (of the pick, for a grid).
+    pub test_values: Vec<f64>,
     /// Their mean.
-    pub test_accuracy_mean: f64,
+    pub test_mean: f64,
     /// Their standard deviation (`None` for one seed).
-    pub test_accuracy_std: Option<f64>,
-    /// Mean validation accuracy (of the pick, for a grid).
-    pub val_accuracy_mean: Option<f64>,
+    pub test_std: Option<f64>,
+    /// Mean validation figure (of the pick, for a grid).
+    pub val_mean: Option<f64>,
     /// Mean search steps per seed.
     pub search_steps: f64,
     /// Mean training steps per seed.
@@ -93,9 +94,11 @@ pub struct Contestant {
 /// The head-to-head of an experiment at one budget.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HeadToHead {
+    /// What the figures are (which way is better).
+    pub metric: Metric,
     /// The budget (`None` without budgets).
     pub budget: Option<f64>,
-    /// The reference grid: the grid whose pick has the best validation accuracy (`None`
+    /// The reference grid: the grid whose pick has the best validation figure (`None`
     /// without grids).
     pub reference: Option<String>,
     /// Every contestant, in the experiment's order.
@@ -109,12 +112,13 @@ impl HeadToHead {
         self.rows.iter().find(|c| &c.name == r)
     }
 
-    /// A row's gap to the reference (reference accuracy − its, in points) and the reference's
-    /// total steps divided by its (how many times less compute it used).
+    /// A row's shortfall to the reference ([`Metric::shortfall`]: accuracy points below it, or
+    /// nats above its loss; positive is worse) and the reference's total steps divided by its
+    /// (how many times less compute it used).
     pub fn versus_reference(&self, c: &Contestant) -> Option<(f64, f64)> {
         let r = self.reference_row()?;
         Some((
-            (r.test_accuracy_mean - c.test_accuracy_mean) * 100.0,
+            self.metric.shortfall(r.test_mean, c.test_mean),
             r.total_steps / c.total_steps,
         ))
     }
@@ -133,6 +137,7 @@ pub fn head_to_head(exp: &Experiment, outcomes: &[RunOutcome]) -> Vec<HeadToHead
         None => vec![None],
     };
     let grids = exp.grids();
+    let metric = exp.metric();
     budgets
         .into_iter()
         .map(|budget| {
@@ -188,6 +193,7 @@ pub fn head_to_head(exp: &Experiment, outcomes: &[RunOutcome]) -> Vec<HeadToHead
                             budget,
                             &picked,
                             &search,
+                            metric,
                         )
                     }
                     None => {
@@ -203,21 +209,29 @@ pub fn head_to_head(exp: &Experiment, outcomes: &[RunOutcome]) -> Vec<HeadToHead
                             }
                             _ => Choice::Given,
                         };
-                        summarize(&r.name, choice, budget, &runs, &search)
+                        summarize(&r.name, choice, budget, &runs, &search, metric)
                     }
                 };
                 rows.extend(row);
             }
-            let reference = rows
+            // The grid with the best validation figure (ties: the last, as before).
+            let mut reference: Option<&Contestant> = None;
+            for c in rows
                 .iter()
                 .filter(|c| matches!(c.choice, Choice::Grid { .. }))
-                .max_by(|a, b| {
-                    a.val_accuracy_mean
-                        .unwrap_or(f64::NEG_INFINITY)
-                        .total_cmp(&b.val_accuracy_mean.unwrap_or(f64::NEG_INFINITY))
-                })
-                .map(|c| c.name.clone());
+            {
+                let v = c.val_mean.unwrap_or(f64::NAN);
+                let keep = reference.is_some_and(|r| {
+                    let b = r.val_mean.unwrap_or(f64::NAN);
+                    metric.better(b, v) || (v.is_nan() && !b.is_nan())
+                });
+                if !keep {
+                    reference = Some(c);
+                }
+            }
+            let reference = reference.map(|c| c.name.clone());
             HeadToHead {
+                metric,
                 budget,
                 reference,
                 rows,
@@ -232,13 +246,14 @@ fn summarize(
     budget: Option<f64>,
     runs: &[&RunOutcome],
     search: &[f64],
+    metric: Metric,
 ) -> Option<Contestant> {
     if runs.is_empty() {
         return None;
     }
-    let acc: Vec<f64> = runs.iter().map(|o| o.summary.final_test_accuracy).collect();
-    let (m, sd) = cyclr::compare::mean_std(&acc);
-    let vals: Vec<f64> = runs.iter().filter_map(|o| o.val_accuracy).collect();
+    let test: Vec<f64> = runs.iter().map(|o| o.summary.final_value(metric)).collect();
+    let (m, sd) = cyclr::compare::mean_std(&test);
+    let vals: Vec<f64> = runs.iter().filter_map(|o| o.val_value()).collect();
     let train: Vec<f64> = runs.iter().map(|o| o.summary.iterations as f64).collect();
     let (search, train) = (mean(search), mean(&train));
     Some(Contestant {
@@ -246,10 +261,10 @@ fn summarize(
         choice,
         budget,
         seeds: runs.len(),
-        test_accuracies: acc,
-        test_accuracy_mean: m,
-        test_accuracy_std: (runs.len() > 1).then_some(sd),
-        val_accuracy_mean: (!vals.is_empty()).then(|| mean(&vals)),
+        test_values: test,
+        test_mean: m,
+        test_std: (runs.len() > 1).then_some(sd),
+        val_mean: (!vals.is_empty()).then(|| mean(&vals)),
         search_steps: search,
         train_steps: train,
         total_steps: search + train,
@@ -402,7 +417,7 @@ schedule = { policy = "fixed" }
         let names: Vec<&str> = h.rows.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["auto", "grid", "free"]);
         let grid = &h.rows[1];
-        assert_eq!(grid.test_accuracy_mean, 0.95, "the pick's test accuracy");
+        assert_eq!(grid.test_mean, 0.95, "the pick's test accuracy");
         assert!(matches!(grid.choice, Choice::Grid { value, points: 3, .. } if value == 0.1));
         assert_eq!(
             (grid.search_steps, grid.train_steps, grid.total_steps),

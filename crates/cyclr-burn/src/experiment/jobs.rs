@@ -6,15 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use cyclr::schedule::{Auto, ScheduleConfig};
-use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
 
 use super::plan::{self, PlanError};
 use super::range_tests::{OptimizerRangeTest, range_test, range_test_dirs};
 use super::{Experiment, ExperimentError, io_err};
+use crate::fsio;
 use crate::train::checkpoint;
-use crate::train::{TrainConfig, TrainError, TrainObserver, TrainSummary};
-use crate::{data, fsio};
+use crate::train::{RunData, TrainConfig, TrainError, TrainObserver, TrainSummary, Validation};
 
 /// A job of an experiment: one run with one seed.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +61,8 @@ pub struct RunOutcome {
     /// The validation split it was trained beside (a fraction of the training set), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<f64>,
-    /// Loss of the trained (evaluated) model on the validation split.
+    /// Loss of the trained (evaluated) model on the validation split (nats per character for
+    /// text).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -75,22 +75,42 @@ pub struct RunOutcome {
     /// The training steps of the range tests its learning rates came from (all seeds), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range_test_steps: Option<u64>,
-    /// Images in the test split (one image is 100 / this points of accuracy).
+    /// Images in the test split (one image is 100 / this points of accuracy); characters
+    /// predicted for text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_images: Option<usize>,
-    /// Images in the validation split, if any.
+    /// Images (characters predicted, for text) in the validation split, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_images: Option<usize>,
 }
 
 impl RunOutcome {
-    /// `(iterations trained, test accuracy)` at each evaluation.
+    /// What the run is scored by ([`ModelKind::metric`](crate::model::ModelKind::metric)).
+    pub fn metric(&self) -> cyclr::compare::Metric {
+        self.config.model.metric()
+    }
+
+    /// `(iterations trained, test figure)` at each evaluation: accuracy, or loss for text.
     pub fn evals(&self) -> Vec<(u64, f64)> {
+        let metric = self.metric();
         self.summary
             .metrics
             .iter()
-            .filter_map(|m| m.test_accuracy.map(|a| (m.iteration + 1, a)))
+            .filter_map(|m| m.test_value(metric).map(|a| (m.iteration + 1, a)))
             .collect()
+    }
+
+    /// The final test figure (accuracy, or loss for text).
+    pub fn final_value(&self) -> f64 {
+        self.summary.final_value(self.metric())
+    }
+
+    /// The validation figure (accuracy, or loss for text), with a validation split.
+    pub fn val_value(&self) -> Option<f64> {
+        match self.metric() {
+            cyclr::compare::Metric::Accuracy => self.val_accuracy,
+            cyclr::compare::Metric::Loss => self.val_loss,
+        }
     }
 
     /// `Some(description)` if the run diverged.
@@ -166,16 +186,27 @@ struct Prepared {
 /// Resolve every job's training configuration (running or reading the range tests first).
 fn prepare(
     exp: &Experiment,
-    split: &Split,
+    data: &RunData,
     out: &Path,
     obs: &dyn ExperimentObserver,
 ) -> Result<Vec<Prepared>, ExperimentError> {
-    let per_epoch = data::steps_per_epoch(split.train.len(), exp.batch_size);
+    let text = matches!(data, RunData::Text(_));
+    if let RunData::Text(t) = data {
+        let shape = exp.gpt_shape();
+        let problem = shape
+            .config(t.vocab.len())
+            .problem()
+            .or_else(|| t.check_context(shape.context).err().map(|e| e.to_string()));
+        if let Some(why) = problem {
+            return Err(ExperimentError::Config(format!("[gpt]: {why}")));
+        }
+    }
+    let per_epoch = data.steps_per_epoch(exp.batch_size, exp.gpt_shape().context);
     let mut tests: Vec<OptimizerRangeTest> = Vec::new();
     for (o, dir) in range_test_dirs(exp) {
         let dir = out.join(dir);
         let t = OptimizerRangeTest {
-            tests: range_test(exp, split, &o, &dir)?,
+            tests: range_test(exp, data, &o, &dir)?,
             optimizer: o,
             dir,
         };
@@ -184,7 +215,7 @@ fn prepare(
     }
     let mut resolved = Vec::new();
     for r in &exp.runs {
-        let optimizer = exp.optimizer_of(r);
+        let optimizer = exp.optimizer_trained(r);
         let schedule_error =
             |e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name));
         let (res, origin, steps) = if r.auto_lr {
@@ -251,8 +282,8 @@ fn prepare(
                 kernels: exp.kernels,
                 bn_recalibration: exp.bn_recalibration,
                 device: exp.device,
-                gpt: None,
-                grad_clip: None,
+                gpt: text.then(|| exp.gpt_shape()),
+                grad_clip: exp.grad_clip,
             };
             Ok(Prepared {
                 range_test_steps: *range_test_steps,
@@ -279,14 +310,14 @@ fn read_outcome(path: &Path) -> Option<RunOutcome> {
 /// (its summary says where it diverged), not an error.
 pub fn run_experiment(
     exp: &Experiment,
-    split: &Split,
+    data: &RunData,
     opts: &RunOptions,
     obs: &dyn ExperimentObserver,
 ) -> Result<Vec<RunOutcome>, ExperimentError> {
     let exp = &exp.expanded()?;
-    let (held, val) = validation_split(exp, split);
-    let split = held.as_ref().unwrap_or(split);
-    let prepared = prepare(exp, split, &opts.out, obs)?;
+    let (held, val) = validation_split(exp, data);
+    let data = held.as_ref().unwrap_or(data);
+    let prepared = prepare(exp, data, &opts.out, obs)?;
     let mut todo = Vec::new();
     let mut done: Vec<(usize, RunOutcome)> = Vec::new();
     for (i, p) in prepared.into_iter().enumerate() {
@@ -336,7 +367,7 @@ pub fn run_experiment(
                 loop {
                     let next = queue.lock().expect("queue").pop();
                     let Some((i, p)) = next else { break };
-                    let res = run_job(&p, split, val.as_ref(), exp.validation, &opts.out, obs);
+                    let res = run_job(&p, data, val.as_ref(), exp.validation, &opts.out, obs);
                     let failed = res.is_err();
                     results.lock().expect("results").push((i, res));
                     if failed {
@@ -353,26 +384,21 @@ pub fn run_experiment(
     Ok(done.into_iter().map(|(_, o)| o).collect())
 }
 
-/// The training data of an experiment with a validation split: `(split with the held-out samples
-/// removed from its training part, the validation set)`; `(None, None)` without one.
-pub fn validation_split(exp: &Experiment, split: &Split) -> (Option<Split>, Option<Dataset>) {
+/// The training data of an experiment with a validation split: `(the data with the held-out
+/// part removed from its training part, the validation split)` ([`RunData::hold_out`]: images
+/// stratified, text a contiguous tail); `(None, None)` without one.
+pub fn validation_split(exp: &Experiment, data: &RunData) -> (Option<RunData>, Option<Validation>) {
     let Some(f) = exp.validation else {
         return (None, None);
     };
-    let (train, val) = cyclr_data::validation_split(&split.train, f);
-    (
-        Some(Split {
-            train,
-            ..split.clone()
-        }),
-        Some(val),
-    )
+    let (data, val) = data.hold_out(f);
+    (Some(data), Some(val))
 }
 
 fn run_job(
     p: &Prepared,
-    split: &Split,
-    val: Option<&Dataset>,
+    data: &RunData,
+    val: Option<&Validation>,
     validation: Option<f64>,
     out: &Path,
     obs: &dyn ExperimentObserver,
@@ -381,7 +407,7 @@ fn run_job(
     // Continue an interrupted job from its last checkpoint; checkpoints another configuration
     // (an edited experiment) or a crash left unusable are removed and the job starts over.
     let run = |resume: bool, observer: &mut dyn TrainObserver| {
-        crate::train::train_until(&p.config, split, observer, resume, None)
+        data.train(&p.config, observer, resume, None)
     };
     let (summary, model) = match run(true, observer.as_mut()) {
         Err(TrainError::ForeignCheckpoint { .. } | TrainError::Checkpoint(_)) => {
@@ -400,7 +426,7 @@ fn run_job(
     })?;
     let (val_loss, val_accuracy) = match val {
         Some(v) if !summary.interrupted => {
-            let (l, a) = crate::train::evaluate(&model, v);
+            let (l, a) = v.evaluate(&model);
             (Some(l), Some(a))
         }
         _ => (None, None),
@@ -421,8 +447,8 @@ fn run_job(
         val_loss,
         val_accuracy,
         range_test_steps: p.range_test_steps,
-        test_images: Some(split.test.len()),
-        val_images: val.map(|v| v.len()),
+        test_images: Some(data.test_len()),
+        val_images: val.map(Validation::len),
     };
     let path = outcome_path(out, &p.job);
     let bytes = serde_json::to_vec(&outcome).expect("plain data serializes");

@@ -39,17 +39,29 @@
 //! ([`Experiment::expanded`]) into one run per value, named `<run>_at_<value>`, each with that
 //! key set in its schedule. When any run has a grid, or `validation = F` is given, a fraction
 //! `F` (default 0.1) of the training set is held out as a validation split
-//! ([`cyclr_data::validation_split`]: stratified, the same samples for every run): every job and
-//! range test trains on the rest, and every outcome records its model's validation loss and
-//! accuracy. A grid's pick is the point with the best mean validation accuracy over seeds (per
-//! budget), never chosen on the test set; [`contest`] reports it with every
-//! contestant's cost, its search included.
+//! ([`cyclr_data::validation_split`]: stratified, the same samples for every run; for text the
+//! contiguous tail of the training text, [`RunData::hold_out`](crate::train::RunData::hold_out)):
+//! every job and range test trains on the rest, and every outcome records its model's validation
+//! loss and accuracy. A grid's pick is the point with the best mean validation figure over seeds
+//! (per budget), never chosen on the test set; [`contest`] reports it with every contestant's
+//! cost, its search included.
+//!
+//! # Text and the metric
+//!
+//! With `model = "gpt"` on a text dataset (`shakespeare`, `text:FILE`; a `[gpt]` table gives the
+//! shape, `grad_clip` the global gradient norm) every figure is the **test loss in nats per
+//! character** by a full pass, lower is better; otherwise the test accuracy, higher is better.
+//! Which one, and every comparison in its direction (baselines, grid picks, budgets' targets,
+//! "iterations to reach", the head-to-head's gap), comes from one type,
+//! [`Metric`](cyclr::compare::Metric), chosen by [`ModelKind::metric`](crate::model::ModelKind::metric).
+//! The GPT trains with nanoGPT's parameter groups (no weight decay on biases and LayerNorm
+//! weights), in its runs and its range tests alike.
 //!
 //! # Baselines
 //!
 //! `baseline` names the run the others are measured against, or several (`baseline =
 //! ["fixed-caffe", "fixed-tuned"]`): then the table measures against the **strongest** of them
-//! (the highest mean final accuracy at the full budget) and says which it was.
+//! (the best mean final figure at the full budget) and says which it was.
 //!
 //! How a run's schedule is resolved: [`ScheduleSpec::resolve`] with the experiment's run length,
 //! the epoch length of the loaded dataset, `step_epochs`, and — for `auto_lr` runs — the picks of

@@ -450,7 +450,8 @@ impl RunPlan {
         text.check_context(shape.context)
             .map_err(|e| PlanError::Text(e.to_string()))?;
         let context = shape.context;
-        let per_epoch = (text.train.len() / (self.batch_size * context).max(1)).max(1) as u64;
+        let per_epoch =
+            crate::data::text_steps_per_epoch(text.train.len(), self.batch_size, context);
         let run_shape = self.shape(per_epoch);
         let optimizer = self.optimizer.clone().with_nanogpt_groups();
         let (resolved, origin, range_tests) = if self.auto_lr {

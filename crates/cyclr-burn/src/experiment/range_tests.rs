@@ -5,22 +5,22 @@
 use std::path::{Path, PathBuf};
 
 use cyclr::finder::{RangeTestConfig, Repeated};
-use cyclr_data::Split;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{NoPlanObserver, PlanError, RangeTests};
 use super::{Experiment, ExperimentError, io_err};
 use crate::fsio;
-use crate::lr_find::NetRangeTest;
+use crate::lr_find::{NetRangeTest, TextRangeTest};
 use crate::model::NetConfig;
 use crate::optim::OptimizerConfig;
+use crate::train::RunData;
 
 /// The range tests of an experiment: one per distinct optimizer of its `auto_lr` runs, in order
 /// of first use, each with its output folder `range_test-<optimizer>[-k]`.
 pub fn range_test_dirs(exp: &Experiment) -> Vec<(OptimizerConfig, String)> {
     let mut out: Vec<(OptimizerConfig, String)> = Vec::new();
     for r in exp.runs.iter().filter(|r| r.auto_lr) {
-        let o = exp.optimizer_of(r);
+        let o = exp.optimizer_trained(r);
         if out.iter().any(|(x, _)| *x == o) {
             continue;
         }
@@ -44,6 +44,8 @@ struct PublishedRangeTest {
     optimizer: OptimizerConfig,
     batch_size: usize,
     config: RangeTestConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grad_clip: Option<f64>,
     tests: Repeated,
 }
 
@@ -62,11 +64,11 @@ pub struct OptimizerRangeTest {
 /// Run (or read back) the range tests of `optimizer` into `dir` (see the module documentation).
 pub(super) fn range_test(
     exp: &Experiment,
-    split: &Split,
+    data: &RunData,
     optimizer: &OptimizerConfig,
     dir: &Path,
 ) -> Result<RangeTests, ExperimentError> {
-    let net = exp.net(split);
+    let net = exp.net(data);
     let config = exp.range_test.config();
     let seeds = exp.range_test.seed_list();
     let path = dir.join("result.json");
@@ -75,6 +77,7 @@ pub(super) fn range_test(
             && p.optimizer == *optimizer
             && p.batch_size == exp.batch_size
             && p.config == config
+            && p.grad_clip == exp.grad_clip
             && p.tests.seeds == seeds
     };
     let read = |path: &Path| -> Option<PublishedRangeTest> {
@@ -95,27 +98,43 @@ pub(super) fn range_test(
     if let Some(p) = read(&path).filter(|p| matches(p)) {
         return Ok(recomputed(p));
     }
-    let test = NetRangeTest {
-        net,
-        optimizer: optimizer.clone(),
-        batch_size: exp.batch_size,
-        seed: seeds[0],
-        eval_every: 1,
-        device: exp.device,
-    };
-    let tests =
-        RangeTests::run(&test, split, &config, &seeds, &mut NoPlanObserver).map_err(|e| {
-            let e = match e {
-                PlanError::RangeTest(e) => e.to_string(),
-                other => other.to_string(),
+    let tests = match data {
+        RunData::Images(split) => {
+            let test = NetRangeTest {
+                net,
+                optimizer: optimizer.clone(),
+                batch_size: exp.batch_size,
+                seed: seeds[0],
+                eval_every: 1,
+                device: exp.device,
             };
-            ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
-        })?;
+            RangeTests::run(&test, split, &config, &seeds, &mut NoPlanObserver)
+        }
+        RunData::Text(text) => {
+            let test = TextRangeTest {
+                gpt: exp.gpt_shape(),
+                optimizer: optimizer.clone(),
+                batch_size: exp.batch_size,
+                seed: seeds[0],
+                grad_clip: exp.grad_clip,
+                device: exp.device,
+            };
+            RangeTests::run_text(&test, text, &config, &seeds, &mut NoPlanObserver)
+        }
+    }
+    .map_err(|e| {
+        let e = match e {
+            PlanError::RangeTest(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ExperimentError::RangeTest(format!("range test for {}: {e}", optimizer.name()))
+    })?;
     let published = PublishedRangeTest {
         net,
         optimizer: optimizer.clone(),
         batch_size: exp.batch_size,
         config: config.clone(),
+        grad_clip: exp.grad_clip,
         tests: tests.repeated,
     };
     let bytes = serde_json::to_vec(&published).expect("plain data serializes");

@@ -1,15 +1,16 @@
 //! What `cyclr compare` writes as data: `results.json` ([`ResultsFile`]), its stdout summary
-//! with `--format json` ([`CompareSummary`], [`ShardProgress`]), and the accuracy curves the
-//! comparison statistics are computed from ([`curves`]).
+//! with `--format json` ([`CompareSummary`], [`ShardProgress`]), and the curves of the test
+//! figure (accuracy, or loss for text) the comparison statistics are computed from ([`curves`]).
 use std::path::Path;
 
-use cyclr::compare::{BudgetSummary, PolicySummary, RunCurve};
+use cyclr::compare::{BudgetSummary, Metric, PolicySummary, RunCurve};
 use serde::Serialize;
 
 use super::contest::HeadToHead;
 use super::{Experiment, RunOutcome};
 
-/// Accuracy curves as `RunCurve`s for the core's comparison statistics.
+/// Test-figure curves ([`RunOutcome::evals`]) as `RunCurve`s for the core's comparison
+/// statistics.
 pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
     outcomes
         .iter()
@@ -30,15 +31,17 @@ pub fn curves(outcomes: &[RunOutcome]) -> Vec<RunCurve> {
 pub struct ResultsFile<'a> {
     /// The baseline measured against (the strongest of the experiment's).
     pub baseline: &'a str,
-    /// Its mean final test accuracy at the full budget.
-    pub baseline_final_accuracy: f64,
-    /// Accuracy against budget, with `budgets`.
+    /// Its mean final test figure at the full budget.
+    pub baseline_final: f64,
+    /// The final figure against budget, with `budgets`.
     pub budgets: Option<&'a BudgetSummary>,
     /// The experiment (as run: grids expanded).
     pub experiment: &'a Experiment,
     /// The head-to-head per budget (with a validation split).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_to_head: Option<&'a [HeadToHead]>,
+    /// What the figures are: `accuracy` (higher is better) or `loss` (lower is better).
+    pub metric: Metric,
     /// Every finished run.
     pub runs: Vec<RunResult<'a>>,
     /// One row per policy at the full budget.
@@ -51,6 +54,8 @@ pub struct RunResult<'a> {
     /// Search + train steps of this run (its range test's steps counted; a grid point's search
     /// is the rest of its grid, see `head_to_head`).
     pub search_steps: u64,
+    /// Best test figure over the evaluations.
+    pub best_test: f64,
     /// Best test accuracy over the evaluations.
     pub best_test_accuracy: f64,
     /// Where its learning rates came from.
@@ -62,12 +67,20 @@ pub struct RunResult<'a> {
     /// Set when the run ended near chance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_not_learn: Option<&'a str>,
-    /// `(iterations trained, test accuracy)` at each evaluation.
+    /// `(iterations trained, test figure)` at each evaluation.
     pub evals: Vec<(u64, f64)>,
-    /// Test accuracy after the last iteration.
+    /// The test figure after the last iteration.
+    pub final_test: f64,
+    /// Test accuracy after the last iteration (next-character accuracy for text).
     pub final_test_accuracy: f64,
-    /// Training throughput.
+    /// Test loss after the last iteration (nats per character for text).
+    #[serde(with = "cyclr::serde_float")]
+    pub final_test_loss: f64,
+    /// Training throughput (0 for text: see `chars_per_s`).
     pub images_per_s: f64,
+    /// Text: training characters per second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chars_per_s: Option<f64>,
     /// Iterations trained.
     pub iterations: u64,
     /// The run's name.
@@ -82,22 +95,31 @@ pub struct RunResult<'a> {
     pub train_steps: u64,
     /// Search and training steps.
     pub total_steps: u64,
+    /// The figure on the validation split, if any.
+    pub val: Option<f64>,
     /// Accuracy on the validation split, if any.
     pub val_accuracy: Option<f64>,
+    /// Loss on the validation split, if any.
+    #[serde(with = "cyclr::serde_float::option")]
+    pub val_loss: Option<f64>,
 }
 
 impl<'a> RunResult<'a> {
     /// The run of an outcome.
     pub fn of(o: &'a RunOutcome) -> Self {
         RunResult {
+            best_test: o.summary.best_value(o.metric()),
             best_test_accuracy: o.summary.best_test_accuracy,
             bounds: &o.bounds,
             budget: o.budget,
             diverged: o.diverged(),
             did_not_learn: o.summary.did_not_learn.as_deref(),
             evals: o.evals(),
+            final_test: o.final_value(),
             final_test_accuracy: o.summary.final_test_accuracy,
+            final_test_loss: o.summary.final_test_loss,
             images_per_s: o.summary.images_per_s,
+            chars_per_s: o.summary.chars_per_s,
             iterations: o.summary.iterations,
             name: &o.name,
             schedule: &o.schedule,
@@ -106,7 +128,9 @@ impl<'a> RunResult<'a> {
             search_steps: o.range_test_steps.unwrap_or(0),
             train_steps: o.summary.iterations,
             total_steps: o.range_test_steps.unwrap_or(0) + o.summary.iterations,
+            val: o.val_value(),
             val_accuracy: o.val_accuracy,
+            val_loss: o.val_loss,
         }
     }
 }
@@ -116,12 +140,14 @@ impl<'a> RunResult<'a> {
 pub struct CompareSummary<'a> {
     /// The baseline measured against (the strongest of the experiment's).
     pub baseline: &'a str,
-    /// Its mean final test accuracy at the full budget.
-    pub baseline_final_accuracy: f64,
-    /// Accuracy against budget, with `budgets`.
+    /// Its mean final test figure at the full budget.
+    pub baseline_final: f64,
+    /// The final figure against budget, with `budgets`.
     pub budgets: Option<&'a BudgetSummary>,
     /// The experiment's name.
     pub experiment: &'a str,
+    /// What the figures are: `accuracy` or `loss`.
+    pub metric: Metric,
     /// The output folder.
     pub out: &'a Path,
     /// Every finished run.

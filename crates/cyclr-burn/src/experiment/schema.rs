@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 
 use cyclr::finder::RangeTestConfig;
 use cyclr::schedule::{Auto, RunShape, ScheduleSpec, SpecError};
-use cyclr_data::{DatasetSpec, Split};
+use cyclr_data::DatasetSpec;
 use serde::{Deserialize, Serialize};
 
 use super::{ExperimentError, Job, RunOutcome};
-use crate::model::{Activation, ModelKind, NetConfig};
+use crate::model::{Activation, GptShape, ModelKind, NetConfig};
 use crate::optim::OptimizerConfig;
+use crate::train::RunData;
+use cyclr::compare::Metric;
 
 fn default_batch_size() -> usize {
     crate::train::DEFAULT_BATCH_SIZE
@@ -49,6 +51,14 @@ pub struct Experiment {
     pub dataset: DatasetSpec,
     /// The network.
     pub model: ModelKind,
+    /// The GPT's shape (`model = "gpt"`, a `[gpt]` table with `layers`, `heads`, `width`,
+    /// `context`, `dropout`, `bias`; default nanoGPT's CPU config, [`GptShape::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpt: Option<GptShape>,
+    /// Clip every run's (and range test's) gradients to this global norm
+    /// ([`TrainConfig::grad_clip`](crate::train::TrainConfig::grad_clip)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_clip: Option<f64>,
     /// Hidden nonlinearity.
     #[serde(default)]
     pub activation: Activation,
@@ -75,8 +85,9 @@ pub struct Experiment {
     /// Seeds (weights and data order); every run is trained once per seed.
     #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
-    /// Name of the run whose mean final accuracy the others must reach, or several names (a
-    /// list): the strongest of them is used (see the [module documentation](self)).
+    /// Name of the run whose mean final figure (accuracy, or loss for text) the others must
+    /// reach, or several names (a list): the strongest of them is used (see the
+    /// [module documentation](self)).
     #[serde(deserialize_with = "one_or_many")]
     pub baseline: Vec<String>,
     /// Training budgets as fractions of `iters`, each in (0, 1] (see the
@@ -347,31 +358,45 @@ impl Experiment {
             .and_then(|b| b.iter().copied().reduce(f64::max))
     }
 
-    /// The baseline the table measures against: the one of [`baseline`](Self::baseline) with
-    /// the highest mean final accuracy (at the largest budget) among `outcomes`, with that
-    /// accuracy. `None` if no baseline run finished.
-    pub fn strongest_baseline(&self, outcomes: &[RunOutcome]) -> Option<(String, f64)> {
-        let full = self.full_budget();
-        self.baseline
-            .iter()
-            .filter_map(|name| {
-                // A grid is represented by its validation pick.
-                let name = &self
-                    .grid_pick(name, outcomes, full)
-                    .unwrap_or_else(|| name.clone());
-                let accs: Vec<f64> = outcomes
-                    .iter()
-                    .filter(|o| &o.name == name && o.budget == full)
-                    .map(|o| o.summary.final_test_accuracy)
-                    .collect();
-                (!accs.is_empty()).then(|| (name.clone(), cyclr::compare::mean_std(&accs).0))
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+    /// What the experiment's runs are scored by ([`ModelKind::metric`]): test accuracy, or test
+    /// loss for a GPT on text.
+    pub fn metric(&self) -> Metric {
+        self.model.metric()
     }
 
-    /// The point of grid `grid` with the best mean validation accuracy over seeds among
-    /// `outcomes` at `budget` (ties: the first point); `None` if `grid` is no grid or none of
-    /// its points has a validation accuracy. The test set plays no part.
+    /// The baseline the table measures against: the one of [`baseline`](Self::baseline) with
+    /// the best mean final figure (at the largest budget) among `outcomes`, with that figure.
+    /// `None` if no baseline run finished.
+    pub fn strongest_baseline(&self, outcomes: &[RunOutcome]) -> Option<(String, f64)> {
+        let full = self.full_budget();
+        let metric = self.metric();
+        let mut best: Option<(String, f64)> = None;
+        for name in &self.baseline {
+            // A grid is represented by its validation pick.
+            let name = self
+                .grid_pick(name, outcomes, full)
+                .unwrap_or_else(|| name.clone());
+            let finals: Vec<f64> = outcomes
+                .iter()
+                .filter(|o| o.name == name && o.budget == full)
+                .map(|o| o.summary.final_value(metric))
+                .collect();
+            if finals.is_empty() {
+                continue;
+            }
+            let m = cyclr::compare::mean_std(&finals).0;
+            // Ties (and NaNs): the later baseline, as `max_by` chose before.
+            if best.as_ref().is_none_or(|(_, b)| !metric.better(*b, m)) {
+                best = Some((name, m));
+            }
+        }
+        best
+    }
+
+    /// The point of grid `grid` with the best mean validation figure over seeds (accuracy, or
+    /// loss for text: [`metric`](Self::metric)) among `outcomes` at `budget` (ties: the first
+    /// point); `None` if `grid` is no grid or none of its points has a validation figure. The
+    /// test set plays no part.
     pub fn grid_pick(
         &self,
         grid: &str,
@@ -379,18 +404,19 @@ impl Experiment {
         budget: Option<f64>,
     ) -> Option<String> {
         let (_, points) = self.grids().into_iter().find(|(g, _)| g == grid)?;
+        let metric = self.metric();
         let mut best: Option<(String, f64)> = None;
         for p in points {
             let vals: Vec<f64> = outcomes
                 .iter()
                 .filter(|o| o.name == p && o.budget == budget)
-                .filter_map(|o| o.val_accuracy)
+                .filter_map(RunOutcome::val_value)
                 .collect();
             if vals.is_empty() {
                 continue;
             }
             let m = cyclr::compare::mean_std(&vals).0;
-            if best.as_ref().is_none_or(|(_, b)| m > *b) {
+            if best.as_ref().is_none_or(|(_, b)| metric.better(m, *b)) {
                 best = Some((p, m));
             }
         }
@@ -452,6 +478,40 @@ impl Experiment {
         }
         if self.seeds.is_empty() {
             return bad("seeds = []: give at least one seed".into());
+        }
+        match (self.model == ModelKind::Gpt, self.dataset.is_text()) {
+            (true, false) => {
+                return bad(format!(
+                    "model = \"gpt\" trains on text: dataset = \"shakespeare\" (embedded) or \"text:FILE\", not {:?}",
+                    self.dataset.to_string()
+                ));
+            }
+            (false, true) => {
+                return bad(format!(
+                    "dataset = {:?} is text: model = \"gpt\" trains on it, not {:?}",
+                    self.dataset.to_string(),
+                    self.model.name()
+                ));
+            }
+            _ => {}
+        }
+        if self.gpt.is_some() && self.model != ModelKind::Gpt {
+            return bad(format!(
+                "[gpt]: the GPT's shape, but model = {:?}; remove the table or set model = \"gpt\"",
+                self.model.name()
+            ));
+        }
+        if let Some(shape) = self.gpt
+            && let Some(why) = shape.config(1).problem()
+        {
+            return bad(format!("[gpt]: {}", why.replace("--", "")));
+        }
+        if let Some(c) = self.grad_clip
+            && !(c.is_finite() && c > 0.0)
+        {
+            return bad(format!(
+                "grad_clip = {c}: the global gradient norm to clip to must be finite and > 0, e.g. 1.0"
+            ));
         }
         if self.iters == 0 || self.batch_size == 0 || self.eval_every == 0 {
             return bad("iters, batch_size and eval_every must be >= 1".into());
@@ -551,14 +611,33 @@ impl Experiment {
     }
 
     /// The network for this experiment's data.
-    pub fn net(&self, split: &Split) -> NetConfig {
-        NetConfig::for_data(
-            self.model,
-            self.activation,
-            self.batch_norm,
-            self.kernels,
-            &split.train,
-        )
+    pub fn net(&self, data: &RunData) -> NetConfig {
+        match data {
+            RunData::Images(split) => NetConfig::for_data(
+                self.model,
+                self.activation,
+                self.batch_norm,
+                self.kernels,
+                &split.train,
+            ),
+            RunData::Text(text) => NetConfig::for_text(&self.gpt_shape(), text.vocab.len()),
+        }
+    }
+
+    /// The GPT's shape (`[gpt]`, or the default).
+    pub fn gpt_shape(&self) -> GptShape {
+        self.gpt.unwrap_or_default()
+    }
+
+    /// The optimizer a run trains with: the run's, and for the GPT with nanoGPT's parameter
+    /// groups ([`OptimizerConfig::with_nanogpt_groups`]).
+    pub fn optimizer_trained(&self, run: &RunSpec) -> OptimizerConfig {
+        let o = self.optimizer_of(run);
+        if self.model == ModelKind::Gpt {
+            o.with_nanogpt_groups()
+        } else {
+            o
+        }
     }
 }
 

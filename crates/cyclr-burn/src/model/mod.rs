@@ -97,6 +97,16 @@ impl ModelKind {
             ModelKind::Gpt => "gpt",
         }
     }
+
+    /// What its runs are scored by: the test loss (nats per character) for the GPT, a language
+    /// model; the test accuracy for the classifiers. The one place this is decided: tables,
+    /// budgets, the head-to-head, grid picks and baselines all ask here.
+    pub fn metric(self) -> cyclr::compare::Metric {
+        match self {
+            ModelKind::Gpt => cyclr::compare::Metric::Loss,
+            _ => cyclr::compare::Metric::Accuracy,
+        }
+    }
 }
 
 impl fmt::Display for ModelKind {

@@ -100,7 +100,7 @@ pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};
 use task::{ImageTask, Task, TextTask};
-pub use task::{TEXT_EVAL_WINDOWS, evaluate_text, text_loss};
+pub use task::{RunData, TEXT_EVAL_WINDOWS, Validation, evaluate_text, text_loss};
 
 /// A finished run whose final test accuracy is below this many times chance (1 / classes) did
 /// not learn ([`TrainSummary::did_not_learn`]): a classifier stuck at the class prior, or
@@ -287,6 +287,16 @@ pub struct MetricRow {
     pub d: Option<f64>,
 }
 
+impl MetricRow {
+    /// The test figure of `metric` at this row (`None` where there was no evaluation).
+    pub fn test_value(&self, metric: cyclr::compare::Metric) -> Option<f64> {
+        match metric {
+            cyclr::compare::Metric::Accuracy => self.test_accuracy,
+            cyclr::compare::Metric::Loss => self.test_loss,
+        }
+    }
+}
+
 /// Which divergence rule fired (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -377,6 +387,24 @@ pub struct TrainSummary {
     /// [`images_per_s`](Self::images_per_s) counts images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chars_per_s: Option<f64>,
+}
+
+impl TrainSummary {
+    /// The final test figure of `metric`.
+    pub fn final_value(&self, metric: cyclr::compare::Metric) -> f64 {
+        match metric {
+            cyclr::compare::Metric::Accuracy => self.final_test_accuracy,
+            cyclr::compare::Metric::Loss => self.final_test_loss,
+        }
+    }
+
+    /// The best test figure of `metric` over the evaluations.
+    pub fn best_value(&self, metric: cyclr::compare::Metric) -> f64 {
+        match metric {
+            cyclr::compare::Metric::Accuracy => self.best_test_accuracy,
+            cyclr::compare::Metric::Loss => self.best_test_loss.unwrap_or(f64::NAN),
+        }
+    }
 }
 
 /// Why a run failed.

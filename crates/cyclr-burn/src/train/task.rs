@@ -268,3 +268,124 @@ impl Task for TextTask<'_> {
         true
     }
 }
+
+/// What a run trains on: labelled images (or CSV rows), or a character corpus for a GPT. The
+/// experiment runner and the CLI hold one of these; each method is the one place its two kinds
+/// differ.
+#[derive(Debug, Clone)]
+pub enum RunData {
+    /// Labelled images.
+    Images(Split),
+    /// A character corpus.
+    Text(TextSplit),
+}
+
+/// A validation split held out of a run's training data (see [`RunData::hold_out`]).
+#[derive(Debug, Clone)]
+pub enum Validation {
+    /// Images: a stratified sample of the training set ([`cyclr_data::validation_split`]).
+    Images(cyclr_data::Dataset),
+    /// Text: a contiguous tail of the training text ([`TextSplit::validation_tail`]).
+    Text(Vec<u16>),
+}
+
+impl RunData {
+    /// Loads `spec`: [`DatasetSpec::load_text`](cyclr_data::DatasetSpec::load_text) for text,
+    /// [`DatasetSpec::load`](cyclr_data::DatasetSpec::load) otherwise.
+    pub fn load(spec: &cyclr_data::DatasetSpec) -> Result<RunData, cyclr_data::DataError> {
+        Ok(if spec.is_text() {
+            RunData::Text(spec.load_text()?)
+        } else {
+            RunData::Images(spec.load()?)
+        })
+    }
+
+    /// Iterations per epoch at `batch_size`: `train samples / batch_size` (incomplete batches
+    /// dropped) for images; `train characters / (batch_size · context)` for text, with
+    /// `context` the GPT's (at least 1 either way).
+    pub fn steps_per_epoch(&self, batch_size: usize, context: usize) -> u64 {
+        match self {
+            RunData::Images(s) => data::steps_per_epoch(s.train.len(), batch_size),
+            RunData::Text(t) => data::text_steps_per_epoch(t.train.len(), batch_size, context),
+        }
+    }
+
+    /// A fraction of the training data held out: the data with it removed from the training
+    /// part, and the validation split. Images: stratified, the same samples for every run;
+    /// text: the contiguous tail of the training text (never windows from all over it, which
+    /// would overlap the training windows).
+    pub fn hold_out(&self, fraction: f64) -> (RunData, Validation) {
+        match self {
+            RunData::Images(s) => {
+                let (train, val) = cyclr_data::validation_split(&s.train, fraction);
+                (
+                    RunData::Images(Split { train, ..s.clone() }),
+                    Validation::Images(val),
+                )
+            }
+            RunData::Text(t) => {
+                let (train, val) = t.validation_tail(fraction);
+                (
+                    RunData::Text(TextSplit { train, ..t.clone() }),
+                    Validation::Text(val),
+                )
+            }
+        }
+    }
+
+    /// Trains `cfg` on this data ([`train_until`](super::train_until) or
+    /// [`train_text`](super::train_text)).
+    pub fn train(
+        &self,
+        cfg: &TrainConfig,
+        observer: &mut dyn super::TrainObserver,
+        resume: bool,
+        stop_after: Option<u64>,
+    ) -> Result<(super::TrainSummary, Net), TrainError> {
+        match self {
+            RunData::Images(s) => super::train_until(cfg, s, observer, resume, stop_after),
+            RunData::Text(t) => super::train_text(cfg, t, observer, resume, stop_after),
+        }
+    }
+
+    /// The size of the test split: images, or characters (predicted positions).
+    pub fn test_len(&self) -> usize {
+        match self {
+            RunData::Images(s) => s.test.len(),
+            RunData::Text(t) => t.test.len().saturating_sub(1),
+        }
+    }
+
+    /// The data's name ([`cyclr_data::DatasetSpec::name`]).
+    pub fn name(&self) -> &str {
+        match self {
+            RunData::Images(s) => &s.name,
+            RunData::Text(t) => &t.name,
+        }
+    }
+}
+
+impl Validation {
+    /// `(loss, accuracy)` of `model` on the split: [`evaluate`] for images, a full pass
+    /// ([`evaluate_text`]) for text.
+    pub fn evaluate(&self, model: &Net) -> (f64, f64) {
+        match (self, model) {
+            (Validation::Images(v), _) => evaluate(model, v),
+            (Validation::Text(v), Net::Gpt(g)) => evaluate_text(model, v, g.context()),
+            (Validation::Text(_), _) => (f64::NAN, 0.0),
+        }
+    }
+
+    /// Its size: images, or characters (predicted positions).
+    pub fn len(&self) -> usize {
+        match self {
+            Validation::Images(v) => v.len(),
+            Validation::Text(v) => v.len().saturating_sub(1),
+        }
+    }
+
+    /// `true` when it holds nothing to predict.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

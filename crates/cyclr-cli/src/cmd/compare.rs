@@ -1,7 +1,7 @@
 //! `cyclr compare`: several policies x seeds on one dataset/model/optimizer, from an experiment
-//! TOML file; writes the paper's Table 1 for this data (Markdown + CSV), an overlay plot of test
-//! accuracy (the paper's Figure 1) with the LR schedules beneath, and a self-contained
-//! `report.html`.
+//! TOML file; writes the paper's Table 1 for this data (Markdown + CSV), an overlay plot of the
+//! test figure — accuracy, or loss for text (the paper's Figure 1) — with the LR schedules
+//! beneath, and a self-contained `report.html`.
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,6 +16,7 @@ use cyclr_burn::experiment::results::{
 use cyclr_burn::experiment::{
     Experiment, ExperimentObserver, Job, OptimizerRangeTest, RunOptions, RunOutcome, Shard,
 };
+use cyclr_burn::train::RunData;
 use indicatif::MultiProgress;
 
 use crate::args::{CompareArgs, TextOrJson};
@@ -108,9 +109,10 @@ impl ExperimentObserver for CliObserver {
     }
 }
 
-/// Per policy: the mean test-accuracy curve over seeds with the seeds' range, and seed 0's LR
+/// Per policy: the mean test-figure curve over seeds with the seeds' range, and seed 0's LR
 /// schedule and loss, for the overlay plot.
 pub fn overlay_curves(
+    metric: plot::Metric,
     exp_runs: &[String],
     outcomes: &[RunOutcome],
     curves_: &[RunCurve],
@@ -127,7 +129,8 @@ pub fn overlay_curves(
                 .flat_map(|o| report::run_events(&o.summary, Some(o.seed)))
                 .collect();
             let mean = mean_curve(&rs);
-            c.accuracy = mean.iter().map(|&(t, a)| (t as f64, a)).collect();
+            c.metric = metric;
+            c.test = mean.iter().map(|&(t, a)| (t as f64, a)).collect();
             if rs.len() > 1 {
                 c.band = mean
                     .iter()
@@ -148,15 +151,15 @@ pub fn overlay_curves(
 }
 
 /// What a finished comparison shows: the per-iteration table (at the full budget), and with
-/// `budgets` the accuracy-vs-budget summary; against the strongest baseline.
+/// `budgets` the final-figure-vs-budget summary; against the strongest baseline.
 pub struct Report {
     /// The baseline measured against (the strongest of the experiment's `baseline` list).
     pub baseline: String,
-    /// Its mean final accuracy (at the full budget).
+    /// Its mean final test figure (at the full budget).
     pub target: f64,
     /// One row per policy, from the full-budget runs.
     pub rows: Vec<PolicySummary>,
-    /// Accuracy vs budget, if the experiment has `budgets`.
+    /// The final figure vs budget, if the experiment has `budgets`.
     pub budgets: Option<BudgetSummary>,
     /// The Markdown written to table.md (without the notes).
     pub markdown: String,
@@ -175,6 +178,7 @@ pub fn write_report(
             exp.baseline.join(" or ")
         ))
     })?;
+    let metric = exp.metric();
     let all = curves(outcomes);
     let full = exp.full_budget();
     let full_outcomes: Vec<RunOutcome> = outcomes
@@ -183,13 +187,13 @@ pub fn write_report(
         .cloned()
         .collect();
     let cs: Vec<RunCurve> = all.iter().filter(|c| c.budget == full).cloned().collect();
-    let (target, rows) = summarize(&cs, &baseline).ok_or_else(|| {
+    let (target, rows) = summarize(&cs, &baseline, metric).ok_or_else(|| {
         CliError::runtime(format!("no run of the baseline {baseline:?} finished"))
     })?;
     let budget_summary = exp
         .budgets
         .as_ref()
-        .and_then(|_| summarize_budgets(&all, &baseline));
+        .and_then(|_| summarize_budgets(&all, &baseline, metric));
     let mut md = String::new();
     let contest = exp
         .validation
@@ -220,69 +224,28 @@ pub fn write_report(
         let _ = writeln!(md, "\nThe runs at {which} ({n} iterations):\n");
     }
     md.push_str(&table_markdown(exp, target, &rows, &full_outcomes));
-    let mut notes = String::new();
-    // What one image is worth: small test sets make small differences noise.
-    let test_images = outcomes
-        .iter()
-        .find_map(|o| o.test_images)
-        .or_else(|| exp.dataset.known_test_size());
-    if let Some(n) = test_images {
-        let _ = write!(
-            notes,
-            "Test set: {n} images (one image = {:.2} points of accuracy). ",
-            100.0 / n as f64
-        );
-    }
-    if let Some(m) = outcomes.iter().find_map(|o| o.val_images) {
-        let _ = write!(
-            notes,
-            "Validation split: {m} images (one image = {:.2} points). ",
-            100.0 / m as f64
-        );
-    }
-    if let Some(v) = exp.validation {
-        let _ = write!(
-            notes,
-            "Validation split: {:.0}% of the training set held out (stratified, the same samples for every run); every run trains on the rest; grids pick their point by mean validation accuracy over seeds, never on the test set. Steps per seed: search = a grid's other points (its pick is its training run), or the range tests its rates came from; total = search + train. ",
-            v * 100.0
-        );
-    }
-    if exp.baseline.len() > 1 {
-        let _ = write!(
-            notes,
-            "Baseline: {baseline}, the strongest of {} (highest mean final accuracy at the largest budget run). ",
-            exp.baseline.join(", ")
-        );
-    }
-    if budget_summary.is_some() {
-        notes.push_str(
-            "Budgets: one separate run per budget, each with its schedule planned for that budget (iteration counts scaled); ✓ marks a mean final accuracy at least the baseline's at the largest budget run. ",
-        );
-    }
-    let _ = write!(
-        notes,
-        "Iterations to reach the baseline's final accuracy: the first evaluation (every {} iterations) at which a policy's test accuracy, averaged over its seeds, is at least the baseline ({}) mean final accuracy; ratio = that / the baseline's own iterations to it on its mean curve (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
-        exp.eval_every, baseline
-    );
+    let notes = notes(exp, outcomes, &baseline, budget_summary.is_some());
+    let mut notes = notes;
     for o in outcomes {
         if let Some(d) = o.failed() {
             let _ = write!(notes, " {} seed {}: {d}.", o.name, o.seed);
         }
     }
     output::write_bytes(&out.join("table.md"), format!("{md}\n{notes}\n").as_bytes())?;
-    output::write_bytes(&out.join("table.csv"), table_csv(&rows).as_bytes())?;
+    output::write_bytes(&out.join("table.csv"), table_csv(metric, &rows).as_bytes())?;
     if let Some(b) = &budget_summary {
         output::write_bytes(&out.join("budgets.csv"), budget_csv(b).as_bytes())?;
     }
     if let Some(hs) = &contest {
-        output::write_bytes(&out.join("contest.csv"), contest_csv(hs).as_bytes())?;
+        output::write_bytes(&out.join("contest.csv"), contest_csv(metric, hs).as_bytes())?;
     }
     let results = ResultsFile {
         baseline: &baseline,
-        baseline_final_accuracy: target,
+        baseline_final: target,
         budgets: budget_summary.as_ref(),
         experiment: exp,
         head_to_head: contest.as_deref(),
+        metric,
         runs: outcomes.iter().map(RunResult::of).collect(),
         table: &rows,
     };
@@ -297,8 +260,8 @@ pub fn write_report(
     // Plots last: one that cannot be drawn (no fonts on a headless box, say) must not lose the
     // results written above.
     let names: Vec<String> = exp.runs.iter().map(|r| r.name.clone()).collect();
-    let overlay = overlay_curves(&names, &full_outcomes, &cs);
-    let title = format!("{}: test accuracy vs iteration", exp.name);
+    let overlay = overlay_curves(metric, &names, &full_outcomes, &cs);
+    let title = format!("{}: test {} vs iteration", exp.name, metric.name());
     let base = Some((baseline.clone(), target));
     let draw_both =
         |stem: &str, draw: &dyn Fn(&Path) -> std::result::Result<(), crate::plot::PlotError>| {
@@ -328,23 +291,34 @@ pub fn write_report(
             .map(|c| plot::ContestPoint {
                 name: c.name.clone(),
                 total_steps: c.total_steps,
-                accuracies: c.test_accuracies.clone(),
+                values: c.test_values.clone(),
             })
             .collect();
         let t = format!(
-            "{}: test accuracy vs training steps, search included",
-            exp.name
+            "{}: test {} vs training steps, search included",
+            exp.name,
+            metric.name()
         );
-        let svg = draw_both("contest", &|tmp| plot::contest(tmp, &t, &points));
-        plots.push(("Head-to-head: test accuracy vs total steps".into(), svg));
+        let svg = draw_both("contest", &|tmp| plot::contest(tmp, &t, metric, &points));
+        plots.push((
+            format!("Head-to-head: test {} vs total steps", metric.name()),
+            svg,
+        ));
     }
     if let Some(b) = budget_summary.as_ref() {
         let series = budget_series(b);
-        let t = format!("{}: final test accuracy vs training budget", exp.name);
+        let t = format!(
+            "{}: final test {} vs training budget",
+            exp.name,
+            metric.name()
+        );
         let svg = draw_both("budgets", &|tmp| {
-            plot::budgets(tmp, &t, &series, Some((baseline.clone(), b.target)))
+            plot::budgets(tmp, &t, metric, &series, Some((baseline.clone(), b.target)))
         });
-        plots.push(("Final test accuracy vs training budget".into(), svg));
+        plots.push((
+            format!("Final test {} vs training budget", metric.name()),
+            svg,
+        ));
     }
     let range_svgs: Vec<(String, String)> = cyclr_burn::experiment::range_test_dirs(exp)
         .into_iter()
@@ -364,6 +338,83 @@ pub fn write_report(
         budgets: budget_summary,
         markdown: md,
     })
+}
+
+/// The notes under the tables: what the test set's unit is worth, how validation, the baseline,
+/// budgets and "iterations to reach" are defined — in the experiment's metric.
+fn notes(exp: &Experiment, outcomes: &[RunOutcome], baseline: &str, budgets: bool) -> String {
+    let metric = exp.metric();
+    let text = metric == plot::Metric::Loss;
+    let (figure, best, at_least) = match metric {
+        plot::Metric::Accuracy => ("accuracy", "highest", "at least"),
+        plot::Metric::Loss => ("loss", "lowest", "at most"),
+    };
+    let mut notes = String::new();
+    // What one image is worth: small test sets make small differences noise.
+    let test_images = outcomes
+        .iter()
+        .find_map(|o| o.test_images)
+        .or_else(|| exp.dataset.known_test_size());
+    match test_images {
+        Some(n) if text => {
+            let _ = write!(
+                notes,
+                "Test text: {n} characters predicted, by a full pass (nats per character). "
+            );
+        }
+        Some(n) => {
+            let _ = write!(
+                notes,
+                "Test set: {n} images (one image = {:.2} points of accuracy). ",
+                100.0 / n as f64
+            );
+        }
+        None => {}
+    }
+    match outcomes.iter().find_map(|o| o.val_images) {
+        Some(m) if text => {
+            let _ = write!(notes, "Validation text: {m} characters. ");
+        }
+        Some(m) => {
+            let _ = write!(
+                notes,
+                "Validation split: {m} images (one image = {:.2} points). ",
+                100.0 / m as f64
+            );
+        }
+        None => {}
+    }
+    if let Some(v) = exp.validation {
+        let how = if text {
+            "the contiguous tail of the training text, never windows from all over it"
+        } else {
+            "stratified, the same samples for every run"
+        };
+        let _ = write!(
+            notes,
+            "Validation split: {:.0}% of the training set held out ({how}); every run trains on the rest; grids pick their point by mean validation {figure} over seeds, never on the test set. Steps per seed: search = a grid's other points (its pick is its training run), or the range tests its rates came from; total = search + train. ",
+            v * 100.0
+        );
+    }
+    if exp.baseline.len() > 1 {
+        let _ = write!(
+            notes,
+            "Baseline: {baseline}, the strongest of {} ({best} mean final {figure} at the largest budget run). ",
+            exp.baseline.join(", ")
+        );
+    }
+    if budgets {
+        let _ = write!(
+            notes,
+            "Budgets: one separate run per budget, each with its schedule planned for that budget (iteration counts scaled); ✓ marks a mean final {figure} {at_least} the baseline's at the largest budget run. ",
+        );
+    }
+    let _ = write!(
+        notes,
+        "Iterations to reach the baseline's final {figure}: the first evaluation (every {} iterations) at which a policy's test {figure}, averaged over its seeds, is {at_least} the baseline ({}) mean final {figure}; ratio = that / the baseline's own iterations to it on its mean curve (the paper: 25,000 / 70,000 = 0.36 on CIFAR-10).",
+        exp.eval_every, baseline
+    );
+    notes
 }
 
 /// `K/N` with 1 <= K <= N.
@@ -489,9 +540,10 @@ pub fn run(a: CompareArgs) -> Result<()> {
             "{}",
             serde_json::to_string_pretty(&CompareSummary {
                 baseline: &report.baseline,
-                baseline_final_accuracy: report.target,
+                baseline_final: report.target,
                 budgets: report.budgets.as_ref(),
                 experiment: &exp.name,
+                metric: exp.metric(),
                 out: &out,
                 runs: outcomes.len(),
                 table: &report.rows,
@@ -525,13 +577,16 @@ pub fn run_experiment(
     quiet: bool,
     shard: Option<Shard>,
 ) -> Result<Vec<RunOutcome>> {
-    let split = setup::load(&exp.dataset)?;
-    // The samples trained on: the training split less the validation split, if any.
-    let trained = match exp.validation {
-        Some(v) => split.train.len() - (split.train.len() as f64 * v).round() as usize,
-        None => split.train.len(),
+    let data = crate::cmd::train::load_run_data(&exp.dataset)?;
+    // What is trained on: the training split less the validation split, if any.
+    let held = exp.validation.map(|v| data.hold_out(v).0);
+    let trained = held.as_ref().unwrap_or(&data);
+    let context = exp.gpt_shape().context;
+    let per_epoch = trained.steps_per_epoch(exp.batch_size, context);
+    let (trained, unit) = match trained {
+        RunData::Images(s) => (s.train.len(), ""),
+        RunData::Text(t) => (t.train.len(), " characters"),
     };
-    let per_epoch = cyclr_burn::data::steps_per_epoch(trained, exp.batch_size);
     let budgets = match &exp.budgets {
         Some(b) => format!(" x {} budgets", b.len()),
         None => String::new(),
@@ -542,23 +597,23 @@ pub fn run_experiment(
         exp.jobs().len(),
         exp.runs.len(),
         exp.seeds.len(),
-        split.name,
+        data.name(),
         exp.model.name(),
         exp.validation.map_or(String::new(), |v| format!(
-            " ({trained} trained on, {:.0}% held out for validation)",
+            " ({trained}{unit} trained on, {:.0}% held out for validation)",
             v * 100.0
         )),
         exp.iters,
         exp.iters as f64 / per_epoch as f64,
         jobs
     );
-    let obs = CliObserver::new(quiet, format!("{} / {}", split.name, exp.model.name()));
+    let obs = CliObserver::new(quiet, format!("{} / {}", data.name(), exp.model.name()));
     let opts = RunOptions {
         out: out.to_path_buf(),
         jobs,
         shard,
     };
-    let outcomes = cyclr_burn::run_experiment(exp, &split, &opts, &obs)
+    let outcomes = cyclr_burn::run_experiment(exp, &data, &opts, &obs)
         .map_err(|e| experiment_error(e, out))?;
     let reused = obs.reused.load(std::sync::atomic::Ordering::Relaxed);
     if reused > 0 {

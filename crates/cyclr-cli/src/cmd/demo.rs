@@ -77,6 +77,8 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
             .into(),
         dataset: DatasetSpec::Digits,
         model: ModelKind::Mlp,
+        gpt: None,
+        grad_clip: None,
         activation: Activation::Relu,
         batch_norm: false,
         kernels: Default::default(),

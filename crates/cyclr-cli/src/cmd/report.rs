@@ -373,8 +373,8 @@ pub fn range_notes(r: &RangeTestResult) -> Vec<String> {
 /// [`run_curves`] of a text run: the top panel shows the test loss (nats per character).
 pub fn text_run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
     let mut c = run_curves(name, rows);
-    c.top = plot::TopPanel::TestLoss;
-    c.accuracy = rows
+    c.metric = plot::Metric::Loss;
+    c.test = rows
         .iter()
         .filter_map(|r| r.test_loss.map(|l| ((r.iteration + 1) as f64, l)))
         .collect();
@@ -388,8 +388,8 @@ pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves
     let x = |r: &cyclr_burn::MetricRow| (r.iteration + 1) as f64;
     plot::RunCurves {
         name: name.to_string(),
-        top: plot::TopPanel::Accuracy,
-        accuracy: rows
+        metric: plot::Metric::Accuracy,
+        test: rows
             .iter()
             .filter_map(|r| r.test_accuracy.map(|a| (x(r), a)))
             .collect(),

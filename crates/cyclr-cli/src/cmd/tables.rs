@@ -2,15 +2,16 @@
 //! the core's statistics (`cyclr::compare`), no rule of its own.
 use std::fmt::Write as _;
 
-use cyclr::compare::{BudgetSummary, PolicySummary};
+use cyclr::compare::{BudgetSummary, Metric, PolicySummary};
 use cyclr_burn::experiment::contest::HeadToHead;
 use cyclr_burn::experiment::{Experiment, RunOutcome};
 
 use crate::plot;
 
-/// The accuracy-vs-budget tables as Markdown.
+/// The final-figure-vs-budget tables as Markdown.
 pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> String {
     let mut s = String::new();
+    let m = b.metric;
     let full = exp.full_budget().unwrap_or(1.0);
     let seeds = if exp.seeds.len() == 1 {
         "1 seed".to_string()
@@ -19,15 +20,13 @@ pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> S
     };
     let _ = writeln!(
         s,
-        "| policy | budget | iterations | final test acc. % ({seeds}) | wall time / run |"
+        "| policy | budget | iterations | final test {} ({seeds}) | wall time / run |",
+        m.heading()
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|");
     for r in &b.rows {
-        let acc = match r.final_accuracy_std {
-            Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
-            None => pct(r.final_accuracy_mean),
-        };
-        let mark = if r.final_accuracy_mean >= b.target {
+        let acc = mean_std_cell(m, r.final_mean, r.final_std);
+        let mark = if m.reaches(r.final_mean, b.target) {
             " ✓"
         } else {
             ""
@@ -41,8 +40,8 @@ pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> S
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "| policy | smallest budget reaching {:.2}% ({baseline} at budget {full}, the largest run) | ratio to budget {full} |",
-        b.target * 100.0
+        "| policy | smallest budget reaching {} ({baseline} at budget {full}, the largest run) | ratio to budget {full} |",
+        m.display_target(b.target)
     );
     let _ = writeln!(s, "|---|---:|---:|");
     for r in &b.reach {
@@ -60,9 +59,9 @@ pub fn budget_markdown(exp: &Experiment, baseline: &str, b: &BudgetSummary) -> S
 
 /// CSV rows of the budget table.
 pub fn budget_csv(b: &BudgetSummary) -> String {
-    let mut s = String::from(
-        "policy,budget,iterations,seeds,final_accuracy_mean,final_accuracy_std,wall_time_mean_s\n",
-    );
+    let n = b.metric.name();
+    let mut s =
+        format!("policy,budget,iterations,seeds,final_{n}_mean,final_{n}_std,wall_time_mean_s\n",);
     for r in &b.rows {
         let _ = writeln!(
             s,
@@ -71,9 +70,8 @@ pub fn budget_csv(b: &BudgetSummary) -> String {
             r.budget,
             r.iterations,
             r.seeds,
-            r.final_accuracy_mean,
-            r.final_accuracy_std
-                .map_or(String::new(), |x| x.to_string()),
+            r.final_mean,
+            r.final_std.map_or(String::new(), |x| x.to_string()),
             r.wall_time_mean_s
         );
     }
@@ -89,23 +87,17 @@ pub(crate) fn budget_series(b: &BudgetSummary) -> Vec<plot::BudgetSeries> {
                 .rows
                 .iter()
                 .filter(|r| r.policy == p.policy)
-                .map(|r| {
-                    (
-                        r.budget,
-                        r.final_accuracy_mean,
-                        r.final_accuracy_std.unwrap_or(0.0),
-                    )
-                })
+                .map(|r| (r.budget, r.final_mean, r.final_std.unwrap_or(0.0)))
                 .collect(),
         })
         .collect()
 }
 
-pub(crate) fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.2}", x * 100.0)
-    } else {
-        "-".into()
+/// `mean ± std` (or the mean alone, with one seed) as [`Metric::display`] prints them.
+pub(crate) fn mean_std_cell(m: Metric, mean: f64, std: Option<f64>) -> String {
+    match std {
+        Some(sd) => format!("{} ± {}", m.display(mean), m.display(sd)),
+        None => m.display(mean),
     }
 }
 
@@ -117,15 +109,17 @@ pub fn table_markdown(
     outcomes: &[RunOutcome],
 ) -> String {
     let mut s = String::new();
+    let m = exp.metric();
     let _ = writeln!(
         s,
-        "| policy | LR bounds (how found) | iterations | final test acc. % ({}) | iterations to {:.2}% (baseline final) | ratio to baseline | wall time / run |",
+        "| policy | LR bounds (how found) | iterations | final test {} ({}) | iterations to {} (baseline final) | ratio to baseline | wall time / run |",
+        m.heading(),
         if exp.seeds.len() == 1 {
             "1 seed".to_string()
         } else {
             format!("mean ± std, {} seeds", exp.seeds.len())
         },
-        target * 100.0
+        m.display_target(target)
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
     for r in rows {
@@ -166,10 +160,7 @@ pub fn table_markdown(
             name,
             bounds,
             r.iterations,
-            match r.final_accuracy_std {
-                Some(sd) => format!("{} ± {}", pct(r.final_accuracy_mean), pct(sd)),
-                None => pct(r.final_accuracy_mean),
-            },
+            mean_std_cell(m, r.final_mean, r.final_std),
             reach,
             ratio,
             r.wall_time_mean_s
@@ -206,24 +197,20 @@ pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
         format!("mean ± std, {} seeds", exp.seeds.len())
     };
     let reference = h.reference.as_deref().unwrap_or("-");
+    let m = h.metric;
     let _ = writeln!(
         s,
-        "| contestant | learning rate chosen by | test acc. % ({seeds}) | val. acc. % | search steps | train steps | total steps | vs {reference}: accuracy, compute |"
+        "| contestant | learning rate chosen by | test {} ({seeds}) | val. {} | search steps | train steps | total steps | vs {reference}: {}, compute |",
+        m.heading(),
+        m.heading(),
+        m.name()
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|");
     for c in &h.rows {
-        let acc = match c.test_accuracy_std {
-            Some(sd) => format!("{} ± {}", pct(c.test_accuracy_mean), pct(sd)),
-            None => pct(c.test_accuracy_mean),
-        };
+        let acc = mean_std_cell(m, c.test_mean, c.test_std);
         let versus = match h.versus_reference(c) {
             Some(_) if h.reference.as_deref() == Some(c.name.as_str()) => "reference".to_string(),
-            Some((gap, ratio)) => format!(
-                "{:.2} points {}, {:.2}x",
-                gap.abs(),
-                if gap > 0.0 { "below" } else { "above" },
-                1.0 / ratio
-            ),
+            Some((gap, ratio)) => format!("{}, {:.2}x", m.display_shortfall(gap), 1.0 / ratio),
             None => "-".into(),
         };
         let diverged = if c.failed > 0 {
@@ -236,7 +223,7 @@ pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
             "| {}{diverged} | {} | {acc} | {} | {:.0} | {:.0} | {:.0} | {versus} |",
             c.name,
             c.choice,
-            c.val_accuracy_mean.map_or("-".into(), pct),
+            c.val_mean.map_or("-".into(), |v| m.display(v)),
             c.search_steps,
             c.train_steps,
             c.total_steps
@@ -246,9 +233,10 @@ pub fn contest_markdown(exp: &Experiment, h: &HeadToHead) -> String {
 }
 
 /// CSV of the head-to-head (every budget).
-pub fn contest_csv(hs: &[HeadToHead]) -> String {
-    let mut s = String::from(
-        "contestant,budget,choice,seeds,test_accuracy_mean,test_accuracy_std,val_accuracy_mean,search_steps,train_steps,total_steps,gap_to_reference_points,reference_compute_ratio,failed\n",
+pub fn contest_csv(metric: Metric, hs: &[HeadToHead]) -> String {
+    let (n, u) = (metric.name(), metric.unit());
+    let mut s = format!(
+        "contestant,budget,choice,seeds,test_{n}_mean,test_{n}_std,val_{n}_mean,search_steps,train_steps,total_steps,gap_to_reference_{u},reference_compute_ratio,failed\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for h in hs {
@@ -261,9 +249,9 @@ pub fn contest_csv(hs: &[HeadToHead]) -> String {
                 opt(c.budget),
                 format!("{}", c.choice).replace(',', ";"),
                 c.seeds,
-                c.test_accuracy_mean,
-                opt(c.test_accuracy_std),
-                opt(c.val_accuracy_mean),
+                c.test_mean,
+                opt(c.test_std),
+                opt(c.val_mean),
                 c.search_steps,
                 c.train_steps,
                 c.total_steps,
@@ -277,9 +265,10 @@ pub fn contest_csv(hs: &[HeadToHead]) -> String {
 }
 
 /// CSV rows of the table.
-pub fn table_csv(rows: &[PolicySummary]) -> String {
-    let mut s = String::from(
-        "policy,seeds,iterations,final_accuracy_mean,final_accuracy_std,iterations_to_baseline,reached,ratio_to_baseline,wall_time_mean_s\n",
+pub fn table_csv(metric: Metric, rows: &[PolicySummary]) -> String {
+    let n = metric.name();
+    let mut s = format!(
+        "policy,seeds,iterations,final_{n}_mean,final_{n}_std,iterations_to_baseline,reached,ratio_to_baseline,wall_time_mean_s\n",
     );
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
     for r in rows {
@@ -289,8 +278,8 @@ pub fn table_csv(rows: &[PolicySummary]) -> String {
             r.policy,
             r.seeds,
             r.iterations,
-            r.final_accuracy_mean,
-            opt(r.final_accuracy_std),
+            r.final_mean,
+            opt(r.final_std),
             opt(r.iterations_to_baseline),
             r.reached,
             opt(r.ratio_to_baseline),
@@ -396,7 +385,7 @@ pre {{ background: #f6f8fa; padding: 1em; white-space: pre-wrap; overflow-wrap: 
 <h2>Results</h2>
 {table}
 <p>{notes}</p>
-{budget_part}<h2>Test accuracy (mean over seeds), training loss and learning rate</h2>
+{budget_part}<h2>Test {metric} (mean over seeds), training loss and learning rate</h2>
 <div class="plot">{svg}</div>
 {range_part}<h2>Configuration</h2>
 <pre>{config}</pre>
@@ -404,6 +393,7 @@ pre {{ background: #f6f8fa; padding: 1em; white-space: pre-wrap; overflow-wrap: 
 </body></html>
 "#,
         name = html_escape(&exp.name),
+        metric = exp.metric().name(),
         desc = html_escape(&exp.description),
         table = md_table_html(table_md),
         notes = html_escape(notes),

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cyclr::schedule::{Policy, ScheduleSpec};
+use cyclr_burn::train::RunData;
 use cyclr_burn::{
     EvalInfo, ModelKind, PlanError, RangeTestPlan, RangeTestRecord, RunDir, RunPlan, RunRecord,
     SavedRangeTest, StepInfo, TrainConfig, TrainObserver,
@@ -319,7 +320,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 return Ok(());
             }
             setup::open_device(cfg.device)?;
-            let split = RunData::load(&rec.dataset)?;
+            let split = load_run_data(&rec.dataset)?;
             dir.remove_stale_temps();
             if dir.has_no_checkpoint() {
                 errln!(
@@ -371,20 +372,14 @@ pub fn run(a: TrainArgs) -> Result<()> {
     execute(&a, cfg, &split, a.resume)
 }
 
-/// What a run trains on: images (or CSV rows), or text for a GPT.
-enum RunData {
-    Images(Split),
-    Text(cyclr_data::TextSplit),
-}
-
-impl RunData {
-    fn load(spec: &DatasetSpec) -> Result<RunData> {
-        Ok(if spec.is_text() {
-            RunData::Text(setup::load_text(spec)?)
-        } else {
-            RunData::Images(setup::load(spec)?)
-        })
-    }
+/// Load what a run trains on ([`RunData`]): text for `text:FILE` and `shakespeare`, images
+/// otherwise; bad data is the user's to fix (exit 2).
+pub fn load_run_data(spec: &DatasetSpec) -> Result<RunData> {
+    Ok(if spec.is_text() {
+        RunData::Text(setup::load_text(spec)?)
+    } else {
+        RunData::Images(setup::load(spec)?)
+    })
 }
 
 /// Build a new run's configuration from the flags: the library's [`RunPlan`] (the range test

@@ -1,4 +1,5 @@
-//! The budgets plot: final accuracy against the training budget, with the baseline's target.
+//! The budgets plot: the final test figure (accuracy, or loss for text) against the training
+//! budget, with the baseline's target.
 use std::path::Path;
 
 use plotters::coord::Shift;
@@ -6,7 +7,7 @@ use plotters::prelude::*;
 
 use super::*;
 
-/// One policy's final accuracy per budget: (budget, mean, std or 0).
+/// One policy's final test figure per budget: (budget, mean, std or 0).
 pub struct BudgetSeries {
     pub name: String,
     pub points: Vec<(f64, f64, f64)>,
@@ -16,12 +17,12 @@ pub struct BudgetSeries {
 pub struct BudgetLayout {
     /// Budget (log axis).
     pub x: (f64, f64),
-    /// Accuracy.
+    /// The test figure.
     pub acc: (f64, f64),
 }
 
-/// Axes of the budget plot: log budget, accuracy including every mean ± std and the target.
-pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> BudgetLayout {
+/// Axes of the budget plot: log budget, the figure including every mean ± std and the target.
+pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>, metric: Metric) -> BudgetLayout {
     let (blo, bhi) = min_max(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
     let (alo, ahi) = min_max(
         series
@@ -31,10 +32,7 @@ pub fn budget_layout(series: &[BudgetSeries], target: Option<f64>) -> BudgetLayo
     );
     BudgetLayout {
         x: padded_log(blo, bhi, 0.06),
-        acc: {
-            let a = padded(alo, ahi, 0.08);
-            (a.0.max(0.0), a.1.min(1.0))
-        },
+        acc: metric_range(metric, padded(alo, ahi, 0.08)),
     }
 }
 
@@ -49,25 +47,27 @@ pub fn budget_ticks(series: &[BudgetSeries]) -> Vec<f64> {
     t
 }
 
-/// Final test accuracy against the training budget (log x; one line per policy, mean over
-/// seeds with ± one std shaded; the baseline's full-budget accuracy dashed).
+/// The final test figure against the training budget (log x; one line per policy, mean over
+/// seeds with ± one std shaded; the baseline's full-budget figure dashed).
 pub fn budgets(
     path: &Path,
     title: &str,
+    metric: Metric,
     series: &[BudgetSeries],
     target: Option<(String, f64)>,
 ) -> Result<(), PlotError> {
     render(
         path,
         (1100, 620),
-        |root| draw_budgets(root, title, series, target.as_ref()),
-        |root| draw_budgets(root, title, series, target.as_ref()),
+        |root| draw_budgets(root, title, metric, series, target.as_ref()),
+        |root| draw_budgets(root, title, metric, series, target.as_ref()),
     )
 }
 
 fn draw_budgets<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
+    metric: Metric,
     series: &[BudgetSeries],
     target: Option<&(String, f64)>,
 ) -> PlotResult
@@ -77,7 +77,7 @@ where
     root.fill(&WHITE)?;
     let body = titled(&root, title, 24)?;
     let (plot, side) = body.split_horizontally(body.dim_in_pixel().0 - 260);
-    let l = budget_layout(series, target.map(|t| t.1));
+    let l = budget_layout(series, target.map(|t| t.1), metric);
     let mut items: Vec<(String, Swatch)> = Vec::new();
     let mut ch = ChartBuilder::on(&plot)
         .margin(14)
@@ -91,12 +91,9 @@ where
         )?;
     ch.configure_mesh()
         .x_desc("training budget (fraction of the full run, log scale)")
-        .y_desc("final test accuracy")
+        .y_desc(metric_desc(metric, "final test"))
         .x_label_formatter(&number_format([l.x.0, l.x.1]))
-        .y_label_formatter(&|v| {
-            let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
-            format!("{}%", f(&(v * 100.0)))
-        })
+        .y_label_formatter(&metric_ticks(metric, l.acc))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 18))
@@ -126,7 +123,7 @@ where
             BLACK.mix(0.6).stroke_width(1),
         ))?;
         items.push((
-            format!("{name} full budget {:.2}%", t * 100.0),
+            format!("{name} full budget {}", metric.display_target(*t)),
             Swatch::Dashed(BLACK.mix(0.6), 1),
         ));
     }
@@ -149,7 +146,7 @@ mod tests {
             name: "a".into(),
             points: vec![(0.125, 0.85, 0.01), (0.5, 0.89, 0.004), (1.0, 0.9, 0.0)],
         };
-        let l = budget_layout(&[s], Some(0.895));
+        let l = budget_layout(&[s], Some(0.895), Metric::Accuracy);
         assert!(contains(l.x, 0.125) && contains(l.x, 1.0) && l.x.0 > 0.0);
         assert!(contains(l.acc, 0.84) && contains(l.acc, 0.9) && contains(l.acc, 0.895));
         let s = BudgetSeries {

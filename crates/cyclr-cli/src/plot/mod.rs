@@ -11,6 +11,8 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+pub use cyclr::compare::Metric;
+
 mod budgets;
 mod contest;
 mod range;
@@ -96,6 +98,42 @@ fn render(
         png.into_inner()
     };
     std::fs::write(path, bytes).map_err(PlotError::Write)
+}
+
+/// The y-axis name of a test figure: `what` (e.g. `final test`) and the metric's name, with
+/// the unit for a loss.
+pub fn metric_desc(metric: Metric, what: &str) -> String {
+    match metric {
+        Metric::Accuracy => format!("{what} accuracy"),
+        Metric::Loss => format!("{what} loss (nats/char)"),
+    }
+}
+
+/// The y-axis tick labels of a test figure on `(lo, hi)`: percent for accuracy, plain numbers
+/// for a loss.
+pub fn metric_ticks(metric: Metric, (lo, hi): (f64, f64)) -> impl Fn(&f64) -> String {
+    let pct = metric == Metric::Accuracy;
+    let f = if pct {
+        ticks_for(lo * 100.0, hi * 100.0)
+    } else {
+        ticks_for(lo, hi)
+    };
+    move |v: &f64| {
+        if pct {
+            format!("{}%", f(&(v * 100.0)))
+        } else {
+            f(v)
+        }
+    }
+}
+
+/// A test figure's axis range kept where the figure can be: accuracy in [0, 1], a loss at or
+/// above 0.
+pub fn metric_range(metric: Metric, (lo, hi): (f64, f64)) -> (f64, f64) {
+    match metric {
+        Metric::Accuracy => (lo.max(0.0), hi.min(1.0)),
+        Metric::Loss => (lo.max(0.0), hi),
+    }
 }
 
 /// Pad a data range so lines don't sit on the frame; handles constant series (a span below

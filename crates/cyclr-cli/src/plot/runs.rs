@@ -1,4 +1,4 @@
-//! The runs plot: test accuracy, training loss and learning rate of several policies (mean over seeds, seed bands), divergence and "did not learn" marked.
+//! The runs plot: the test figure (accuracy, or loss for text), training loss and learning rate of several policies (mean over seeds, seed bands), divergence and "did not learn" marked.
 use std::path::Path;
 
 use plotters::coord::Shift;
@@ -9,12 +9,13 @@ use super::*;
 /// One policy's curves for the overlay plot.
 pub struct RunCurves {
     pub name: String,
-    /// (iteration, test accuracy in \[0,1\]): the mean over seeds; for [`TopPanel::TestLoss`],
-    /// the test loss.
-    pub accuracy: Vec<(f64, f64)>,
-    /// What the top panel shows.
-    pub top: TopPanel,
-    /// (iteration, lowest, highest) test accuracy over seeds (empty for one seed).
+    /// (iteration, test figure): the mean over seeds of the test accuracy in \[0,1\], or of the
+    /// test loss for [`Metric::Loss`].
+    pub test: Vec<(f64, f64)>,
+    /// What the top panel shows: the test accuracy (higher is better), or for text the test loss
+    /// in nats per character (lower is better).
+    pub metric: Metric,
+    /// (iteration, lowest, highest) test figure over seeds (empty for one seed).
     pub band: Vec<(f64, f64, f64)>,
     /// (iteration, learning rate), or the effective step `lr·d` when `effective`
     pub lr: Vec<(f64, f64)>,
@@ -26,17 +27,6 @@ pub struct RunCurves {
     /// Where a run (a seed) of this policy diverged or ended without learning: marked on
     /// every panel and named in the legend.
     pub events: Vec<RunEvent>,
-}
-
-/// What the top panel of a run plot shows: the test accuracy (higher is better), or for text the
-/// test loss in nats per character (lower is better).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TopPanel {
-    /// Test accuracy, in percent.
-    #[default]
-    Accuracy,
-    /// Test loss, nats per character.
-    TestLoss,
 }
 
 /// What happened to a run, for its mark on the run plot.
@@ -61,6 +51,7 @@ pub struct RunEvent {
 /// The legend of [`runs`]: each policy, the baseline (dashed, as drawn), each divergence or
 /// "did not learn" mark (a cross in the policy's colour) and the seed band.
 pub fn runs_legend(runs: &[RunCurves], baseline: Option<&(String, f64)>) -> Vec<(String, Swatch)> {
+    let metric = runs.first().map_or(Metric::Accuracy, |r| r.metric);
     let mut items: Vec<(String, Swatch)> = runs
         .iter()
         .enumerate()
@@ -68,7 +59,7 @@ pub fn runs_legend(runs: &[RunCurves], baseline: Option<&(String, f64)>) -> Vec<
         .collect();
     if let Some((name, b)) = baseline {
         items.push((
-            format!("{name} final {:.2}%", b * 100.0),
+            format!("{name} final {}", metric.display_target(*b)),
             Swatch::Dashed(BLACK.mix(0.6), 1),
         ));
     }
@@ -107,14 +98,14 @@ pub struct RunsLayout {
 pub fn runs_layout(runs: &[RunCurves], baseline: Option<f64>) -> RunsLayout {
     let xmax = runs
         .iter()
-        .flat_map(|r| r.lr.iter().chain(&r.accuracy).chain(&r.loss).map(|p| p.0))
+        .flat_map(|r| r.lr.iter().chain(&r.test).chain(&r.loss).map(|p| p.0))
         .fold(1.0f64, f64::max);
     // The accuracy axis holds every evaluation, its seed band and the baseline, within
     // [0, 100%].
     let (alo, ahi) = min_max(
         runs.iter()
             .flat_map(|r| {
-                r.accuracy
+                r.test
                     .iter()
                     .map(|p| p.1)
                     .chain(r.band.iter().flat_map(|b| [b.1, b.2]))
@@ -137,15 +128,10 @@ pub fn runs_layout(runs: &[RunCurves], baseline: Option<f64>) -> RunsLayout {
     } else {
         (alo, ahi)
     };
-    let acc = padded(alo, ahi, 0.08);
-    let losses = runs.iter().any(|r| r.top == TopPanel::TestLoss);
+    let metric = runs.first().map_or(Metric::Accuracy, |r| r.metric);
     RunsLayout {
         x: (0.0, xmax),
-        acc: if losses {
-            (acc.0.max(0.0), acc.1)
-        } else {
-            (acc.0.max(0.0), acc.1.min(1.0))
-        },
+        acc: metric_range(metric, padded(alo, ahi, 0.08)),
         loss: padded(llo, lhi, 0.05),
         log_loss,
         lr: padded(lo.min(0.0), hi, 0.05),
@@ -214,22 +200,11 @@ where
         .x_label_area_size(30)
         .y_label_area_size(80)
         .build_cartesian_2d(l.x.0..l.x.1, l.acc.0..l.acc.1)?;
-    let losses = runs.iter().any(|r| r.top == TopPanel::TestLoss);
+    let metric = runs.first().map_or(Metric::Accuracy, |r| r.metric);
     acc.configure_mesh()
-        .y_desc(if losses {
-            "test loss (nats/char)"
-        } else {
-            "test accuracy"
-        })
+        .y_desc(metric_desc(metric, "test"))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|v| {
-            if losses {
-                ticks_for(l.acc.0, l.acc.1)(v)
-            } else {
-                let f = ticks_for(l.acc.0 * 100.0, l.acc.1 * 100.0);
-                format!("{}%", f(&(v * 100.0)))
-            }
-        })
+        .y_label_formatter(&metric_ticks(metric, l.acc))
         .light_line_style(WHITE.mix(0.0))
         .bold_line_style(BLACK.mix(0.08))
         .axis_desc_style(("sans-serif", 18))
@@ -250,7 +225,7 @@ where
             );
             acc.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.15).filled())))?;
         }
-        let pts = clip_acc(&r.accuracy, l.acc);
+        let pts = clip_acc(&r.test, l.acc);
         acc.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
         acc.draw_series(pts.iter().map(|&p| Circle::new(p, 2, c.filled())))?;
         // The cross sits on the accuracy curve where the run stopped (its last evaluation at or
@@ -358,10 +333,10 @@ mod tests {
     #[test]
     fn run_axes_hold_bands_and_baseline_and_ticks_do_not_repeat() {
         let r = RunCurves {
-            top: TopPanel::Accuracy,
+            metric: Metric::Accuracy,
             effective: false,
             name: "a".into(),
-            accuracy: vec![(10.0, 0.5), (20.0, 0.96), (30.0, 0.97)],
+            test: vec![(10.0, 0.5), (20.0, 0.96), (30.0, 0.97)],
             band: vec![(10.0, 0.4, 0.6), (20.0, 0.955, 0.965), (30.0, 0.965, 0.975)],
             lr: vec![(1.0, 0.1), (30.0, 0.01)],
             loss: vec![(1.0, 2.0), (30.0, 0.1)],
@@ -389,10 +364,10 @@ mod tests {
     #[test]
     fn run_legend_draws_the_baseline_dashed_and_names_each_divergence() {
         let run = |name: &str, events: Vec<RunEvent>| RunCurves {
-            top: TopPanel::Accuracy,
+            metric: Metric::Accuracy,
             effective: false,
             name: name.into(),
-            accuracy: vec![(10.0, 0.5), (20.0, 0.9)],
+            test: vec![(10.0, 0.5), (20.0, 0.9)],
             band: vec![],
             lr: vec![(1.0, 0.1), (20.0, 0.01)],
             loss: vec![(1.0, 2.0), (20.0, 0.5)],
