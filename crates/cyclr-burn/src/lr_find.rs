@@ -533,6 +533,9 @@ pub struct TextRangeTest {
     pub grad_clip: Option<f64>,
     /// Where the test trains.
     pub device: crate::DeviceSpec,
+    /// Fine-tuning: start from the pretrained run in this folder
+    /// ([`crate::train::init`]).
+    pub init: Option<std::path::PathBuf>,
 }
 
 impl TextRangeTest {
@@ -551,8 +554,16 @@ impl TextRangeTest {
             )));
         }
         let device = self.device.open()?;
-        let cfg = self.gpt.config(text.vocab.len());
-        let model = Net::Gpt(crate::model::Gpt::new(&cfg, self.seed, &device));
+        let model = Net::Gpt(
+            crate::train::init::start_gpt(
+                &self.gpt,
+                text,
+                self.seed,
+                self.init.as_deref(),
+                &device,
+            )
+            .map_err(|e| LrFindError::Config(e.to_string()))?,
+        );
         let mut optim = CyclrOptimizer::new(&self.optimizer)?;
         let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
         let tokens = &text.train;

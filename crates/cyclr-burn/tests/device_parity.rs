@@ -47,6 +47,7 @@ fn config(model: ModelKind, optimizer: OptimizerConfig, schedule: &str, iters: u
         device: DeviceSpec::Cpu,
         gpt: None,
         grad_clip: None,
+        init: None,
     }
 }
 
@@ -380,6 +381,7 @@ fn a_gpt_trains_the_same_as_on_flex() {
             bias: true,
         }),
         grad_clip: Some(1.0),
+        init: None,
         batch_size: 8,
         eval_every: 20,
         ..config(

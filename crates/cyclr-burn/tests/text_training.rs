@@ -55,6 +55,7 @@ fn config(iters: u64, out: Option<PathBuf>) -> TrainConfig {
             bias: true,
         }),
         grad_clip: Some(1.0),
+        init: None,
     }
 }
 
@@ -173,4 +174,106 @@ fn text_runs_check_their_model_and_context() {
     cfg.gpt.as_mut().unwrap().context = 40_000;
     let e = train_text(&cfg, &text, &mut NoObserver, false, None).unwrap_err();
     assert!(e.to_string().contains("--context 40000"), "{e}");
+}
+
+/// Fine-tuning (`init`, issue #29): a GPT pretrained on one text starts a run on another with
+/// every pretrained weight, its token rows mapped by character (a character the pretrained text
+/// lacks keeps its fresh row); the run starts at the pretrained model's loss, not a fresh
+/// model's; a model of another shape, or a folder holding no GPT run, is refused naming why.
+#[test]
+fn a_gpt_starts_from_a_pretrained_run_mapping_characters() {
+    use cyclr_burn::train::init::{Pretrained, start_gpt};
+    use cyclr_burn::{RunRecord, train::evaluate_text};
+    let root = std::env::temp_dir().join(format!("cyclr-text-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    // Pretrain on the first 30,000 characters, with checkpoints and its run.json.
+    let full = cyclr_data::shakespeare_text().unwrap();
+    let a: String = full.chars().take(30_000).collect();
+    let a_path = root.join("a.txt");
+    std::fs::write(&a_path, &a).unwrap();
+    let a_text = cyclr_data::DatasetSpec::Text(a_path.clone())
+        .load_text()
+        .unwrap();
+    let pre_dir = root.join("pre");
+    let mut pre_cfg = config(60, Some(pre_dir.clone()));
+    pre_cfg.gpt.as_mut().unwrap().dropout = 0.0;
+    let (pre_summary, pre_net) =
+        train_text(&pre_cfg, &a_text, &mut NoObserver, false, None).unwrap();
+    RunRecord {
+        dataset: cyclr_data::DatasetSpec::Text(a_path),
+        config: pre_cfg.clone(),
+        data: None,
+    }
+    .write(&pre_dir)
+    .unwrap();
+    // The new text: later characters of the play, and one character the first had not ("€").
+    let b: String = full.chars().skip(200_000).take(30_000).collect::<String>() + "€ €";
+    let b_text = cyclr_data::parse_text(b.as_bytes(), "b").unwrap();
+    let shape = pre_cfg.gpt.unwrap();
+    let pre = Pretrained::read(&pre_dir, &shape, &b_text).unwrap();
+    assert!(pre.new_chars.contains(&'€'), "{:?}", pre.new_chars);
+    let line = pre.describe(&pre_dir, &b_text.vocab);
+    assert!(
+        line.contains("'€'") && line.contains("fresh rows"),
+        "{line}"
+    );
+
+    let device = cyclr_burn::device();
+    let started = start_gpt(&shape, &b_text, 11, Some(&pre_dir), &device).unwrap();
+    let fresh = start_gpt(&shape, &b_text, 11, None, &device).unwrap();
+    let pre_gpt = match &pre_net {
+        Net::Gpt(g) => g.clone(),
+        _ => unreachable!(),
+    };
+    let rows = |g: &cyclr_burn::Gpt| -> Vec<f32> {
+        g.wte.weight.val().into_data().try_to_vec::<f32>().unwrap()
+    };
+    let (s, f, p) = (rows(&started), rows(&fresh), rows(&pre_gpt));
+    let w = shape.width;
+    for (i, &c) in b_text.vocab.chars.iter().enumerate() {
+        let got = &s[i * w..(i + 1) * w];
+        match pre.vocab.id(c) {
+            Some(j) => {
+                let j = usize::from(j);
+                assert_eq!(got, &p[j * w..(j + 1) * w], "{c:?}: the pretrained row");
+            }
+            None => assert_eq!(got, &f[i * w..(i + 1) * w], "{c:?}: its fresh row"),
+        }
+    }
+    // Every other weight is the pretrained model's: the position embedding, say.
+    assert_eq!(
+        started.wpe.weight.val().into_data(),
+        pre_gpt.wpe.weight.val().into_data()
+    );
+    // The started model predicts the new text about as well as the pretrained one did its own,
+    // far better than a fresh model.
+    let (l_started, _) = evaluate_text(&Net::Gpt(started), &b_text.test, shape.context);
+    let (l_fresh, _) = evaluate_text(&Net::Gpt(fresh), &b_text.test, shape.context);
+    assert!(
+        l_started < l_fresh - 0.5,
+        "started {l_started}, fresh {l_fresh}, pretrained on its own text {}",
+        pre_summary.final_test_loss
+    );
+    // A run with `init` trains from there (and its identity names the folder).
+    let mut cfg = config(10, None);
+    cfg.gpt = Some(shape);
+    cfg.init = Some(pre_dir.clone());
+    let (tuned, _) = train_text(&cfg, &b_text, &mut NoObserver, false, None).unwrap();
+    assert!(
+        tuned.metrics[0].train_loss < l_fresh - 0.5,
+        "first fine-tuning batch {} vs fresh {l_fresh}",
+        tuned.metrics[0].train_loss
+    );
+    // Another shape: refused, naming the key and both values.
+    let wider = GptShape { width: 64, ..shape };
+    let e = Pretrained::read(&pre_dir, &wider, &b_text)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--width 32 there, 64 here"), "{e}");
+    let e = Pretrained::read(&root, &shape, &b_text)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no run.json there"), "{e}");
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -43,6 +43,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         device: Default::default(),
         gpt: None,
         grad_clip: None,
+        init: None,
     }
 }
 

@@ -617,6 +617,10 @@ pub struct GptFlags {
     /// nanoGPT uses 1.0); any model [default: no clipping]
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     pub grad_clip: Option<f64>,
+    /// gpt: fine-tuning: start from the model of the pretrained gpt run in DIR (its newest
+    /// checkpoint; the same shape; characters it lacks get fresh rows) [default: a fresh model]
+    #[arg(long, value_name = "DIR")]
+    pub init: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

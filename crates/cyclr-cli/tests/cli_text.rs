@@ -520,3 +520,113 @@ fn compare_refuses_a_gpt_without_text_and_text_without_a_gpt() {
         assert!(err.contains(want), "{from}: want {want:?} in {err}");
     }
 }
+
+/// `--init DIR` (fine-tuning, issue #29): a run on another text starts from a pretrained run,
+/// says how the vocabularies map, and records the folder; `find` runs its range test from the
+/// pretrained model too; another shape or a model other than gpt exits 2 naming why.
+#[test]
+fn init_starts_a_run_from_a_pretrained_gpt() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    let text = cyclr_data::shakespeare_text().unwrap();
+    let other: String = text.chars().skip(300_000).take(20_000).collect::<String>() + "\n€";
+    std::fs::write(d.join("other.txt"), other).unwrap();
+    let mut args: Vec<&str> = TRAIN.to_vec();
+    let at = args.iter().position(|a| *a == "run").unwrap();
+    args[at] = "pre";
+    args.extend(["--iters", "30"]);
+    let o = run_in(d, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Fine-tune on the other text.
+    let tune = |extra: &[&str]| {
+        let mut args: Vec<&str> = TRAIN.to_vec();
+        let data = args.iter().position(|a| *a == "text:plays.txt").unwrap();
+        args[data] = "text:other.txt";
+        let out = args.iter().position(|a| *a == "run").unwrap();
+        args[out] = "ft";
+        args.extend(["--iters", "20", "--init", "pre"]);
+        args.extend(extra);
+        run_in(d, &args)
+    };
+    let o = tune(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("init: ") && err.contains("new with fresh rows: ") && err.contains("'€'"),
+        "{err}"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("ft/run.json")).unwrap()).unwrap();
+    let init = run["config"]["init"].as_str().unwrap();
+    assert!(
+        std::path::Path::new(init).is_absolute() && init.ends_with("pre"),
+        "{init}"
+    );
+    // Its samples come from its own checkpoint, even with the pretrained run gone.
+    std::fs::rename(d.join("pre"), d.join("pre-moved")).unwrap();
+    let o = run_in(d, &["sample", "--run", "ft", "--tokens", "20"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::rename(d.join("pre-moved"), d.join("pre")).unwrap();
+    // Another shape, another model: exit 2, naming why.
+    let o = tune(&["--bias", "true", "--overwrite"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--bias false there, true here"), "{err}");
+    let o = run_in(
+        d,
+        &[
+            "train",
+            "--dataset",
+            "digits",
+            "--iters",
+            "5",
+            "--init",
+            "pre",
+            "--out",
+            "m",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--init pre: fine-tuning starts --model gpt"),
+        "{err}"
+    );
+    // The range test of the fine-tuning run starts from the pretrained model.
+    let o = run_in(
+        d,
+        &[
+            "find",
+            "--dataset",
+            "text:other.txt",
+            "--layers",
+            "2",
+            "--heads",
+            "2",
+            "--width",
+            "32",
+            "--context",
+            "16",
+            "--batch-size",
+            "16",
+            "--optimizer",
+            "adamw",
+            "--grad-clip",
+            "1",
+            "--init",
+            "pre",
+            "--iters",
+            "40",
+            "--out",
+            "f",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("init: "), "{err}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("f/range_test.json")).unwrap())
+            .unwrap();
+    assert!(rec["init"].as_str().unwrap().ends_with("pre"), "{rec}");
+}

@@ -369,6 +369,7 @@ schedule = { policy = "fixed" }
                 device: Default::default(),
                 gpt: None,
                 grad_clip: None,
+                init: None,
             },
             summary,
             validation: exp.validation,

@@ -200,6 +200,10 @@ fn prepare(
         if let Some(why) = problem {
             return Err(ExperimentError::Config(format!("[gpt]: {why}")));
         }
+        if let Some(dir) = &exp.init {
+            crate::train::init::Pretrained::read(dir, &shape, t)
+                .map_err(|e| ExperimentError::Config(e.to_string().replace("--init", "init =")))?;
+        }
     }
     let per_epoch = data.steps_per_epoch(exp.batch_size, exp.gpt_shape().context);
     let mut tests: Vec<OptimizerRangeTest> = Vec::new();
@@ -284,6 +288,7 @@ fn prepare(
                 device: exp.device,
                 gpt: text.then(|| exp.gpt_shape()),
                 grad_clip: exp.grad_clip,
+                init: exp.init.clone(),
             };
             Ok(Prepared {
                 range_test_steps: *range_test_steps,

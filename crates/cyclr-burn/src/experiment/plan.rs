@@ -327,6 +327,8 @@ pub struct RunPlan {
     pub gpt: Option<crate::model::GptShape>,
     /// Clip gradients to this global norm ([`TrainConfig::grad_clip`]).
     pub grad_clip: Option<f64>,
+    /// Fine-tuning: start the GPT from this pretrained run ([`TrainConfig::init`]).
+    pub init: Option<std::path::PathBuf>,
 }
 
 /// A run ready to train.
@@ -376,6 +378,7 @@ impl RunPlan {
             device: self.device,
             gpt: self.gpt,
             grad_clip: self.grad_clip,
+            init: self.init.clone(),
         }
     }
 
@@ -463,6 +466,7 @@ impl RunPlan {
                 seed: self.seed,
                 grad_clip: self.grad_clip,
                 device: self.device,
+                init: self.init.clone(),
             };
             let tests = match &self.reuse {
                 Some(t) => t.clone(),
@@ -510,6 +514,7 @@ impl RunPlan {
             sweep: self.range_test.sweep.clone(),
             seeds: self.range_test.seeds.clone(),
             gpt: Some(shape),
+            init: self.init.clone(),
         }
     }
 
@@ -614,6 +619,9 @@ pub struct RangeTestRecord {
     /// A GPT's shape (text data; `net` then says `gpt`, its context and vocabulary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpt: Option<crate::model::GptShape>,
+    /// Fine-tuning: the pretrained run the model started from ([`TrainConfig::init`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<std::path::PathBuf>,
 }
 
 impl RangeTestRecord {

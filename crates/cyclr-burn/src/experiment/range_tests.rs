@@ -46,6 +46,8 @@ struct PublishedRangeTest {
     config: RangeTestConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grad_clip: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    init: Option<std::path::PathBuf>,
     tests: Repeated,
 }
 
@@ -78,6 +80,7 @@ pub(super) fn range_test(
             && p.batch_size == exp.batch_size
             && p.config == config
             && p.grad_clip == exp.grad_clip
+            && p.init == exp.init
             && p.tests.seeds == seeds
     };
     let read = |path: &Path| -> Option<PublishedRangeTest> {
@@ -118,6 +121,7 @@ pub(super) fn range_test(
                 seed: seeds[0],
                 grad_clip: exp.grad_clip,
                 device: exp.device,
+                init: exp.init.clone(),
             };
             RangeTests::run_text(&test, text, &config, &seeds, &mut NoPlanObserver)
         }
@@ -135,6 +139,7 @@ pub(super) fn range_test(
         batch_size: exp.batch_size,
         config: config.clone(),
         grad_clip: exp.grad_clip,
+        init: exp.init.clone(),
         tests: tests.repeated,
     };
     let bytes = serde_json::to_vec(&published).expect("plain data serializes");

@@ -59,6 +59,10 @@ pub struct Experiment {
     /// ([`TrainConfig::grad_clip`](crate::train::TrainConfig::grad_clip)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grad_clip: Option<f64>,
+    /// Fine-tuning: every run (and range test) starts its GPT from the pretrained run in this
+    /// folder ([`TrainConfig::init`](crate::train::TrainConfig::init)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<std::path::PathBuf>,
     /// Hidden nonlinearity.
     #[serde(default)]
     pub activation: Activation,
@@ -494,6 +498,15 @@ impl Experiment {
                 ));
             }
             _ => {}
+        }
+        if let Some(dir) = &self.init
+            && self.model != ModelKind::Gpt
+        {
+            return bad(format!(
+                "init = {:?}: fine-tuning starts a gpt from a pretrained gpt run; model = {:?} has no init",
+                dir.display().to_string(),
+                self.model.name()
+            ));
         }
         if self.gpt.is_some() && self.model != ModelKind::Gpt {
             return bad(format!(

@@ -365,6 +365,22 @@ impl Gpt {
         }
     }
 
+    /// Fine-tuning ([`crate::train::init`]): `weights`' parameters with its token embedding
+    /// (the tied output layer) replaced by `wte`, and `self`'s dropout — the new run's settings,
+    /// the pretrained run's weights. Both must have the same shape but for the vocabulary.
+    pub fn with_weights(self, weights: Gpt, wte: Tensor<2>) -> Gpt {
+        let dropout = self.dropout;
+        let mut g = weights;
+        g.dropout = dropout;
+        g.context = self.context;
+        for b in &mut g.h {
+            b.attn.dropout = dropout;
+            b.mlp.dropout = dropout;
+        }
+        g.wte.weight = Param::from_tensor(wte);
+        g
+    }
+
     /// The longest sequence the model takes.
     pub fn context(&self) -> usize {
         self.context

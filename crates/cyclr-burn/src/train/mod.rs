@@ -87,6 +87,7 @@ use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
 use crate::optim::{CyclrOptimizer, OptimizerConfig};
 
 pub mod checkpoint;
+pub mod init;
 mod metrics;
 mod resume;
 mod run_dir;
@@ -179,6 +180,10 @@ pub struct TrainConfig {
     /// `clip_grad_norm_`, [`crate::optim::clip`]); `None`: no clipping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grad_clip: Option<f64>,
+    /// Fine-tuning: start the GPT from the model of the pretrained run in this folder (its
+    /// token rows mapped by character; [`init`]). Part of the run's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<PathBuf>,
 }
 
 /// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
@@ -603,8 +608,14 @@ pub fn load_text_model(
     device: &Device,
 ) -> Result<Net, TrainError> {
     let task = TextTask::new(text);
-    task.check(cfg)?;
-    let mut model = task.build(cfg, device)?;
+    // The checkpoint holds every weight: a fine-tuned run's pretrained start is not needed
+    // (nor need it still exist).
+    let plain = TrainConfig {
+        init: None,
+        ..cfg.clone()
+    };
+    task.check(&plain)?;
+    let mut model = task.build(&plain, device)?;
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
     match load_checkpoint(dir, cfg, &mut model, &mut optim)? {
         Some(_) => Ok(optim.eval_params(model)),

@@ -24,7 +24,7 @@ use cyclr_data::{Split, TextSplit};
 
 use super::{CHANCE_FACTOR, TrainConfig, TrainError, build_model, evaluate};
 use crate::data;
-use crate::model::{DropoutKey, Gpt, GptShape, ModelKind, Net};
+use crate::model::{DropoutKey, GptShape, ModelKind, Net};
 
 /// Windows per forward pass of a text evaluation (it does not change the result).
 pub const TEXT_EVAL_WINDOWS: usize = 64;
@@ -67,6 +67,13 @@ impl<'a> ImageTask<'a> {
 
 impl Task for ImageTask<'_> {
     fn check(&self, cfg: &TrainConfig) -> Result<(), TrainError> {
+        if let Some(dir) = &cfg.init {
+            return Err(TrainError::Config(format!(
+                "--init {}: fine-tuning starts a gpt from a pretrained gpt run; {} has no --init",
+                dir.display(),
+                cfg.model
+            )));
+        }
         let train = &self.split.train;
         if cfg.batch_size > train.len() {
             return Err(TrainError::Config(format!(
@@ -217,16 +224,15 @@ impl Task for TextTask<'_> {
         }
         self.text
             .check_context(shape.context)
-            .map_err(|e| TrainError::Config(e.to_string()))
+            .map_err(|e| TrainError::Config(e.to_string()))?;
+        if let Some(dir) = &cfg.init {
+            super::init::Pretrained::read(dir, &shape, self.text)?;
+        }
+        Ok(())
     }
 
     fn build(&self, cfg: &TrainConfig, device: &Device) -> Result<Net, TrainError> {
-        let shape = Self::shape(cfg);
-        Ok(Net::Gpt(Gpt::new(
-            &shape.config(self.text.vocab.len()),
-            cfg.seed,
-            device,
-        )))
+        Ok(Net::Gpt(super::init::start_model(cfg, self.text, device)?))
     }
 
     fn loss(&mut self, model: &Net, cfg: &TrainConfig, t: u64, device: &Device) -> Tensor<1> {

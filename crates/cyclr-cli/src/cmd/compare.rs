@@ -578,6 +578,9 @@ pub fn run_experiment(
     shard: Option<Shard>,
 ) -> Result<Vec<RunOutcome>> {
     let data = crate::cmd::train::load_run_data(&exp.dataset)?;
+    if let RunData::Text(text) = &data {
+        setup::announce_init(exp.init.as_deref(), &exp.gpt_shape(), text)?;
+    }
     // What is trained on: the training split less the validation split, if any.
     let held = exp.validation.map(|v| data.hold_out(v).0);
     let trained = held.as_ref().unwrap_or(&data);

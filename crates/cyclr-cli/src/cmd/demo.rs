@@ -79,6 +79,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         model: ModelKind::Mlp,
         gpt: None,
         grad_clip: None,
+        init: None,
         activation: Activation::Relu,
         batch_norm: false,
         kernels: Default::default(),

@@ -282,9 +282,11 @@ fn run_text(
         )));
     };
     let grad_clip = setup::grad_clip(a.gpt.grad_clip)?;
+    let init = setup::init_dir(&a.gpt, s.model)?;
     let text = setup::load_text(&s.dataset)?;
     text.check_context(gpt.context)
         .map_err(|e| CliError::usage(e.to_string()))?;
+    setup::announce_init(init.as_deref(), &gpt, &text)?;
     // nanoGPT's parameter groups, as a training run of the GPT uses them.
     let optimizer = s.optimizer.clone().with_nanogpt_groups();
     let test = cyclr_burn::TextRangeTest {
@@ -294,6 +296,7 @@ fn run_text(
         seed: s.seed,
         grad_clip,
         device: s.device,
+        init: init.clone(),
     };
     announce(
         a,
@@ -315,6 +318,7 @@ fn run_text(
         sweep: range.clone(),
         seeds: seeds.clone(),
         gpt: Some(gpt),
+        init,
     };
     occupied(a, Some(&record))?;
     let mut shown = RangeTestReport {
@@ -560,6 +564,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         sweep: range.clone(),
         seeds: seeds.clone(),
         gpt: None,
+        init: None,
     };
     occupied(&a, Some(&record))?;
     let title = format!(

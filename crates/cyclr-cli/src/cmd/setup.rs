@@ -345,5 +345,37 @@ pub fn grad_clip(v: Option<f64>) -> Result<Option<f64>> {
     }
 }
 
+/// `--init DIR`: only for `--model gpt`, the folder made absolute (a resumed run finds it
+/// from anywhere).
+pub fn init_dir(f: &crate::args::GptFlags, model: ModelKind) -> Result<Option<std::path::PathBuf>> {
+    let Some(dir) = &f.init else {
+        return Ok(None);
+    };
+    if model != ModelKind::Gpt {
+        return Err(CliError::usage(format!(
+            "--init {}: fine-tuning starts --model gpt from a pretrained gpt run, not {model}",
+            dir.display()
+        )));
+    }
+    std::path::absolute(dir)
+        .map(Some)
+        .map_err(|e| CliError::usage(format!("--init {}: {e}", dir.display())))
+}
+
+/// `--init DIR` checked against the run's shape and text, said on stderr: where the weights
+/// come from and how the vocabularies map.
+pub fn announce_init(
+    init: Option<&std::path::Path>,
+    shape: &GptShape,
+    text: &cyclr_data::TextSplit,
+) -> Result<()> {
+    if let Some(dir) = init {
+        let pre = cyclr_burn::train::init::Pretrained::read(dir, shape, text)
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        errln!("{}", pre.describe(dir, &text.vocab));
+    }
+    Ok(())
+}
+
 /// nanoGPT's batch size for its CPU config: `--batch-size` when not given with `--model gpt`.
 pub const GPT_DEFAULT_BATCH_SIZE: usize = 12;

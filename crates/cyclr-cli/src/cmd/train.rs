@@ -401,6 +401,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     }
     let gpt = setup::gpt_shape(&a.gpt, s.model)?;
     let clip = setup::grad_clip(a.gpt.grad_clip)?;
+    let init = setup::init_dir(&a.gpt, s.model)?;
     setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
@@ -461,12 +462,16 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         reuse: None,
         gpt,
         grad_clip: clip,
+        init,
     };
     // Everything that needs no data, before loading it.
     plan.check()
         .map_err(|e| train_plan_error(e, &plan, a.policy.is_some()))?;
     if text {
         let data = setup::load_text(&s.dataset)?;
+        if let Some(shape) = &plan.gpt {
+            setup::announce_init(plan.init.as_deref(), shape, &data)?;
+        }
         RunDir::new(&a.out).remove_stale_temps();
         let record = plan.text_record(&data, s.dataset.absolute());
         if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
@@ -509,6 +514,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         sweep: plan.range_test.sweep.clone(),
         seeds: plan.range_test.seeds.clone(),
         gpt: None,
+        init: None,
     };
     if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
         plan.reuse = Some(reused(saved, dir, &record)?);
