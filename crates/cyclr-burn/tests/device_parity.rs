@@ -48,6 +48,7 @@ fn config(model: ModelKind, optimizer: OptimizerConfig, schedule: &str, iters: u
         gpt: None,
         grad_clip: None,
         init: None,
+        layer_lr_decay: None,
     }
 }
 
@@ -382,6 +383,7 @@ fn a_gpt_trains_the_same_as_on_flex() {
         }),
         grad_clip: Some(1.0),
         init: None,
+        layer_lr_decay: None,
         batch_size: 8,
         eval_every: 20,
         ..config(

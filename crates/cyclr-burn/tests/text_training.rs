@@ -56,6 +56,7 @@ fn config(iters: u64, out: Option<PathBuf>) -> TrainConfig {
         }),
         grad_clip: Some(1.0),
         init: None,
+        layer_lr_decay: None,
     }
 }
 
@@ -276,4 +277,130 @@ fn a_gpt_starts_from_a_pretrained_run_mapping_characters() {
         .to_string();
     assert!(e.contains("no run.json there"), "{e}");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `layer_lr_decay` (issue #29 item 4): one SGD step moves every parameter by `lr × scale ×
+/// gradient`, the scale `F^(L−1−i)` for block `i` of `L`, `F^L` for the position embedding, 1
+/// for the final LayerNorm, and for the tied token embedding 1 (`top`) or `F^L` (`bottom`).
+#[test]
+fn layer_lr_decay_scales_each_block_s_rate() {
+    use burn::module::ParamId;
+    use burn::optim::GradientsParams;
+    use cyclr_burn::model::{LayerLrDecay, TiedRate};
+    use cyclr_burn::optim::SgdConfig;
+    use cyclr_burn::{CyclrOptimizer, Gpt};
+    use std::collections::HashMap;
+
+    struct Ids(Vec<ParamId>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.0.push(p.id);
+        }
+    }
+    fn ids<M: Module>(m: &M) -> Vec<ParamId> {
+        let mut v = Ids(Vec::new());
+        m.visit(&mut v);
+        v.0
+    }
+    struct Values(HashMap<ParamId, Vec<f32>>);
+    impl ModuleVisitor for Values {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            let v = p.val().into_data().try_to_vec::<f32>().unwrap();
+            self.0.insert(p.id, v);
+        }
+    }
+    fn values<M: Module>(m: &M) -> HashMap<ParamId, Vec<f32>> {
+        let mut v = Values(HashMap::new());
+        m.visit(&mut v);
+        v.0
+    }
+
+    let text = corpus();
+    let device = cyclr_burn::device();
+    let shape = GptShape {
+        layers: 3,
+        heads: 2,
+        width: 16,
+        context: 8,
+        dropout: 0.0,
+        bias: true,
+    };
+    let (f, lr) = (0.5f64, 0.1f64);
+    for tied in [TiedRate::Top, TiedRate::Bottom] {
+        let g = Gpt::new(&shape.config(text.vocab.len()), 1, &device);
+        let decay = LayerLrDecay { factor: f, tied };
+        let mut want: HashMap<ParamId, f64> = HashMap::new();
+        for (i, b) in g.h.iter().enumerate() {
+            for id in ids(b) {
+                want.insert(id, f.powi(2 - i as i32));
+            }
+        }
+        for id in ids(&g.wpe) {
+            want.insert(id, f.powi(3));
+        }
+        for id in ids(&g.ln_f) {
+            want.insert(id, 1.0);
+        }
+        for id in ids(&g.wte) {
+            want.insert(
+                id,
+                if tied == TiedRate::Top {
+                    1.0
+                } else {
+                    f.powi(3)
+                },
+            );
+        }
+        let net = Net::Gpt(g.clone());
+        let loss = cyclr_burn::train::text_loss(&net, &text.train, 4, 8, 0, 0, &device);
+        let grads = GradientsParams::from_grads(loss.backward(), &g);
+        struct Grads<'a>(&'a GradientsParams, HashMap<ParamId, Vec<f32>>);
+        impl ModuleVisitor for Grads<'_> {
+            fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+                if let Some(t) = self.0.get::<D>(p.id) {
+                    self.1
+                        .insert(p.id, t.into_data().try_to_vec::<f32>().unwrap());
+                }
+            }
+        }
+        let mut gv = Grads(&grads, HashMap::new());
+        g.visit(&mut gv);
+        let gv = gv.1;
+        let before = values(&g);
+        let mut optim = CyclrOptimizer::new(&OptimizerConfig::Sgd(SgdConfig {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        }))
+        .unwrap();
+        let groups = g.layer_lr_groups(&decay);
+        let after = values(&optim.step_grouped(lr, None, &groups, g, grads));
+        assert_eq!(want.len(), before.len(), "every parameter has a scale");
+        for (id, scale) in &want {
+            let (b, a, gr) = (&before[id], &after[id], &gv[id]);
+            let mut checked = 0;
+            for k in 0..b.len() {
+                if gr[k].abs() > 1e-4 {
+                    let step = lr * f64::from(gr[k]);
+                    let got = f64::from(b[k] - a[k]) / step;
+                    // float32: the parameters' rounding over the step's size.
+                    let tol = 4.0 * f64::from(f32::EPSILON) * f64::from(b[k].abs().max(a[k].abs()))
+                        / step.abs()
+                        + 1e-5;
+                    assert!(
+                        (got - scale).abs() <= tol,
+                        "{tied:?}: {got} vs {scale} (±{tol})"
+                    );
+                    checked += 1;
+                }
+            }
+            assert!(checked > 0 || gr.iter().all(|x| x.abs() <= 1e-4));
+        }
+    }
+    // Out of (0, 1]: refused, naming the flag and the range.
+    let bad = LayerLrDecay {
+        factor: 1.5,
+        tied: TiedRate::Top,
+    };
+    assert!(bad.problem().unwrap().contains("must be in (0, 1]"));
 }

@@ -44,6 +44,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         gpt: None,
         grad_clip: None,
         init: None,
+        layer_lr_decay: None,
     }
 }
 

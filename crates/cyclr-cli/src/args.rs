@@ -621,6 +621,16 @@ pub struct GptFlags {
     /// checkpoint; the same shape; characters it lacks get fresh rows) [default: a fresh model]
     #[arg(long, value_name = "DIR")]
     pub init: Option<PathBuf>,
+    /// gpt: discriminative learning rates: each block below the top trains at F times the rate
+    /// of the one above, the position embedding at the lowest (ULMFiT: 1/2.6 = 0.385) [default:
+    /// every layer at the schedule's rate]
+    #[arg(long, allow_negative_numbers = true, value_name = "F")]
+    pub layer_lr_decay: Option<f64>,
+    /// gpt with --layer-lr-decay: the rate of the token embedding, which is also the output
+    /// layer: top (the schedule's, as fastai groups a tied language model) or bottom (the lowest)
+    /// [default: top]
+    #[arg(long, value_name = "top|bottom")]
+    pub layer_lr_tied: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -630,3 +630,83 @@ fn init_starts_a_run_from_a_pretrained_gpt() {
             .unwrap();
     assert!(rec["init"].as_str().unwrap().ends_with("pre"), "{rec}");
 }
+
+/// `--layer-lr-decay F` (issue #29 item 4) trains the GPT with discriminative rates and records
+/// them; bad uses exit 2 naming the flag.
+#[test]
+fn layer_lr_decay_from_the_command_line() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    let mut args: Vec<&str> = TRAIN.to_vec();
+    args.extend([
+        "--iters",
+        "150",
+        "--layer-lr-decay",
+        "0.385",
+        "--layer-lr-tied",
+        "bottom",
+    ]);
+    let o = run_in(d, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/run.json")).unwrap()).unwrap();
+    assert_eq!(run["config"]["layer_lr_decay"]["factor"], 0.385);
+    assert_eq!(run["config"]["layer_lr_decay"]["tied"], "bottom");
+    let refused = |args: &[&str], want: &str| {
+        let o = run_in(d, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: want {want:?} in {err}");
+    };
+    let mut zero: Vec<&str> = TRAIN.to_vec();
+    zero.extend(["--iters", "5", "--layer-lr-decay", "0", "--overwrite"]);
+    refused(&zero, "must be in (0, 1]");
+    let mut tied: Vec<&str> = TRAIN.to_vec();
+    tied.extend(["--iters", "5", "--layer-lr-tied", "top", "--overwrite"]);
+    refused(&tied, "--layer-lr-tied applies with --layer-lr-decay");
+    refused(
+        &[
+            "train",
+            "--dataset",
+            "digits",
+            "--iters",
+            "5",
+            "--layer-lr-decay",
+            "0.5",
+            "--out",
+            "m",
+        ],
+        "not mlp",
+    );
+    refused(
+        &[
+            "train",
+            "--dataset",
+            "text:plays.txt",
+            "--model",
+            "gpt",
+            "--iters",
+            "5",
+            "--optimizer",
+            "adamw-schedulefree",
+            "--layer-lr-decay",
+            "0.5",
+            "--out",
+            "s",
+        ],
+        "takes one learning rate",
+    );
+    refused(
+        &[
+            "find",
+            "--dataset",
+            "text:plays.txt",
+            "--layer-lr-decay",
+            "0.5",
+            "--out",
+            "f",
+        ],
+        "the range test sweeps one rate",
+    );
+}

@@ -370,6 +370,7 @@ schedule = { policy = "fixed" }
                 gpt: None,
                 grad_clip: None,
                 init: None,
+                layer_lr_decay: None,
             },
             summary,
             validation: exp.validation,

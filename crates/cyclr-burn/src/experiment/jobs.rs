@@ -289,6 +289,7 @@ fn prepare(
                 gpt: text.then(|| exp.gpt_shape()),
                 grad_clip: exp.grad_clip,
                 init: exp.init.clone(),
+                layer_lr_decay: exp.layer_lr_decay,
             };
             Ok(Prepared {
                 range_test_steps: *range_test_steps,

@@ -329,6 +329,8 @@ pub struct RunPlan {
     pub grad_clip: Option<f64>,
     /// Fine-tuning: start the GPT from this pretrained run ([`TrainConfig::init`]).
     pub init: Option<std::path::PathBuf>,
+    /// The GPT's discriminative rates ([`TrainConfig::layer_lr_decay`]).
+    pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
 }
 
 /// A run ready to train.
@@ -379,6 +381,7 @@ impl RunPlan {
             gpt: self.gpt,
             grad_clip: self.grad_clip,
             init: self.init.clone(),
+            layer_lr_decay: self.layer_lr_decay,
         }
     }
 

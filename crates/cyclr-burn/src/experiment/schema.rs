@@ -63,6 +63,10 @@ pub struct Experiment {
     /// folder ([`TrainConfig::init`](crate::train::TrainConfig::init)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<std::path::PathBuf>,
+    /// The GPT's discriminative rates (`layer_lr_decay = { factor = 0.385, tied = "top" }`;
+    /// [`LayerLrDecay`](crate::model::LayerLrDecay)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
     /// Hidden nonlinearity.
     #[serde(default)]
     pub activation: Activation,
@@ -508,6 +512,26 @@ impl Experiment {
                 self.model.name()
             ));
         }
+        if let Some(d) = &self.layer_lr_decay {
+            if self.model != ModelKind::Gpt {
+                return bad(format!(
+                    "layer_lr_decay: discriminative rates are set for model = \"gpt\"'s blocks, not {:?}",
+                    self.model.name()
+                ));
+            }
+            if let Some(why) = d.problem() {
+                return bad(why.replace("--layer-lr-decay", "layer_lr_decay: factor ="));
+            }
+            for r in &self.runs {
+                if !self.optimizer_of(r).takes_group_rates() {
+                    return bad(format!(
+                        "run {:?}: layer_lr_decay: {} takes one learning rate for the whole model",
+                        r.name,
+                        self.optimizer_of(r).name()
+                    ));
+                }
+            }
+        }
         if self.gpt.is_some() && self.model != ModelKind::Gpt {
             return bad(format!(
                 "[gpt]: the GPT's shape, but model = {:?}; remove the table or set model = \"gpt\"",
@@ -677,7 +701,7 @@ fn check_grid(r: &RunSpec, grid: &BTreeMap<String, Vec<f64>>) -> Result<(), Expe
     }
     if r.auto_lr {
         return bad(format!(
-            "auto_lr = true and a grid over {key}: the range test and the grid search are two              ways of choosing it; use one"
+            "auto_lr = true and a grid over {key}: the range test and the grid search are two ways of choosing it; use one"
         ));
     }
     let given = serde_json::to_value(&r.schedule).expect("a spec serializes");

@@ -33,7 +33,7 @@
 //! stream. A site is one dropout call of the forward pass (the embedding's, then per layer the
 //! attention's, the residual's after attention, the MLP's), numbered in that order. With
 //! `dropout = 0` (or no key: evaluation) nothing is drawn.
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamGroup};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
@@ -309,6 +309,47 @@ pub struct GptBlock {
 /// Dropout sites per block: attention weights, attention's residual, the MLP's.
 const SITES_PER_BLOCK: u64 = 3;
 
+/// Discriminative learning rates for a GPT (fastai's `slice(lr/…, lr)`, ULMFiT's rate divided
+/// by 2.6 per layer; `--layer-lr-decay F`): the final LayerNorm and the top block train at the
+/// schedule's rate, each block below at `factor` times the one above (block `i` of `L` at
+/// `factor^(L−1−i)`), the position embedding at the lowest, `factor^L`. The token embedding is
+/// also the output layer (tied): [`TiedRate`] says which rate the shared matrix gets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerLrDecay {
+    /// `F` in (0, 1] (ULMFiT: 1/2.6 ≈ 0.385; 1: every layer at the schedule's rate).
+    pub factor: f64,
+    /// The tied token embedding's rate.
+    #[serde(default)]
+    pub tied: TiedRate,
+}
+
+/// The rate of a GPT's token embedding under [`LayerLrDecay`]: it is both the input embedding
+/// (the bottom) and the output layer (the top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TiedRate {
+    /// The schedule's rate, as the output layer: fastai's grouping of a language model with a
+    /// tied encoder and decoder (`awd_lstm_lm_split`) puts the shared matrix in the last, fastest
+    /// group.
+    #[default]
+    Top,
+    /// The lowest rate, as the input embedding.
+    Bottom,
+}
+
+impl LayerLrDecay {
+    /// Why this setting cannot be used (`None`: it can).
+    pub fn problem(&self) -> Option<String> {
+        (!(self.factor > 0.0 && self.factor <= 1.0)).then(|| {
+            format!(
+                "--layer-lr-decay {}: the factor between a block's rate and the one above must be in (0, 1], e.g. 0.385 (ULMFiT's 1/2.6)",
+                self.factor
+            )
+        })
+    }
+}
+
 /// nanoGPT's `GPT`; see the [module documentation](self).
 #[derive(Module, Debug)]
 pub struct Gpt {
@@ -363,6 +404,26 @@ impl Gpt {
             dropout: cfg.dropout,
             context: cfg.context,
         }
+    }
+
+    /// The parameter groups of `decay` with their rate scales (see [`LayerLrDecay`]); the
+    /// parameters in none of them (the final LayerNorm, the top block, and by default the tied
+    /// token embedding) train at the schedule's rate.
+    pub fn layer_lr_groups(&self, decay: &LayerLrDecay) -> Vec<(ParamGroup, f64)> {
+        let layers = self.h.len();
+        let mut groups = Vec::new();
+        for (i, block) in self.h.iter().enumerate() {
+            let scale = decay.factor.powi((layers - 1 - i) as i32);
+            if scale != 1.0 {
+                groups.push((ParamGroup::ids_from_module(block.clone()), scale));
+            }
+        }
+        let bottom = decay.factor.powi(layers as i32);
+        groups.push((ParamGroup::ids_from_module(self.wpe.clone()), bottom));
+        if decay.tied == TiedRate::Bottom {
+            groups.push((ParamGroup::ids_from_module(self.wte.clone()), bottom));
+        }
+        groups
     }
 
     /// Fine-tuning ([`crate::train::init`]): `weights`' parameters with its token embedding

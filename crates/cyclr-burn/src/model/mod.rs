@@ -53,7 +53,7 @@ mod mlp;
 mod resnet;
 
 pub use caffe::CaffeCifar;
-pub use gpt::{DropoutKey, Gpt, GptConfig, GptShape};
+pub use gpt::{DropoutKey, Gpt, GptConfig, GptShape, LayerLrDecay, TiedRate};
 pub use layers::{ConvBn, Dense};
 pub use lenet::Lenet;
 pub use mlp::Mlp;

@@ -351,6 +351,21 @@ impl OptimizerConfig {
         c
     }
 
+    /// Whether the optimizer takes a learning rate per parameter group
+    /// ([`CyclrOptimizer::step_grouped`]): burn's per-parameter ones (SGD, Adam(W), RMSProp,
+    /// Adagrad, Adadelta), not the learning-rate-free ones, whose step sizes are estimated over
+    /// the whole model.
+    pub fn takes_group_rates(&self) -> bool {
+        matches!(
+            self,
+            OptimizerConfig::Sgd(_)
+                | OptimizerConfig::Adam(_)
+                | OptimizerConfig::Rmsprop(_)
+                | OptimizerConfig::Adagrad(_)
+                | OptimizerConfig::Adadelta(_)
+        )
+    }
+
     /// Schedule-free (`sgd-schedulefree`, `adamw-schedulefree`): the optimizer replaces the
     /// schedule, and the model has a training point `y` and an evaluation point `x`.
     pub fn is_schedule_free(&self) -> bool {

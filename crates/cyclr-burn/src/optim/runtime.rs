@@ -154,6 +154,39 @@ impl CyclrOptimizer {
         }
     }
 
+    /// [`step`](Self::step) with per-group learning rates: a parameter of `groups[i].0` is
+    /// updated at `lr · groups[i].1` (the last matching group wins), the others at `lr` —
+    /// burn's [`ModuleLearningRate`](burn::lr_scheduler::module_lr_scheduler::ModuleLearningRate),
+    /// as its `ModuleLrScheduler` makes it. Only burn's per-parameter optimizers (SGD, Adam(W),
+    /// RMSProp, Adagrad, Adadelta) take several rates
+    /// ([`OptimizerConfig::takes_group_rates`](super::OptimizerConfig::takes_group_rates));
+    /// with another optimizer every parameter gets `lr` (callers refuse that case first).
+    pub fn step_grouped<M: Module>(
+        &mut self,
+        lr: f64,
+        momentum: Option<f64>,
+        groups: &[(burn::module::ParamGroup, f64)],
+        module: M,
+        grads: GradientsParams,
+    ) -> M {
+        if groups.is_empty() {
+            return self.step(lr, momentum, module, grads);
+        }
+        if let Some(m) = self.effective_momentum(momentum) {
+            self.momentum.set(m);
+        }
+        match &mut self.engine {
+            Engine::PerParam(o) => {
+                let mut rates = burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler::new(lr);
+                for (group, scale) in groups {
+                    rates = rates.with_group(group.clone(), lr * scale);
+                }
+                o.step(rates.step(), module, grads)
+            }
+            _ => self.step(lr, momentum, module, grads),
+        }
+    }
+
     /// Prodigy's and D-Adaptation's step-size estimate `d` after the last step (its initial
     /// `d0` before the first); `None` for the other optimizers.
     pub fn d(&self) -> Option<f64> {

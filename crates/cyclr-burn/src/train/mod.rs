@@ -184,6 +184,11 @@ pub struct TrainConfig {
     /// token rows mapped by character; [`init`]). Part of the run's identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<PathBuf>,
+    /// Discriminative learning rates for the GPT (`--layer-lr-decay`;
+    /// [`LayerLrDecay`](crate::model::LayerLrDecay)): each block below the top at a fraction of
+    /// the rate of the one above. Part of the run's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
 }
 
 /// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
@@ -502,6 +507,24 @@ fn check_config(cfg: &TrainConfig, task: &dyn Task) -> Result<(), TrainError> {
         return bad("batch_size must be >= 1".into());
     }
     task.check(cfg)?;
+    if let Some(d) = &cfg.layer_lr_decay {
+        if cfg.model != ModelKind::Gpt {
+            return bad(format!(
+                "--layer-lr-decay {}: discriminative rates are set for --model gpt's blocks, not {}",
+                d.factor, cfg.model
+            ));
+        }
+        if let Some(why) = d.problem() {
+            return bad(why);
+        }
+        if !cfg.optimizer.takes_group_rates() {
+            return bad(format!(
+                "--layer-lr-decay {}: {} estimates its step size over the whole model and takes one learning rate; use sgd, nesterov, adam, adamw, rmsprop, adagrad or adadelta",
+                d.factor,
+                cfg.optimizer.name()
+            ));
+        }
+    }
     if let Some(c) = cfg.grad_clip
         && !(c.is_finite() && c > 0.0)
     {
@@ -667,6 +690,11 @@ fn run(
         st = loaded;
     }
 
+    // Per-group rates (the GPT's layer decay): parameter ids, taken after any resume.
+    let groups = match (&cfg.layer_lr_decay, &model) {
+        (Some(d), Net::Gpt(g)) => g.layer_lr_groups(d),
+        _ => Vec::new(),
+    };
     let end = stop_after.map_or(cfg.iters, |k| k.min(cfg.iters));
     let mut train_secs = 0.0f64;
     let first = st.next_iter;
@@ -711,7 +739,7 @@ fn run(
         if let Some(max_norm) = cfg.grad_clip {
             crate::optim::clip::clip_grad_norm(&model, &mut grads, max_norm);
         }
-        model = optim.step(lr, momentum, model, grads);
+        model = optim.step_grouped(lr, momentum, &groups, model, grads);
         let smoothed = st.smoother.update(loss_v);
         let reference = *first_loss.get_or_insert(loss_v);
         st.next_iter = t + 1;

@@ -80,6 +80,7 @@ pub fn experiment(iters: u64, seed: u64) -> Experiment {
         gpt: None,
         grad_clip: None,
         init: None,
+        layer_lr_decay: None,
         activation: Activation::Relu,
         batch_norm: false,
         kernels: Default::default(),

@@ -283,6 +283,12 @@ fn run_text(
     };
     let grad_clip = setup::grad_clip(a.gpt.grad_clip)?;
     let init = setup::init_dir(&a.gpt, s.model)?;
+    if let Some(f) = a.gpt.layer_lr_decay {
+        return Err(CliError::usage(format!(
+            "--layer-lr-decay {f}: the range test sweeps one rate for the whole model (a run \
+             with the decay trains its top block at the rate it picks); leave it out here"
+        )));
+    }
     let text = setup::load_text(&s.dataset)?;
     text.check_context(gpt.context)
         .map_err(|e| CliError::usage(e.to_string()))?;
@@ -526,6 +532,10 @@ pub fn run(a: FindArgs) -> Result<()> {
             "--grad-clip: find clips gradients on text (--model gpt) only for now",
         ));
     }
+    // The gpt-only flags name what is wrong with them here.
+    setup::gpt_shape(&a.gpt, s.model)?;
+    setup::init_dir(&a.gpt, s.model)?;
+    setup::layer_lr_decay(&a.gpt, s.model)?;
     let split = setup::load(&s.dataset)?;
     let model = s.model;
     let net = NetConfig::for_data(model, s.activation, s.batch_norm, s.kernels, &split.train);

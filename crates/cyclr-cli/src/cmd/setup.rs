@@ -345,6 +345,43 @@ pub fn grad_clip(v: Option<f64>) -> Result<Option<f64>> {
     }
 }
 
+/// `--layer-lr-decay F [--layer-lr-tied top|bottom]`: only for `--model gpt`, F in (0, 1].
+pub fn layer_lr_decay(
+    f: &crate::args::GptFlags,
+    model: ModelKind,
+) -> Result<Option<cyclr_burn::model::LayerLrDecay>> {
+    use cyclr_burn::model::{LayerLrDecay, TiedRate};
+    let tied = match f.layer_lr_tied.as_deref() {
+        None | Some("top") => TiedRate::Top,
+        Some("bottom") => TiedRate::Bottom,
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "--layer-lr-tied {other:?}: top (the schedule's rate, as the output layer) or \
+                 bottom (the lowest, as the input embedding)"
+            )));
+        }
+    };
+    let Some(factor) = f.layer_lr_decay else {
+        if f.layer_lr_tied.is_some() {
+            return Err(CliError::usage(
+                "--layer-lr-tied applies with --layer-lr-decay F (the decay it places the tied \
+                 embedding in)",
+            ));
+        }
+        return Ok(None);
+    };
+    if model != ModelKind::Gpt {
+        return Err(CliError::usage(format!(
+            "--layer-lr-decay {factor}: discriminative rates are set for --model gpt's blocks, not {model}"
+        )));
+    }
+    let d = LayerLrDecay { factor, tied };
+    if let Some(why) = d.problem() {
+        return Err(CliError::usage(why));
+    }
+    Ok(Some(d))
+}
+
 /// `--init DIR`: only for `--model gpt`, the folder made absolute (a resumed run finds it
 /// from anywhere).
 pub fn init_dir(f: &crate::args::GptFlags, model: ModelKind) -> Result<Option<std::path::PathBuf>> {

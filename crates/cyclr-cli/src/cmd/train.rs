@@ -402,6 +402,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     let gpt = setup::gpt_shape(&a.gpt, s.model)?;
     let clip = setup::grad_clip(a.gpt.grad_clip)?;
     let init = setup::init_dir(&a.gpt, s.model)?;
+    let layer_lr_decay = setup::layer_lr_decay(&a.gpt, s.model)?;
     setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
@@ -463,6 +464,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         gpt,
         grad_clip: clip,
         init,
+        layer_lr_decay,
     };
     // Everything that needs no data, before loading it.
     plan.check()
