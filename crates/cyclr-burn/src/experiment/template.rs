@@ -97,6 +97,23 @@ pub fn template() -> String {
         eval_every = crate::train::DEFAULT_EVAL_EVERY,
         bn = crate::train::SCHEDULE_FREE_BN_BATCHES,
     );
+    let g = crate::model::GptShape::default();
+    let _ = writeln!(
+        w,
+        "# A GPT on text (model = \"gpt\", dataset = \"shakespeare\" or \"text:FILE\"): every figure\n\
+         # is then the test loss in nats per character, lower is better; a validation split is\n\
+         # the tail of the training text. Its keys (nanoGPT's CPU config by default):\n\
+         #   [gpt] layers = {layers}, heads = {heads}, width = {width}, context = {context}, dropout = {dropout:?}, bias = {bias}\n\
+         #   grad_clip = 1.0        # clip the gradients to this global norm (any model)\n\
+         #   init = \"DIR\"          # fine-tuning: start from the pretrained gpt run in DIR\n\
+         #   layer_lr_decay = {{ factor = 0.385, tied = \"top\" }}  # block i of L at factor^(L-1-i); tied: top | bottom\n",
+        layers = g.layers,
+        heads = g.heads,
+        width = g.width,
+        context = g.context,
+        dropout = g.dropout,
+        bias = g.bias,
+    );
     let _ = writeln!(
         w,
         "# The optimizer of every run (a run may override it with its own `optimizer = {{ ... }}`).\n\
@@ -259,6 +276,24 @@ mod tests {
                 p.as_str()
             );
         }
+        // The text keys, which a digits experiment cannot switch on, are named and parse.
+        for k in [
+            "[gpt] layers = ",
+            "grad_clip = ",
+            "init = ",
+            "layer_lr_decay = {",
+        ] {
+            assert!(t.contains(&format!("#   {k}")), "{k}");
+        }
+        let text = t
+            .replace("dataset = \"digits\"", "dataset = \"shakespeare\"")
+            .replace("model = \"mlp\"", "model = \"gpt\"\ngrad_clip = 1.0")
+            .replace("[optimizer]\nkind = \"sgd\"\nmomentum = 0.9", "[gpt]\nlayers = 1\nheads = 2\nwidth = 16\ncontext = 8\ndropout = 0.0\nbias = false\n[optimizer]\nkind = \"sgd\"\nmomentum = 0.9");
+        let e = Experiment::from_toml(&text).unwrap_or_else(|err| panic!("{err}\n{text}"));
+        assert_eq!(e.gpt.unwrap().width, 16);
+        let d: toml::Table = toml::from_str("d = { factor = 0.385, tied = \"top\" }").unwrap();
+        let d: crate::model::LayerLrDecay = d["d"].clone().try_into().unwrap();
+        assert_eq!(d.tied, crate::model::TiedRate::Top);
     }
 
     #[test]
