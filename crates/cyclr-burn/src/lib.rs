@@ -49,7 +49,7 @@ pub use experiment::{
 };
 pub use kernels::Kernels;
 pub use lr_find::{
-    Clipped, FindLoop, FindObserver, FindOptimizer, LoaderLoop, LrFindConfig, LrFindError,
+    Clipped, FindLoop, FindObserver, FindOptimizer, Grouped, LoaderLoop, LrFindConfig, LrFindError,
     NetRangeTest, NoFindObserver, TextRangeTest, lr_find, lr_find_model, lr_find_model_observed,
 };
 pub use model::{Activation, Gpt, GptConfig, GptShape, ImageBatch, ModelKind, Net, NetConfig};

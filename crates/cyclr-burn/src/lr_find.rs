@@ -95,6 +95,33 @@ impl FindOptimizer for CyclrOptimizer {
     }
 }
 
+/// A [`CyclrOptimizer`] stepping with per-group rates in a range test (the GPT's layer decay,
+/// [`CyclrOptimizer::step_grouped`]), so the test sees the updates the run makes: the sweep's
+/// rate is the top group's, each group at its scale of it. No groups: plain steps.
+pub struct Grouped<'a> {
+    /// The optimizer stepped.
+    pub inner: &'a mut CyclrOptimizer,
+    /// The parameter groups and their rate scales.
+    pub groups: Vec<(burn::module::ParamGroup, f64)>,
+}
+
+impl FindOptimizer for Grouped<'_> {
+    type Snapshot = CyclrOptimizer;
+    fn step_at<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        self.inner
+            .step_grouped(lr, None, &self.groups, module, grads)
+    }
+    fn snapshot(&self) -> CyclrOptimizer {
+        self.inner.clone()
+    }
+    fn restore(&mut self, snapshot: CyclrOptimizer) {
+        *self.inner = snapshot;
+    }
+    fn range_test_refusal(&self) -> Option<String> {
+        self.inner.range_test_refusal()
+    }
+}
+
 /// The data side of a range test: the training loss of each step, and (for the `ValLoss` and
 /// `Accuracy` metrics) an evaluation on held-out data.
 ///
@@ -536,6 +563,8 @@ pub struct TextRangeTest {
     /// Fine-tuning: start from the pretrained run in this folder
     /// ([`crate::train::init`]).
     pub init: Option<std::path::PathBuf>,
+    /// The run's discriminative rates, applied in the test too ([`Grouped`]).
+    pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
 }
 
 impl TextRangeTest {
@@ -565,6 +594,20 @@ impl TextRangeTest {
             .map_err(|e| LrFindError::Config(e.to_string()))?,
         );
         let mut optim = CyclrOptimizer::new(&self.optimizer)?;
+        if self.layer_lr_decay.is_some() && !self.optimizer.takes_group_rates() {
+            return Err(LrFindError::Config(format!(
+                "layer_lr_decay: {} takes one learning rate for the whole model",
+                self.optimizer.name()
+            )));
+        }
+        let groups = match (&self.layer_lr_decay, &model) {
+            (Some(d), Net::Gpt(g)) => g.layer_lr_groups(d),
+            _ => Vec::new(),
+        };
+        let mut grouped = Grouped {
+            inner: &mut optim,
+            groups,
+        };
         let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
         let tokens = &text.train;
         let mut data = |m: &Net, t: u64| -> Tensor<1> {
@@ -573,12 +616,12 @@ impl TextRangeTest {
         let result = match self.grad_clip {
             Some(max_norm) => {
                 let mut clipped = Clipped {
-                    inner: &mut optim,
+                    inner: &mut grouped,
                     max_norm,
                 };
                 lr_find_model_observed(model, &mut clipped, &mut data, &range, 1, observer)?
             }
-            None => lr_find_model_observed(model, &mut optim, &mut data, &range, 1, observer)?,
+            None => lr_find_model_observed(model, &mut grouped, &mut data, &range, 1, observer)?,
         };
         Ok(result.0)
     }

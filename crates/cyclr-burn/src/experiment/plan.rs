@@ -470,6 +470,7 @@ impl RunPlan {
                 grad_clip: self.grad_clip,
                 device: self.device,
                 init: self.init.clone(),
+                layer_lr_decay: self.layer_lr_decay,
             };
             let tests = match &self.reuse {
                 Some(t) => t.clone(),
@@ -518,6 +519,7 @@ impl RunPlan {
             seeds: self.range_test.seeds.clone(),
             gpt: Some(shape),
             init: self.init.clone(),
+            layer_lr_decay: self.layer_lr_decay,
         }
     }
 
@@ -625,6 +627,9 @@ pub struct RangeTestRecord {
     /// Fine-tuning: the pretrained run the model started from ([`TrainConfig::init`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<std::path::PathBuf>,
+    /// The GPT's discriminative rates, applied in the test ([`TrainConfig::layer_lr_decay`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
 }
 
 impl RangeTestRecord {

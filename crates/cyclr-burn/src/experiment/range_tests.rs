@@ -48,6 +48,8 @@ struct PublishedRangeTest {
     grad_clip: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     init: Option<std::path::PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layer_lr_decay: Option<crate::model::LayerLrDecay>,
     tests: Repeated,
 }
 
@@ -81,6 +83,7 @@ pub(super) fn range_test(
             && p.config == config
             && p.grad_clip == exp.grad_clip
             && p.init == exp.init
+            && p.layer_lr_decay == exp.layer_lr_decay
             && p.tests.seeds == seeds
     };
     let read = |path: &Path| -> Option<PublishedRangeTest> {
@@ -122,6 +125,7 @@ pub(super) fn range_test(
                 grad_clip: exp.grad_clip,
                 device: exp.device,
                 init: exp.init.clone(),
+                layer_lr_decay: exp.layer_lr_decay,
             };
             RangeTests::run_text(&test, text, &config, &seeds, &mut NoPlanObserver)
         }
@@ -140,6 +144,7 @@ pub(super) fn range_test(
         config: config.clone(),
         grad_clip: exp.grad_clip,
         init: exp.init.clone(),
+        layer_lr_decay: exp.layer_lr_decay,
         tests: tests.repeated,
     };
     let bytes = serde_json::to_vec(&published).expect("plain data serializes");

@@ -283,10 +283,11 @@ fn run_text(
     };
     let grad_clip = setup::grad_clip(a.gpt.grad_clip)?;
     let init = setup::init_dir(&a.gpt, s.model)?;
-    if let Some(f) = a.gpt.layer_lr_decay {
+    let layer_lr_decay = setup::layer_lr_decay(&a.gpt, s.model)?;
+    if layer_lr_decay.is_some() && !s.optimizer.takes_group_rates() {
         return Err(CliError::usage(format!(
-            "--layer-lr-decay {f}: the range test sweeps one rate for the whole model (a run \
-             with the decay trains its top block at the rate it picks); leave it out here"
+            "--layer-lr-decay: --optimizer {} takes one learning rate for the whole model",
+            s.optimizer.name()
         )));
     }
     let text = setup::load_text(&s.dataset)?;
@@ -303,6 +304,7 @@ fn run_text(
         grad_clip,
         device: s.device,
         init: init.clone(),
+        layer_lr_decay,
     };
     announce(
         a,
@@ -325,6 +327,7 @@ fn run_text(
         seeds: seeds.clone(),
         gpt: Some(gpt),
         init,
+        layer_lr_decay,
     };
     occupied(a, Some(&record))?;
     let mut shown = RangeTestReport {
@@ -575,6 +578,7 @@ pub fn run(a: FindArgs) -> Result<()> {
         seeds: seeds.clone(),
         gpt: None,
         init: None,
+        layer_lr_decay: None,
     };
     occupied(&a, Some(&record))?;
     let title = format!(

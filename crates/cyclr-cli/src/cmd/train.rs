@@ -517,6 +517,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         seeds: plan.range_test.seeds.clone(),
         gpt: None,
         init: None,
+        layer_lr_decay: None,
     };
     if let (Some(saved), Some(dir)) = (&saved, &a.range.lr_from) {
         plan.reuse = Some(reused(saved, dir, &record)?);
