@@ -554,12 +554,17 @@ pub fn run(a: CompareArgs) -> Result<()> {
         TextOrJson::Text => {
             outln!("{}", report.markdown);
             outln!(
-                "{} runs in {:.0} s; wrote {}/table.md, table.csv, comparison.png, comparison.svg{}, report.html, results.json",
+                "{} runs in {:.0} s; wrote {}/table.md, table.csv, comparison.png, comparison.svg{}{}, report.html, results.json",
                 outcomes.len(),
                 start.elapsed().as_secs_f64(),
                 out.display(),
                 if report.budgets.is_some() {
-                    ", budgets.png, budgets.svg"
+                    ", budgets.csv, budgets.png, budgets.svg"
+                } else {
+                    ""
+                },
+                if exp.validation.is_some() {
+                    ", contest.csv, contest.png, contest.svg"
                 } else {
                     ""
                 }
