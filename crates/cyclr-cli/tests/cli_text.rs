@@ -12,6 +12,27 @@ fn write_text(dir: &std::path::Path) {
     std::fs::write(dir.join("plays.txt"), piece).unwrap();
 }
 
+/// `find` on the tiny GPT of [`TRAIN`], a short sweep.
+const FIND_TINY: &[&str] = &[
+    "find",
+    "--model",
+    "gpt",
+    "--layers",
+    "2",
+    "--heads",
+    "2",
+    "--width",
+    "32",
+    "--context",
+    "16",
+    "--batch-size",
+    "16",
+    "--optimizer",
+    "adamw",
+    "--iters",
+    "40",
+];
+
 const TRAIN: &[&str] = &[
     "train",
     "--dataset",
@@ -597,30 +618,19 @@ fn init_starts_a_run_from_a_pretrained_gpt() {
     let o = run_in(
         d,
         &[
-            "find",
-            "--dataset",
-            "text:other.txt",
-            "--layers",
-            "2",
-            "--heads",
-            "2",
-            "--width",
-            "32",
-            "--context",
-            "16",
-            "--batch-size",
-            "16",
-            "--optimizer",
-            "adamw",
-            "--grad-clip",
-            "1",
-            "--init",
-            "pre",
-            "--iters",
-            "40",
-            "--out",
-            "f",
-        ],
+            FIND_TINY,
+            &[
+                "--dataset",
+                "text:other.txt",
+                "--grad-clip",
+                "1",
+                "--init",
+                "pre",
+                "--out",
+                "f",
+            ],
+        ]
+        .concat(),
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
@@ -700,27 +710,8 @@ fn layer_lr_decay_from_the_command_line() {
     // The range test applies the decay as the run does: its record says so, and its curve
     // differs from the same test without it.
     let find = |extra: &[&str], out: &str| {
-        let mut args = vec![
-            "find",
-            "--dataset",
-            "text:plays.txt",
-            "--layers",
-            "2",
-            "--heads",
-            "2",
-            "--width",
-            "32",
-            "--context",
-            "16",
-            "--batch-size",
-            "16",
-            "--optimizer",
-            "adamw",
-            "--iters",
-            "40",
-            "--out",
-            out,
-        ];
+        let mut args = FIND_TINY.to_vec();
+        args.extend(["--dataset", "text:plays.txt", "--out", out]);
         args.extend(extra);
         let o = run_in(d, &args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -426,6 +426,40 @@ impl RunPlan {
         Ok(())
     }
 
+    /// The schedule of a run of `shape`: with `auto_lr`, the range tests (`run` them, or reuse
+    /// [`reuse`](Self::reuse)), written into `out` when given, fill its open rates; otherwise it
+    /// is resolved as given (a learning-rate-free optimizer's default filling its main rate).
+    fn schedule_for(
+        &self,
+        shape: &RunShape,
+        out: Option<&Path>,
+        obs: &mut dyn PlanObserver,
+        run: impl FnOnce(
+            &RangeTestConfig,
+            &[u64],
+            &mut dyn PlanObserver,
+        ) -> Result<RangeTests, PlanError>,
+    ) -> Result<(Resolved, Option<LrOrigin>, Option<RangeTests>), PlanError> {
+        if !self.auto_lr {
+            let r = self
+                .schedule
+                .resolve_defaulted(shape, Auto::Off, self.optimizer.default_lr())
+                .map_err(PlanError::Schedule)?;
+            return Ok((r, None, None));
+        }
+        let RangeTestPlan { sweep, seeds } = &self.range_test;
+        let tests = match &self.reuse {
+            Some(t) => t.clone(),
+            None => run(sweep, seeds, obs)?,
+        };
+        if let Some(dir) = out {
+            tests.write(dir)?;
+            obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
+        }
+        let f = fill(&self.schedule, shape, &tests)?;
+        Ok((f.resolved, Some(f.origin), Some(tests)))
+    }
+
     /// Steps 2–5 for a GPT on text (`model = gpt`): with `--lr auto` the range tests
     /// ([`RangeTests::run_text`], written into `out`), the schedule and the training
     /// configuration, Adam(W) with nanoGPT's parameter groups ([`AdamConfig::decay_vectors`]
@@ -460,35 +494,20 @@ impl RunPlan {
             crate::data::text_steps_per_epoch(text.train.len(), self.batch_size, context);
         let run_shape = self.shape(per_epoch);
         let optimizer = self.optimizer.clone().with_nanogpt_groups();
-        let (resolved, origin, range_tests) = if self.auto_lr {
-            let RangeTestPlan { sweep, seeds } = &self.range_test;
-            let test = crate::lr_find::TextRangeTest {
-                gpt: shape,
-                optimizer: optimizer.clone(),
-                batch_size: self.batch_size,
-                seed: self.seed,
-                grad_clip: self.grad_clip,
-                device: self.device,
-                init: self.init.clone(),
-                layer_lr_decay: self.layer_lr_decay,
-            };
-            let tests = match &self.reuse {
-                Some(t) => t.clone(),
-                None => RangeTests::run_text(&test, text, sweep, seeds, obs)?,
-            };
-            if let Some(dir) = out {
-                tests.write(dir)?;
-                obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
-            }
-            let f = fill(&self.schedule, &run_shape, &tests)?;
-            (f.resolved, Some(f.origin), Some(tests))
-        } else {
-            let r = self
-                .schedule
-                .resolve_defaulted(&run_shape, Auto::Off, self.optimizer.default_lr())
-                .map_err(PlanError::Schedule)?;
-            (r, None, None)
+        let test = crate::lr_find::TextRangeTest {
+            gpt: shape,
+            optimizer: optimizer.clone(),
+            batch_size: self.batch_size,
+            seed: self.seed,
+            grad_clip: self.grad_clip,
+            device: self.device,
+            init: self.init.clone(),
+            layer_lr_decay: self.layer_lr_decay,
         };
+        let (resolved, origin, range_tests) =
+            self.schedule_for(&run_shape, out, obs, |sweep, seeds, obs| {
+                RangeTests::run_text(&test, text, sweep, seeds, obs)
+            })?;
         let config = TrainConfig {
             batch_norm: false,
             optimizer,
@@ -577,25 +596,11 @@ impl RunPlan {
         self.check()?;
         let net = self.net(split)?;
         let shape = self.shape(data::steps_per_epoch(split.train.len(), self.batch_size));
-        let (resolved, origin, range_tests) = if self.auto_lr {
-            let RangeTestPlan { sweep, seeds } = &self.range_test;
-            let tests = match &self.reuse {
-                Some(t) => t.clone(),
-                None => RangeTests::run(&self.net_range_test(net), split, sweep, seeds, obs)?,
-            };
-            if let Some(dir) = out {
-                tests.write(dir)?;
-                obs.on_range_tests(dir, &tests).map_err(PlanError::Report)?;
-            }
-            let f = fill(&self.schedule, &shape, &tests)?;
-            (f.resolved, Some(f.origin), Some(tests))
-        } else {
-            let r = self
-                .schedule
-                .resolve_defaulted(&shape, Auto::Off, self.optimizer.default_lr())
-                .map_err(PlanError::Schedule)?;
-            (r, None, None)
-        };
+        let test = self.net_range_test(net);
+        let (resolved, origin, range_tests) =
+            self.schedule_for(&shape, out, obs, |sweep, seeds, obs| {
+                RangeTests::run(&test, split, sweep, seeds, obs)
+            })?;
         let config = self.train_config(&resolved, out, origin);
         Ok(ReadyRun {
             config,
