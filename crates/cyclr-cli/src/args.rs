@@ -377,9 +377,14 @@ pub struct SuggestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
-    /// Draw raw and smoothed loss against lr, the suggestions and the CLR band.
+    /// Draw raw and smoothed loss against lr, the suggestions (fastai's, the libraries', cyclr's
+    /// rates) and the CLR band.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// Also draw this learning rate on the --plot, labelled (e.g. `"grid best=1e-3"`, or another
+    /// sweep's pick); repeat for more.
+    #[arg(long, value_name = "LABEL=LR")]
+    pub mark: Vec<String>,
 }
 
 /// Model, data and optimizer flags shared by `find` and `train`. None has a clap default: the

@@ -222,6 +222,70 @@ fn plot_writes_a_png_and_an_svg() {
     assert_eq!(dir_names(&tmp.path().join("sub")), ["rt.svg"]);
 }
 
+/// The plot draws the libraries' picks the text shows and each `--mark`; a bad mark, or a mark
+/// with no plot to draw it on, exits 2 naming it and writes nothing.
+#[test]
+fn plot_marks_the_libraries_picks_and_given_rates() {
+    let tmp = tempdir();
+    let g = &goldens()[1];
+    let input = g.csv.to_str().unwrap();
+    let svg = |name: &str, extra: &[&str]| {
+        let mut args = vec!["suggest", "--input", input, "--plot", name];
+        args.extend_from_slice(extra);
+        run_ok_in(tmp.path(), &args);
+        String::from_utf8(std::fs::read(tmp.path().join(name)).unwrap()).unwrap()
+    };
+    let all = svg(
+        "all.svg",
+        &["--mark", "grid best=1e-3", "--mark", "a=b=2e-2"],
+    );
+    for label in [
+        "lightning pick",
+        "torch-lr-finder pick",
+        "grid best: ",
+        "a=b: ",
+    ] {
+        assert!(all.contains(label), "{label:?} not drawn");
+    }
+    let valley = svg("valley.svg", &["--method", "valley"]);
+    assert!(
+        !valley.contains(" pick: "),
+        "--method valley drew a library's pick"
+    );
+    let lightning = svg("lightning.svg", &["--method", "lightning"]);
+    assert!(lightning.contains("lightning pick") && !lightning.contains("torch-lr-finder pick"));
+    for (mark, why) in [
+        ("1e-3", "no `=`"),
+        ("=1e-3", "the label is empty"),
+        ("x=fast", "the rate is not a number"),
+        ("x=-1", "finite and > 0"),
+        ("x=inf", "finite and > 0"),
+    ] {
+        let out = run_in(
+            tmp.path(),
+            &[
+                "suggest", "--input", input, "--plot", "bad.svg", "--mark", mark,
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--mark {mark}: {err}");
+        assert!(
+            err.contains(&format!("--mark {mark:?}")) && err.contains(why),
+            "{err}"
+        );
+    }
+    let out = run_in(
+        tmp.path(),
+        &["suggest", "--input", input, "--mark", "x=1e-3"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --plot FILE too"));
+    assert_eq!(
+        dir_names(tmp.path()),
+        ["all.svg", "lightning.svg", "valley.svg"]
+    );
+}
+
 /// A synthetic accuracy range test: exponential sweep 1e-5 .. 10, accuracy a bell in log lr
 /// peaking at lr = 1e-2 (0.9), 0.1 at both ends.
 fn accuracy_curve(dir: &Path, with_loss: bool) -> PathBuf {

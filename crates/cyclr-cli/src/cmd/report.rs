@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cyclr::finder::{FinderRun, RangeTestResult};
+use cyclr::finder::{FinderRun, RangeTestResult, finder_run_of};
 
 use crate::error::Result;
 use crate::{output, plot};
@@ -150,14 +150,16 @@ pub fn rates_text(b: Option<&cyclr::finder::ClrBounds>, note: Option<&str>) -> S
 }
 
 /// Raw and smoothed curve, each fastai suggestion marked, the CLR band shaded, the fixed-LR and
-/// one-cycle picks drawn. `logged`: the whole curve `r` was analysed from (`suggest`), drawn in
-/// full when `r` ends at a NaN that cyclr's rule read past (fastai's smoothed line still ends
-/// there).
+/// one-cycle picks drawn, and (a library's own sweep: `find --finder lightning`) that library's
+/// pick. `logged`: the whole curve `r` was analysed from (`suggest`), drawn in full when `r` ends
+/// at a NaN that cyclr's rule read past (fastai's smoothed line still ends there). `extra`: more
+/// rates drawn as lines (`suggest`: the libraries' picks on the curve, `--mark`s).
 pub fn plot_range_test(
     path: &Path,
     title: &str,
     r: &RangeTestResult,
     logged: Option<(&[f64], &[f64])>,
+    extra: &[(String, f64)],
 ) -> Result<()> {
     let n = r.recorded_points();
     let full = logged.filter(|(l, v)| {
@@ -203,6 +205,11 @@ pub fn plot_range_test(
         ),
         None => (None, Vec::new()),
     };
+    let picks = picks
+        .into_iter()
+        .chain(library_picks(finder_run_of(r).as_ref()))
+        .chain(extra.iter().cloned())
+        .collect();
     let p = plot::RangePlot {
         title,
         metric: metric_word(r),
@@ -223,6 +230,17 @@ pub fn plot_range_test(
         notes: range_notes(r),
     };
     output::plot_atomic(path, |tmp| plot::range_test(tmp, &p))
+}
+
+/// The libraries' suggestions as plot lines, `("<finder> pick", lr)`; a library with no
+/// suggestion draws nothing.
+pub fn library_picks<'a>(runs: impl IntoIterator<Item = &'a FinderRun>) -> Vec<(String, f64)> {
+    runs.into_iter()
+        .filter_map(|f| {
+            f.suggestion
+                .map(|s| (format!("{} pick", f.finder.name()), s.lr))
+        })
+        .collect()
 }
 
 fn metric_word(r: &RangeTestResult) -> &'static str {

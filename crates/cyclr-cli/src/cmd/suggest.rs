@@ -14,6 +14,16 @@ pub fn run(a: SuggestArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         output::check_plot_path("--plot", p)?;
     }
+    let marks = a
+        .mark
+        .iter()
+        .map(|m| parse_mark(m))
+        .collect::<Result<Vec<_>>>()?;
+    if !marks.is_empty() && a.plot.is_none() {
+        return Err(CliError::usage(
+            "--mark draws a rate on the plot: give --plot FILE too",
+        ));
+    }
     let name = a.input.display().to_string();
     let opts = finder::CurveOptions {
         delimiter: None,
@@ -158,11 +168,20 @@ pub fn run(a: SuggestArgs) -> Result<()> {
                 .map(|f| f.to_string_lossy())
                 .unwrap_or_default()
         );
+        // The libraries' picks the text shows, then the user's marks.
+        let shown = others
+            .iter()
+            .filter(|f| method_name(a.method).is_none_or(|m| m == f.finder.name()));
+        let extra: Vec<(String, f64)> = report::library_picks(shown)
+            .into_iter()
+            .chain(marks)
+            .collect();
         report::plot_range_test(
             p,
             &title,
             &result,
             Some((lrs.as_slice(), values.as_slice())),
+            &extra,
         )?;
     }
     // A curve with nothing in it: the picks are printed (they are the libraries' exact replays)
@@ -245,6 +264,28 @@ fn library_of(m: SuggestMethod) -> Option<Finder> {
         SuggestMethod::TorchLrFinder => Some(Finder::TorchLrFinder),
         _ => None,
     }
+}
+
+/// `--mark LABEL=LR`: a non-empty label and a finite rate > 0 (the last `=` splits them).
+fn parse_mark(m: &str) -> Result<(String, f64)> {
+    let bad = |why: &str| {
+        CliError::usage(format!(
+            "--mark {m:?}: {why}; give LABEL=LR, e.g. --mark \"grid best=1e-3\""
+        ))
+    };
+    let (label, lr) = m.rsplit_once('=').ok_or_else(|| bad("no `=`"))?;
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(bad("the label is empty"));
+    }
+    let lr: f64 = lr
+        .trim()
+        .parse()
+        .map_err(|_| bad("the rate is not a number"))?;
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(bad("the rate must be finite and > 0"));
+    }
+    Ok((label.to_string(), lr))
 }
 
 fn method_name(m: SuggestMethod) -> Option<&'static str> {
