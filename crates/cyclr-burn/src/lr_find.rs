@@ -544,8 +544,9 @@ impl<O: FindOptimizer> FindOptimizer for Clipped<'_, O> {
 /// The range test of a GPT on text (`--lr auto` on `--model gpt`): every point trains one batch
 /// drawn as a training run draws iteration `t`'s ([`cyclr_data::text_batch`] from `(seed, t)`,
 /// dropout from `(seed, t)`), with the run's gradient clipping; the training-loss metric only
-/// (the test text is never seen). The rule that reads the curve is the one calibrated on image
-/// classifiers: on transformers its quality is the transformers' learning-rate issue's to measure.
+/// (the test text is never seen). The curve is read by cyclr's calibrated rule
+/// ([`cyclr::finder::calibrated`]: a pretrained model's curve, from `--init`, by its damage
+/// point); BENCHMARKS.md §13 measures it on transformers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextRangeTest {
     /// The GPT's shape.

@@ -176,7 +176,7 @@ fn a_text_file_that_is_not_utf8_is_refused() {
 
 /// `--lr auto` on text (#28 item 6, the mechanics): the range test runs first on the training
 /// text with the run's clipping, its files are written, the rate it fills is recorded in
-/// run.json, and the command says the rule was not calibrated on transformers.
+/// run.json, and the command says where the rule is measured on transformers.
 #[test]
 fn lr_auto_runs_a_range_test_on_text() {
     let tmp = tempdir();
@@ -194,7 +194,7 @@ fn lr_auto_runs_a_range_test_on_text() {
         "{err}"
     );
     assert!(
-        err.contains("its quality on transformers is not measured yet"),
+        err.contains("measured against AdamW grids in BENCHMARKS.md §13"),
         "{err}"
     );
     for f in [
@@ -214,7 +214,7 @@ fn lr_auto_runs_a_range_test_on_text() {
 
 /// `find` on text: the GPT's range test with fastai's suggestions and cyclr's rates, its files,
 /// its record naming the GPT's shape (a find of another shape in the same folder is refused), and
-/// the note that the rule is uncalibrated on transformers.
+/// the note that says where the rule is measured on transformers.
 #[test]
 fn find_runs_the_range_test_of_a_gpt_on_a_text_file() {
     let tmp = tempdir();
@@ -248,7 +248,7 @@ fn find_runs_the_range_test_of_a_gpt_on_a_text_file() {
     );
     assert!(o.status.success(), "{err}");
     assert!(
-        err.contains("gpt on plays.txt") && err.contains("not measured yet"),
+        err.contains("gpt on plays.txt") && err.contains("BENCHMARKS.md §13"),
         "{err}"
     );
     assert!(

@@ -342,13 +342,16 @@ fn run_text(
     };
     let tests = RangeTests::run_text(&test, &text, &range, &seeds, &mut shown)
         .map_err(|e| plan_error(e, ""))?;
-    errln!(
-        "note: the rates below come from the rule calibrated on image classifiers; on \
-         transformers their quality is not measured yet"
-    );
+    errln!("note: {GPT_RULE_NOTE}");
     write_outputs(&a.out, record, &tests, &mut shown)?;
     print_tests(a, &tests)
 }
+
+/// What `find` and `--lr auto` say about the rates of a GPT's range test.
+pub const GPT_RULE_NOTE: &str = "on a GPT these rates are measured against AdamW grids in \
+    BENCHMARKS.md §13 (nanoGPT's CPU shape on two corpora, from scratch and fine-tuned from \
+    --init); the rule line says how the curve was read (a pretrained model's curve by where \
+    its loss rises back above its start)";
 
 /// The line that says which range test runs: whose sweep, on what, the optimizer, the metric and
 /// the sweep's length and ends.

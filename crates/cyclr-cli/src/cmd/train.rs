@@ -491,10 +491,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         save_tests(&mut ready, record, a)?;
         say_choices(&ready);
         if ready.config.lr_origin.is_some() {
-            errln!(
-                "warning: --lr auto on text: the rule reading the range test was calibrated on \
-                 image classifiers; its quality on transformers is not measured yet"
-            );
+            errln!("note: --lr auto on text: {}", find::GPT_RULE_NOTE);
         }
         return Ok((ready.config, RunData::Text(data), s.dataset));
     }

@@ -54,6 +54,21 @@ impl LrWindow {
     }
 }
 
+/// What the calibrated rule reads off a pretrained model's curve (one that starts near its floor):
+/// the loss's starting level, its minimum, and the *damage point* where it rises back above the
+/// starting level ([`calibrated`](super::calibrated)).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PretrainedReading {
+    /// The mean raw loss over the sweep's first decade: the pretrained model's loss.
+    pub start_level: f64,
+    /// Where the smoothed loss is lowest.
+    pub minimum: f64,
+    /// Its minimum.
+    pub min_loss: f64,
+    /// The first learning rate past the minimum where the smoothed loss is above `start_level`.
+    pub damage: f64,
+}
+
 /// Fraction of the total fall (loss) or rise (accuracy) that marks its onset.
 pub const ONSET_FRACTION: f64 = 0.1;
 /// The paper's rule of thumb, used when the onset is not clearly found: `base_lr = max_lr / 4`.
@@ -72,9 +87,14 @@ pub struct ClrBounds {
     pub one_cycle_max_lr: f64,
     /// The rule that produced these numbers, as a sentence.
     pub rule: String,
-    /// The calibrated rule's window (`None` for the other rules).
+    /// The calibrated rule's window (`None` for the other rules and for a pretrained model's
+    /// curve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<LrWindow>,
+    /// The calibrated rule's reading of a pretrained model's curve (fine-tuning), in place of
+    /// the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrained: Option<PretrainedReading>,
     /// Why the numbers may be unreliable (empty when they are not).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -148,6 +168,7 @@ pub fn accuracy_bounds(
         one_cycle_max_lr: max_lr,
         rule,
         window: None,
+        pretrained: None,
         warnings: Vec::new(),
     })
 }

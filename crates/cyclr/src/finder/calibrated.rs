@@ -32,14 +32,30 @@
 //! **provisional** and said to be so (a warning, and a rule sentence that claims no climb),
 //! taken from the knee instead of the window's centre ([`provisional_centre`]), which keeps every
 //! rate inside the part of the sweep where the loss was falling; the message asks for a longer
-//! sweep. That fallback is not calibrated (the transformers' learning-rate issue, where
-//! fine-tuning curves only fall, is where a real rule for such curves belongs).
+//! sweep. That fallback is not calibrated: no curve measured so far needed it (the fine-tuning
+//! curves, said to "only fall", did climb back on every task measured; what they lack is a fall
+//! well above the noise, read below).
+//!
+//! **A pretrained model's curve** (fine-tuning: transformers#16013's "no U shape"). A model
+//! that already fits the data starts the sweep near its floor: its loss falls little (4–16% on
+//! cyclr's fine-tuning tasks, against 35–90% for a model trained from scratch), within a few
+//! times the batch-to-batch noise, and then climbs steeply once the rate starts to damage what
+//! was learned. The knee of such a fall is noise, and the 5% floor above is crossed or not by
+//! chance (on one fine-tuning task one seed in three gave no rates at all). So a curve whose
+//! smoothed minimum lies less than [`PRETRAINED_FALL`] below its **starting level** (the mean raw
+//! loss over the sweep's first decade — the pretrained model's loss, well measured from ~40
+//! points) is read by what it shows clearly ([`pretrained_reading`]): the **damage point** `d`,
+//! the first learning rate past the minimum at which the smoothed loss is back above the starting
+//! level. The centre is `c = d / `[`DAMAGE_DIVISOR`], and the rates are the same multiples of it
+//! as above. The divisor was fitted on one fine-tuning task (BENCHMARKS.md §13) and is reported
+//! on a held-out one. A pretrained curve that never climbs back above its start is read by the
+//! window as above (provisional).
 //!
 //! [`RangeTestConfig::calibrated`]: super::RangeTestConfig::calibrated
 //! [`BASE_DIVISOR`]: super::BASE_DIVISOR
 use serde::{Deserialize, Serialize};
 
-use super::bounds::{BASE_DIVISOR, ClrBounds, LrWindow};
+use super::bounds::{BASE_DIVISOR, ClrBounds, LrWindow, PretrainedReading};
 
 /// Half width, in decades of learning rate, of the centred smoothing window.
 pub const HALF_WIDTH_DECADES: f64 = 0.1;
@@ -55,6 +71,18 @@ pub const ONE_CYCLE_FACTOR: f64 = std::f64::consts::SQRT_2;
 pub const CLR_MAX_FACTOR: f64 = 1.0;
 /// The loss must fall by at least this fraction of its starting value.
 pub const MIN_RELATIVE_FALL: f64 = 0.05;
+/// A curve whose smoothed minimum lies less than this fraction below its starting level is a
+/// pretrained model's (see the [module documentation](self)).
+pub const PRETRAINED_FALL: f64 = 0.25;
+/// A pretrained model's curve: the centre = the damage point / this. Fitted on one fine-tuning
+/// task (BENCHMARKS.md §13, `ft-fortunes-to-shakespeare`): the damage points of its three range
+/// tests (median 2.99e-3) and the best one-cycle-peak rate of its grids (8e-4 for both
+/// `nanogpt-cosine` and `one-cycle`, picked on validation loss) give √2 · 2.99e-3 / 8e-4 = 5.3;
+/// 5 is used. The held-out fine-tuning task was not looked at to choose it.
+pub const DAMAGE_DIVISOR: f64 = 5.0;
+/// A pretrained model's curve: its starting level is the mean raw loss over this many decades
+/// from the sweep's first learning rate.
+pub const START_LEVEL_DECADES: f64 = 1.0;
 /// Fewest recorded points the rule reads.
 pub const MIN_POINTS: usize = 8;
 /// Fewest points per decade of the sweep for the smoothing window (±[`HALF_WIDTH_DECADES`]) to
@@ -171,6 +199,42 @@ pub fn lr_window(lrs: &[f64], raw: &[f64]) -> Result<LrWindow, NoRates> {
     })
 }
 
+/// The reading of a pretrained model's curve (see the [module documentation](self)), or `None`
+/// where the curve is not one: fewer than [`MIN_POINTS`] points, a sweep shorter than
+/// [`START_LEVEL_DECADES`] past its start, a minimum within that first stretch (or not below the
+/// starting level, or below 0: a loss with no floor at 0), a fall of [`PRETRAINED_FALL`] of the
+/// starting level or more (a model learning from scratch), or no point past the minimum back
+/// above the starting level.
+/// Learning rates increasing, raw losses finite.
+pub fn pretrained_reading(lrs: &[f64], raw: &[f64]) -> Option<PretrainedReading> {
+    let n = raw.len().min(lrs.len());
+    if n < MIN_POINTS {
+        return None;
+    }
+    let first_end = lrs[0] * 10f64.powf(START_LEVEL_DECADES);
+    let first = lrs[..n].iter().take_while(|&&l| l <= first_end).count();
+    if first == n {
+        return None;
+    }
+    let start_level = raw[..first].iter().sum::<f64>() / first as f64;
+    let s = centred_smooth(&lrs[..n], &raw[..n], HALF_WIDTH_DECADES);
+    let m = super::suggest::argmin_first(&s)?;
+    let fall = start_level - s[m];
+    // A fraction of the starting level measures how near its floor a loss bounded below by 0
+    // starts (cross-entropy, squared error); a negative loss (a log-likelihood) has no such
+    // floor, and is read by the window.
+    if m < first || !(s[m] >= 0.0) || fall <= 0.0 || fall >= PRETRAINED_FALL * start_level {
+        return None;
+    }
+    let d = (m..n).find(|&i| s[i] > start_level)?;
+    Some(PretrainedReading {
+        start_level,
+        minimum: lrs[m],
+        min_loss: s[m],
+        damage: lrs[d],
+    })
+}
+
 /// The calibrated rule on an **accuracy** curve (`Metric::Accuracy`, the paper's metric), read
 /// without lag: the curve is taken as the error rate `1 − accuracy`, which falls as the model
 /// learns and rises back as it diverges like a loss, and the rule above runs on it unchanged
@@ -197,6 +261,32 @@ pub fn calibrated_accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Result<Clr
 /// The rates for each use from a loss curve (see the [module documentation](self)), with the
 /// rule as a sentence and warnings for curves whose window is uncertain.
 pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates> {
+    if let Some(p) = pretrained_reading(lrs, raw) {
+        let c = p.damage / DAMAGE_DIVISOR;
+        let max_lr = CLR_MAX_FACTOR * c;
+        return Ok(ClrBounds {
+            fixed_lr: FIXED_FACTOR * c,
+            base_lr: max_lr / BASE_DIVISOR,
+            max_lr,
+            one_cycle_max_lr: ONE_CYCLE_FACTOR * c,
+            rule: format!(
+                "cyclr's calibrated rule for a pretrained model's curve: the loss (smoothed over \
+                 ±{HALF_WIDTH_DECADES} decade) fell only {:.1}% below its starting level {:.4} \
+                 (less than {:.0}%: a model that already fits the data) and rose back above it \
+                 at {:.3e}; from {:.3e} = that rate / {DAMAGE_DIVISOR}: fixed lr = \
+                 {FIXED_FACTOR} x, one-cycle peak = {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = \
+                 {CLR_MAX_FACTOR} x, base_lr = max_lr/{BASE_DIVISOR}",
+                (p.start_level - p.min_loss) / p.start_level.abs() * 100.0,
+                p.start_level,
+                PRETRAINED_FALL * 100.0,
+                p.damage,
+                c
+            ),
+            window: None,
+            pretrained: Some(p),
+            warnings: Vec::new(),
+        });
+    }
     let w = lr_window(lrs, raw)?;
     let mut warnings = Vec::new();
     let (c, rule) = if w.climbed {
@@ -257,6 +347,7 @@ pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates>
         one_cycle_max_lr: ONE_CYCLE_FACTOR * c,
         rule,
         window: Some(w),
+        pretrained: None,
         warnings,
     })
 }
@@ -511,5 +602,79 @@ mod tests {
             calibrated_accuracy_bounds(&lrs, &[0.1; 280]),
             Err(NoRates::NoFall { .. })
         ));
+    }
+
+    /// A pretrained model's curve: flat at 2.2 (with noise ±0.06, deterministic), a dip of
+    /// `dip` around 3e-4, then a steep climb past 1e-3.
+    fn pretrained_curve(dip: f64) -> (Vec<f64>, Vec<f64>) {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        let loss = lrs
+            .iter()
+            .enumerate()
+            .map(|(i, &lr)| {
+                let x = lr.log10();
+                let noise = 0.06 * ((i as f64 * 2.399).sin());
+                let dip = dip * (-((x + 3.5) / 0.4).powi(2)).exp();
+                let climb = if x > -3.0 { 20.0 * (x + 3.0) } else { 0.0 };
+                2.2 + noise - dip + climb
+            })
+            .collect();
+        (lrs, loss)
+    }
+
+    #[test]
+    fn a_pretrained_curve_is_read_by_its_damage_point() {
+        // A dip of 0.1 (4.5%: under MIN_RELATIVE_FALL, where the window gave no rates) and one of
+        // 0.3 (14%): both read from where the loss rises back above its starting level.
+        for dip in [0.1, 0.3] {
+            let (lrs, loss) = pretrained_curve(dip);
+            let p = pretrained_reading(&lrs, &loss).expect("a pretrained curve");
+            assert!((p.start_level - 2.2).abs() < 0.02, "{p:?}");
+            // The loss is back above 2.2 just past 1e-3 (the climb starts there, the dip's tail
+            // and the smoothing move it by a few sweep steps).
+            assert!((p.damage.log10() + 3.0).abs() < 0.15, "{p:?}");
+            assert!((p.minimum.log10() + 3.5).abs() < 0.3, "{p:?}");
+            let b = calibrated_bounds(&lrs, &loss).unwrap();
+            let c = p.damage / DAMAGE_DIVISOR;
+            assert_eq!(b.one_cycle_max_lr, ONE_CYCLE_FACTOR * c);
+            assert_eq!(b.fixed_lr, FIXED_FACTOR * c);
+            assert_eq!(b.max_lr, CLR_MAX_FACTOR * c);
+            assert_eq!(b.base_lr, b.max_lr / BASE_DIVISOR);
+            assert_eq!(b.pretrained, Some(p));
+            assert!(b.window.is_none());
+            assert!(b.rule.contains("pretrained model's curve"), "{}", b.rule);
+            assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        }
+        // The same shape with a fall of a model learning from scratch: the window, as before.
+        let (lrs, loss) = curve();
+        assert_eq!(pretrained_reading(&lrs, &loss), None);
+        assert!(calibrated_bounds(&lrs, &loss).unwrap().window.is_some());
+        // A fall that never rises back (the loss stays near the dip's floor): no damage point,
+        // the window's (provisional) reading.
+        let (lrs, loss) = pretrained_curve(0.3);
+        let flat: Vec<f64> = lrs
+            .iter()
+            .zip(&loss)
+            .map(|(&lr, &l)| if lr > 3.2e-4 { 1.95 } else { l })
+            .collect();
+        assert_eq!(pretrained_reading(&lrs, &flat), None);
+        let b = calibrated_bounds(&lrs, &flat).unwrap();
+        assert!(b.pretrained.is_none() && b.window.is_some_and(|w| !w.climbed));
+        // Rising from the first decade on (the minimum at the start): still "start too high".
+        let rising: Vec<f64> = lrs
+            .iter()
+            .map(|&l| 2.2 + 10.0 * (l.log10() + 6.0))
+            .collect();
+        assert_eq!(pretrained_reading(&lrs, &rising), None);
+        assert!(matches!(
+            calibrated_bounds(&lrs, &rising),
+            Err(NoRates::StartTooHigh { .. })
+        ));
+        // A negative loss (a log-likelihood: no floor at 0) is read by the window.
+        let (lrs, loss) = pretrained_curve(0.3);
+        let nll: Vec<f64> = loss.iter().map(|l| l - 10.0).collect();
+        assert_eq!(pretrained_reading(&lrs, &nll), None);
+        // A sweep within its first decade has no starting level to read.
+        assert_eq!(pretrained_reading(&lrs[..40], &loss[..40]), None);
     }
 }

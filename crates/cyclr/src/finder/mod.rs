@@ -30,8 +30,10 @@ mod smoothing;
 mod suggest;
 mod sweep;
 
-pub use bounds::{BASE_DIVISOR, ClrBounds, LrWindow, ONSET_FRACTION, accuracy_bounds};
-pub use calibrated::{NoRates, calibrated_accuracy_bounds, calibrated_bounds};
+pub use bounds::{
+    BASE_DIVISOR, ClrBounds, LrWindow, ONSET_FRACTION, PretrainedReading, accuracy_bounds,
+};
+pub use calibrated::{NoRates, calibrated_accuracy_bounds, calibrated_bounds, pretrained_reading};
 pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,

@@ -203,6 +203,7 @@ impl Repeated {
                     with[0].rule
                 ),
                 window: None,
+                pretrained: None,
                 warnings,
             }
         });

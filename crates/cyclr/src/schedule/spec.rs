@@ -324,6 +324,7 @@ fn stand_in() -> LrBounds {
         one_cycle_max_lr: 4e-3,
         rule: String::new(),
         window: None,
+        pretrained: None,
         warnings: Vec::new(),
     }
 }

@@ -8,6 +8,7 @@ fn bounds() -> LrBounds {
         one_cycle_max_lr: 0.08,
         rule: "test".into(),
         window: None,
+        pretrained: None,
         warnings: Vec::new(),
     }
 }
