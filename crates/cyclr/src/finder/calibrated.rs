@@ -223,7 +223,12 @@ pub fn pretrained_reading(lrs: &[f64], raw: &[f64]) -> Option<PretrainedReading>
     // A fraction of the starting level measures how near its floor a loss bounded below by 0
     // starts (cross-entropy, squared error); a negative loss (a log-likelihood) has no such
     // floor, and is read by the window.
-    if m < first || !(s[m] >= 0.0) || fall <= 0.0 || fall >= PRETRAINED_FALL * start_level {
+    if m < first
+        || s[m].is_nan()
+        || s[m] < 0.0
+        || fall <= 0.0
+        || fall >= PRETRAINED_FALL * start_level
+    {
         return None;
     }
     let d = (m..n).find(|&i| s[i] > start_level)?;
