@@ -74,7 +74,7 @@ impl ExperimentObserver for CliObserver {
             let path = t.dir.join(format!("range_test.{ext}"));
             let rep = &t.tests.repeated;
             let drawn = match rep.results.as_slice() {
-                [one] => report::plot_range_test(&path, &title, one, None, &[]),
+                [one] => report::plot_range_test(&path, &title, one, None, &[], &[]),
                 _ => report::plot_repeated(&path, &title, rep, &rep.summary()),
             };
             if let Err(e) = drawn {

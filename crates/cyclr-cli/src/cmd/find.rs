@@ -235,7 +235,7 @@ impl PlanObserver for RangeTestReport {
 /// seed's into `out/seed<S>/` and the plot of all seeds into `out/`.
 pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
     if let [one] = rep.results.as_slice() {
-        return report::plot_range_test(&out.join("range_test.png"), title, one, None, &[]);
+        return report::plot_range_test(&out.join("range_test.png"), title, one, None, &[], &[]);
     }
     for (r, seed) in rep.results.iter().zip(&rep.seeds) {
         report::plot_range_test(
@@ -243,6 +243,7 @@ pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
             &format!("{title} (seed {seed})"),
             r,
             None,
+            &[],
             &[],
         )?;
     }

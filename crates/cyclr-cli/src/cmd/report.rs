@@ -152,14 +152,16 @@ pub fn rates_text(b: Option<&cyclr::finder::ClrBounds>, note: Option<&str>) -> S
 /// Raw and smoothed curve, each fastai suggestion marked, the CLR band shaded, the fixed-LR and
 /// one-cycle picks drawn, and (a library's own sweep: `find --finder lightning`) that library's
 /// pick. `logged`: the whole curve `r` was analysed from (`suggest`), drawn in full when `r` ends
-/// at a NaN that cyclr's rule read past (fastai's smoothed line still ends there). `extra`: more
-/// rates drawn as lines (`suggest`: the libraries' picks on the curve, `--mark`s).
+/// at a NaN that cyclr's rule read past (fastai's smoothed line still ends there). `libraries`:
+/// more picks drawn as lines (`suggest`: the libraries' picks on the curve); `given`: rates to
+/// mark, dashed (`suggest --mark`).
 pub fn plot_range_test(
     path: &Path,
     title: &str,
     r: &RangeTestResult,
     logged: Option<(&[f64], &[f64])>,
-    extra: &[(String, f64)],
+    libraries: &[(String, f64)],
+    given: &[(String, f64)],
 ) -> Result<()> {
     let n = r.recorded_points();
     let full = logged.filter(|(l, v)| {
@@ -208,7 +210,7 @@ pub fn plot_range_test(
     let picks = picks
         .into_iter()
         .chain(library_picks(finder_run_of(r).as_ref()))
-        .chain(extra.iter().cloned())
+        .chain(libraries.iter().cloned())
         .collect();
     let p = plot::RangePlot {
         title,
@@ -226,6 +228,7 @@ pub fn plot_range_test(
         marks,
         band,
         picks,
+        given: given.to_vec(),
         spreads: Vec::new(),
         notes: range_notes(r),
     };
@@ -304,6 +307,7 @@ pub fn plot_repeated(
             .as_ref()
             .map(|b| (b.base_lr, b.max_lr, "CLR band (median)".to_string())),
         picks,
+        given: Vec::new(),
         spreads,
         notes: rep
             .results

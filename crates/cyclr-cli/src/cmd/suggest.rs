@@ -172,16 +172,13 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         let shown = others
             .iter()
             .filter(|f| method_name(a.method).is_none_or(|m| m == f.finder.name()));
-        let extra: Vec<(String, f64)> = report::library_picks(shown)
-            .into_iter()
-            .chain(marks)
-            .collect();
         report::plot_range_test(
             p,
             &title,
             &result,
             Some((lrs.as_slice(), values.as_slice())),
-            &extra,
+            &report::library_picks(shown),
+            &marks,
         )?;
     }
     // A curve with nothing in it: the picks are printed (they are the libraries' exact replays)

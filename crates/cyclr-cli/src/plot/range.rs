@@ -37,6 +37,8 @@ pub struct RangePlot<'a> {
     pub band: Option<(f64, f64, String)>,
     /// Vertical lines: `(label, lr)`.
     pub picks: Vec<(String, f64)>,
+    /// Rates given to mark (`suggest --mark`), drawn as dashed vertical lines: `(label, lr)`.
+    pub given: Vec<(String, f64)>,
     /// Shaded spans over seeds: `(label, min, max)`.
     pub spreads: Vec<(String, f64, f64)>,
     /// Notes printed under the legend: why the curve ends where it does (a NaN, a flat loss
@@ -160,7 +162,7 @@ where
         p.marks
             .iter()
             .map(|m| m.lr)
-            .chain(p.picks.iter().map(|(_, lr)| *lr))
+            .chain(p.picks.iter().chain(&p.given).map(|(_, lr)| *lr))
             .chain(p.band.iter().flat_map(|(b, m, _)| [*b, *m])),
     );
     // One drawing routine for both axis kinds.
@@ -274,6 +276,20 @@ where
                     Swatch::Line(c.to_rgba(), 3),
                 ));
             }
+            // Dashed, in the palette's other end, so that a given rate is not read as a pick.
+            for (i, (label, lr)) in p.given.iter().enumerate() {
+                let c = color(PALETTE.len() - 1 - i);
+                chart.draw_series(DashedLineSeries::new(
+                    [(*lr, ylo), (*lr, yhi)],
+                    8,
+                    5,
+                    c.stroke_width(2),
+                ))?;
+                items.push((
+                    format!("{label}: {}", legend_lr(lr)),
+                    Swatch::Dashed(c.to_rgba(), 2),
+                ));
+            }
         }};
     }
     let mut cb = ChartBuilder::on(&plot);
@@ -330,6 +346,7 @@ mod tests {
             marks: vec![],
             band: None,
             picks: vec![],
+            given: vec![],
             spreads: vec![],
             notes: vec![],
         };
@@ -391,6 +408,7 @@ mod tests {
             marks: vec![],
             band: None,
             picks: vec![],
+            given: vec![],
             spreads: vec![],
             notes: vec![],
         };
