@@ -490,8 +490,11 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         let mut ready = ready;
         save_tests(&mut ready, record, a)?;
         say_choices(&ready);
-        if ready.config.lr_origin.is_some() {
-            errln!("note: --lr auto on text: {}", find::GPT_RULE_NOTE);
+        if let (Some(_), Some(tests)) = (&ready.config.lr_origin, &ready.range_tests) {
+            errln!(
+                "note: --lr auto on text: {}",
+                find::gpt_rule_note(&tests.repeated)
+            );
         }
         return Ok((ready.config, RunData::Text(data), s.dataset));
     }
