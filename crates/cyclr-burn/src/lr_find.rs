@@ -595,16 +595,10 @@ impl TextRangeTest {
             .map_err(|e| LrFindError::Config(e.to_string()))?,
         );
         let mut optim = CyclrOptimizer::new(&self.optimizer)?;
-        if self.layer_lr_decay.is_some() && !self.optimizer.takes_group_rates() {
-            return Err(LrFindError::Config(format!(
-                "layer_lr_decay: {} takes one learning rate for the whole model",
-                self.optimizer.name()
-            )));
+        if let (Some(_), Some(why)) = (&self.layer_lr_decay, self.optimizer.group_rates_refusal()) {
+            return Err(LrFindError::Config(format!("layer_lr_decay: {why}")));
         }
-        let groups = match (&self.layer_lr_decay, &model) {
-            (Some(d), Net::Gpt(g)) => g.layer_lr_groups(d),
-            _ => Vec::new(),
-        };
+        let groups = model.layer_lr_groups(self.layer_lr_decay.as_ref());
         let mut grouped = Grouped {
             inner: &mut optim,
             groups,

@@ -523,12 +523,8 @@ impl Experiment {
                 return bad(why.replace("--layer-lr-decay", "layer_lr_decay: factor ="));
             }
             for r in &self.runs {
-                if !self.optimizer_of(r).takes_group_rates() {
-                    return bad(format!(
-                        "run {:?}: layer_lr_decay: {} takes one learning rate for the whole model",
-                        r.name,
-                        self.optimizer_of(r).name()
-                    ));
+                if let Some(why) = self.optimizer_of(r).group_rates_refusal() {
+                    return bad(format!("run {:?}: layer_lr_decay: {why}", r.name));
                 }
             }
         }

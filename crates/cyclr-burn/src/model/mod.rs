@@ -292,6 +292,18 @@ pub enum Net {
 }
 
 impl Net {
+    /// The parameter groups and rate scales of `decay` ([`Gpt::layer_lr_groups`]); none for
+    /// another network or no decay (every parameter at the schedule's rate).
+    pub fn layer_lr_groups(
+        &self,
+        decay: Option<&LayerLrDecay>,
+    ) -> Vec<(burn::module::ParamGroup, f64)> {
+        match (decay, self) {
+            (Some(d), Net::Gpt(g)) => g.layer_lr_groups(d),
+            _ => Vec::new(),
+        }
+    }
+
     /// Builds the network described by `cfg` on `device`, with weights drawn from a generator
     /// seeded by `seed` (same seed, same weights, whatever else runs concurrently).
     pub fn new(cfg: &NetConfig, seed: u64, device: &Device) -> Result<Net, ModelError> {

@@ -366,6 +366,19 @@ impl OptimizerConfig {
         )
     }
 
+    /// Why this optimizer cannot take per-group rates (`--layer-lr-decay`), or `None` where it
+    /// can ([`takes_group_rates`](Self::takes_group_rates)): the one message every caller
+    /// prefixes with its own spelling of the setting.
+    pub fn group_rates_refusal(&self) -> Option<String> {
+        (!self.takes_group_rates()).then(|| {
+            format!(
+                "{} estimates its step size over the whole model and takes one learning rate; \
+                 use sgd, nesterov, adam, adamw, rmsprop, adagrad or adadelta",
+                self.name()
+            )
+        })
+    }
+
     /// Schedule-free (`sgd-schedulefree`, `adamw-schedulefree`): the optimizer replaces the
     /// schedule, and the model has a training point `y` and an evaluation point `x`.
     pub fn is_schedule_free(&self) -> bool {

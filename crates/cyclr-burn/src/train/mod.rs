@@ -517,12 +517,8 @@ fn check_config(cfg: &TrainConfig, task: &dyn Task) -> Result<(), TrainError> {
         if let Some(why) = d.problem() {
             return bad(why);
         }
-        if !cfg.optimizer.takes_group_rates() {
-            return bad(format!(
-                "--layer-lr-decay {}: {} estimates its step size over the whole model and takes one learning rate; use sgd, nesterov, adam, adamw, rmsprop, adagrad or adadelta",
-                d.factor,
-                cfg.optimizer.name()
-            ));
+        if let Some(why) = cfg.optimizer.group_rates_refusal() {
+            return bad(format!("--layer-lr-decay {}: {why}", d.factor));
         }
     }
     if let Some(c) = cfg.grad_clip
@@ -691,10 +687,7 @@ fn run(
     }
 
     // Per-group rates (the GPT's layer decay): parameter ids, taken after any resume.
-    let groups = match (&cfg.layer_lr_decay, &model) {
-        (Some(d), Net::Gpt(g)) => g.layer_lr_groups(d),
-        _ => Vec::new(),
-    };
+    let groups = model.layer_lr_groups(cfg.layer_lr_decay.as_ref());
     let end = stop_after.map_or(cfg.iters, |k| k.min(cfg.iters));
     let mut train_secs = 0.0f64;
     let first = st.next_iter;

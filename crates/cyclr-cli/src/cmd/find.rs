@@ -286,10 +286,9 @@ fn run_text(
     let grad_clip = setup::grad_clip(a.gpt.grad_clip)?;
     let init = setup::init_dir(&a.gpt, s.model)?;
     let layer_lr_decay = setup::layer_lr_decay(&a.gpt, s.model)?;
-    if layer_lr_decay.is_some() && !s.optimizer.takes_group_rates() {
+    if let (Some(_), Some(why)) = (&layer_lr_decay, s.optimizer.group_rates_refusal()) {
         return Err(CliError::usage(format!(
-            "--layer-lr-decay: --optimizer {} takes one learning rate for the whole model",
-            s.optimizer.name()
+            "--layer-lr-decay: --optimizer {why}"
         )));
     }
     let text = setup::load_text(&s.dataset)?;
