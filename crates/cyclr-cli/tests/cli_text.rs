@@ -12,9 +12,8 @@ fn write_text(dir: &std::path::Path) {
     std::fs::write(dir.join("plays.txt"), piece).unwrap();
 }
 
-/// `find` on the tiny GPT of [`TRAIN`], a short sweep.
-const FIND_TINY: &[&str] = &[
-    "find",
+/// The tiny GPT every test here trains: its shape, batch and optimizer.
+const TINY_GPT: &[&str] = &[
     "--model",
     "gpt",
     "--layers",
@@ -29,46 +28,40 @@ const FIND_TINY: &[&str] = &[
     "16",
     "--optimizer",
     "adamw",
-    "--iters",
-    "40",
 ];
 
-const TRAIN: &[&str] = &[
-    "train",
-    "--dataset",
-    "text:plays.txt",
-    "--model",
-    "gpt",
-    "--layers",
-    "2",
-    "--heads",
-    "2",
-    "--width",
-    "32",
-    "--context",
-    "16",
-    "--batch-size",
-    "16",
-    "--optimizer",
-    "adamw",
-    "--betas",
-    "0.9,0.99",
-    "--weight-decay",
-    "0.1",
-    "--grad-clip",
-    "1",
-    "--policy",
-    "nanogpt-cosine",
-    "--lr",
-    "0.01",
-    "--warmup-iters",
-    "5",
-    "--eval-every",
-    "20",
-    "--out",
-    "run",
-    "--quiet",
-];
+/// `find` on the tiny GPT, a short sweep.
+fn find_tiny() -> Vec<&'static str> {
+    [&["find"], TINY_GPT, &["--iters", "40"]].concat()
+}
+
+/// `train` of the tiny GPT on plays.txt with nanoGPT's recipe, 0.01, into `run`.
+fn train_args() -> Vec<&'static str> {
+    [
+        &["train", "--dataset", "text:plays.txt"],
+        TINY_GPT,
+        &[
+            "--betas",
+            "0.9,0.99",
+            "--weight-decay",
+            "0.1",
+            "--grad-clip",
+            "1",
+            "--policy",
+            "nanogpt-cosine",
+            "--lr",
+            "0.01",
+            "--warmup-iters",
+            "5",
+            "--eval-every",
+            "20",
+            "--out",
+            "run",
+            "--quiet",
+        ],
+    ]
+    .concat()
+}
 
 #[test]
 fn train_a_gpt_on_a_text_file_resume_it_and_sample_from_it() {
@@ -76,7 +69,7 @@ fn train_a_gpt_on_a_text_file_resume_it_and_sample_from_it() {
     let d = tmp.path();
     write_text(d);
     // A whole run, then a resume of the finished run (it trains nothing).
-    let mut args: Vec<&str> = TRAIN.to_vec();
+    let mut args: Vec<&str> = train_args();
     args.extend(["--iters", "200", "--format", "json"]);
     let o = run_in(d, &args);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -182,7 +175,7 @@ fn lr_auto_runs_a_range_test_on_text() {
     let tmp = tempdir();
     let d = tmp.path();
     write_text(d);
-    let mut args: Vec<&str> = TRAIN.iter().copied().filter(|a| *a != "0.01").collect();
+    let mut args: Vec<&str> = train_args().into_iter().filter(|a| *a != "0.01").collect();
     let at = args.iter().position(|a| *a == "--lr").unwrap();
     args.insert(at + 1, "auto");
     args.extend(["--iters", "40"]);
@@ -555,7 +548,7 @@ fn init_starts_a_run_from_a_pretrained_gpt() {
     let text = cyclr_data::shakespeare_text().unwrap();
     let other: String = text.chars().skip(300_000).take(20_000).collect::<String>() + "\n€";
     std::fs::write(d.join("other.txt"), other).unwrap();
-    let mut args: Vec<&str> = TRAIN.to_vec();
+    let mut args: Vec<&str> = train_args();
     let at = args.iter().position(|a| *a == "run").unwrap();
     args[at] = "pre";
     args.extend(["--iters", "30"]);
@@ -563,7 +556,7 @@ fn init_starts_a_run_from_a_pretrained_gpt() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Fine-tune on the other text.
     let tune = |extra: &[&str]| {
-        let mut args: Vec<&str> = TRAIN.to_vec();
+        let mut args: Vec<&str> = train_args();
         let data = args.iter().position(|a| *a == "text:plays.txt").unwrap();
         args[data] = "text:other.txt";
         let out = args.iter().position(|a| *a == "run").unwrap();
@@ -620,7 +613,7 @@ fn init_starts_a_run_from_a_pretrained_gpt() {
     let o = run_in(
         d,
         &[
-            FIND_TINY,
+            find_tiny().as_slice(),
             &[
                 "--dataset",
                 "text:other.txt",
@@ -650,7 +643,7 @@ fn layer_lr_decay_from_the_command_line() {
     let tmp = tempdir();
     let d = tmp.path();
     write_text(d);
-    let mut args: Vec<&str> = TRAIN.to_vec();
+    let mut args: Vec<&str> = train_args();
     args.extend([
         "--iters",
         "150",
@@ -671,10 +664,10 @@ fn layer_lr_decay_from_the_command_line() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: want {want:?} in {err}");
     };
-    let mut zero: Vec<&str> = TRAIN.to_vec();
+    let mut zero: Vec<&str> = train_args();
     zero.extend(["--iters", "5", "--layer-lr-decay", "0", "--overwrite"]);
     refused(&zero, "must be in (0, 1]");
-    let mut tied: Vec<&str> = TRAIN.to_vec();
+    let mut tied: Vec<&str> = train_args();
     tied.extend(["--iters", "5", "--layer-lr-tied", "top", "--overwrite"]);
     refused(&tied, "--layer-lr-tied applies with --layer-lr-decay");
     refused(
@@ -712,7 +705,7 @@ fn layer_lr_decay_from_the_command_line() {
     // The range test applies the decay as the run does: its record says so, and its curve
     // differs from the same test without it.
     let find = |extra: &[&str], out: &str| {
-        let mut args = FIND_TINY.to_vec();
+        let mut args = find_tiny();
         args.extend(["--dataset", "text:plays.txt", "--out", out]);
         args.extend(extra);
         let o = run_in(d, &args);
