@@ -5,7 +5,9 @@
 //!
 //! 1. `lr_find_model` runs the LR range test on the model, one training batch per point, the
 //!    gradients clipped to a global norm of 1 as the run will clip them (`Clipped`); the model
-//!    and the optimizer come back unchanged.
+//!    and the optimizer come back unchanged. The sweep says the model is a transformer
+//!    (`Architecture::Transformer`), so the curve is read at its window's minimum, as cyclr's
+//!    own `gpt` is (BENCHMARKS.md §13).
 //! 2. The picks fill nanoGPT's warm-up + cosine schedule (`cyclr_burn::fill`, the step
 //!    `cyclr train --lr auto` takes); its `min_lr` is a tenth of the picked rate.
 //! 3. The loop: nanoGPT's batches (`cyclr_data::text_batch`: random windows drawn from
@@ -29,7 +31,7 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, L
 use burn::optim::GradientsParams;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor};
-use cyclr::finder::RangeTestConfig;
+use cyclr::finder::{Architecture, RangeTestConfig};
 use cyclr::schedule::{Policy, RunShape, ScheduleSpec};
 use cyclr_burn::data::token_ids;
 use cyclr_burn::optim::AdamConfig;
@@ -147,7 +149,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let untrained = model.full_pass_loss(&text.test[..20_000], &device);
 
     // 1. The range test, clipped as the run clips; model and optimizer come back unchanged.
-    let sweep = RangeTestConfig::calibrated();
+    let sweep = RangeTestConfig {
+        architecture: Architecture::Transformer,
+        ..RangeTestConfig::calibrated()
+    };
     let mut data = TextLoop {
         train: &text.train,
         device: device.clone(),

@@ -38,7 +38,7 @@ use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
 use burn::tensor::Tensor;
 use cyclr::ParamError;
-use cyclr::finder::{Metric, RangeTest, RangeTestConfig, RangeTestResult};
+use cyclr::finder::{Architecture, Metric, RangeTest, RangeTestConfig, RangeTestResult};
 use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
 
@@ -544,9 +544,10 @@ impl<O: FindOptimizer> FindOptimizer for Clipped<'_, O> {
 /// The range test of a GPT on text (`--lr auto` on `--model gpt`): every point trains one batch
 /// drawn as a training run draws iteration `t`'s ([`cyclr_data::text_batch`] from `(seed, t)`,
 /// dropout from `(seed, t)`), with the run's gradient clipping; the training-loss metric only
-/// (the test text is never seen). The curve is read by cyclr's calibrated rule
-/// ([`cyclr::finder::calibrated`]: a pretrained model's curve, from `--init`, by its damage
-/// point); BENCHMARKS.md §13 measures it on transformers.
+/// (the test text is never seen). The curve is read by cyclr's calibrated rule for a
+/// transformer ([`TextRangeTest::sweep`]: [`Architecture::Transformer`], the window read at its
+/// minimum; a pretrained model's curve, from `--init`, by its damage point, see
+/// [`cyclr::finder::calibrated`]); BENCHMARKS.md §13 measures it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextRangeTest {
     /// The GPT's shape.
@@ -569,13 +570,24 @@ pub struct TextRangeTest {
 }
 
 impl TextRangeTest {
-    /// Runs the test on `text.train` (see the [type's documentation](Self)).
+    /// The sweep as a GPT's range test runs it: `range` with [`Architecture::Transformer`], the
+    /// model the rule reads the curve for.
+    pub fn sweep(range: &RangeTestConfig) -> RangeTestConfig {
+        RangeTestConfig {
+            architecture: Architecture::Transformer,
+            ..range.clone()
+        }
+    }
+
+    /// Runs the test on `text.train` (see the [type's documentation](Self)) with
+    /// [`sweep(range)`](Self::sweep).
     pub fn run_observed(
         &self,
         text: &cyclr_data::TextSplit,
         range: RangeTestConfig,
         observer: &mut dyn FindObserver,
     ) -> Result<RangeTestResult, LrFindError> {
+        let range = Self::sweep(&range);
         range.validate()?;
         if range.metric != Metric::TrainLoss {
             return Err(LrFindError::Config(format!(

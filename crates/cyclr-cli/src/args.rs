@@ -316,6 +316,23 @@ pub enum SuggestMetric {
     Accuracy,
 }
 
+/// `suggest --architecture`: the model whose curve it is ([`cyclr::finder::Architecture`]).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ArchitectureArg {
+    #[default]
+    Any,
+    Transformer,
+}
+
+impl From<ArchitectureArg> for cyclr::finder::Architecture {
+    fn from(a: ArchitectureArg) -> Self {
+        match a {
+            ArchitectureArg::Any => cyclr::finder::Architecture::Any,
+            ArchitectureArg::Transformer => cyclr::finder::Architecture::Transformer,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SuggestArgs {
     /// Range-test curve: CSV, TSV or whitespace-separated text (detected from the header) with
@@ -374,6 +391,11 @@ pub struct SuggestArgs {
     /// Same as `--metric accuracy` (the old spelling).
     #[arg(long, hide = true)]
     pub accuracy: bool,
+    /// The model the curve is of, for cyclr's rule: any (the rule calibrated on image
+    /// classifiers) or transformer (trained from scratch: the rates read at the window's
+    /// minimum, as `find` and `--lr auto` read a --model gpt sweep).
+    #[arg(long, value_enum, default_value_t)]
+    pub architecture: ArchitectureArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

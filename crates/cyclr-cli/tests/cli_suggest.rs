@@ -425,6 +425,74 @@ fn write_curve(dir: &Path, name: &str, sep: char, header: &str, rows: &[String])
     p
 }
 
+/// `--architecture transformer` (issue #29): the same window, the rates read at its minimum
+/// (the reading `find` and `--lr auto` give a `--model gpt` sweep), said in the rule; a model
+/// name that is not one exits 2 naming the valid ones.
+#[test]
+fn a_transformers_curve_is_read_at_the_windows_minimum() {
+    let tmp = tempdir();
+    // Flat at 4.2, a fall to 2.2 at 1e-3, a slow climb past it.
+    let rows: Vec<String> = sweep_lrs()
+        .iter()
+        .map(|&lr| {
+            let x = lr.log10();
+            let l = if x < -5.0 {
+                4.2
+            } else if x < -3.0 {
+                4.2 - (x + 5.0)
+            } else {
+                2.2 + 0.5 * (x + 3.0).powi(2)
+            };
+            format!("{lr},{l}")
+        })
+        .collect();
+    let csv = write_curve(tmp.path(), "u.csv", ',', "lr,loss", &rows);
+    let input = csv.to_str().unwrap();
+    let any = suggest_json(&["suggest", "--input", input, "--format", "json"]);
+    let tr = suggest_json(&[
+        "suggest",
+        "--input",
+        input,
+        "--architecture",
+        "transformer",
+        "--format",
+        "json",
+    ]);
+    let peak = |m: &serde_json::Map<String, Value>| m["one_cycle_max_lr"].as_f64().unwrap();
+    // The minimum's rate ~1e-3 (peak √2 × it); the window's centre ~3e-3.
+    assert!(
+        (peak(&tr) / (std::f64::consts::SQRT_2 * 1e-3))
+            .log10()
+            .abs()
+            < 0.15,
+        "{tr:?}"
+    );
+    assert!(
+        (peak(&any) / (std::f64::consts::SQRT_2 * 3.2e-3))
+            .log10()
+            .abs()
+            < 0.15,
+        "{any:?}"
+    );
+    let rule = tr["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("for a transformer trained from scratch"),
+        "{rule}"
+    );
+    assert!(!any["rule"].as_str().unwrap().contains("transformer"));
+    // fastai's suggestions do not depend on it.
+    for m in METHODS {
+        assert_eq!(tr[m], any[m], "{m}");
+    }
+    let o = run(&["suggest", "--input", input, "--architecture", "cnn"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cnn") && err.contains("any") && err.contains("transformer"),
+        "{err}"
+    );
+}
+
 /// Input people have: stdin (`--input -`), TSV, a named column (W&B's `train/loss`), and the
 /// printed `column:` line saying which column was used.
 #[test]

@@ -186,10 +186,14 @@ fn lr_auto_runs_a_range_test_on_text() {
         err.contains("--lr auto: running the LR range test first"),
         "{err}"
     );
-    // From scratch: what BENCHMARKS.md §13 found, and the candidate rate for this curve.
+    // From scratch: the transformer's reading, chosen from the model and said so, with the
+    // window's centre for contrast and what BENCHMARKS.md §13 found.
     assert!(
-        err.contains("trained from scratch (BENCHMARKS.md §13)")
-            && err.contains("sqrt(2) x the rate of the lowest smoothed loss ("),
+        err.contains("a transformer trained from scratch (the model is a GPT)")
+            && err.contains(
+                "read at the window's minimum, not its centre (which gives a one-cycle peak of "
+            )
+            && err.contains("BENCHMARKS.md §13"),
         "{err}"
     );
     for f in [
@@ -205,6 +209,15 @@ fn lr_auto_runs_a_range_test_on_text() {
     let lr = rec["config"]["schedule"]["lr"].as_f64().unwrap();
     let origin = &rec["config"]["lr_origin"];
     assert!(lr > 0.0 && origin["rates"]["rule"].is_string(), "{rec}");
+    let rule = origin["rates"]["rule"].as_str().unwrap();
+    assert!(
+        rule.contains("for a transformer trained from scratch"),
+        "{rule}"
+    );
+    let sug: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("run/suggestions.json")).unwrap())
+            .unwrap();
+    assert_eq!(sug["rule"].as_str(), Some(rule), "{sug}");
 }
 
 /// `find` on text: the GPT's range test with fastai's suggestions and cyclr's rates, its files,

@@ -1,7 +1,7 @@
 //! Property tests of the range-test engine, the smoothing and the suggestions.
 use cyclr::finder::{
-    Metric, RangeTest, RangeTestConfig, RangeTestResult, StopReason, StopRule, Suggestion, Sweep,
-    analyze, read_curve_csv, smooth,
+    Architecture, Metric, RangeTest, RangeTestConfig, RangeTestResult, StopReason, StopRule,
+    Suggestion, Sweep, analyze, read_curve_csv, smooth,
 };
 use proptest::prelude::*;
 
@@ -42,10 +42,23 @@ fn config() -> impl Strategy<Value = RangeTestConfig> {
         prop::option::of(1.01f64..10.0),
         metric(),
         prop::collection::vec(0.01f64..100.0, 0..3),
-        stop_rule(),
+        (
+            stop_rule(),
+            prop::sample::select(Architecture::ALL.to_vec()),
+        ),
     )
         .prop_map(
-            |(log_start, decades, num_it, sweep, beta, stop_factor, metric, group_scales, rule)| {
+            |(
+                log_start,
+                decades,
+                num_it,
+                sweep,
+                beta,
+                stop_factor,
+                metric,
+                group_scales,
+                (rule, architecture),
+            )| {
                 RangeTestConfig {
                     start_lr: 10f64.powf(log_start),
                     end_lr: 10f64.powf(log_start + decades),
@@ -61,6 +74,7 @@ fn config() -> impl Strategy<Value = RangeTestConfig> {
                     },
                     metric,
                     group_scales,
+                    architecture,
                 }
             },
         )

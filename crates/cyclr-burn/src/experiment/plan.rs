@@ -145,9 +145,11 @@ impl RangeTests {
         })
     }
 
-    /// [`run`](Self::run) for a GPT on text: one [`TextRangeTest`] per seed.
+    /// [`run`](Self::run) for a GPT on text: one [`TextRangeTest`] per seed, the sweep read as
+    /// a transformer's ([`TextRangeTest::sweep`]).
     ///
     /// [`TextRangeTest`]: crate::lr_find::TextRangeTest
+    /// [`TextRangeTest::sweep`]: crate::lr_find::TextRangeTest::sweep
     pub fn run_text(
         test: &crate::lr_find::TextRangeTest,
         text: &cyclr_data::TextSplit,
@@ -155,6 +157,7 @@ impl RangeTests {
         seeds: &[u64],
         obs: &mut dyn PlanObserver,
     ) -> Result<RangeTests, PlanError> {
+        let sweep = &crate::lr_find::TextRangeTest::sweep(sweep);
         Self::per_seed(sweep, seeds, obs, |seed, o| {
             crate::lr_find::TextRangeTest {
                 seed,
@@ -466,8 +469,9 @@ impl RunPlan {
     /// off: no weight decay on biases and LayerNorm weights).
     ///
     /// An epoch is `train characters / (batch_size · context)` iterations (what `step_size` in
-    /// epochs and the like count). The rule reading the range test is the one calibrated on
-    /// image classifiers: its quality on transformers is the transformers' learning-rate issue's.
+    /// epochs and the like count). The range test is read by the calibrated rule for a
+    /// transformer (the window's minimum, or a pretrained model's damage point; BENCHMARKS.md
+    /// §13).
     ///
     /// [`AdamConfig::decay_vectors`]: crate::optim::AdamConfig::decay_vectors
     pub fn prepare_text(

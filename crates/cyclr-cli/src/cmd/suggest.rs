@@ -106,6 +106,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
         beta: if a.smoothed { 0.0 } else { a.beta },
         stop_factor: Some(a.stop_factor),
         metric,
+        architecture: a.architecture.into(),
         ..RangeTestConfig::default()
     };
     cfg.validate()

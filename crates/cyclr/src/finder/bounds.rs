@@ -95,6 +95,11 @@ pub struct ClrBounds {
     /// the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretrained: Option<PretrainedReading>,
+    /// `true` where the rates are multiples of the window's minimum rather than of its centre:
+    /// the calibrated rule's reading of a transformer trained from scratch
+    /// ([`Architecture::Transformer`](super::Architecture::Transformer)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_minimum: bool,
     /// Why the numbers may be unreliable (empty when they are not).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -169,6 +174,7 @@ pub fn accuracy_bounds(
         rule,
         window: None,
         pretrained: None,
+        from_minimum: false,
         warnings: Vec::new(),
     })
 }

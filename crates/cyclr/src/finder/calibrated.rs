@@ -51,11 +51,25 @@
 //! on a held-out one. A pretrained curve that never climbs back above its start is read by the
 //! window as above (provisional).
 //!
+//! **A transformer trained from scratch** ([`Architecture::Transformer`], chosen from the model:
+//! cyclr's `gpt` range tests set it). On nanoGPT's CPU GPT the window's centre lies 2.5–4.6×
+//! above the best warm-up+cosine rate of an AdamW grid (BENCHMARKS.md §13): the window's upper
+//! end, where the loss climbs back, sits far out on a transformer's curve, and training long
+//! at a rate that low in the sweep's U is not stable. Its rates are the same multiples of the
+//! **window's minimum** `c = minimum` (the rate of the lowest smoothed loss) instead of its centre:
+//! one-cycle peak = √2 × minimum. Fitted on one task (`scratch-shakespeare`: minima 2.66e-3,
+//! 3.16e-3, 3.55e-3 over three seeds → peak 4.5e-3 against the grid's 4e-3) and written down
+//! before the held-out task's grid was read (`scratch-fortunes`: peak 7.5e-3 against 8e-3). A
+//! pretrained transformer's curve is read by its damage point as above; a curve that never
+//! climbs back keeps the provisional reading.
+//!
+//! [`Architecture::Transformer`]: super::Architecture::Transformer
 //! [`RangeTestConfig::calibrated`]: super::RangeTestConfig::calibrated
 //! [`BASE_DIVISOR`]: super::BASE_DIVISOR
 use serde::{Deserialize, Serialize};
 
 use super::bounds::{BASE_DIVISOR, ClrBounds, LrWindow, PretrainedReading};
+use super::config::Architecture;
 
 /// Half width, in decades of learning rate, of the centred smoothing window.
 pub const HALF_WIDTH_DECADES: f64 = 0.1;
@@ -264,8 +278,20 @@ pub fn calibrated_accuracy_bounds(lrs: &[f64], accuracies: &[f64]) -> Result<Clr
 }
 
 /// The rates for each use from a loss curve (see the [module documentation](self)), with the
-/// rule as a sentence and warnings for curves whose window is uncertain.
+/// rule as a sentence and warnings for curves whose window is uncertain: the rule for any model
+/// ([`calibrated_bounds_for`] with [`Architecture::Any`]).
 pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates> {
+    calibrated_bounds_for(lrs, raw, Architecture::Any)
+}
+
+/// [`calibrated_bounds`] for a model of the given architecture: a transformer's window is read
+/// at its minimum (see the [module documentation](self)); a pretrained model's curve and one that
+/// never climbs back are read as for any model.
+pub fn calibrated_bounds_for(
+    lrs: &[f64],
+    raw: &[f64],
+    architecture: Architecture,
+) -> Result<ClrBounds, NoRates> {
     if let Some(p) = pretrained_reading(lrs, raw) {
         let c = p.damage / DAMAGE_DIVISOR;
         let max_lr = CLR_MAX_FACTOR * c;
@@ -289,12 +315,31 @@ pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates>
             ),
             window: None,
             pretrained: Some(p),
+            from_minimum: false,
             warnings: Vec::new(),
         });
     }
     let w = lr_window(lrs, raw)?;
     let mut warnings = Vec::new();
-    let (c, rule) = if w.climbed {
+    let from_minimum = w.climbed && architecture == Architecture::Transformer;
+    let (c, rule) = if from_minimum {
+        let c = w.minimum;
+        (
+            c,
+            format!(
+                "cyclr's calibrated rule for a transformer trained from scratch: the loss \
+                 (smoothed over ±{HALF_WIDTH_DECADES} decade) is lowest at {c:.3e} (its window \
+                 runs from {:.3e}, {:.0}% of the fall done, to {:.3e}, {:.0}% of it climbed \
+                 back); from that minimum's rate: fixed lr = {FIXED_FACTOR} x, one-cycle peak = \
+                 {ONE_CYCLE_FACTOR:.3} x, CLR max_lr = {CLR_MAX_FACTOR} x, base_lr = \
+                 max_lr/{BASE_DIVISOR}",
+                w.knee,
+                (1.0 - KNEE_FRACTION) * 100.0,
+                w.climb,
+                CLIMB_FRACTION * 100.0
+            ),
+        )
+    } else if w.climbed {
         let c = w.centre();
         (
             c,
@@ -353,6 +398,7 @@ pub fn calibrated_bounds(lrs: &[f64], raw: &[f64]) -> Result<ClrBounds, NoRates>
         rule,
         window: Some(w),
         pretrained: None,
+        from_minimum,
         warnings,
     })
 }
@@ -681,5 +727,74 @@ mod tests {
         assert_eq!(pretrained_reading(&lrs, &nll), None);
         // A sweep within its first decade has no starting level to read.
         assert_eq!(pretrained_reading(&lrs[..40], &loss[..40]), None);
+    }
+
+    /// A transformer trained from scratch: the same window, its rates read at its minimum (here
+    /// ~1e-3, the window's centre ~3e-3); the architecture travels in the range test's
+    /// configuration (in JSON only when not `any`); a pretrained curve and one that never climbs
+    /// back are read as for any model.
+    #[test]
+    fn a_transformer_curve_is_read_at_its_minimum() {
+        let lrs = Sweep::Exponential.lrs(1e-6, 10.0, 280);
+        // Flat at 4.2, a fall to 2.2 at 1e-3, a slow climb past it.
+        let loss: Vec<f64> = lrs
+            .iter()
+            .map(|&lr| match lr.log10() {
+                x if x < -5.0 => 4.2,
+                x if x < -3.0 => 4.2 - (x + 5.0),
+                x => 2.2 + 0.5 * (x + 3.0).powi(2),
+            })
+            .collect();
+        let any = calibrated_bounds(&lrs, &loss).unwrap();
+        let tr = calibrated_bounds_for(&lrs, &loss, Architecture::Transformer).unwrap();
+        let w = tr.window.expect("the window is read");
+        assert_eq!(any.window, Some(w));
+        assert!((w.minimum.log10() + 3.0).abs() < 0.15, "{w:?}");
+        assert!((w.centre().log10() + 2.5).abs() < 0.15, "{w:?}");
+        assert!(tr.from_minimum && !any.from_minimum);
+        assert_eq!(tr.one_cycle_max_lr, ONE_CYCLE_FACTOR * w.minimum);
+        assert_eq!(tr.fixed_lr, FIXED_FACTOR * w.minimum);
+        assert_eq!(tr.max_lr, CLR_MAX_FACTOR * w.minimum);
+        assert_eq!(tr.base_lr, tr.max_lr / BASE_DIVISOR);
+        assert_eq!(any.one_cycle_max_lr, ONE_CYCLE_FACTOR * w.centre());
+        assert!(
+            tr.rule.contains("transformer trained from scratch") && tr.warnings.is_empty(),
+            "{tr:?}"
+        );
+        // Through a range test's configuration, and its JSON.
+        let cfg = crate::finder::RangeTestConfig {
+            start_lr: lrs[0],
+            end_lr: lrs[lrs.len() - 1],
+            num_it: lrs.len(),
+            stop_factor: None,
+            architecture: Architecture::Transformer,
+            ..crate::finder::RangeTestConfig::default()
+        };
+        let r = crate::finder::analyze(&lrs, &loss, &cfg).unwrap();
+        assert_eq!(r.bounds.as_ref(), Some(&tr));
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert!(json.contains(r#""architecture":"transformer""#), "{json}");
+        let back: crate::finder::RangeTestConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cfg);
+        let plain = crate::finder::RangeTestConfig::default();
+        assert!(
+            !serde_json::to_string(&plain)
+                .unwrap()
+                .contains("architecture")
+        );
+        // A pretrained curve: its damage point, whatever the model.
+        let (lrs, loss) = pretrained_curve(0.3);
+        assert_eq!(
+            calibrated_bounds_for(&lrs, &loss, Architecture::Transformer).unwrap(),
+            calibrated_bounds(&lrs, &loss).unwrap()
+        );
+        // A curve that only falls: the provisional reading, whatever the model.
+        let falling: Vec<f64> = lrs
+            .iter()
+            .map(|lr| 3.0 - 0.2 * lr.log10().max(-6.0))
+            .collect();
+        let b = calibrated_bounds_for(&lrs, &falling, Architecture::Transformer).unwrap();
+        assert!(!b.from_minimum && !b.window.unwrap().climbed, "{b:?}");
+        assert_eq!(b, calibrated_bounds(&lrs, &falling).unwrap());
     }
 }

@@ -37,6 +37,39 @@ impl Metric {
     }
 }
 
+/// What kind of model a range test sweeps, for the rule that reads its curve
+/// ([`calibrated_bounds_for`](super::calibrated::calibrated_bounds_for)): the calibrated window
+/// was fitted on image classifiers; a transformer trained from scratch wants its rates read off
+/// the window's minimum instead (BENCHMARKS.md §13). cyclr's `gpt` range tests set
+/// [`Architecture::Transformer`] themselves; a burn user's own transformer sets it here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Architecture {
+    /// Any model: the rule calibrated on image classifiers (MLPs, CNNs, ResNets).
+    #[default]
+    Any,
+    /// A transformer language model (nanoGPT's, cyclr's `gpt`).
+    Transformer,
+}
+
+impl Architecture {
+    /// Every architecture, in the order the names are listed.
+    pub const ALL: [Architecture; 2] = [Architecture::Any, Architecture::Transformer];
+
+    /// Its name in flags, configs and JSON: `any` or `transformer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::Any => "any",
+            Architecture::Transformer => "transformer",
+        }
+    }
+
+    /// `true` for [`Architecture::Any`] (the default, left out of JSON).
+    pub fn is_any(&self) -> bool {
+        *self == Architecture::Any
+    }
+}
+
 /// Whose smoothing and stop rule end a range test ([`RangeTestConfig::stop_rule`]). The
 /// recorded `smoothed` curve and fastai's suggestions are fastai's whichever is chosen; the
 /// others' own smoothed curve and suggestion come from [`FinderRun`](super::FinderRun).
@@ -113,6 +146,10 @@ pub struct RangeTestConfig {
     /// Per-parameter-group multipliers of `start_lr`/`end_lr` (fastai's list-valued
     /// `start_lr`/`end_lr`); empty = one group with multiplier 1. Each finite, > 0.
     pub group_scales: Vec<f64>,
+    /// The kind of model swept, for cyclr's calibrated rule (loss metrics; the accuracy reading
+    /// is the same for all). Left out of JSON when [`Architecture::Any`].
+    #[serde(skip_serializing_if = "Architecture::is_any")]
+    pub architecture: Architecture,
 }
 
 impl Default for RangeTestConfig {
@@ -127,6 +164,7 @@ impl Default for RangeTestConfig {
             stop_rule: StopRule::Fastai,
             metric: Metric::TrainLoss,
             group_scales: Vec::new(),
+            architecture: Architecture::Any,
         }
     }
 }

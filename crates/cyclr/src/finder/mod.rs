@@ -33,8 +33,11 @@ mod sweep;
 pub use bounds::{
     BASE_DIVISOR, ClrBounds, LrWindow, ONSET_FRACTION, PretrainedReading, accuracy_bounds,
 };
-pub use calibrated::{NoRates, calibrated_accuracy_bounds, calibrated_bounds, pretrained_reading};
-pub use config::{Metric, RangeTestConfig, StopRule, exceeds_stop};
+pub use calibrated::{
+    NoRates, calibrated_accuracy_bounds, calibrated_bounds, calibrated_bounds_for,
+    pretrained_reading,
+};
+pub use config::{Architecture, Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,
     LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge, uninformative,

@@ -204,6 +204,7 @@ impl Repeated {
                 ),
                 window: None,
                 pretrained: None,
+                from_minimum: with.iter().all(|b| b.from_minimum),
                 warnings,
             }
         });

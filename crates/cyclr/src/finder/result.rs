@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::bounds::ClrBounds;
-use super::calibrated::calibrated_bounds;
+use super::calibrated::calibrated_bounds_for;
 use super::config::RangeTestConfig;
 use super::suggest::{SKIP_END, Suggestion, Suggestions, skip_start};
 
@@ -152,9 +152,9 @@ impl RangeTestResult {
             let b = match rule {
                 Some((rl, rr, skipped)) => {
                     rule_skipped_nan = skipped;
-                    calibrated_bounds(&rl, &rr)
+                    calibrated_bounds_for(&rl, &rr, config.architecture)
                 }
-                None => calibrated_bounds(&lrs, &raw),
+                None => calibrated_bounds_for(&lrs, &raw, config.architecture),
             };
             (s, b.map_err(|e| e.to_string()))
         } else {

@@ -325,6 +325,7 @@ fn stand_in() -> LrBounds {
         rule: String::new(),
         window: None,
         pretrained: None,
+        from_minimum: false,
         warnings: Vec::new(),
     }
 }

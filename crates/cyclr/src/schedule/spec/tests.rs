@@ -9,6 +9,7 @@ fn bounds() -> LrBounds {
         rule: "test".into(),
         window: None,
         pretrained: None,
+        from_minimum: false,
         warnings: Vec::new(),
     }
 }
