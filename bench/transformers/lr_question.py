@@ -20,6 +20,15 @@ Stages, in the order `run` does them when none is named (each skips what exists)
   scratch-grid  the from-scratch grids (8 rates 2x apart), seed 0
                 (STAGE:SCHEDULE for the grid and auto stages: one schedule's)
   scratch-auto  the from-scratch `--lr auto` runs, seeds 0,1,2
+  ft-lld        the fine-tuning `--lr auto` warm-up+cosine runs with ULMFiT's discriminative
+                rates (layer_lr_decay 0.385 = 1/2.6 per block), the tied embedding at the top
+                block's rate and at the bottom's, seeds 0,1,2
+  ft-h2h, scratch-h2h
+                the head-to-head's other contestants, seeds 0,1,2 (STAGE:CONTESTANT for one):
+                Schedule-Free AdamW at its package's defaults with the task's warm-up
+                (adamw-schedulefree), the same with its lr from `--lr auto`
+                (adamw-schedulefree-auto), Prodigy at its defaults with cosine annealing over
+                the run (prodigy-cosine) -- as in BENCHMARKS section 8
 
 Every training run holds out the last 10% of its training text as validation (the grid pick is
 made there, never on the test set) and is scored by the full-pass test loss in nats/char.
@@ -55,6 +64,7 @@ TASKS = {
 SCHEDULES = ["nanogpt-cosine", "wsd", "constant-with-warmup", "one-cycle"]
 FINDERS = ["cyclr", "fastai", "lightning", "torch-lr-finder"]
 SEEDS = [0, 1, 2]
+H2H = ["adamw-schedulefree", "adamw-schedulefree-auto", "prodigy-cosine"]
 
 
 def dataset(out, corpus):
@@ -101,21 +111,40 @@ def experiment(out, task, kind, schedules, seeds):
         f"seeds = {toml_value(seeds)}",
         "validation = 0.1",
         "grad_clip = 1.0",
-        f'baseline = "{schedules[0]}-{kind}"',
+        f'baseline = "{schedules[0] if kind == "h2h" else f"{schedules[0]}-{kind}"}"',
     ]
     if init:
         lines.append(f'init = "{out}/{init}"')
+    if kind.startswith("lld-"):  # ULMFiT's 1/2.6 per block, the tied matrix at the top or bottom
+        lines.append(f'layer_lr_decay = {{ factor = 0.385, tied = "{kind[4:]}" }}')
     lines += ["", "[gpt]", "layers = 4", "heads = 4", "width = 128", "context = 64",
               "dropout = 0.0", "bias = false", "", "[optimizer]", 'kind = "adamw"', "beta1 = 0.9",
               "beta2 = 0.99", "weight_decay = 0.1"]
     for s in schedules:
+        if kind == "h2h":
+            lines += ["", "[[run]]", f'name = "{s}"'] + h2h_run(s, iters, warmup)
+            continue
         table, key = schedule(s, iters, warmup)
         lines += ["", "[[run]]", f'name = "{s}-{kind}"', f"schedule = {toml_value(table)}"]
         if kind == "grid":
             lines.append(f"grid = {{ {key} = {toml_value(grid)} }}")
-        else:
+        else:  # "auto", "lld-top", "lld-bottom"
             lines.append("auto_lr = true")
     return "\n".join(lines) + "\n"
+
+
+def h2h_run(name, iters, warmup):
+    """A head-to-head contestant's keys: its optimizer replaces the experiment's AdamW whole
+    (the package's defaults: Schedule-Free AdamW lr 0.0025, betas (0.9, 0.999), no weight decay;
+    Prodigy lr 1, betas (0.9, 0.999), no weight decay)."""
+    sf = {"kind": "adamw-schedulefree", "warmup_steps": warmup}
+    if name == "adamw-schedulefree":
+        return [f"optimizer = {toml_value(sf)}", 'schedule = { policy = "fixed" }']
+    if name == "adamw-schedulefree-auto":
+        return ["auto_lr = true", f"optimizer = {toml_value(sf)}", 'schedule = { policy = "fixed" }']
+    if name == "prodigy-cosine":
+        return ['optimizer = { kind = "prodigy" }', f'schedule = {{ policy = "sgdr", t0 = {iters} }}']
+    raise ValueError(name)
 
 
 def sh(cmd, log=None):
@@ -207,6 +236,20 @@ def stage_auto(binary, out, scratch, schedules=None):
                 compare(binary, out, task, "auto", [s], SEEDS)
 
 
+def stage_lld(binary, out):
+    for tied in ["top", "bottom"]:
+        for task, t in TASKS.items():
+            if t[1] is not None:
+                compare(binary, out, task, f"lld-{tied}", ["nanogpt-cosine"], SEEDS)
+
+
+def stage_h2h(binary, out, scratch, contestants=None):
+    for c in contestants or H2H:
+        for task, t in TASKS.items():
+            if (t[1] is None) == scratch:
+                compare(binary, out, task, "h2h", [c], SEEDS)
+
+
 STAGES = {
     "data": stage_data,
     "pretrain": stage_pretrain,
@@ -215,6 +258,9 @@ STAGES = {
     "ft-auto": lambda b, o: stage_auto(b, o, False),
     "scratch-grid": lambda b, o: stage_grid(b, o, True),
     "scratch-auto": lambda b, o: stage_auto(b, o, True),
+    "ft-h2h": lambda b, o: stage_h2h(b, o, False),
+    "ft-lld": stage_lld,
+    "scratch-h2h": lambda b, o: stage_h2h(b, o, True),
 }
 
 
@@ -237,13 +283,15 @@ def grid_points(out, task, sched):
     return sorted(pts)
 
 
-def auto_runs(out, task, sched):
-    rs = runs_of(f"{out}/runs/{task}-auto-{sched}/results.json")
+def auto_runs(out, task, sched, name=None):
+    """`--lr auto`'s runs of one schedule (or of the experiment `name`, e.g. a head-to-head
+    contestant's): rates, test loss over the seeds, total steps per seed (search included)."""
+    rs = runs_of(f"{out}/runs/{name or f'{task}-auto-{sched}'}/results.json")
     if not rs:
         return None
     key = "max_lr" if sched == "one-cycle" else "lr"
     tests = [r["final_test_loss"] for r in rs]
-    return {"lrs": [r["schedule"][key] for r in rs], "test_mean": st.mean(tests),
+    return {"lrs": [r["schedule"].get(key) for r in rs], "test_mean": st.mean(tests),
             "test_std": st.stdev(tests) if len(tests) > 1 else 0.0, "seeds": len(rs),
             "total_steps": st.mean(r["total_steps"] for r in rs)}
 
@@ -349,9 +397,79 @@ def report(out, json_path=None, binary=None):
             ratios = " | ".join(ratios)
             shown = ", ".join(f"{x:.2g}" if x is not None else "–" for x in v)
             print(f"| {task} | {k} | {shown} | {ratios} |")
+    h2h_report(out, summary)
     if json_path:
         with open(json_path, "w") as f:
             json.dump(summary, f, indent=1, default=str)
+
+
+def h2h_contestants(out, task):
+    """{contestant: {"test_mean", "test_std", "seeds", "total_steps"}} of one task: the grid-tuned
+    warm-up+cosine (seed 0, its pick's test loss, every grid point's steps counted), `--lr auto`
+    with each schedule (and with the window's centre, the rule before issue #29's transformer
+    reading, where it was run), the learning-rate-free contestants."""
+    rows = {}
+    pts = runs_of(f"{out}/runs/{task}-grid-nanogpt-cosine/results.json")
+    if pts:
+        best = min((r for r in pts if r.get("val_loss") is not None and math.isfinite(r["val_loss"])
+                    and not r.get("diverged")), key=lambda r: r["val_loss"])
+        rows["grid-tuned nanogpt-cosine"] = {
+            "test_mean": best["final_test_loss"], "test_std": None, "seeds": 1,
+            "total_steps": sum(r["total_steps"] for r in pts)}
+    for sched in SCHEDULES:
+        a = auto_runs(out, task, sched)
+        if a:
+            rows[f"{sched}-auto"] = a
+    a = auto_runs(out, task, "nanogpt-cosine", f"{task}-auto-nanogpt-cosine-centre")
+    if a:
+        rows["nanogpt-cosine-auto, window centre (before)"] = a
+    for c in H2H:
+        a = auto_runs(out, task, None, f"{task}-h2h-{c}")
+        if a:
+            rows[c] = a
+    return rows
+
+
+def h2h_report(out, summary):
+    print("\n## The head-to-head (test loss in nats/char, mean ± std over seeds; total steps per "
+          "seed, search included)\n")
+    names = []
+    per_task = {}
+    for task in TASKS:
+        rows = h2h_contestants(out, task)
+        per_task[task] = rows
+        summary[task]["head_to_head"] = rows
+        names += [n for n in rows if n not in names]
+    print("| task | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for task, rows in per_task.items():
+        cells = []
+        for n in names:
+            r = rows.get(n)
+            if not r:
+                cells.append("–")
+                continue
+            sd = f" ± {r['test_std']:.4f}" if r["test_std"] is not None and r["seeds"] > 1 else ""
+            cells.append(f"{r['test_mean']:.4f}{sd} ({r['total_steps']:.0f})")
+        held = " (held out)" if TASKS[task][5] else ""
+        print(f"| {task}{held} | " + " | ".join(cells) + " |")
+    print("\n| contestant | within 0.02 nats of the grid-tuned | at most Schedule-Free's loss "
+          "(defaults) | median compute: grid / its |")
+    print("|---|---:|---:|---:|")
+    for n in names:
+        near, beats, ratios, k, ks = 0, 0, [], 0, 0
+        for task, rows in per_task.items():
+            r, g = rows.get(n), rows.get("grid-tuned nanogpt-cosine")
+            sf = rows.get("adamw-schedulefree")
+            if r and g:
+                k += 1
+                near += r["test_mean"] <= g["test_mean"] + 0.02
+                ratios.append(g["total_steps"] / r["total_steps"])
+            if r and sf:
+                ks += 1
+                beats += r["test_mean"] <= sf["test_mean"]
+        if k:
+            print(f"| {n} | {near}/{k} | {beats}/{ks} | {st.median(ratios):.1f}× |")
 
 
 def plots(binary, out, dest):
@@ -408,7 +526,12 @@ def main():
     names = sys.argv[4:] or list(STAGES)
     for n in names:
         stage, _, sched = n.partition(":")
-        if stage in ("ft-grid", "scratch-grid", "ft-auto", "scratch-auto") and sched:
+        if stage in ("ft-h2h", "scratch-h2h") and sched:
+            if sched not in H2H:
+                sys.exit(f"unknown contestant {sched!r}: one of {', '.join(H2H)}")
+            STAGES[n] = (lambda sc, ss: lambda b, o: stage_h2h(b, o, sc, [ss]))(
+                stage.startswith("scratch"), sched)
+        elif stage in ("ft-grid", "scratch-grid", "ft-auto", "scratch-auto") and sched:
             if sched not in SCHEDULES:
                 sys.exit(f"unknown schedule {sched!r}: one of {', '.join(SCHEDULES)}")
             f = stage_grid if stage.endswith("grid") else stage_auto
