@@ -53,9 +53,10 @@
 //!
 //! **A transformer trained from scratch** ([`Architecture::Transformer`], chosen from the model:
 //! cyclr's `gpt` range tests set it). On nanoGPT's CPU GPT the window's centre lies 2.5–4.6×
-//! above the best warm-up+cosine rate of an AdamW grid (BENCHMARKS.md §13): the window's upper
-//! end, where the loss climbs back, sits far out on a transformer's curve, and training long
-//! at a rate that low in the sweep's U is not stable. Its rates are the same multiples of the
+//! above the best warm-up+cosine rate of an AdamW grid (BENCHMARKS.md §13): its curve has a
+//! wide floor and climbs back only at ~0.3–0.5 (an image classifier's within a decade of its
+//! knee), so the centre lands high, where a 2000-step run is past its best or diverges. Its
+//! rates are the same multiples of the
 //! **window's minimum** `c = minimum` (the rate of the lowest smoothed loss) instead of its centre:
 //! one-cycle peak = √2 × minimum. Fitted on one task (`scratch-shakespeare`: minima 2.66e-3,
 //! 3.16e-3, 3.55e-3 over three seeds → peak 4.5e-3 against the grid's 4e-3) and written down
