@@ -300,7 +300,8 @@ def finder_picks(out, task, binary=None):
     """{finder's suggestion: [rate per seed]} from each finder's own sweeps
     (OUT/finders/TASK/FINDER/seedS/suggestions.json, written by `find --seeds`); with BIN, cyclr's
     rule also replayed by that binary's `suggest` on the recorded cyclr sweeps (the rule as it
-    is now; the recorded picks are the rule of the binary that ran the sweep)."""
+    is now, read as a transformer's curve as `find` reads a GPT's; the recorded picks are the
+    rule of the binary that ran the sweep)."""
     picks = {}
     for finder in FINDERS:
         for seed in SEEDS:
@@ -311,7 +312,8 @@ def finder_picks(out, task, binary=None):
                 picks.setdefault(k, []).append(v)
             if finder == "cyclr" and binary:
                 p = subprocess.run([binary, "suggest", "--input", f"{d}/range_test.csv",
-                                    "--format", "json"], capture_output=True, text=True)
+                                    "--architecture", "transformer", "--format", "json"],
+                                   capture_output=True, text=True)
                 v = json.loads(p.stdout)["one_cycle_max_lr"] if p.stdout.strip() else None
                 picks.setdefault("cyclr, replayed by BIN (one-cycle peak)", []).append(v)
     return picks
@@ -398,6 +400,7 @@ def report(out, json_path=None, binary=None):
             shown = ", ".join(f"{x:.2g}" if x is not None else "–" for x in v)
             print(f"| {task} | {k} | {shown} | {ratios} |")
     h2h_report(out, summary)
+    lld_report(out, summary)
     if json_path:
         with open(json_path, "w") as f:
             json.dump(summary, f, indent=1, default=str)
@@ -428,6 +431,31 @@ def h2h_contestants(out, task):
         if a:
             rows[c] = a
     return rows
+
+
+def lld_report(out, summary):
+    rows = []
+    for task, t in TASKS.items():
+        if t[1] is None:
+            continue
+        got = {"none": auto_runs(out, task, "nanogpt-cosine")}
+        for tied in ["top", "bottom"]:
+            got[tied] = auto_runs(out, task, "nanogpt-cosine", f"{task}-lld-{tied}-nanogpt-cosine")
+        summary[task]["layer_lr_decay"] = got
+        rows.append((task, got))
+    if not any(g["top"] or g["bottom"] for _, g in rows):
+        return
+    print("\n## Discriminative rates on the fine-tuning tasks: `--lr auto` warm-up+cosine, 3 seeds, "
+          "test loss (the range test run with the same groups; its rate is the top block's)\n")
+    print("| task | no decay | decay 0.385, tied embedding at the top | at the bottom |")
+    print("|---|---|---|---|")
+    for task, got in rows:
+        cells = []
+        for k in ["none", "top", "bottom"]:
+            a = got[k]
+            cells.append(f"{a['test_mean']:.4f} ± {a['test_std']:.4f} (lr {st.median(a['lrs']):.3g})"
+                         if a else "–")
+        print(f"| {task} | " + " | ".join(cells) + " |")
 
 
 def h2h_report(out, summary):
@@ -473,9 +501,9 @@ def h2h_report(out, summary):
 
 
 def plots(binary, out, dest):
-    """Each task's seed-0 cyclr sweep drawn by `cyclr suggest --method all` (fastai's four, the
-    libraries' picks on that curve, cyclr's rates) with the grid's best rate of each schedule
-    marked: DEST/TASK.png."""
+    """Each task's seed-0 cyclr sweep drawn by `cyclr suggest --architecture transformer --method
+    all` (fastai's four, the libraries' picks on that curve, cyclr's rates as `find` reads a
+    GPT's curve) with the grid's best rate of each schedule marked: DEST/TASK.png."""
     os.makedirs(dest, exist_ok=True)
     for task in TASKS:
         curve = f"{out}/finders/{task}/cyclr/seed0/range_test.csv"
@@ -486,8 +514,8 @@ def plots(binary, out, dest):
             pts = grid_points(out, task, s)
             if pts:
                 marks += ["--mark", f"grid best, {s}={min(pts, key=lambda p: p[1])[0]:g}"]
-        sh([binary, "suggest", "--input", curve, "--method", "all", "--plot",
-            f"{dest}/{task}.png", *marks])
+        sh([binary, "suggest", "--input", curve, "--architecture", "transformer", "--method",
+            "all", "--plot", f"{dest}/{task}.png", *marks])
 
 
 def collect(out, dest):
