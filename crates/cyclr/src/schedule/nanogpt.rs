@@ -20,6 +20,8 @@
 //! (`tests/nanogpt_cosine.rs` replays `get_lr` itself, taken out of `train.py` by
 //! `bench/nanogpt/get_lr_golden.py`). Beyond 2^53 the integer quotient `(it − W) / (D − W)` is
 //! within an ulp of Python's; `W + 1` is computed in 128 bits, so `W = u64::MAX` does not wrap.
+//! Where `lr · (it + 1)` overflows f64 (an lr near `f64::MAX`), the warm-up takes the quotient
+//! `(it + 1) / (W + 1)` first and stays finite, where nanoGPT's would be `inf`.
 //!
 //! The warm-up starts at `lr / (W + 1)` (not 0) and reaches `lr · W / (W + 1)` at `it = W − 1`;
 //! the cosine starts at `min_lr + 1.0 · (lr − min_lr)` (`lr` up to its rounding) at `it = W` and
@@ -144,8 +146,15 @@ impl Schedule for NanogptCosine {
     #[inline]
     fn lr(&self, t: u64) -> f64 {
         if t < self.warmup_iters {
-            // learning_rate * (it + 1) / (warmup_iters + 1); t + 1 ≤ warmup_iters: no overflow.
-            return self.lr * (t + 1) as f64 / self.warmup_den;
+            // learning_rate * (it + 1) / (warmup_iters + 1); t + 1 ≤ warmup_iters: no overflow
+            // of the integer. The product overflows f64 only for an lr near f64::MAX (1e300 at
+            // it = 2^40): there the quotient is taken first, where nanoGPT's would give inf.
+            let scaled = self.lr * (t + 1) as f64;
+            return if scaled.is_finite() {
+                scaled / self.warmup_den
+            } else {
+                self.lr * ((t + 1) as f64 / self.warmup_den)
+            };
         }
         if t > self.lr_decay_iters {
             return self.min_lr;
