@@ -376,8 +376,9 @@ pub fn gpt_rule_note(rep: &Repeated) -> String {
             "a transformer trained from scratch (the model is a GPT): its rates are read at the \
              window's minimum, not its centre (which gives a one-cycle peak of {c:.2e} here); on \
              nanoGPT's CPU GPT (BENCHMARKS.md §13) this peak was within 1.1x of the best \
-             warm-up+cosine rate of an AdamW grid on two corpora (one held out) and trained to \
-             the grid's test loss or below, where the centre's was 2.5-4.6x too high"
+             warm-up+cosine rate of an AdamW grid on two corpora (one held out; a sweep on other \
+             batches read 2x lower there) and trained to the grid's test loss or below, where \
+             the centre's was 2.5-4.6x too high"
         )
     } else {
         "on a GPT these rates are measured against AdamW grids in BENCHMARKS.md §13".to_string()
