@@ -26,6 +26,7 @@
 //! feature a run can train on a GPU ([`devices`]).
 #![warn(missing_docs)]
 
+pub mod average;
 pub mod data;
 pub mod devices;
 pub mod experiment;

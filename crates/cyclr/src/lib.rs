@@ -7,6 +7,7 @@
 //!
 //! No ML-framework dependency: the burn integration lives in `cyclr-burn`.
 #![warn(missing_docs)]
+pub mod average;
 pub mod compare;
 pub mod error;
 pub mod finder;

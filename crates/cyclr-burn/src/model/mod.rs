@@ -43,6 +43,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
+use crate::average::BatchNorms;
 use crate::kernels::Kernels;
 
 mod caffe;
@@ -289,6 +290,54 @@ pub enum Net {
     Resnet(Resnet),
     /// `gpt` (token ids in, [`Net::forward_tokens`]).
     Gpt(Gpt),
+}
+
+// The batch-norm layers of each network, for `update_bn` (burn has no reflection over layers).
+impl BatchNorms for Dense {
+    fn batch_norms(&mut self) -> Vec<&mut burn::nn::BatchNorm> {
+        self.bn.batch_norms()
+    }
+}
+
+impl BatchNorms for ConvBn {
+    fn batch_norms(&mut self) -> Vec<&mut burn::nn::BatchNorm> {
+        self.bn.batch_norms()
+    }
+}
+
+impl BatchNorms for BasicBlock {
+    fn batch_norms(&mut self) -> Vec<&mut burn::nn::BatchNorm> {
+        let mut out = self.conv1.batch_norms();
+        out.extend(self.conv2.batch_norms());
+        out.extend(self.shortcut.batch_norms());
+        out
+    }
+}
+
+impl BatchNorms for Net {
+    fn batch_norms(&mut self) -> Vec<&mut burn::nn::BatchNorm> {
+        match self {
+            Net::Mlp(m) => m.hidden.batch_norms(),
+            Net::Lenet(m) => {
+                let mut out = m.conv1.batch_norms();
+                out.extend(m.conv2.batch_norms());
+                out.extend(m.fc1.batch_norms());
+                out
+            }
+            Net::Cifar(m) => {
+                let mut out = m.conv1.batch_norms();
+                out.extend(m.conv2.batch_norms());
+                out.extend(m.conv3.batch_norms());
+                out
+            }
+            Net::Resnet(m) => {
+                let mut out = m.stem.batch_norms();
+                out.extend(m.blocks.batch_norms());
+                out
+            }
+            Net::Gpt(_) => Vec::new(),
+        }
+    }
 }
 
 impl Net {
