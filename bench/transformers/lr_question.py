@@ -34,6 +34,7 @@ Every training run holds out the last 10% of its training text as validation (th
 made there, never on the test set) and is scored by the full-pass test loss in nats/char.
 The grids are fixed in advance and never widened: from scratch 2.5e-4 ... 3.2e-2 (8 points),
 fine-tuning 2.5e-5 ... 6.4e-3 (9 points; the issue's "... 8e-3" is not on a 2x ladder from 2.5e-5).
+LRQ_JOBS (default 2) is how many runs or sweeps are in flight at once.
 HELD_OUT tasks were marked before any result was seen: no rule may be tuned on them.
 """
 import concurrent.futures as cf
@@ -153,8 +154,12 @@ def sh(cmd, log=None):
         subprocess.run(cmd, check=True, stdout=f, stderr=subprocess.STDOUT)
 
 
-def parallel(cmds, jobs=2):
-    with cf.ThreadPoolExecutor(jobs) as ex:
+# The runs and sweeps in flight at once (LRQ_JOBS=1 leaves a core free for other work).
+JOBS = int(os.environ.get("LRQ_JOBS", "2"))
+
+
+def parallel(cmds):
+    with cf.ThreadPoolExecutor(JOBS) as ex:
         for f in [ex.submit(sh, c, l) for c, l in cmds]:
             f.result()
 
@@ -218,7 +223,7 @@ def compare(binary, out, task, kind, schedules, seeds):
     with open(cfg, "w") as f:
         f.write(experiment(out, task, kind, schedules, seeds))
     os.makedirs(f"{out}/runs", exist_ok=True)
-    sh([binary, "compare", "--config", cfg, "--out", d, "--jobs", "2", "--quiet"],
+    sh([binary, "compare", "--config", cfg, "--out", d, "--jobs", str(JOBS), "--quiet"],
        f"{d}.log")
 
 
