@@ -468,6 +468,329 @@ impl<S: Schedule> Schedule for WithSwaLr<S> {
     }
 }
 
+/// Which average a run keeps (`kind` of an [`AverageConfig`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AverageKind {
+    /// [`AveragingRule::Swa`].
+    Swa,
+    /// [`AveragingRule::Ema`].
+    Ema,
+    /// [`AveragingRule::EmaWarmup`].
+    EmaWarmup,
+}
+
+impl AverageKind {
+    /// The name (`swa`, `ema`, `ema-warmup`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Swa => "swa",
+            Self::Ema => "ema",
+            Self::EmaWarmup => "ema-warmup",
+        }
+    }
+}
+
+/// How often a run's average is updated (`every`: a number of steps, or `"cycle"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EveryRepr", into = "EveryRepr")]
+pub enum AverageEvery {
+    /// Every `n` steps (1: every step).
+    Steps(u64),
+    /// At the end of each cycle of a cyclical schedule.
+    Cycle,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum EveryRepr {
+    Steps(u64),
+    Word(String),
+}
+
+impl TryFrom<EveryRepr> for AverageEvery {
+    type Error = String;
+    fn try_from(r: EveryRepr) -> Result<Self, String> {
+        match r {
+            EveryRepr::Steps(n) => Ok(Self::Steps(n)),
+            EveryRepr::Word(w) if w == "cycle" => Ok(Self::Cycle),
+            EveryRepr::Word(w) => Err(format!(
+                "average every {w:?}: give a number of steps (1: every step) or \"cycle\""
+            )),
+        }
+    }
+}
+
+impl From<AverageEvery> for EveryRepr {
+    fn from(e: AverageEvery) -> Self {
+        match e {
+            AverageEvery::Steps(n) => Self::Steps(n),
+            AverageEvery::Cycle => Self::Word("cycle".into()),
+        }
+    }
+}
+
+impl std::str::FromStr for AverageEvery {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cycle" => Ok(Self::Cycle),
+            n => n
+                .parse()
+                .map(Self::Steps)
+                .map_err(|_| format!("{n:?}: give a number of steps (1: every step) or `cycle`")),
+        }
+    }
+}
+
+/// SWA's default `start`: the last quarter of the run is averaged.
+pub const SWA_START: f64 = 0.75;
+/// PyTorch `SWALR`'s default `anneal_epochs` (10), counted in iterations here.
+pub const SWA_ANNEAL_ITERS: u64 = 10;
+
+/// A run's weight averaging as data (`train --average …`, an experiment's `average = { … }`):
+/// the rule, when it is updated and SWA's learning rate. Every key but `kind` is optional.
+///
+/// ```toml
+/// average = { kind = "swa", start = 0.75, every = "cycle" }
+/// average = { kind = "swa", swa_lr = 0.05, swa_anneal_iters = 100 }
+/// average = { kind = "ema", decay = 0.999 }
+/// average = { kind = "ema-warmup", decay = 0.9999, ema_warmup_power = 0.75 }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AverageConfig {
+    /// `swa`, `ema` or `ema-warmup`.
+    pub kind: AverageKind,
+    /// `ema`, `ema-warmup`: the decay, in (0, 1) (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decay: Option<f64>,
+    /// The fraction of the run trained before the first update, in [0, 1) (default 0; SWA
+    /// [`SWA_START`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<f64>,
+    /// Steps between updates, or `cycle` (default 1: every step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<AverageEvery>,
+    /// SWA: anneal to this rate with `SWALR` from the first averaged step (without it the run's
+    /// schedule continues).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swa_lr: Option<f64>,
+    /// SWALR's anneal in iterations (default [`SWA_ANNEAL_ITERS`], PyTorch's 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swa_anneal_iters: Option<u64>,
+    /// SWALR's anneal, `cos` (default) or `linear`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swa_anneal_strategy: Option<SwaAnneal>,
+    /// `ema-warmup`: timm's `warmup_gamma` (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_warmup_gamma: Option<f64>,
+    /// `ema-warmup`: timm's `warmup_power` (default 2/3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_warmup_power: Option<f64>,
+}
+
+impl AverageConfig {
+    /// `kind` with every other key at its default.
+    pub fn new(kind: AverageKind) -> Self {
+        Self {
+            kind,
+            decay: None,
+            start: None,
+            every: None,
+            swa_lr: None,
+            swa_anneal_iters: None,
+            swa_anneal_strategy: None,
+            ema_warmup_gamma: None,
+            ema_warmup_power: None,
+        }
+    }
+
+    /// The averaging rule, checked; errors name the key and what is valid.
+    pub fn rule(&self) -> Result<AveragingRule, ParamError> {
+        let kind = self.kind.name();
+        let refuse = |key: &str, v: &dyn std::fmt::Display, valid: String| {
+            Err(ParamError::new(key, v, valid))
+        };
+        if !matches!(self.kind, AverageKind::Swa) {
+            for (key, given) in [
+                ("swa_lr", self.swa_lr.is_some()),
+                ("swa_anneal_iters", self.swa_anneal_iters.is_some()),
+                ("swa_anneal_strategy", self.swa_anneal_strategy.is_some()),
+            ] {
+                if given {
+                    return refuse(
+                        key,
+                        &format!("given with average {kind}"),
+                        "SWA's learning rate (SWALR) goes with average swa only".into(),
+                    );
+                }
+            }
+        } else if self.swa_lr.is_none() {
+            for (key, given) in [
+                ("swa_anneal_iters", self.swa_anneal_iters.is_some()),
+                ("swa_anneal_strategy", self.swa_anneal_strategy.is_some()),
+            ] {
+                if given {
+                    return refuse(
+                        key,
+                        &"given without swa_lr",
+                        "it shapes SWALR's anneal to swa_lr: give swa_lr too".into(),
+                    );
+                }
+            }
+        }
+        if !matches!(self.kind, AverageKind::EmaWarmup) {
+            for (key, v) in [
+                ("ema_warmup_gamma", self.ema_warmup_gamma),
+                ("ema_warmup_power", self.ema_warmup_power),
+            ] {
+                if let Some(v) = v {
+                    return refuse(
+                        key,
+                        &v,
+                        format!("timm's warm-up goes with average ema-warmup, not {kind}"),
+                    );
+                }
+            }
+        }
+        let rule = match (self.kind, self.decay) {
+            (AverageKind::Swa, None) => AveragingRule::Swa,
+            (AverageKind::Swa, Some(d)) => {
+                return refuse(
+                    "decay",
+                    &d,
+                    "SWA is an equal-weight mean: a decay goes with average ema or ema-warmup"
+                        .into(),
+                );
+            }
+            (_, None) => {
+                return refuse(
+                    "decay",
+                    &"missing",
+                    format!("average {kind} needs a decay in (0, 1), e.g. {kind}:0.999"),
+                );
+            }
+            (AverageKind::Ema, Some(decay)) => AveragingRule::Ema { decay },
+            (AverageKind::EmaWarmup, Some(decay)) => AveragingRule::EmaWarmup {
+                decay,
+                min_decay: 0.0,
+                update_after_step: 0,
+                gamma: self.ema_warmup_gamma.unwrap_or(TIMM_WARMUP_GAMMA),
+                power: self.ema_warmup_power.unwrap_or(TIMM_WARMUP_POWER),
+            },
+        };
+        rule.check().map_err(|e| match e.param.as_str() {
+            "gamma" | "power" => {
+                ParamError::new(format!("ema_warmup_{}", e.param), e.value, e.valid)
+            }
+            _ => e,
+        })?;
+        if let Some(lr) = self.swa_lr {
+            check_swa_lr(lr)?;
+        }
+        if self.swa_lr.is_some() && self.every == Some(AverageEvery::Cycle) {
+            return refuse(
+                "average_every",
+                &"cycle",
+                "SWALR holds the rate at swa_lr from the first averaged step: there are no \
+                 cycles left to average at; give a number of steps, or leave swa_lr out"
+                    .into(),
+            );
+        }
+        Ok(rule)
+    }
+
+    /// The fraction of the run trained before the first update.
+    pub fn start_fraction(&self) -> f64 {
+        self.start.unwrap_or(match self.kind {
+            AverageKind::Swa => SWA_START,
+            _ => 0.0,
+        })
+    }
+
+    /// When a run of `iters` steps under `schedule` updates its average; `every = cycle` needs
+    /// a schedule with cycles, and a cycle end after the start.
+    pub fn when(&self, iters: u64, schedule: &dyn Schedule) -> Result<AverageWhen, ParamError> {
+        let every = match self.every.unwrap_or(AverageEvery::Steps(1)) {
+            AverageEvery::Steps(n) => Every::Steps(n),
+            AverageEvery::Cycle => match schedule.cycle_ends(iters) {
+                Some(ends) => Every::CycleEnds(ends),
+                None => {
+                    return Err(ParamError::new(
+                        "average_every",
+                        "cycle",
+                        "the schedule has no cycles: `cycle` needs triangular, triangular2, \
+                         exp-range, welch, hann or sgdr; or give a number of steps",
+                    ));
+                }
+            },
+        };
+        let when = AverageWhen::from_fraction(self.start_fraction(), iters, every)?;
+        if when.updates_in(iters) == 0 {
+            return Err(ParamError::new(
+                "average_start",
+                self.start_fraction(),
+                format!(
+                    "no update would fall within the run ({iters} iterations, the first \
+                     averaged step {}{}): start earlier or average more often",
+                    when.first,
+                    match &when.every {
+                        Every::CycleEnds(e) => format!(", cycle ends {e:?}"),
+                        Every::Steps(_) => String::new(),
+                    }
+                ),
+            ));
+        }
+        Ok(when)
+    }
+
+    /// The run's schedule with SWALR from the first averaged step when `swa_lr` is set
+    /// (`base` unchanged otherwise).
+    pub fn schedule<'a>(
+        &self,
+        base: Box<dyn Schedule + 'a>,
+        when: &AverageWhen,
+    ) -> Box<dyn Schedule + 'a> {
+        match self.swa_lr {
+            Some(swa_lr) => Box::new(WithSwaLr {
+                base,
+                start: when.first - 1,
+                swa_lr,
+                anneal_iters: self.swa_anneal_iters.unwrap_or(SWA_ANNEAL_ITERS),
+                strategy: self.swa_anneal_strategy.unwrap_or_default(),
+            }),
+            None => base,
+        }
+    }
+
+    /// The average in words, as the command line writes it (`swa from 75% of the run, every
+    /// step, SWALR to 0.05 (cos over 10 iterations)`).
+    pub fn describe(&self) -> String {
+        let rule = match (self.kind, self.decay) {
+            (AverageKind::Swa, _) | (_, None) => self.kind.name().to_string(),
+            (k, Some(d)) => format!("{}:{d}", k.name()),
+        };
+        let every = match self.every.unwrap_or(AverageEvery::Steps(1)) {
+            AverageEvery::Steps(1) => "every step".to_string(),
+            AverageEvery::Steps(n) => format!("every {n} steps"),
+            AverageEvery::Cycle => "at each cycle's end".to_string(),
+        };
+        let mut out = format!(
+            "{rule} from {}% of the run, {every}",
+            self.start_fraction() * 100.0
+        );
+        if let Some(lr) = self.swa_lr {
+            out += &format!(
+                ", SWALR to {lr} ({} over {} iterations)",
+                self.swa_anneal_strategy.unwrap_or_default().name(),
+                self.swa_anneal_iters.unwrap_or(SWA_ANNEAL_ITERS)
+            );
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,5 +890,110 @@ mod tests {
         let r: AveragingRule =
             serde_json::from_str(r#"{"kind":"ema-warmup","decay":0.99}"#).unwrap();
         assert_eq!(r, AveragingRule::ema_warmup(0.99));
+    }
+
+    #[test]
+    fn a_config_reads_from_toml_and_names_bad_keys() {
+        let c: AverageConfig = toml::from_str(
+            r#"kind = "swa"
+every = "cycle""#,
+        )
+        .unwrap();
+        assert_eq!(c.rule().unwrap(), AveragingRule::Swa);
+        assert_eq!(c.every, Some(AverageEvery::Cycle));
+        assert_eq!(c.start_fraction(), SWA_START);
+        let c: AverageConfig = toml::from_str("kind = \"ema\"\ndecay = 0.999\nevery = 4").unwrap();
+        assert_eq!(c.rule().unwrap(), AveragingRule::Ema { decay: 0.999 });
+        assert_eq!(c.start_fraction(), 0.0);
+        let c: AverageConfig =
+            toml::from_str("kind = \"ema-warmup\"\ndecay = 0.99\nema_warmup_power = 0.75").unwrap();
+        assert_eq!(
+            c.rule().unwrap(),
+            AveragingRule::EmaWarmup {
+                decay: 0.99,
+                min_decay: 0.0,
+                update_after_step: 0,
+                gamma: 1.0,
+                power: 0.75
+            }
+        );
+        assert!(toml::from_str::<AverageConfig>("kind = \"swa\"\nevery = \"epoch\"").is_err());
+        assert!(toml::from_str::<AverageConfig>("kind = \"swa\"\nfoo = 1").is_err());
+        let bad = |toml_text: &str| {
+            toml::from_str::<AverageConfig>(toml_text)
+                .unwrap()
+                .rule()
+                .unwrap_err()
+        };
+        assert_eq!(bad("kind = \"ema\"").param, "decay");
+        assert_eq!(bad("kind = \"ema\"\ndecay = 1.5").param, "decay");
+        assert_eq!(bad("kind = \"swa\"\ndecay = 0.9").param, "decay");
+        assert_eq!(
+            bad("kind = \"ema\"\ndecay = 0.9\nswa_lr = 0.1").param,
+            "swa_lr"
+        );
+        assert_eq!(
+            bad("kind = \"swa\"\nswa_anneal_iters = 5").param,
+            "swa_anneal_iters"
+        );
+        assert_eq!(bad("kind = \"swa\"\nswa_lr = -1.0").param, "swa_lr");
+        assert_eq!(
+            bad("kind = \"swa\"\nswa_lr = 0.1\nevery = \"cycle\"").param,
+            "average_every"
+        );
+        assert_eq!(
+            bad("kind = \"ema-warmup\"\ndecay = 0.9\nema_warmup_gamma = 0.0").param,
+            "ema_warmup_gamma"
+        );
+        assert_eq!(
+            bad("kind = \"ema\"\ndecay = 0.9\nema_warmup_power = 1.0").param,
+            "ema_warmup_power"
+        );
+    }
+
+    #[test]
+    fn cycle_averaging_needs_cycles_within_the_run() {
+        use crate::schedule::{Cyclical, Fixed, Sgdr};
+        let tri = Cyclical::builder(0.01, 0.1, 10).build().unwrap();
+        let c = AverageConfig {
+            every: Some(AverageEvery::Cycle),
+            ..AverageConfig::new(AverageKind::Swa)
+        };
+        let when = c.when(100, &tri).unwrap();
+        assert_eq!(when.first, 76);
+        assert_eq!(when.every, Every::CycleEnds(vec![20, 40, 60, 80, 100]));
+        assert_eq!(when.updates_in(100), 2);
+        let sgdr = Sgdr::new(0.1, 0.0, 10, 2).unwrap();
+        assert_eq!(sgdr.cycle_ends(100), Some(vec![10, 30, 70]));
+        let e = c.when(100, &sgdr).unwrap_err();
+        assert_eq!(e.param, "average_start");
+        assert!(e.valid.contains("cycle ends [10, 30, 70]"), "{e}");
+        let e = c.when(100, &Fixed::new(0.1).unwrap()).unwrap_err();
+        assert_eq!(e.param, "average_every");
+        assert!(e.valid.contains("sgdr"), "{e}");
+    }
+
+    #[test]
+    fn swalr_takes_over_at_the_first_averaged_step() {
+        use crate::schedule::Fixed;
+        let c = AverageConfig {
+            swa_lr: Some(0.01),
+            swa_anneal_iters: Some(4),
+            swa_anneal_strategy: Some(SwaAnneal::Linear),
+            ..AverageConfig::new(AverageKind::Swa)
+        };
+        c.rule().unwrap();
+        let when = c.when(40, &Fixed::new(0.1).unwrap()).unwrap();
+        assert_eq!(when.first, 31);
+        let s = c.schedule(Box::new(Fixed::new(0.1).unwrap()), &when);
+        let lrs: Vec<f64> = (28..37).map(|t| s.lr(t)).collect();
+        let want = [0.1, 0.1, 0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01, 0.01];
+        for (g, w) in lrs.iter().zip(want) {
+            assert!((g - w).abs() < 1e-15, "{lrs:?}");
+        }
+        assert_eq!(
+            c.describe(),
+            "swa from 75% of the run, every step, SWALR to 0.01 (linear over 4 iterations)"
+        );
     }
 }

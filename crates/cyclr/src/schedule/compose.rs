@@ -80,6 +80,9 @@ impl<S: Schedule> Schedule for Warmup<S> {
     fn cycles_momentum(&self) -> bool {
         self.inner.cycles_momentum()
     }
+    fn cycle_ends(&self, iters: u64) -> Option<Vec<u64>> {
+        self.inner.cycle_ends(iters)
+    }
 }
 
 /// Schedules switched at milestones, each restarting at its own `t = 0`. See the

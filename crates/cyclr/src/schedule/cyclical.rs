@@ -399,6 +399,12 @@ impl Schedule for Cyclical {
     fn cycles_momentum(&self) -> bool {
         self.momentum.is_some()
     }
+
+    /// A cycle is `step_size + step_size_down` iterations; it ends where the next one starts,
+    /// at `base_lr`.
+    fn cycle_ends(&self, iters: u64) -> Option<Vec<u64>> {
+        Some((1..=iters / self.period).map(|k| k * self.period).collect())
+    }
 }
 
 /// Momentum range of a cyclical policy's config: both bounds or neither.

@@ -61,6 +61,14 @@ pub trait Schedule: Send + Sync + std::fmt::Debug {
     fn cycles_momentum(&self) -> bool {
         self.momentum(0).is_some()
     }
+    /// The step counts (iterations done, 1-based, ascending, at most `iters`) after which a cycle
+    /// of this policy ends — its rate has come down to the cycle's low point — for SWA's
+    /// "average at the end of each cycle" ([`crate::average`]): the cyclical policies
+    /// (`triangular` …: every `step_size + step_size_down`) and `sgdr` (after each period).
+    /// `None`: the policy has no cycles.
+    fn cycle_ends(&self, _iters: u64) -> Option<Vec<u64>> {
+        None
+    }
 }
 
 impl<S: Schedule + ?Sized> Schedule for Box<S> {
@@ -72,5 +80,8 @@ impl<S: Schedule + ?Sized> Schedule for Box<S> {
     }
     fn cycles_momentum(&self) -> bool {
         (**self).cycles_momentum()
+    }
+    fn cycle_ends(&self, iters: u64) -> Option<Vec<u64>> {
+        (**self).cycle_ends(iters)
     }
 }

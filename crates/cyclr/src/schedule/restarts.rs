@@ -122,6 +122,18 @@ impl Schedule for Sgdr {
         let c = (std::f64::consts::PI * t_cur as f64 / t_i as f64).cos();
         self.min_lr + (self.max_lr - self.min_lr) * (1.0 + c) / 2.0
     }
+
+    /// After each period `t0, t0·t_mult, …`: the step before a restart, the rate at its lowest.
+    fn cycle_ends(&self, iters: u64) -> Option<Vec<u64>> {
+        let (mut end, mut t_i) = (0u64, self.t0);
+        let mut out = Vec::new();
+        while let Some(e) = end.checked_add(t_i).filter(|&e| e <= iters) {
+            out.push(e);
+            end = e;
+            t_i = t_i.saturating_mul(self.t_mult);
+        }
+        Some(out)
+    }
 }
 
 /// SGDR, for the [registry](super::registry).
