@@ -49,6 +49,7 @@ fn config(model: ModelKind, optimizer: OptimizerConfig, schedule: &str, iters: u
         grad_clip: None,
         init: None,
         layer_lr_decay: None,
+        average: None,
     }
 }
 
@@ -384,6 +385,7 @@ fn a_gpt_trains_the_same_as_on_flex() {
         grad_clip: Some(1.0),
         init: None,
         layer_lr_decay: None,
+        average: None,
         batch_size: 8,
         eval_every: 20,
         ..config(

@@ -57,6 +57,7 @@ fn config(iters: u64, out: Option<PathBuf>) -> TrainConfig {
         grad_clip: Some(1.0),
         init: None,
         layer_lr_decay: None,
+        average: None,
     }
 }
 

@@ -45,6 +45,7 @@ fn config(model: ModelKind, schedule_json: &str, iters: u64) -> TrainConfig {
         grad_clip: None,
         init: None,
         layer_lr_decay: None,
+        average: None,
     }
 }
 

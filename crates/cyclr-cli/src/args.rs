@@ -590,6 +590,8 @@ pub struct TrainArgs {
     pub range: RangeFlags,
     #[command(flatten)]
     pub gpt: GptFlags,
+    #[command(flatten)]
+    pub average: AverageFlags,
     /// Training iterations (optimizer steps); required unless --resume continues a run.
     #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub iters: Option<i64>,
@@ -658,6 +660,59 @@ pub struct GptFlags {
     /// [default: top]
     #[arg(long, value_name = "top|bottom")]
     pub layer_lr_tied: Option<String>,
+}
+
+/// Weight averaging of the trained model: SWA, PyTorch's EMA, timm's EMA with warm-up.
+#[derive(Args, Debug, Default, Clone)]
+pub struct AverageFlags {
+    /// Average the weights over training: swa (Stochastic Weight Averaging: an equal-weight
+    /// mean), ema:DECAY (PyTorch's get_ema_multi_avg_fn), ema-warmup:DECAY (timm's ModelEmaV3
+    /// with use_warmup); the run is evaluated, reported and saved as its average (batch-norm
+    /// statistics recomputed by update_bn), the live model's figures beside [default: none]
+    #[arg(long, value_name = "swa|ema:DECAY|ema-warmup:DECAY")]
+    pub average: Option<String>,
+    /// --average: the fraction of the run trained before the first update, in [0, 1)
+    /// [default: 0.75 for swa, 0 for ema and ema-warmup]
+    #[arg(long, allow_negative_numbers = true, value_name = "F")]
+    pub average_start: Option<f64>,
+    /// --average: update every N steps, or at the end of each cycle of a cyclical schedule
+    /// (triangular, triangular2, exp-range, welch, hann, sgdr) [default: 1, every step]
+    #[arg(long, value_name = "N|cycle")]
+    pub average_every: Option<String>,
+    /// --average swa: from the first averaged step, anneal the rate to X with PyTorch's SWALR
+    /// [default: the run's schedule continues]
+    #[arg(long, allow_negative_numbers = true, value_name = "X")]
+    pub swa_lr: Option<f64>,
+    /// --swa-lr: SWALR's anneal in iterations [default: 10, PyTorch's anneal_epochs]
+    #[arg(long, allow_negative_numbers = true, value_parser = int)]
+    pub swa_anneal_iters: Option<i64>,
+    /// --swa-lr: SWALR's anneal: cos or linear [default: cos]
+    #[arg(long, value_name = "cos|linear")]
+    pub swa_anneal_strategy: Option<String>,
+    /// --average ema-warmup: timm's warmup_gamma [default: 1]
+    #[arg(long, allow_negative_numbers = true, value_name = "G")]
+    pub ema_warmup_gamma: Option<f64>,
+    /// --average ema-warmup: timm's warmup_power [default: 2/3]
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
+    pub ema_warmup_power: Option<f64>,
+}
+
+impl AverageFlags {
+    /// The flags given, by name.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("--average-start", self.average_start.is_some()),
+            ("--average-every", self.average_every.is_some()),
+            ("--swa-lr", self.swa_lr.is_some()),
+            ("--swa-anneal-iters", self.swa_anneal_iters.is_some()),
+            ("--swa-anneal-strategy", self.swa_anneal_strategy.is_some()),
+            ("--ema-warmup-gamma", self.ema_warmup_gamma.is_some()),
+            ("--ema-warmup-power", self.ema_warmup_power.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(n, g)| g.then_some(n))
+        .collect()
+    }
 }
 
 #[derive(Args, Debug)]

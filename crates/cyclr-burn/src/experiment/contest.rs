@@ -339,6 +339,9 @@ schedule = { policy = "fixed" }
             final_test_bits_per_char: None,
             best_test_loss: None,
             chars_per_s: None,
+            final_live_test_accuracy: None,
+            final_live_test_loss: None,
+            averaged_models: None,
         };
         RunOutcome {
             name: name.into(),
@@ -371,6 +374,7 @@ schedule = { policy = "fixed" }
                 grad_clip: None,
                 init: None,
                 layer_lr_decay: None,
+                average: None,
             },
             summary,
             validation: exp.validation,

@@ -290,7 +290,13 @@ fn prepare(
                 grad_clip: exp.grad_clip,
                 init: exp.init.clone(),
                 layer_lr_decay: exp.layer_lr_decay,
+                average: r.average.clone(),
             };
+            if let Some(a) = &config.average {
+                super::plan::check_average(a, &config.optimizer, &config.schedule, iters).map_err(
+                    |e| ExperimentError::Config(format!("run {:?}: average: {e}", r.name)),
+                )?;
+            }
             Ok(Prepared {
                 range_test_steps: *range_test_steps,
                 bounds: res.describe(|k| k.to_string()),

@@ -76,6 +76,9 @@ pub enum PlanError {
         /// The error.
         source: std::io::Error,
     },
+    /// The weight averaging is invalid, or does not suit the optimizer or the schedule.
+    #[error("{0}")]
+    Average(ParamError),
     /// The text does not fit the GPT (too short for its context, say).
     #[error("{0}")]
     Text(String),
@@ -334,6 +337,8 @@ pub struct RunPlan {
     pub init: Option<std::path::PathBuf>,
     /// The GPT's discriminative rates ([`TrainConfig::layer_lr_decay`]).
     pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
+    /// Weight averaging ([`TrainConfig::average`]).
+    pub average: Option<cyclr::average::AverageConfig>,
 }
 
 /// A run ready to train.
@@ -345,6 +350,31 @@ pub struct ReadyRun {
     pub resolved: Resolved,
     /// The range tests its rates came from, if any.
     pub range_tests: Option<RangeTests>,
+}
+
+/// Checks a run's weight averaging: its keys, an optimizer that does not average already
+/// (schedule-free), and that the schedule it needs (cycles) and the run leave it updates.
+pub fn check_average(
+    average: &cyclr::average::AverageConfig,
+    optimizer: &OptimizerConfig,
+    schedule: &cyclr::schedule::ScheduleConfig,
+    iters: u64,
+) -> Result<(), PlanError> {
+    average.rule().map_err(PlanError::Average)?;
+    if optimizer.is_schedule_free() {
+        return Err(PlanError::Average(ParamError::new(
+            "average",
+            average.kind.name(),
+            format!(
+                "{} is evaluated at its own average of the iterates (x): leave the averaging \
+                 out, or train with another optimizer",
+                optimizer.name()
+            ),
+        )));
+    }
+    let built = schedule.build(iters).map_err(PlanError::Optimizer)?;
+    average.when(iters, &*built).map_err(PlanError::Average)?;
+    Ok(())
 }
 
 impl RunPlan {
@@ -385,6 +415,7 @@ impl RunPlan {
             grad_clip: self.grad_clip,
             init: self.init.clone(),
             layer_lr_decay: self.layer_lr_decay,
+            average: self.average.clone(),
         }
     }
 
@@ -415,6 +446,9 @@ impl RunPlan {
             .check_schedule(&probed.config)
             .map_err(PlanError::Optimizer)?;
         self.range_test.sweep.validate().map_err(PlanError::Sweep)?;
+        if let Some(a) = &self.average {
+            check_average(a, &self.optimizer, &probed.config, self.iters)?;
+        }
         let seeds = &self.range_test.seeds;
         if seeds.is_empty() {
             return Err(PlanError::Seeds("give at least one seed".into()));

@@ -196,6 +196,10 @@ pub struct RunSpec {
     /// Set on the runs a grid expanded into: which grid, and the point.
     #[serde(skip)]
     pub grid_point: Option<GridPoint>,
+    /// Weight averaging (`average = { kind = "swa", every = "cycle" }`; keys of
+    /// [`AverageConfig`](cyclr::average::AverageConfig)): the run is scored by its average.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<cyclr::average::AverageConfig>,
 }
 
 /// One point of a grid search (a run [`Experiment::expanded`] made).

@@ -5,25 +5,62 @@ use std::path::{Path, PathBuf};
 
 use super::{MetricRow, TrainError, TrainSummary, io_err};
 
+/// The optional columns of `metrics.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MetricColumns {
+    /// `d,lr_d`: the step-size estimate and the effective step `lr·d` (Prodigy, D-Adaptation).
+    pub d: bool,
+    /// `live_test_loss,live_test_accuracy`: the live model's figures beside the averaged ones
+    /// (a run with weight averaging).
+    pub live: bool,
+}
+
+impl MetricColumns {
+    /// The columns `rows` have values for.
+    pub fn of(rows: &[MetricRow]) -> Self {
+        Self {
+            d: rows.iter().any(|r| r.d.is_some()),
+            live: rows.iter().any(|r| r.live_test_loss.is_some()),
+        }
+    }
+}
+
 /// The metrics as CSV: `iteration,lr,momentum,train_loss,test_loss,test_accuracy`, plus `d,lr_d`
 /// (the step-size estimate and the effective step `lr·d`) when the optimizer estimates `d`
-/// (Prodigy, D-Adaptation); empty cells where a value is absent; floats in Rust's shortest
-/// round-trip form.
-pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], mut w: W) -> std::io::Result<()> {
-    let with_d = rows.iter().any(|r| r.d.is_some());
-    write_metrics_header(&mut w, with_d)?;
+/// (Prodigy, D-Adaptation), plus `live_test_loss,live_test_accuracy` with weight averaging
+/// (`test_*` are then the averaged model's figures, once there is an average); empty cells
+/// where a value is absent; floats in Rust's shortest round-trip form.
+pub fn write_metrics_csv<W: Write>(rows: &[MetricRow], w: W) -> std::io::Result<()> {
+    write_metrics_csv_with(rows, w, MetricColumns::of(rows))
+}
+
+/// [`write_metrics_csv`] with the given columns.
+pub fn write_metrics_csv_with<W: Write>(
+    rows: &[MetricRow],
+    mut w: W,
+    cols: MetricColumns,
+) -> std::io::Result<()> {
+    write_metrics_header(&mut w, cols)?;
     for r in rows {
-        write_metrics_row(&mut w, r, with_d)?;
+        write_metrics_row(&mut w, r, cols)?;
     }
     w.flush()
 }
 
-/// The header line of [`write_metrics_csv`] (with the `d,lr_d` columns or without).
-pub fn write_metrics_header<W: Write + ?Sized>(w: &mut W, with_d: bool) -> std::io::Result<()> {
+/// The header line of [`write_metrics_csv`].
+pub fn write_metrics_header<W: Write + ?Sized>(
+    w: &mut W,
+    cols: MetricColumns,
+) -> std::io::Result<()> {
     writeln!(
         w,
-        "iteration,lr,momentum,train_loss,test_loss,test_accuracy{}",
-        if with_d { ",d,lr_d" } else { "" }
+        "iteration,lr,momentum,train_loss,test_loss,test_accuracy{}{}",
+        if cols.d { ",d,lr_d" } else { "" },
+        if cols.live {
+            ",live_test_loss,live_test_accuracy"
+        } else {
+            ""
+        }
     )
 }
 
@@ -31,7 +68,7 @@ pub fn write_metrics_header<W: Write + ?Sized>(w: &mut W, with_d: bool) -> std::
 pub fn write_metrics_row<W: Write + ?Sized>(
     w: &mut W,
     r: &MetricRow,
-    with_d: bool,
+    cols: MetricColumns,
 ) -> std::io::Result<()> {
     fn opt(v: Option<f64>) -> String {
         v.map(|v| format!("{v:?}")).unwrap_or_default()
@@ -46,8 +83,16 @@ pub fn write_metrics_row<W: Write + ?Sized>(
         opt(r.test_loss),
         opt(r.test_accuracy)
     )?;
-    if with_d {
+    if cols.d {
         write!(w, ",{},{}", opt(r.d), opt(r.d.map(|d| r.lr * d)))?;
+    }
+    if cols.live {
+        write!(
+            w,
+            ",{},{}",
+            opt(r.live_test_loss),
+            opt(r.live_test_accuracy)
+        )?;
     }
     writeln!(w)
 }
@@ -58,16 +103,20 @@ pub fn write_metrics_row<W: Write + ?Sized>(
 pub(super) struct LiveMetrics {
     file: std::fs::File,
     path: PathBuf,
-    with_d: bool,
+    cols: MetricColumns,
 }
 
 impl LiveMetrics {
-    pub(super) fn start(dir: &Path, rows: &[MetricRow], with_d: bool) -> Result<Self, TrainError> {
+    pub(super) fn start(
+        dir: &Path,
+        rows: &[MetricRow],
+        cols: MetricColumns,
+    ) -> Result<Self, TrainError> {
         let path = dir.join("metrics.csv");
         crate::fsio::write_atomic(&path, |w| {
-            write_metrics_header(w, with_d)?;
+            write_metrics_header(w, cols)?;
             for r in rows {
-                write_metrics_row(w, r, with_d)?;
+                write_metrics_row(w, r, cols)?;
             }
             Ok(())
         })
@@ -76,21 +125,25 @@ impl LiveMetrics {
             .append(true)
             .open(&path)
             .map_err(io_err(format!("opening {}", path.display())))?;
-        Ok(LiveMetrics { file, path, with_d })
+        Ok(LiveMetrics { file, path, cols })
     }
 
     pub(super) fn push(&mut self, row: &MetricRow) -> Result<(), TrainError> {
         let mut line = Vec::with_capacity(96);
-        write_metrics_row(&mut line, row, self.with_d).expect("writing to a Vec");
+        write_metrics_row(&mut line, row, self.cols).expect("writing to a Vec");
         self.file
             .write_all(&line)
             .map_err(io_err(format!("appending to {}", self.path.display())))
     }
 }
 
-pub(super) fn write_outputs(dir: &Path, summary: &TrainSummary) -> Result<(), TrainError> {
+pub(super) fn write_outputs(
+    dir: &Path,
+    summary: &TrainSummary,
+    cols: MetricColumns,
+) -> Result<(), TrainError> {
     let path = dir.join("metrics.csv");
-    crate::fsio::write_atomic(&path, |w| write_metrics_csv(&summary.metrics, w))
+    crate::fsio::write_atomic(&path, |w| write_metrics_csv_with(&summary.metrics, w, cols))
         .map_err(io_err(format!("writing {}", path.display())))?;
     let path = dir.join("summary.json");
     let mut s = summary.clone();

@@ -81,6 +81,7 @@ use cyclr::schedule::ScheduleConfig;
 use cyclr_data::{Dataset, Split};
 use serde::{Deserialize, Serialize};
 
+use crate::average::WeightAverage;
 use crate::data;
 use crate::kernels::Kernels;
 use crate::model::{Activation, ModelError, ModelKind, Net, NetConfig};
@@ -93,7 +94,10 @@ mod resume;
 mod run_dir;
 mod task;
 
-pub use metrics::{write_metrics_csv, write_metrics_header, write_metrics_row};
+pub use metrics::{
+    MetricColumns, write_metrics_csv, write_metrics_csv_with, write_metrics_header,
+    write_metrics_row,
+};
 pub use resume::first_difference_in;
 pub(crate) use resume::{differ_text, first_difference, outcome_identity};
 pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
@@ -189,6 +193,10 @@ pub struct TrainConfig {
     /// the rate of the one above. Part of the run's identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
+    /// Weight averaging (`--average`; see [Weight averaging](self#weight-averaging)). Part of
+    /// the run's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<cyclr::average::AverageConfig>,
 }
 
 /// Training batches run at `x` before each evaluation of a schedule-free model with batch norm
@@ -295,6 +303,17 @@ pub struct MetricRow {
     /// optimizers); the effective step size is `lr·d`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub d: Option<f64>,
+    /// With weight averaging, at evaluation points once an average exists: the live model's
+    /// test loss (`test_loss` is then the average's).
+    #[serde(
+        default,
+        with = "cyclr::serde_float::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub live_test_loss: Option<f64>,
+    /// The live model's test accuracy beside [`live_test_loss`](Self::live_test_loss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_test_accuracy: Option<f64>,
 }
 
 impl MetricRow {
@@ -397,6 +416,20 @@ pub struct TrainSummary {
     /// [`images_per_s`](Self::images_per_s) counts images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chars_per_s: Option<f64>,
+    /// With weight averaging: the live model's test accuracy of the last evaluation (the
+    /// `final_test_*` figures are then the average's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_live_test_accuracy: Option<f64>,
+    /// With weight averaging: the live model's test loss of the last evaluation.
+    #[serde(
+        default,
+        with = "cyclr::serde_float::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub final_live_test_loss: Option<f64>,
+    /// With weight averaging: the models folded into the average (PyTorch's `n_averaged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub averaged_models: Option<u64>,
 }
 
 impl TrainSummary {
@@ -531,6 +564,16 @@ fn check_config(cfg: &TrainConfig, task: &dyn Task) -> Result<(), TrainError> {
     if cfg.eval_every == 0 {
         return bad("eval_every must be >= 1".into());
     }
+    if let Some(a) = &cfg.average {
+        a.rule()?;
+        if cfg.optimizer.is_schedule_free() {
+            return bad(format!(
+                "--average {}: a schedule-free optimizer is evaluated at its own average of the \
+                 iterates (x); leave --average out, or train with another optimizer",
+                a.kind.name()
+            ));
+        }
+    }
     cfg.optimizer.check_schedule(&cfg.schedule)?;
     match (cfg.checkpoint_every, &cfg.out_dir) {
         (Some(0), _) => bad("checkpoint_every must be >= 1".into()),
@@ -636,13 +679,78 @@ pub fn load_text_model(
     task.check(&plain)?;
     let mut model = task.build(&plain, device)?;
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
-    match load_checkpoint(dir, cfg, &mut model, &mut optim)? {
-        Some(_) => Ok(optim.eval_params(model)),
+    let (_, average) = schedule_and_average(cfg)?;
+    match load_checkpoint(dir, cfg, &mut model, &mut optim, average.as_ref())? {
+        // With averaging, the average (a GPT has no batch norm to recompute).
+        Some((st, ..)) => Ok(match st.average.and_then(|a| a.model(&model)) {
+            Some(averaged) => averaged,
+            None => optim.eval_params(model),
+        }),
         None => Err(TrainError::Checkpoint(format!(
             "{} holds no checkpoint of this run (train it, with checkpoints, first)",
             dir.display()
         ))),
     }
+}
+
+/// The run's schedule (followed by SWALR where its average asks for it) and its empty weight
+/// average.
+fn schedule_and_average(
+    cfg: &TrainConfig,
+) -> Result<(Box<dyn cyclr::Schedule>, Option<WeightAverage>), TrainError> {
+    let schedule = cfg.schedule.build(cfg.iters)?;
+    Ok(match &cfg.average {
+        Some(a) => {
+            let when = a.when(cfg.iters, &*schedule)?;
+            let average = WeightAverage::new(a.rule()?, when.clone())?;
+            (a.schedule(schedule, &when), Some(average))
+        }
+        None => (schedule, None),
+    })
+}
+
+/// The averaged model built on `live`'s structure, its batch-norm statistics recomputed by
+/// `update_bn` over one pass of the training data of iteration `t`'s epoch; `None` before the
+/// average's first update.
+fn averaged_model(
+    average: &WeightAverage,
+    live: &Net,
+    task: &mut dyn Task,
+    cfg: &TrainConfig,
+    t: u64,
+    device: &Device,
+) -> Option<Net> {
+    let mut m = average.model(live)?;
+    if cfg.batch_norm {
+        task.update_bn(&mut m, cfg, t, device);
+    }
+    Some(m)
+}
+
+/// The `metrics.csv` columns of a run of `cfg`.
+fn columns(cfg: &TrainConfig) -> MetricColumns {
+    MetricColumns {
+        d: cfg.optimizer.estimates_d(),
+        live: cfg.average.is_some(),
+    }
+}
+
+/// The averaged model after `st.next_iter` steps: the last evaluation's when it was built then,
+/// else built now (and kept); `None` before the average's first update.
+fn current_average<'a>(
+    last: &'a mut Option<(u64, Net)>,
+    st: &RunState,
+    live: &Net,
+    task: &mut dyn Task,
+    cfg: &TrainConfig,
+    device: &Device,
+) -> Option<&'a Net> {
+    let avg = st.average.as_ref()?;
+    if last.as_ref().is_none_or(|(at, _)| *at != st.next_iter) {
+        *last = averaged_model(avg, live, task, cfg, st.next_iter.saturating_sub(1), device)
+            .map(|m| (st.next_iter, m));
+    }
+    last.as_ref().map(|(_, m)| m)
 }
 
 /// The loop, for any [`Task`].
@@ -655,7 +763,7 @@ fn run(
 ) -> Result<(TrainSummary, Net), TrainError> {
     let start = Instant::now();
     check_config(cfg, task)?;
-    let schedule = cfg.schedule.build(cfg.iters)?;
+    let (schedule, average) = schedule_and_average(cfg)?;
     let device = cfg.device.open()?;
     let mut model = task.build(cfg, &device)?;
     let mut optim = CyclrOptimizer::new(&cfg.optimizer)?;
@@ -665,6 +773,7 @@ fn run(
         best_accuracy: None,
         last_eval: None,
         metrics: Vec::with_capacity(cfg.iters.min(1 << 20) as usize),
+        average,
     };
     let mut resumed_from = None;
     if let Some(dir) = &cfg.out_dir {
@@ -676,7 +785,8 @@ fn run(
     }
     if resume
         && let Some(dir) = &cfg.out_dir
-        && let Some((loaded, path, skipped)) = load_checkpoint(dir, cfg, &mut model, &mut optim)?
+        && let Some((loaded, path, skipped)) =
+            load_checkpoint(dir, cfg, &mut model, &mut optim, st.average.as_ref())?
     {
         for why in &skipped {
             observer.on_checkpoint_skipped(why);
@@ -698,14 +808,12 @@ fn run(
     // loss, which the debiased EMA returns unchanged), also after a resume.
     let mut first_loss = st.metrics.first().map(|r| r.train_loss);
     let mut live = match &cfg.out_dir {
-        Some(dir) => Some(LiveMetrics::start(
-            dir,
-            &st.metrics,
-            cfg.optimizer.estimates_d(),
-        )?),
+        Some(dir) => Some(LiveMetrics::start(dir, &st.metrics, columns(cfg))?),
         None => None,
     };
 
+    // The averaged model of the last evaluation, with the step count it was built at.
+    let mut last_averaged: Option<(u64, Net)> = None;
     let recalibrate = if cfg.batch_norm && cfg.optimizer.is_schedule_free() {
         cfg.bn_recalibration.unwrap_or(SCHEDULE_FREE_BN_BATCHES)
     } else {
@@ -733,6 +841,9 @@ fn run(
             crate::optim::clip::clip_grad_norm(&model, &mut grads, max_norm);
         }
         model = optim.step_grouped(lr, momentum, &groups, model, grads);
+        if let Some(avg) = &mut st.average {
+            avg.observe(t + 1, &model);
+        }
         let smoothed = st.smoother.update(loss_v);
         let reference = *first_loss.get_or_insert(loss_v);
         st.next_iter = t + 1;
@@ -754,6 +865,8 @@ fn run(
             test_loss: None,
             test_accuracy: None,
             d: optim.d(),
+            live_test_loss: None,
+            live_test_accuracy: None,
         };
         let exploding = smoothed > DIVERGENCE_FACTOR * reference;
         if (t + 1).is_multiple_of(cfg.eval_every) || t + 1 == cfg.iters || exploding {
@@ -762,7 +875,20 @@ fn run(
             if recalibrate > 0 {
                 task.recalibrate(&at_x, cfg, t, recalibrate, &device);
             }
-            let (test_loss, test_accuracy) = task.evaluate(&at_x);
+            let (live_loss, live_accuracy) = task.evaluate(&at_x);
+            // Weight averaging: the average's figures under the usual names, the live model's
+            // beside them.
+            last_averaged = st.average.as_ref().and_then(|avg| {
+                averaged_model(avg, &at_x, task, cfg, t, &device).map(|m| (t + 1, m))
+            });
+            let (test_loss, test_accuracy) = match &last_averaged {
+                Some((_, m)) => {
+                    row.live_test_loss = Some(live_loss);
+                    row.live_test_accuracy = Some(live_accuracy);
+                    task.evaluate(m)
+                }
+                None => (live_loss, live_accuracy),
+            };
             row.test_loss = Some(test_loss);
             row.test_accuracy = Some(test_accuracy);
             st.last_eval = Some((test_loss, test_accuracy));
@@ -776,11 +902,11 @@ fn run(
                 test_loss,
                 test_accuracy,
             });
-            if !test_loss.is_finite() {
+            if let Some(loss) = [live_loss, test_loss].into_iter().find(|l| !l.is_finite()) {
                 diverged = Some(Divergence {
                     iteration: t,
                     lr,
-                    loss: test_loss,
+                    loss,
                     kind: DivergenceKind::NonFiniteTestLoss,
                 });
             }
@@ -803,7 +929,8 @@ fn run(
         if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
             && (t + 1).is_multiple_of(k)
         {
-            let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+            let averaged = current_average(&mut last_averaged, &st, &model, task, cfg, &device);
+            let path = save_checkpoint(dir, cfg, &model, &optim, &st, averaged)?;
             observer.on_checkpoint(t + 1, &path);
         }
         if st.next_iter < end && observer.should_stop() {
@@ -811,7 +938,8 @@ fn run(
             if let (Some(k), Some(dir)) = (cfg.checkpoint_every, &cfg.out_dir)
                 && !st.next_iter.is_multiple_of(k)
             {
-                let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+                let averaged = current_average(&mut last_averaged, &st, &model, task, cfg, &device);
+                let path = save_checkpoint(dir, cfg, &model, &optim, &st, averaged)?;
                 observer.on_checkpoint(st.next_iter, &path);
             }
             break;
@@ -825,11 +953,24 @@ fn run(
         && !st.next_iter.is_multiple_of(k)
         && diverged.is_none()
     {
-        let path = save_checkpoint(dir, cfg, &model, &optim, &st)?;
+        let averaged = current_average(&mut last_averaged, &st, &model, task, cfg, &device);
+        let path = save_checkpoint(dir, cfg, &model, &optim, &st, averaged)?;
         observer.on_checkpoint(st.next_iter, &path);
     }
+    // The model handed back is the evaluated one (schedule-free: x; with averaging, the average
+    // with its batch-norm statistics recomputed).
+    let live = optim.eval_params(model);
+    let handed_back = current_average(&mut last_averaged, &st, &live, task, cfg, &device)
+        .cloned()
+        .unwrap_or(live);
     let ran = st.next_iter - first;
     let (final_test_loss, final_test_accuracy) = st.last_eval.unwrap_or((f64::NAN, 0.0));
+    let last_live = st
+        .metrics
+        .iter()
+        .rev()
+        .find(|r| r.test_loss.is_some())
+        .and_then(|r| r.live_test_loss.zip(r.live_test_accuracy));
     let did_not_learn =
         (diverged.is_none() && !interrupted && st.next_iter == cfg.iters && st.last_eval.is_some())
             .then(|| task.did_not_learn(final_test_loss, final_test_accuracy))
@@ -865,12 +1006,14 @@ fn run(
         final_test_bits_per_char: text.then(|| final_test_loss / std::f64::consts::LN_2),
         best_test_loss: if text { best_loss } else { None },
         chars_per_s: text.then_some(items_per_s),
+        final_live_test_accuracy: last_live.map(|(_, a)| a),
+        final_live_test_loss: last_live.map(|(l, _)| l),
+        averaged_models: st.average.as_ref().map(WeightAverage::n_averaged),
     };
     if let Some(dir) = &cfg.out_dir
         && (diverged.is_some() || interrupted || st.next_iter == cfg.iters)
     {
-        write_outputs(dir, &summary)?;
+        write_outputs(dir, &summary, columns(cfg))?;
     }
-    // The model handed back is the evaluated one (schedule-free: x).
-    Ok((summary, optim.eval_params(model)))
+    Ok((summary, handed_back))
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::run_dir::Disagreement;
 use super::{LOSS_BETA, MetricRow, TrainConfig, TrainError, checkpoint, io_err};
+use crate::average::WeightAverage;
 use crate::kernels::Kernels;
 use crate::model::Net;
 use crate::optim::CyclrOptimizer;
@@ -45,6 +46,8 @@ impl From<&RowBits> for MetricRow {
             test_loss: b.4.map(f64::from_bits),
             test_accuracy: b.5.map(f64::from_bits),
             d: None,
+            live_test_loss: None,
+            live_test_accuracy: None,
         }
     }
 }
@@ -62,6 +65,9 @@ struct CheckpointMeta {
     /// Each row's `d` as bits (absent: written before `d` was recorded, or no `d`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     metrics_d: Vec<Option<u64>>,
+    /// With weight averaging: each row's live test loss and accuracy as bits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    metrics_live: Vec<Option<(u64, u64)>>,
 }
 
 /// The configuration fields that must match for a checkpoint to be resumed.
@@ -106,6 +112,8 @@ pub(super) struct RunState {
     pub(super) best_accuracy: Option<f64>,
     pub(super) last_eval: Option<(f64, f64)>,
     pub(super) metrics: Vec<MetricRow>,
+    /// Weight averaging: the average so far.
+    pub(super) average: Option<WeightAverage>,
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -123,12 +131,16 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Writes a checkpoint. `averaged`: with weight averaging, the averaged model (its batch-norm
+/// statistics recomputed), stored as `model` — what a reader of the checkpoint (`sample`,
+/// `--init`) wants — with the live model as `model_live` and the average's state as `average`.
 pub(super) fn save_checkpoint(
     dir: &Path,
     cfg: &TrainConfig,
     model: &Net,
     optim: &CyclrOptimizer,
     st: &RunState,
+    averaged: Option<&Net>,
 ) -> Result<PathBuf, TrainError> {
     // `valid()` folds pending batch-norm running-stat updates in (the value the next forward
     // would read) and yields detached tensors with the same parameter ids.
@@ -141,12 +153,18 @@ pub(super) fn save_checkpoint(
     // Schedule-free: `model` is the evaluation point x (what the package advises to save, and
     // what a reader of the checkpoint wants), `model_y` the training point y, so that a resumed
     // run continues from y exactly.
-    let model_bytes = record(&optim.eval_params(model.clone()))?;
+    let model_bytes = match averaged {
+        Some(m) => record(m)?,
+        None => record(&optim.eval_params(model.clone()))?,
+    };
     let train_point = if optim.config().is_schedule_free() {
-        Some(record(model)?)
+        Some(("model_y", record(model)?))
+    } else if st.average.is_some() {
+        Some(("model_live", record(model)?))
     } else {
         None
     };
+    let average_bytes = st.average.as_ref().map(WeightAverage::to_bytes);
     let optim_bytes = optim
         .to_bytes()
         .map_err(|e| TrainError::Checkpoint(format!("optimizer: {e}")))?;
@@ -163,6 +181,18 @@ pub(super) fn save_checkpoint(
         } else {
             Vec::new()
         },
+        metrics_live: if st.metrics.iter().any(|r| r.live_test_loss.is_some()) {
+            st.metrics
+                .iter()
+                .map(|r| {
+                    r.live_test_loss
+                        .zip(r.live_test_accuracy)
+                        .map(|(l, a)| (l.to_bits(), a.to_bits()))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     let meta = gzip(&serde_json::to_vec(&meta).expect("plain data serializes"));
     let mut sections: Vec<(&str, &[u8])> = vec![
@@ -170,8 +200,11 @@ pub(super) fn save_checkpoint(
         ("model", &model_bytes),
         ("optim", &optim_bytes),
     ];
-    if let Some(y) = &train_point {
-        sections.push(("model_y", y));
+    if let Some((name, bytes)) = &train_point {
+        sections.push((name, bytes));
+    }
+    if let Some(bytes) = &average_bytes {
+        sections.push(("average", bytes));
     }
     checkpoint::write(dir, st.next_iter, &sections).map_err(io_err(format!(
         "writing a checkpoint into {}",
@@ -251,13 +284,16 @@ fn differ(
     }
 }
 
-/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`;
-/// with it, the newer files that were skipped and why.
+/// Loads the newest usable checkpoint of this configuration from `dir` into `model`/`optim`
+/// (the training point: `model_y` of a schedule-free run, `model_live` of an averaged one); with
+/// it, the newer files that were skipped and why. `average`: the run's empty average, which the
+/// checkpoint's `average` section fills.
 pub(super) fn load_checkpoint(
     dir: &Path,
     cfg: &TrainConfig,
     model: &mut Net,
     optim: &mut CyclrOptimizer,
+    average: Option<&WeightAverage>,
 ) -> Result<Option<(RunState, PathBuf, Vec<String>)>, TrainError> {
     let want = identity(cfg);
     let (found, skipped) = checkpoint::latest_valid(dir, |it, sections| {
@@ -293,8 +329,19 @@ pub(super) fn load_checkpoint(
         // Schedule-free checkpoints hold the training point y beside x.
         let model_section = if cfg.optimizer.is_schedule_free() {
             get("model_y")?
+        } else if average.is_some() {
+            get("model_live")?
         } else {
             get("model")?
+        };
+        let average = match average {
+            Some(empty) => {
+                let mut a = empty.clone();
+                a.load_bytes(get("average")?)
+                    .map_err(|e| format!("average: {e}"))?;
+                Some(a)
+            }
+            None => None,
         };
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(model_section.to_vec()))
             .map_err(|e| format!("model: {e}"))?;
@@ -320,11 +367,17 @@ pub(super) fn load_checkpoint(
                 .metrics
                 .iter()
                 .enumerate()
-                .map(|(i, b)| MetricRow {
-                    d: meta.metrics_d.get(i).copied().flatten().map(f64::from_bits),
-                    ..MetricRow::from(b)
+                .map(|(i, b)| {
+                    let live = meta.metrics_live.get(i).copied().flatten();
+                    MetricRow {
+                        d: meta.metrics_d.get(i).copied().flatten().map(f64::from_bits),
+                        live_test_loss: live.map(|(l, _)| f64::from_bits(l)),
+                        live_test_accuracy: live.map(|(_, a)| f64::from_bits(a)),
+                        ..MetricRow::from(b)
+                    }
                 })
                 .collect(),
+            average,
         };
         Ok((restored, opt, st))
     })

@@ -42,6 +42,9 @@ pub(crate) trait Task {
     /// Schedule-free with batch norm: `n` training batches forward at the evaluation point,
     /// from iteration `t`'s epoch (images only).
     fn recalibrate(&mut self, _model: &Net, _cfg: &TrainConfig, _t: u64, _n: u64, _dev: &Device) {}
+    /// Weight averaging with batch norm: PyTorch's `update_bn` on `model` over one pass of the
+    /// training data (images only; a GPT has no batch norm).
+    fn update_bn(&mut self, _model: &mut Net, _cfg: &TrainConfig, _t: u64, _dev: &Device) {}
     /// Samples of one batch: images, or predicted characters.
     fn items_per_step(&self, cfg: &TrainConfig) -> usize;
     /// Why a finished run did not learn, from its final evaluation.
@@ -104,6 +107,18 @@ impl Task for ImageTask<'_> {
         let ds = &self.split.train;
         let epoch = t / data::steps_per_epoch(ds.len(), cfg.batch_size);
         super::recalibrate_batch_norm(model, ds, cfg, epoch, n, device);
+    }
+
+    /// One pass over every training image (the last batch may be short), in the order of
+    /// iteration `t`'s epoch.
+    fn update_bn(&mut self, model: &mut Net, cfg: &TrainConfig, t: u64, device: &Device) {
+        let ds = &self.split.train;
+        let epoch = t / data::steps_per_epoch(ds.len(), cfg.batch_size);
+        let batches = cyclr_data::batches(ds.len(), cfg.batch_size, cfg.seed, epoch, false);
+        crate::average::update_bn(model, batches, |m, idx| {
+            // A training-mode forward updates the running statistics; the graph is dropped.
+            drop(m.forward(data::batch(ds, &idx, device).images));
+        });
     }
 
     fn items_per_step(&self, cfg: &TrainConfig) -> usize {

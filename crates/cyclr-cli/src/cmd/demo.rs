@@ -24,6 +24,7 @@ fn run_spec(name: &str, step_epochs: Option<f64>, policy: Policy) -> RunSpec {
         schedule: ScheduleSpec::new(policy),
         grid: None,
         grid_point: None,
+        average: None,
     }
 }
 

@@ -416,3 +416,106 @@ pub fn announce_init(
 
 /// nanoGPT's batch size for its CPU config: `--batch-size` when not given with `--model gpt`.
 pub const GPT_DEFAULT_BATCH_SIZE: usize = 12;
+
+/// `--average swa|ema:DECAY|ema-warmup:DECAY` and its flags as the library's
+/// [`AverageConfig`](cyclr::average::AverageConfig), checked; the other averaging flags without
+/// `--average` are refused, naming them.
+pub fn average(f: &crate::args::AverageFlags) -> Result<Option<cyclr::average::AverageConfig>> {
+    use cyclr::average::{AverageConfig, AverageKind, SwaAnneal};
+    let Some(text) = f.average.as_deref() else {
+        if let Some(flag) = f.given().first() {
+            return Err(CliError::usage(format!(
+                "{flag} applies with --average swa|ema:DECAY|ema-warmup:DECAY (the weight \
+                 average it shapes); give --average, or leave {flag} out"
+            )));
+        }
+        return Ok(None);
+    };
+    const VALID: &str = "swa, ema:DECAY or ema-warmup:DECAY with DECAY in (0, 1), e.g. ema:0.999";
+    let (kind, decay) = match text.split_once(':') {
+        None if text == "swa" => (AverageKind::Swa, None),
+        Some((k, d)) if k == "ema" || k == "ema-warmup" => {
+            let decay: f64 = d.parse().map_err(|_| {
+                CliError::usage(format!("--average {text}: {d:?} is not a number; {VALID}"))
+            })?;
+            let kind = if k == "ema" {
+                AverageKind::Ema
+            } else {
+                AverageKind::EmaWarmup
+            };
+            (kind, Some(decay))
+        }
+        None if text == "ema" || text == "ema-warmup" => {
+            return Err(CliError::usage(format!(
+                "--average {text} needs its decay: {text}:DECAY with DECAY in (0, 1), e.g. \
+                 {text}:0.999"
+            )));
+        }
+        _ => return Err(CliError::usage(format!("--average {text:?}: {VALID}"))),
+    };
+    let every = match &f.average_every {
+        Some(e) => Some(
+            e.parse()
+                .map_err(|why| CliError::usage(format!("--average-every {why}")))?,
+        ),
+        None => None,
+    };
+    let swa_anneal_iters = match f.swa_anneal_iters {
+        Some(n) if n < 0 => {
+            return Err(CliError::usage(format!(
+                "--swa-anneal-iters {n}: give the anneal's length in iterations, >= 0 (0: jump \
+                 to --swa-lr at once)"
+            )));
+        }
+        n => n.map(|n| n as u64),
+    };
+    let swa_anneal_strategy = match f.swa_anneal_strategy.as_deref() {
+        None => None,
+        Some("cos") => Some(SwaAnneal::Cos),
+        Some("linear") => Some(SwaAnneal::Linear),
+        Some(o) => {
+            return Err(CliError::usage(format!(
+                "--swa-anneal-strategy {o:?}: cos or linear (SWALR's anneal_strategy)"
+            )));
+        }
+    };
+    let cfg = AverageConfig {
+        kind,
+        decay,
+        start: f.average_start,
+        every,
+        swa_lr: f.swa_lr,
+        swa_anneal_iters,
+        swa_anneal_strategy,
+        ema_warmup_gamma: f.ema_warmup_gamma,
+        ema_warmup_power: f.ema_warmup_power,
+    };
+    cfg.rule().map_err(|e| average_error(&e))?;
+    if let Some(s) = f.average_start
+        && !(0.0..1.0).contains(&s)
+    {
+        return Err(average_error(&cyclr::ParamError::new(
+            "average_start",
+            s,
+            "must be in [0, 1): the fraction of the run trained before averaging starts \
+             (0: from the first step; SWA's default 0.75)",
+        )));
+    }
+    if let Some(cyclr::average::AverageEvery::Steps(0)) = every {
+        return Err(CliError::usage(
+            "--average-every 0: give the steps between updates (>= 1), or cycle",
+        ));
+    }
+    Ok(Some(cfg))
+}
+
+/// An averaging parameter's error with its flag: the decay is `--average`'s.
+pub fn average_error(e: &cyclr::ParamError) -> CliError {
+    match e.param.as_str() {
+        "decay" => CliError::usage(format!(
+            "invalid --average decay = {}: {}",
+            e.value, e.valid
+        )),
+        _ => param_error(e),
+    }
+}

@@ -224,6 +224,14 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
     if let Some(e) = a.eval_every {
         flag("--eval-every", e.to_string(), in_config("eval_every", e)?);
     }
+    if a.average.average.is_some() {
+        let avg = setup::average(&a.average)?;
+        flag(
+            "--average",
+            avg.as_ref().map(|x| x.describe()).unwrap_or_default(),
+            in_config("average", &avg)?,
+        );
+    }
     let policy = c.schedule.policy();
     if let Some(p) = a.policy {
         flag(
@@ -243,6 +251,10 @@ fn check_agrees(a: &TrainArgs, rec: &RunRecord) -> Result<()> {
                     .default_momentum()
                     .map_or("another momentum".into(), |v| v.to_string()),
                 "--weight-decay" => c.optimizer.weight_decay().to_string(),
+                "--average" => c
+                    .average
+                    .as_ref()
+                    .map_or("no averaging".into(), |x| x.describe()),
                 "the optimizer's hyper-parameter flags" => {
                     serde_json::to_string(&c.optimizer).unwrap_or_default()
                 }
@@ -403,6 +415,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
     let clip = setup::grad_clip(a.gpt.grad_clip)?;
     let init = setup::init_dir(&a.gpt, s.model)?;
     let layer_lr_decay = setup::layer_lr_decay(&a.gpt, s.model)?;
+    let average = setup::average(&a.average)?;
     setup::open_device(s.device)?;
     let iters = setup::positive(
         "iters",
@@ -465,6 +478,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         grad_clip: clip,
         init,
         layer_lr_decay,
+        average,
     };
     // Everything that needs no data, before loading it.
     plan.check()
@@ -633,6 +647,7 @@ fn train_plan_error(e: PlanError, plan: &RunPlan, policy_given: bool) -> CliErro
         }
         PlanError::Schedule(e) => policy::spec_error(plan.schedule.policy, &e),
         PlanError::Optimizer(e) => policy::param_error(&e),
+        PlanError::Average(e) => setup::average_error(&e),
         PlanError::Seeds(m) => CliError::usage(format!("--range-seeds: {m}")),
         PlanError::NoRates(why) => CliError::runtime(format!(
             "--lr auto: the range test gives no learning rates: {why}. Give them explicitly, or \
@@ -796,6 +811,15 @@ fn finish(
                     summary.wall_time_s,
                     summary.images_per_s
                 ),
+            }
+            if let (Some(avg), Some(n)) = (&cfg.average, summary.averaged_models) {
+                outln!(
+                    "averaged {n} models ({}): the figures above are the average's; the live \
+                     model's: test loss {:.4}, accuracy {:.2}%",
+                    avg.describe(),
+                    summary.final_live_test_loss.unwrap_or(f64::NAN),
+                    summary.final_live_test_accuracy.unwrap_or(f64::NAN) * 100.0
+                );
             }
             outln!(
                 "wrote {}/metrics.csv, summary.json, curves.png, curves.svg, run.json",
