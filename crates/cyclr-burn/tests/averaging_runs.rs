@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
-use cyclr::average::{AverageConfig, AverageEvery, AverageKind, AveragingRule, Update};
+use cyclr::average::{AverageConfig, AverageEvery, AverageKind, AveragingRule};
 use cyclr::schedule::ScheduleConfig;
 use cyclr_burn::optim::SgdConfig;
 use cyclr_burn::train::{NoObserver, evaluate, train_until};
