@@ -405,3 +405,29 @@ fn layer_lr_decay_scales_each_block_s_rate() {
     };
     assert!(bad.problem().unwrap().contains("must be in (0, 1]"));
 }
+
+#[test]
+fn an_averaged_gpt_run_is_read_back_as_its_average() {
+    // `sample` and `--init` read a run through `load_text_model`: with averaging, the average.
+    let text = corpus();
+    let dir = std::env::temp_dir().join(format!("cyclr-text-avg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cfg = config(30, Some(dir.clone()));
+    cfg.average = Some(cyclr::average::AverageConfig {
+        decay: Some(0.8),
+        ..cyclr::average::AverageConfig::new(cyclr::average::AverageKind::Ema)
+    });
+    let (summary, averaged) = train_text(&cfg, &text, &mut NoObserver, false, None).unwrap();
+    assert_eq!(summary.averaged_models, Some(30));
+    assert!(summary.final_live_test_loss.unwrap() != summary.final_test_loss);
+    let device = cyclr_burn::device();
+    let read = cyclr_burn::train::load_text_model(&cfg, &text, &dir, &device).unwrap();
+    assert_eq!(weight_bits(&read), weight_bits(&averaged));
+    let mut plain = cfg.clone();
+    plain.average = None;
+    plain.out_dir = None;
+    plain.checkpoint_every = None;
+    let (_, live) = train_text(&plain, &text, &mut NoObserver, false, None).unwrap();
+    assert_ne!(weight_bits(&read), weight_bits(&live));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -842,6 +842,34 @@ const TEXT: &[Case] = &[
     case("sample at temperature 0", &["sample", "--run", "nowhere", "--temperature", "0"], &["--temperature 0", "positive"]),
 ];
 
+const AVG_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 20\nbaseline = \"a\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\naverage = { kind = \"swa\", every = \"cycle\" }\n";
+const AVG_TOML_KEY: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 20\nbaseline = \"a\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\naverage = { kind = \"swa\", decai = 0.9 }\n";
+
+/// Weight averaging (#30): every bad value exits 2 naming the flag or key and what is valid.
+#[rustfmt::skip]
+const AVERAGE: &[Case] = &[
+    case("an unknown average", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swag", "--iters", "10", "--out", "out"], &["--average \"swag\"", "swa, ema:DECAY or ema-warmup:DECAY"]),
+    case("ema without its decay", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema", "--iters", "10", "--out", "out"], &["--average ema needs its decay", "ema:0.999"]),
+    case("a decay of 1", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema:1", "--iters", "10", "--out", "out"], &["--average decay = 1", "(0, 1)"]),
+    case("a decay that is no number", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema-warmup:x", "--iters", "10", "--out", "out"], &["--average ema-warmup:x", "\"x\" is not a number"]),
+    case("a negative decay", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema:-0.5", "--iters", "10", "--out", "out"], &["--average decay = -0.5", "(0, 1)"]),
+    case("a start beyond the run", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--average-start", "1", "--iters", "10", "--out", "out"], &["--average-start", "1", "[0, 1)"]),
+    case("--swa-lr without --average", &["train", "--policy", "fixed", "--lr", "0.1", "--swa-lr", "0.05", "--iters", "10", "--out", "out"], &["--swa-lr", "applies with --average"]),
+    case("--swa-lr with ema", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema:0.9", "--swa-lr", "0.05", "--iters", "10", "--out", "out"], &["--swa-lr", "average swa only"]),
+    case("--swa-anneal-iters without --swa-lr", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--swa-anneal-iters", "5", "--iters", "10", "--out", "out"], &["--swa-anneal-iters", "give swa_lr too"]),
+    case("a negative --swa-lr", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--swa-lr", "-0.1", "--iters", "10", "--out", "out"], &["--swa-lr", "-0.1", "positive"]),
+    case("an unknown anneal", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--swa-lr", "0.01", "--swa-anneal-strategy", "exp", "--iters", "10", "--out", "out"], &["--swa-anneal-strategy \"exp\"", "cos or linear"]),
+    case("cycle on a schedule without cycles", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--average-every", "cycle", "--iters", "10", "--out", "out"], &["--average-every", "cycle", "no cycles", "sgdr"]),
+    case("no cycle end after the start", &["train", "--policy", "triangular", "--base-lr", "0.01", "--max-lr", "0.1", "--step-size", "4", "--average", "swa", "--average-every", "cycle", "--iters", "14", "--out", "out"], &["--average-start", "no update would fall within the run", "cycle ends [8]"]),
+    case("every 0 steps", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--average-every", "0", "--iters", "10", "--out", "out"], &["--average-every 0", ">= 1"]),
+    case("every 'epoch'", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "swa", "--average-every", "epoch", "--iters", "10", "--out", "out"], &["--average-every", "\"epoch\"", "cycle"]),
+    case("a warm-up power with plain ema", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema:0.9", "--ema-warmup-power", "0.75", "--iters", "10", "--out", "out"], &["--ema-warmup-power", "ema-warmup"]),
+    case("a warm-up gamma of 0", &["train", "--policy", "fixed", "--lr", "0.1", "--average", "ema-warmup:0.99", "--ema-warmup-gamma", "0", "--iters", "10", "--out", "out"], &["--ema-warmup-gamma", "positive"]),
+    case("averaging a schedule-free optimizer", &["train", "--optimizer", "adamw-schedulefree", "--average", "ema:0.99", "--iters", "10", "--out", "out"], &["--average", "adamw-schedulefree", "own average"]),
+    with_files("an experiment's cycle average on a fixed rate", &[("a.toml", AVG_TOML)], &["compare", "--config", "a.toml", "--out", "out"], &["run \"a\"", "average", "no cycles"]),
+    with_files("an experiment's unknown average key", &[("a.toml", AVG_TOML_KEY)], &["compare", "--config", "a.toml", "--out", "out"], &["decai", "decay"]),
+];
+
 const DEVICE_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\ndevice = \"gpu\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
 
 /// `--device` and the experiment key: unknown names list the valid ones.
@@ -1025,6 +1053,11 @@ fn schedule_bad_input_is_a_clear_usage_error() {
 #[test]
 fn suggest_bad_input_is_a_clear_usage_error() {
     assert_cases(SUGGEST);
+}
+
+#[test]
+fn averaging_bad_input_is_a_clear_usage_error() {
+    assert_cases(AVERAGE);
 }
 
 #[test]

@@ -601,6 +601,11 @@ impl Experiment {
             optimizer
                 .check_schedule(&res.config)
                 .map_err(|e| ExperimentError::Config(format!("run {:?}: schedule: {e}", r.name)))?;
+            if let Some(a) = &r.average {
+                super::plan::check_average(a, &optimizer, &res.config, self.iters_of(r)).map_err(
+                    |e| ExperimentError::Config(format!("run {:?}: average: {e}", r.name)),
+                )?;
+            }
         }
         let seeds = self.range_test.seed_list();
         if seeds.is_empty() {

@@ -814,8 +814,9 @@ fn finish(
             }
             if let (Some(avg), Some(n)) = (&cfg.average, summary.averaged_models) {
                 outln!(
-                    "averaged {n} models ({}): the figures above are the average's; the live \
+                    "averaged {n} model{} ({}): the figures above are the average's; the live \
                      model's: test loss {:.4}, accuracy {:.2}%",
+                    if n == 1 { "" } else { "s" },
                     avg.describe(),
                     summary.final_live_test_loss.unwrap_or(f64::NAN),
                     summary.final_live_test_accuracy.unwrap_or(f64::NAN) * 100.0
