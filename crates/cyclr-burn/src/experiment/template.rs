@@ -190,6 +190,11 @@ pub fn template() -> String {
          # default: 4 epochs, at most half the run).\n\
          #? step_epochs = 4.0\n\
          schedule = {{ policy = \"triangular2\" }}\n\
+         # Weight averaging: the run is scored by its average (here SWA at each cycle's end, from\n\
+         # 75% of the run; or {{ kind = \"ema\", decay = 0.999 }}). Keys: kind (swa | ema |\n\
+         # ema-warmup), decay, start, every (N | \"cycle\"), swa_lr, swa_anneal_iters,\n\
+         # swa_anneal_strategy (cos | linear), ema_warmup_gamma, ema_warmup_power.\n\
+         #? average = {{ kind = \"swa\", every = \"cycle\" }}\n\
          \n\
          [[run]]\n\
          # A learning-rate-free optimizer: its defaults, no range test.\n\
