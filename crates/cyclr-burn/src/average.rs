@@ -29,6 +29,21 @@
 //! burn has no reflection over a module's layers, so a model names its batch-norm layers by
 //! implementing [`BatchNorms`] (implemented for [`Net`](crate::model::Net), `BatchNorm`,
 //! `Option` and `Vec` of such).
+//!
+//! # In your own loop
+//!
+//! ```text
+//! let when = AverageWhen::from_fraction(0.75, iters, Every::Steps(1))?;   // SWA's last quarter
+//! let mut avg = WeightAverage::new(AveragingRule::Swa, when)?;
+//! for step in 1..=iters {
+//!     model = optim.step(lr, None, model, grads);      // any optimizer, burn's or cyclr's
+//!     avg.observe(step, &model);                       // folds the model in when `when` says so
+//! }
+//! let mut averaged = avg.model(&model).expect("updated at least once");
+//! update_bn(&mut averaged, train_batches, |m, b| drop(m.forward(b)));  // models with batch norm
+//! ```
+//!
+//! `to_bytes`/`load_bytes` carry the average through a checkpoint of your own.
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::nn::BatchNorm;
 use burn::tensor::{Tensor, TensorData};

@@ -102,6 +102,19 @@ pub struct RunResult<'a> {
     /// Loss on the validation split, if any.
     #[serde(with = "cyclr::serde_float::option")]
     pub val_loss: Option<f64>,
+    /// With weight averaging (the figures above are then the average's): the live model's final
+    /// test loss.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "cyclr::serde_float::option"
+    )]
+    pub final_live_test_loss: Option<f64>,
+    /// With weight averaging: the live model's final test accuracy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_live_test_accuracy: Option<f64>,
+    /// With weight averaging: the models averaged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub averaged_models: Option<u64>,
 }
 
 impl<'a> RunResult<'a> {
@@ -131,6 +144,9 @@ impl<'a> RunResult<'a> {
             val: o.val_value(),
             val_accuracy: o.val_accuracy,
             val_loss: o.val_loss,
+            final_live_test_loss: o.summary.final_live_test_loss,
+            final_live_test_accuracy: o.summary.final_live_test_accuracy,
+            averaged_models: o.summary.averaged_models,
         }
     }
 }
