@@ -81,6 +81,12 @@ fn train_reports_the_average_and_the_live_model_and_resume_keeps_it() {
     };
     assert!(cells(9)[4].parse::<f64>().is_ok() && cells(9)[6].is_empty());
     assert!(cells(29)[6].parse::<f64>().is_ok() && cells(39)[7].parse::<f64>().is_ok());
+    // The plot draws the live model's curve beside the average's.
+    let svg = std::fs::read_to_string(out.join("curves.svg")).unwrap();
+    assert!(
+        svg.contains("triangular, averaged") && svg.contains("triangular, live model"),
+        "the curves' legend"
+    );
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(record["config"]["average"]["kind"], "swa");

@@ -403,6 +403,37 @@ pub fn text_run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunC
     c
 }
 
+/// With weight averaging: the live model's test figures (accuracy, or loss for text) as a curve
+/// of their own beside the average's (no rate or training-loss panel: the run's); `None` when no
+/// row has them. Before the average's first update the run's curve is the live model's: the
+/// live curve starts at the first evaluation of an average.
+pub fn live_curves(
+    name: &str,
+    rows: &[cyclr_burn::MetricRow],
+    metric: plot::Metric,
+) -> Option<plot::RunCurves> {
+    let test: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| {
+            let v = match metric {
+                plot::Metric::Accuracy => r.live_test_accuracy,
+                plot::Metric::Loss => r.live_test_loss,
+            };
+            v.map(|v| ((r.iteration + 1) as f64, v))
+        })
+        .collect();
+    (!test.is_empty()).then(|| plot::RunCurves {
+        name: format!("{name}, live model"),
+        metric,
+        test,
+        band: Vec::new(),
+        lr: Vec::new(),
+        effective: false,
+        loss: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
 pub fn run_curves(name: &str, rows: &[cyclr_burn::MetricRow]) -> plot::RunCurves {
     let step = (rows.len() / 2000).max(1);
     let losses: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();

@@ -741,11 +741,14 @@ fn finish(
         report::run_curves(cfg.schedule.name(), &summary.metrics)
     };
     curves.events = report::run_events(summary, None);
+    let live = report::live_curves(cfg.schedule.name(), &summary.metrics, curves.metric);
+    if live.is_some() {
+        curves.name = format!("{}, averaged", cfg.schedule.name());
+    }
+    let all: Vec<_> = std::iter::once(curves).chain(live).collect();
     for ext in ["png", "svg"] {
         let p = a.out.join(format!("curves.{ext}"));
-        output::plot_atomic(&p, |tmp| {
-            plot::runs(tmp, title, std::slice::from_ref(&curves), None)
-        })?;
+        output::plot_atomic(&p, |tmp| plot::runs(tmp, title, &all, None))?;
     }
     if summary.interrupted {
         return Err(CliError::Interrupted(format!(
