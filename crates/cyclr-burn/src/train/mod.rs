@@ -44,6 +44,21 @@
 //! schedule-free optimizer. Prodigy and D-Adaptation record their step-size estimate in
 //! [`MetricRow::d`].
 //!
+//! # Weight averaging
+//!
+//! With [`TrainConfig::average`] ([`cyclr::average::AverageConfig`]) the run keeps an average of
+//! its weights ([`crate::average::WeightAverage`]): after the update of iteration `t` it folds
+//! the model in when its rule says so (step `t + 1`), and SWALR replaces the schedule's rate from
+//! the first averaged step when `swa_lr` is set. Once the average exists, every evaluation is the
+//! average's (with batch norm: its statistics recomputed first by `update_bn` over one pass of
+//! the training data, in the order of the current epoch), and the row also carries the live
+//! model's figures (`live_test_loss`, `live_test_accuracy`); the summary's final figures are the
+//! average's, the live ones beside them (`final_live_test_*`, `averaged_models`). A checkpoint
+//! holds the averaged model as `model` (what `sample` and `--init` read), the live one as
+//! `model_live` and the average's state as `average`: a resumed run continues both exactly.
+//! [`train_until`] hands back the averaged model. Before the first update the figures are the
+//! live model's, as without averaging.
+//!
 //! # Divergence
 //!
 //! A run diverges when the training loss of a batch is NaN or infinite (the run stops before
@@ -193,7 +208,7 @@ pub struct TrainConfig {
     /// the rate of the one above. Part of the run's identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer_lr_decay: Option<crate::model::LayerLrDecay>,
-    /// Weight averaging (`--average`; see [Weight averaging](self#weight-averaging)). Part of
+    /// Weight averaging (`--average`; see [the module documentation](self#weight-averaging)). Part of
     /// the run's identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average: Option<cyclr::average::AverageConfig>,
