@@ -490,22 +490,9 @@ pub fn average(f: &crate::args::AverageFlags) -> Result<Option<cyclr::average::A
         ema_warmup_gamma: f.ema_warmup_gamma,
         ema_warmup_power: f.ema_warmup_power,
     };
+    // The start and the steps between updates are checked with the run's length and schedule
+    // (`RunPlan::check`, `AverageConfig::when`).
     cfg.rule().map_err(|e| average_error(&e))?;
-    if let Some(s) = f.average_start
-        && !(0.0..1.0).contains(&s)
-    {
-        return Err(average_error(&cyclr::ParamError::new(
-            "average_start",
-            s,
-            "must be in [0, 1): the fraction of the run trained before averaging starts \
-             (0: from the first step; SWA's default 0.75)",
-        )));
-    }
-    if let Some(cyclr::average::AverageEvery::Steps(0)) = every {
-        return Err(CliError::usage(
-            "--average-every 0: give the steps between updates (>= 1), or cycle",
-        ));
-    }
     Ok(Some(cfg))
 }
 
