@@ -361,15 +361,11 @@ pub fn check_average(
     iters: u64,
 ) -> Result<(), PlanError> {
     average.rule().map_err(PlanError::Average)?;
-    if optimizer.is_schedule_free() {
+    if let Some(why) = crate::train::average_refusal(optimizer) {
         return Err(PlanError::Average(ParamError::new(
             "average",
             average.kind.name(),
-            format!(
-                "{} is evaluated at its own average of the iterates (x): leave the averaging \
-                 out, or train with another optimizer",
-                optimizer.name()
-            ),
+            why,
         )));
     }
     let built = schedule.build(iters).map_err(PlanError::Optimizer)?;

@@ -581,12 +581,8 @@ fn check_config(cfg: &TrainConfig, task: &dyn Task) -> Result<(), TrainError> {
     }
     if let Some(a) = &cfg.average {
         a.rule()?;
-        if cfg.optimizer.is_schedule_free() {
-            return bad(format!(
-                "--average {}: a schedule-free optimizer is evaluated at its own average of the \
-                 iterates (x); leave --average out, or train with another optimizer",
-                a.kind.name()
-            ));
+        if let Some(why) = average_refusal(&cfg.optimizer) {
+            return bad(format!("average {}: {why}", a.kind.name()));
         }
     }
     cfg.optimizer.check_schedule(&cfg.schedule)?;
@@ -706,6 +702,18 @@ pub fn load_text_model(
             dir.display()
         ))),
     }
+}
+
+/// Why `optimizer` takes no weight averaging (a schedule-free one is evaluated at its own
+/// average of the iterates); `None` when it does.
+pub fn average_refusal(optimizer: &OptimizerConfig) -> Option<String> {
+    optimizer.is_schedule_free().then(|| {
+        format!(
+            "{} is a schedule-free optimizer, evaluated at its own average of the iterates (x): \
+             leave the averaging out, or train with another optimizer",
+            optimizer.name()
+        )
+    })
 }
 
 /// The run's schedule (followed by SWALR where its average asks for it) and its empty weight
