@@ -41,8 +41,29 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Tableau 20's light tints of [`PALETTE`], in the same order: series 11 to 20.
+const PALETTE_LIGHT: [RGBColor; 10] = [
+    RGBColor(174, 199, 232),
+    RGBColor(255, 187, 120),
+    RGBColor(152, 223, 138),
+    RGBColor(255, 152, 150),
+    RGBColor(197, 176, 213),
+    RGBColor(196, 156, 148),
+    RGBColor(247, 182, 210),
+    RGBColor(199, 199, 199),
+    RGBColor(219, 219, 141),
+    RGBColor(158, 218, 229),
+];
+
+/// The colour of series `i`: Tableau 10, then its light tints (Tableau 20), so up to twenty
+/// series are told apart; the twenty-first repeats the first.
 fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+    let k = i % PALETTE.len();
+    if (i / PALETTE.len()) % 2 == 0 {
+        PALETTE[k]
+    } else {
+        PALETTE_LIGHT[k]
+    }
 }
 
 /// Why a plot was not written: the drawing failed (plotters), or writing its file did.
@@ -379,6 +400,23 @@ mod tests {
             ("2.0e-4".into(), "1.0e-2".into())
         );
         assert_eq!(number_format([0.0, 0.2])(&0.0), "0");
+    }
+
+    #[test]
+    fn twenty_series_have_twenty_colours() {
+        let colours: std::collections::HashSet<_> = (0..20)
+            .map(|i| {
+                let c = color(i);
+                (c.0, c.1, c.2)
+            })
+            .collect();
+        assert_eq!(colours.len(), 20);
+        assert_eq!(color(20), color(0));
+        assert_eq!(
+            color(3),
+            PALETTE[3],
+            "the first ten are Tableau 10's, unchanged"
+        );
     }
 
     #[test]
