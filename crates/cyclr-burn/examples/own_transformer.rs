@@ -13,14 +13,17 @@
 //! 3. The loop: nanoGPT's batches (`cyclr_data::text_batch`: random windows drawn from
 //!    `(seed, iteration)`), AdamW with nanoGPT's parameter groups (`decay_vectors: false`: no
 //!    weight decay on biases and LayerNorm weights), `clip_grad_norm` (PyTorch's
-//!    `clip_grad_norm_`), the schedule's rate at each step; then the test loss by a full pass
-//!    (every test character predicted once, nats per character).
+//!    `clip_grad_norm_`), the schedule's rate at each step; beside it a [`WeightAverage`] of
+//!    the model (SWA, PyTorch's `AveragedModel`: the equal-weight mean of the models after
+//!    each step of the last 20%, the window of WSD's cooldown); then the test loss of the
+//!    trained model and of the average by a full pass (every test character predicted once,
+//!    nats per character).
 //!
 //! ```text
 //! cargo run --release -p cyclr-burn --example own_transformer
 //! ```
 //!
-//! The last line printed is `test loss: ... nats/char (... bits/char) ...`.
+//! The last line printed is `test loss: ... nats/char (... bits/char) ...; SWA ... : ...`.
 
 use burn::module::Module;
 use burn::nn::attention::generate_autoregressive_mask;
@@ -31,8 +34,10 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, L
 use burn::optim::GradientsParams;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor};
+use cyclr::average::{AverageWhen, AveragingRule, Every};
 use cyclr::finder::{Architecture, RangeTestConfig};
 use cyclr::schedule::{Policy, RunShape, ScheduleSpec};
+use cyclr_burn::average::WeightAverage;
 use cyclr_burn::data::token_ids;
 use cyclr_burn::optim::AdamConfig;
 use cyclr_burn::optim::clip::clip_grad_norm;
@@ -183,8 +188,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 3. Your own loop: batch, loss, gradients clipped to a global norm of 1, AdamW at the
-    //    schedule's rate.
+    //    schedule's rate; the average folds in the model after each step of the last 20%.
     let schedule = filled.resolved.config.build(ITERS)?;
+    let when = AverageWhen::from_fraction(0.8, ITERS, Every::Steps(1))?;
+    let mut swa = WeightAverage::new(AveragingRule::Swa, when)?;
     let mut model = model;
     for t in 0..ITERS {
         let (x, y) = cyclr_data::text_batch(&text.train, BATCH, CONTEXT, SEED, t);
@@ -192,14 +199,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         clip_grad_norm(&model, &mut grads, 1.0);
         model = optim.step(schedule.lr(t), None, model, grads);
+        swa.observe(t + 1, &model); // after step t + 1 (1-based)
     }
     let trained = model.full_pass_loss(&text.test[..20_000], &device);
+    let averaged = swa
+        .model(&model)
+        .ok_or("the average was never updated")?
+        .full_pass_loss(&text.test[..20_000], &device);
     println!(
         "test loss: {trained:.4} nats/char ({:.4} bits/char) after {ITERS} iterations, \
          {untrained:.4} untrained (the first 20,000 test characters); predicting characters \
-         by their frequency: {:.4}",
+         by their frequency: {:.4}; SWA of the last {} models: {averaged:.4}",
         trained / std::f64::consts::LN_2,
         text.char_frequencies_loss(),
+        swa.n_averaged(),
     );
     Ok(())
 }
