@@ -1,18 +1,22 @@
 """Weight averaging on the transformer tasks (issue #30): a constant rate with warm-up plus
-averaging, against WSD's cooldown, trained from scratch (nanoGPT's CPU GPT, 2000 steps).
+averaging, against WSD's cooldown: nanoGPT's CPU GPT trained from scratch (2000 steps) and
+fine-tuned from a pretrained one (300 steps, `init` = lr_question's pretrained run).
 
     python3 bench/averaging/transformers.py run BIN OUT TASK [TASK...]   # resumable
     python3 bench/averaging/transformers.py report OUT TASK [TASK...] [--json FILE]
 
 OUT is the working folder of bench/transformers/lr_question.py (its tasks, data and the WSD
-grid, `lr_question.py run BIN OUT scratch-grid:wsd`, must be there). For each TASK the rate R is
+grid, `lr_question.py run BIN OUT scratch-grid:wsd` or `ft-grid:wsd`, must be there). For each
+TASK (lr_question's names: scratch-shakespeare, scratch-fortunes, ft-fortunes-to-shakespeare,
+ft-shakespeare-to-fortunes) of T steps the rate R is
 the WSD grid's pick on validation loss (seed 0; never the test set); then, 3 seeds each, at R:
 
   wsd            transformers' WSD: warm-up, stable, a 20% cosine cooldown to 0 (lr_question's)
   constant-swa   constant with warm-up, SWA (equal-weight mean) over the last 20%, every step:
                  the cooldown's window, no cooldown
-  constant-ema   constant with warm-up, EMA of the weights (PyTorch's, decay 0.998: a time
-                 constant of 500 steps, a quarter of the run), every step from the start
+  constant-ema   constant with warm-up, EMA of the weights (PyTorch's, decay 1 - 4/T: a time
+                 constant of a quarter of the run; 0.998 at 2000 steps, 0.98667 at 300), every
+                 step from the start
 
 Every run holds out the last 10% of its training text for validation and is scored by the
 full-pass test loss in nats/char (of the average, for the averaged runs; the live model's is
@@ -33,29 +37,36 @@ SEEDS = [0, 1, 2]
 CONTESTANTS = {
     "wsd": ("wsd", None),
     "constant-swa": ("constant-with-warmup", {"kind": "swa", "start": 0.8}),
-    "constant-ema": ("constant-with-warmup", {"kind": "ema", "decay": 0.998}),
+    "constant-ema": ("constant-with-warmup", "ema"),
 }
+
+
+def average_table(average, iters):
+    """The `average` table of a contestant; EMA's decay is 1 - 4/iters (a time constant of a
+    quarter of the run), fixed before any run."""
+    if average == "ema":
+        return {"kind": "ema", "decay": round(1 - 4 / iters, 5)}
+    return average
 
 
 def wsd_pick(out, task):
     pts = lq.grid_points(out, task, "wsd")
-    if len(pts) < len(lq.SCRATCH_GRID):
+    if len(pts) < len(lq.TASKS[task][4]):
+        kind = "ft" if lq.TASKS[task][1] else "scratch"
         sys.exit(f"{task}: the WSD grid is not finished in {out} "
-                 f"(lr_question.py run BIN {out} scratch-grid:wsd)")
+                 f"(lr_question.py run BIN {out} {kind}-grid:wsd)")
     return min(pts, key=lambda p: p[1])[0]
 
 
 def experiment(out, task, rate):
     corpus, init, iters, warmup, _grid, _held = lq.TASKS[task]
-    if init:
-        sys.exit(f"{task}: a fine-tuning task; this benchmark trains from scratch")
     lines = [
         f'name = "{task}-averaging"',
         f'description = "issue #30, {task}: constant + averaging against WSD at {rate}"',
         f"dataset = {json.dumps(lq.dataset(out, corpus))}",
         'model = "gpt"', "batch_size = 12", f"iters = {iters}", f"eval_every = {iters}",
         f"seeds = {lq.toml_value(SEEDS)}", "validation = 0.1", "grad_clip = 1.0",
-        'baseline = "wsd"', "", "[gpt]", "layers = 4", "heads = 4", "width = 128",
+        'baseline = "wsd"'] + ([f'init = "{out}/{init}"'] if init else []) + ["", "[gpt]", "layers = 4", "heads = 4", "width = 128",
         "context = 64", "dropout = 0.0", "bias = false", "", "[optimizer]", 'kind = "adamw"',
         "beta1 = 0.9", "beta2 = 0.99", "weight_decay = 0.1"]
     for name, (policy, average) in CONTESTANTS.items():
@@ -63,16 +74,14 @@ def experiment(out, task, rate):
         table[key] = rate
         lines += ["", "[[run]]", f'name = "{name}"', f"schedule = {lq.toml_value(table)}"]
         if average:
-            lines.append(f"average = {lq.toml_value(average)}")
+            lines.append(f"average = {lq.toml_value(average_table(average, iters))}")
     return "\n".join(lines) + "\n"
 
 
 def run(binary, out, tasks):
     for task in tasks:
         rate = wsd_pick(out, task)
-        d = f"{out}/runs/{task}-averaging"
-        if os.path.exists(f"{d}/results.json"):
-            continue
+        d = f"{out}/runs/{task}-averaging"  # compare keeps the runs already finished there
         cfg = f"{out}/experiments/{task}-averaging.toml"
         with open(cfg, "w") as f:
             f.write(experiment(out, task, rate))
