@@ -658,8 +658,27 @@ pub struct GptFlags {
     /// gpt with --layer-lr-decay: the rate of the token embedding, which is also the output
     /// layer: top (the schedule's, as fastai groups a tied language model) or bottom (the lowest)
     /// [default: top]
-    #[arg(long, value_name = "top|bottom")]
-    pub layer_lr_tied: Option<String>,
+    #[arg(long, value_enum, value_name = "top|bottom")]
+    pub layer_lr_tied: Option<TiedRateArg>,
+}
+
+/// `--layer-lr-tied`: the rate of the GPT's tied token embedding
+/// ([`cyclr_burn::model::TiedRate`]).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TiedRateArg {
+    /// The schedule's rate, as the output layer.
+    Top,
+    /// The lowest rate, as the input embedding.
+    Bottom,
+}
+
+impl From<TiedRateArg> for cyclr_burn::model::TiedRate {
+    fn from(a: TiedRateArg) -> Self {
+        match a {
+            TiedRateArg::Top => cyclr_burn::model::TiedRate::Top,
+            TiedRateArg::Bottom => cyclr_burn::model::TiedRate::Bottom,
+        }
+    }
 }
 
 /// Weight averaging of the trained model: SWA, PyTorch's EMA, timm's EMA with warm-up.

@@ -683,6 +683,16 @@ fn layer_lr_decay_from_the_command_line() {
     let mut tied: Vec<&str> = train_args();
     tied.extend(["--iters", "5", "--layer-lr-tied", "top", "--overwrite"]);
     refused(&tied, "--layer-lr-tied applies with --layer-lr-decay");
+    let mut middle: Vec<&str> = train_args();
+    middle.extend([
+        "--iters",
+        "5",
+        "--layer-lr-decay",
+        "0.5",
+        "--layer-lr-tied",
+        "middle",
+    ]);
+    refused(&middle, "[possible values: top, bottom]");
     refused(
         &[
             "train",

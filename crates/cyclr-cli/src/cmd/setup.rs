@@ -350,17 +350,8 @@ pub fn layer_lr_decay(
     f: &crate::args::GptFlags,
     model: ModelKind,
 ) -> Result<Option<cyclr_burn::model::LayerLrDecay>> {
-    use cyclr_burn::model::{LayerLrDecay, TiedRate};
-    let tied = match f.layer_lr_tied.as_deref() {
-        None | Some("top") => TiedRate::Top,
-        Some("bottom") => TiedRate::Bottom,
-        Some(other) => {
-            return Err(CliError::usage(format!(
-                "--layer-lr-tied {other:?}: top (the schedule's rate, as the output layer) or \
-                 bottom (the lowest, as the input embedding)"
-            )));
-        }
-    };
+    use cyclr_burn::model::LayerLrDecay;
+    let tied = f.layer_lr_tied.map(Into::into).unwrap_or_default();
     let Some(factor) = f.layer_lr_decay else {
         if f.layer_lr_tied.is_some() {
             return Err(CliError::usage(
