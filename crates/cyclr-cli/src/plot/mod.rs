@@ -59,7 +59,7 @@ const PALETTE_LIGHT: [RGBColor; 10] = [
 /// series are told apart; the twenty-first repeats the first.
 fn color(i: usize) -> RGBColor {
     let k = i % PALETTE.len();
-    if (i / PALETTE.len()) % 2 == 0 {
+    if (i / PALETTE.len()).is_multiple_of(2) {
         PALETTE[k]
     } else {
         PALETTE_LIGHT[k]
