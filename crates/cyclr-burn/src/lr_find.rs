@@ -31,6 +31,10 @@
 //! A NaN or infinite training loss is reported as is: the engine stops the test on it, and the
 //! result (with `StopReason::NonFinite`) is still returned, the model restored.
 //!
+//! A warm-up before the sweep (`range.warmup_it` points, each `steps_per_point` batches) trains
+//! at the sweep's first rate on the batches before the sweep's (the step count `t` runs on), is
+//! neither evaluated nor recorded nor reported to the observer, and is undone with the rest.
+//!
 //! Only one learning rate is used (`group_scales[0]`, 1 by default).
 
 use burn::data::dataloader::DataLoader;
@@ -274,6 +278,8 @@ pub fn lr_find_model_observed<M: Module, O: FindOptimizer, L: FindLoop<M>>(
     let mut t = 0u64;
     let mut failure = None;
     'sweep: while let Some(lr) = test.next_lr() {
+        // A warm-up step (`range.warmup_it`): trained, its value not recorded, not evaluated.
+        let warming = test.in_warmup();
         let mut value = f64::NAN;
         for _ in 0..steps_per_point {
             let loss = match data.train_loss(&model, t) {
@@ -291,7 +297,7 @@ pub fn lr_find_model_observed<M: Module, O: FindOptimizer, L: FindLoop<M>>(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step_at(lr, model, grads);
         }
-        if value.is_finite() && metric != Metric::TrainLoss {
+        if value.is_finite() && metric != Metric::TrainLoss && !warming {
             match data.evaluate(&model) {
                 Some((l, a)) => value = if metric == Metric::ValLoss { l } else { a },
                 None => {
@@ -304,7 +310,9 @@ pub fn lr_find_model_observed<M: Module, O: FindOptimizer, L: FindLoop<M>>(
             }
         }
         test.record(value);
-        observer.on_point(test.iteration().saturating_sub(1), range.num_it, lr, value);
+        if !warming {
+            observer.on_point(test.iteration().saturating_sub(1), range.num_it, lr, value);
+        }
         if observer.should_stop() {
             failure = Some(LrFindError::Interrupted);
             break;

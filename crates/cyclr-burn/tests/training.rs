@@ -268,6 +268,75 @@ fn lr_find_restores_model_and_optimizer_bit_for_bit() {
     );
 }
 
+/// A warm-up before the sweep trains at its first rate on the batches before the sweep's, is
+/// not recorded nor seen by the observer, and is undone with the rest of the test.
+#[test]
+fn a_range_test_warmup_trains_first_and_is_undone() {
+    struct Points(Vec<(usize, f64)>);
+    impl cyclr_burn::FindObserver for Points {
+        fn on_point(&mut self, i: usize, _total: usize, lr: f64, _value: f64) {
+            self.0.push((i, lr));
+        }
+    }
+    let split = digits();
+    let test = |warmup_it: usize| {
+        let net = cyclr_burn::NetRangeTest {
+            net: cyclr_burn::NetConfig {
+                kind: ModelKind::Mlp,
+                activation: Activation::Relu,
+                batch_norm: false,
+                input: data::input_shape(&split.train),
+                num_classes: split.train.num_classes,
+                kernels: Kernels::default(),
+            },
+            optimizer: OptimizerConfig::Adam(AdamConfig::default()),
+            batch_size: 32,
+            seed: 0,
+            eval_every: 1,
+            device: Default::default(),
+        };
+        let range = RangeTestConfig {
+            num_it: 40,
+            warmup_it,
+            ..RangeTestConfig::calibrated()
+        };
+        let mut obs = Points(Vec::new());
+        let r = net.run_observed(&split, range, &mut obs).unwrap();
+        (r, obs.0)
+    };
+    let (plain, seen_plain) = test(0);
+    let (warm, seen_warm) = test(6);
+    // The observer sees the sweep's points only, numbered from 0, at the sweep's rates.
+    assert_eq!(seen_warm.len(), warm.recorded_points());
+    assert_eq!(seen_plain.len(), plain.recorded_points());
+    assert!(seen_warm.iter().enumerate().all(|(k, &(i, _))| i == k));
+    assert_eq!(seen_warm[0].1, 1e-6);
+    assert_eq!(warm.lrs[..5], plain.lrs[..5]);
+    // The warm-up moved Adam's state and took the first batches: the sweep's first loss is
+    // another batch's.
+    assert_ne!(warm.raw[0], plain.raw[0]);
+
+    // Model and optimizer come back as they were.
+    let (net, mut optim) = pretrained(&split);
+    let before = weight_bits(&net);
+    let optim_before = optim.clone();
+    let mut cfg = LrFindConfig {
+        batch_size: 32,
+        ..LrFindConfig::default()
+    };
+    cfg.range.num_it = 30;
+    cfg.range.warmup_it = 10;
+    let (_, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
+    assert!(weight_bits(&net) == before, "parameters changed");
+    let mut optim_before = optim_before;
+    let a = one_step(net.clone(), &mut optim, &split, 5);
+    let b = one_step(net, &mut optim_before, &split, 5);
+    assert!(
+        weight_bits(&a) == weight_bits(&b),
+        "optimizer state not restored"
+    );
+}
+
 #[test]
 fn lr_find_stops_on_nan_and_runs_every_metric() {
     let split = digits();

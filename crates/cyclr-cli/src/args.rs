@@ -518,6 +518,10 @@ pub struct RangeFlags {
     /// --lr auto: sweep iterations (default 280).
     #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub range_iters: Option<i64>,
+    /// --lr auto: steps at the sweep's first rate before it, not recorded (the optimizer's
+    /// estimates settle first; Adam: 2/(1 - beta2)) [default: 0]
+    #[arg(long, allow_negative_numbers = true, value_parser = int, value_name = "N")]
+    pub range_sweep_warmup: Option<i64>,
     /// --lr auto: run the range test once per seed (e.g. 0,1,2) and train with the median of
     /// each learning rate (default: one test, with --seed).
     #[arg(long, value_name = "S1,S2,...")]
@@ -550,6 +554,11 @@ pub struct FindArgs {
     /// Number of sweep iterations (default: the finder's: cyclr 280, the others 100).
     #[arg(long, allow_negative_numbers = true, value_parser = int)]
     pub iters: Option<i64>,
+    /// Steps at the sweep's first rate before it, not recorded: the optimizer's running
+    /// estimates settle before the rate moves (Adam's second moment: 2/(1 - beta2) steps, 200
+    /// for beta2 = 0.99; Ma & Yarats 2019). No library's finder has it [default: 0]
+    #[arg(long, allow_negative_numbers = true, value_parser = int, value_name = "N")]
+    pub sweep_warmup: Option<i64>,
     /// Run the test once per seed (e.g. 0,1,2): each seed's curve and the spread of every
     /// suggestion, and the median learning rates (what `train --lr auto --range-seeds` uses).
     #[arg(long, value_name = "S1,S2,...")]

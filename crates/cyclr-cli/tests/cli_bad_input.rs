@@ -870,6 +870,17 @@ const AVERAGE: &[Case] = &[
     with_files("an experiment's unknown average key", &[("a.toml", AVG_TOML_KEY)], &["compare", "--config", "a.toml", "--out", "out"], &["decai", "decay"]),
 ];
 
+const WARMUP_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 20\nbaseline = \"a\"\n[range_test]\nwarmup_it = 100001\n[[run]]\nname = \"a\"\nauto_lr = true\nschedule = { policy = \"fixed\" }\n";
+
+/// A warm-up before the range test's sweep (#29): out of range or not a count, from each place.
+#[rustfmt::skip]
+const SWEEP_WARMUP: &[Case] = &[
+    case("find --sweep-warmup -3", &["find", "--dataset", "digits", "--sweep-warmup", "-3", "--out", "out"], &["--sweep-warmup -3", "0..=100000", "2/(1 - beta2)"]),
+    case("find --sweep-warmup x", &["find", "--dataset", "digits", "--sweep-warmup", "x", "--out", "out"], &["--sweep-warmup", "'x'"]),
+    case("train --range-sweep-warmup too long", &["train", "--lr", "auto", "--policy", "fixed", "--range-sweep-warmup", "100001", "--iters", "10", "--out", "out"], &["--range-sweep-warmup 100001", "0..=100000"]),
+    with_files("an experiment's warmup_it too long", &[("a.toml", WARMUP_TOML)], &["compare", "--config", "a.toml", "--out", "out"], &["[range_test]", "warmup_it", "100001", "at most 100000"]),
+];
+
 const DEVICE_TOML: &str = "name = \"x\"\ndataset = \"digits\"\nmodel = \"mlp\"\niters = 5\nbaseline = \"a\"\ndevice = \"gpu\"\n[[run]]\nname = \"a\"\nschedule = { policy = \"fixed\", lr = 0.1 }\n";
 
 /// `--device` and the experiment key: unknown names list the valid ones.
@@ -1053,6 +1064,11 @@ fn schedule_bad_input_is_a_clear_usage_error() {
 #[test]
 fn suggest_bad_input_is_a_clear_usage_error() {
     assert_cases(SUGGEST);
+}
+
+#[test]
+fn sweep_warmup_bad_input_is_a_clear_usage_error() {
+    assert_cases(SWEEP_WARMUP);
 }
 
 #[test]

@@ -142,6 +142,50 @@ fn find_val_loss_metric() {
     assert_eq!(sug["metric"], "val_loss");
 }
 
+/// `find --sweep-warmup N` trains N steps at the sweep's first rate before it: said on stderr,
+/// recorded in range_test.json, the sweep itself unchanged in length and rates.
+#[test]
+fn find_with_a_warmup_before_the_sweep() {
+    let tmp = tempdir();
+    let args = |out: &'static str, warm: &'static [&'static str]| {
+        let mut a = vec![
+            "find",
+            "--dataset",
+            "digits",
+            "--iters",
+            "120",
+            "--out",
+            out,
+            "--format",
+            "json",
+        ];
+        a.extend_from_slice(warm);
+        a
+    };
+    let o = run_env(tmp.path(), &args("w", &["--sweep-warmup", "40"]));
+    expect_ok(&o, "find --sweep-warmup 40");
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("40 warm-up steps at 1e-6, then 120 iterations"),
+        "{err}"
+    );
+    let record = read_json(&tmp.path().join("w/range_test.json"));
+    assert_eq!(record["sweep"]["warmup_it"], 40);
+    let o = run_env(tmp.path(), &args("p", &[]));
+    expect_ok(&o, "find");
+    let plain = read_json(&tmp.path().join("p/range_test.json"));
+    assert!(plain["sweep"].get("warmup_it").is_none());
+    let lrs = |d: &str| {
+        let csv = std::fs::read_to_string(tmp.path().join(d).join("range_test.csv")).unwrap();
+        let t = parse_csv(&csv, "range_test.csv");
+        t.rows.iter().map(|r| r[1]).collect::<Vec<f64>>()
+    };
+    let (w, p) = (lrs("w"), lrs("p"));
+    let n = w.len().min(p.len());
+    assert!(n > 20);
+    assert_eq!(w[..n], p[..n], "the same sweep");
+}
+
 /// `find --finder fastai|lightning|torch-lr-finder` sweeps that library's own learning rates
 /// (its start, end, 100 steps, its formula), stops by its rule, and reports its suggestion:
 /// the same one `suggest --method X` reads off the written range_test.csv (the library's lrs with

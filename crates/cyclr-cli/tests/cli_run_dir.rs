@@ -638,6 +638,14 @@ fn lr_from_reuses_a_saved_range_test_of_the_same_setup() {
         "{se}"
     );
     assert!(!tmp.path().join("t3/run.json").exists());
+    // Another sweep (a warm-up before it): refused, naming it.
+    let o = train("f", "t5", &["--range-sweep-warmup", "10"]);
+    let se = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{se}");
+    assert!(
+        se.contains("--lr-from f") && se.contains("warmup_it"),
+        "{se}"
+    );
     // No saved test there.
     usage_error(
         &train("nowhere", "t4", &[]),

@@ -137,6 +137,14 @@ pub struct RangeTestSpec {
     /// median of each learning rate ([`Repeated`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seeds: Option<Vec<u64>>,
+    /// Steps at the sweep's first rate before it, not recorded
+    /// ([`RangeTestConfig::warmup_it`]); 0 (the default, left out) = none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warmup_it: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for RangeTestSpec {
@@ -148,6 +156,7 @@ impl Default for RangeTestSpec {
             iters: d.num_it,
             seed: 0,
             seeds: None,
+            warmup_it: 0,
         }
     }
 }
@@ -159,6 +168,7 @@ impl RangeTestSpec {
             start_lr: self.start_lr,
             end_lr: self.end_lr,
             num_it: self.iters,
+            warmup_it: self.warmup_it,
             ..RangeTestConfig::default()
         }
     }

@@ -137,7 +137,8 @@ pub fn template() -> String {
          #? end_lr = {end:e}\n\
          #? iters = {iters}\n\
          #? seed = {seed}\n\
-         #? seeds = [0, 1, 2]        # several tests, the runs train with each rate's median\n",
+         #? seeds = [0, 1, 2]        # several tests, the runs train with each rate's median\n\
+         #? warmup_it = 200          # steps at start_lr before the sweep, not recorded\n",
         start = rt.start_lr,
         end = rt.end_lr,
         iters = rt.iters,

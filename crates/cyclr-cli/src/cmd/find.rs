@@ -73,9 +73,10 @@ pub fn sweep_for(
     start: Option<f64>,
     end: Option<f64>,
     iters: Option<i64>,
+    warmup: Option<i64>,
     prefix: &str,
 ) -> Result<RangeTestConfig> {
-    sweep_of(FinderKind::Cyclr, start, end, iters, prefix)
+    sweep_of(FinderKind::Cyclr, start, end, iters, warmup, prefix)
 }
 
 /// A finder's own range test (its sweep, defaults and stop rule): cyclr's calibrated one, fastai's
@@ -105,9 +106,22 @@ pub fn sweep_of(
     start: Option<f64>,
     end: Option<f64>,
     iters: Option<i64>,
+    warmup: Option<i64>,
     prefix: &str,
 ) -> Result<RangeTestConfig> {
     let mut r = finder_config(finder);
+    if let Some(n) = warmup {
+        r.warmup_it = usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= cyclr::finder::MAX_WARMUP_IT)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "--{prefix}sweep-warmup {n}: must be an integer in 0..={} (steps at the \
+                     sweep's first rate before it; Adam's 2/(1 - beta2): 200 for beta2 = 0.99)",
+                    cyclr::finder::MAX_WARMUP_IT
+                ))
+            })?;
+    }
     if let Some(s) = start {
         r.start_lr = s;
     }
@@ -396,13 +410,17 @@ fn announce(
     seeds: &[u64],
 ) {
     errln!(
-        "range test ({}): {what}, {optimizer} {}, {} iterations, lr {:e} -> {:e}{}",
+        "range test ({}): {what}, {optimizer} {}, {}{} iterations, lr {:e} -> {:e}{}",
         match lib {
             Some(f) => f.library(),
             None if a.finder == FinderKind::Fastai => "fastai 2.8.12 lr_find",
             None => "cyclr's calibrated sweep",
         },
         range.metric.name(),
+        match range.warmup_it {
+            0 => String::new(),
+            w => format!("{w} warm-up steps at {:e}, then ", range.start_lr),
+        },
         range.num_it,
         range.start_lr,
         range.end_lr,
@@ -546,7 +564,7 @@ pub fn run(a: FindArgs) -> Result<()> {
             f.library()
         )));
     }
-    let mut range = sweep_of(a.finder, a.start_lr, a.end_lr, a.iters, "")?;
+    let mut range = sweep_of(a.finder, a.start_lr, a.end_lr, a.iters, a.sweep_warmup, "")?;
     let linear = a.mode == SweepMode::Linear;
     range.sweep = match lib {
         Some(f) => f.sweep(linear),

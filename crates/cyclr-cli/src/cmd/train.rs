@@ -452,6 +452,7 @@ fn new_run(a: &TrainArgs) -> Result<(TrainConfig, RunData, DatasetSpec)> {
         a.range.range_start_lr,
         a.range.range_end_lr,
         a.range.range_iters,
+        a.range.range_sweep_warmup,
         "range-",
     )?;
     let seeds = match &a.range.range_seeds {

@@ -163,11 +163,18 @@ impl Recorder {
 ///   (fastai has no such stop: a NaN makes its smoothed loss NaN until `num_it`, and `lr_find`
 ///   then cuts the curve at the first NaN — the suggestions come out the same);
 /// * after `num_it` points the test is complete.
+///
+/// With a warm-up ([`RangeTestConfig::warmup_it`] = `W`), the first `W` asks are the sweep's
+/// first rate and their values are not recorded (nor smoothed, nor checked against the stop
+/// rule; a NaN or ±∞ among them still ends the test, with nothing recorded); the sweep then runs
+/// as without one. [`in_warmup`](RangeTest::in_warmup) says which kind of step is next.
 #[derive(Debug, Clone)]
 pub struct RangeTest {
     cfg: RangeTestConfig,
     scales: Vec<f64>,
     rec: Recorder,
+    /// Warm-up steps recorded so far (up to `cfg.warmup_it`).
+    warmed: usize,
 }
 
 impl RangeTest {
@@ -178,7 +185,13 @@ impl RangeTest {
             scales: cfg.scales(),
             rec: Recorder::new(&cfg),
             cfg,
+            warmed: 0,
         })
+    }
+
+    /// `true` while the next step is a warm-up step (see the type's documentation).
+    pub fn in_warmup(&self) -> bool {
+        self.warmed < self.cfg.warmup_it && !self.is_finished()
     }
 
     fn lr_at(&self, scale: f64, i: usize) -> f64 {
@@ -204,6 +217,15 @@ impl RangeTest {
     /// Report the loss (accuracy in `Accuracy` mode) measured at [`next_lr`](Self::next_lr).
     /// May end the test (see the type's docs). Ignored once the test has ended.
     pub fn record(&mut self, value: f64) {
+        if self.in_warmup() {
+            if value.is_finite() {
+                self.warmed += 1;
+            } else {
+                // Stops the test at iteration 0, nothing recorded.
+                self.rec.push(self.lr_at(self.scales[0], 0), value);
+            }
+            return;
+        }
         if let Some(lr) = self.next_lr() {
             self.rec.push(lr, value);
         }
@@ -214,7 +236,8 @@ impl RangeTest {
         self.rec.stop.is_some()
     }
 
-    /// The 0-based step the next [`record`](Self::record) is for (= points recorded so far).
+    /// The 0-based step of the sweep the next [`record`](Self::record) is for (= points
+    /// recorded so far; 0 throughout a warm-up).
     pub fn iteration(&self) -> usize {
         self.rec.lrs.len()
     }
@@ -347,6 +370,106 @@ mod tests {
             num_it,
             ..RangeTestConfig::default()
         }
+    }
+
+    /// Runs a test on the loss `f(step, lr)` of every ask (warm-up included); returns the test
+    /// and the rates asked.
+    fn run(cfg: RangeTestConfig, f: impl Fn(usize, f64) -> f64) -> (RangeTest, Vec<Vec<f64>>) {
+        let mut t = RangeTest::new(cfg).unwrap();
+        let mut asked = Vec::new();
+        while let Some(lrs) = t.next_lrs() {
+            assert_eq!(t.next_lr(), Some(lrs[0]));
+            let v = f(asked.len(), lrs[0]);
+            asked.push(lrs);
+            t.record(v);
+        }
+        (t, asked)
+    }
+
+    #[test]
+    fn a_warmup_asks_the_first_rate_and_records_nothing() {
+        let base = RangeTestConfig {
+            group_scales: vec![1.0, 0.5],
+            ..cfg(40)
+        };
+        let warm = RangeTestConfig {
+            warmup_it: 7,
+            ..base.clone()
+        };
+        let loss = |lr: f64| 1.0 + (lr.log10() + 3.0).powi(2) / 10.0;
+        let (a, asked_a) = run(base, |_, lr| loss(lr));
+        // The warm-up's values are wild: none of them is recorded or smoothed.
+        let (b, asked_b) = run(warm, |i, lr| {
+            if i < 7 {
+                1e3 * (i + 1) as f64
+            } else {
+                loss(lr)
+            }
+        });
+        assert_eq!(asked_b.len(), asked_a.len() + 7);
+        for w in &asked_b[..7] {
+            assert_eq!(w, &asked_a[0], "the sweep's first rates, per group");
+        }
+        assert_eq!(&asked_b[7..], &asked_a[..]);
+        let (ra, rb) = (a.finish(), b.finish());
+        assert_eq!(ra.lrs, rb.lrs);
+        assert_eq!(ra.raw, rb.raw);
+        assert_eq!(ra.smoothed, rb.smoothed);
+        assert_eq!(ra.stop_reason, rb.stop_reason);
+        // In warm-up until the 7th value is in; the sweep's step counter stays at 0.
+        let mut t = RangeTest::new(RangeTestConfig {
+            warmup_it: 2,
+            ..cfg(40)
+        })
+        .unwrap();
+        assert!(t.in_warmup());
+        t.record(1.0);
+        assert!(t.in_warmup());
+        assert_eq!(t.iteration(), 0);
+        t.record(1.0);
+        assert!(!t.in_warmup());
+        t.record(1.0);
+        assert_eq!(t.iteration(), 1);
+    }
+
+    #[test]
+    fn a_non_finite_warmup_value_ends_the_test_with_nothing_recorded() {
+        let (t, asked) = run(
+            RangeTestConfig {
+                warmup_it: 5,
+                ..cfg(40)
+            },
+            |i, _| if i == 3 { f64::NAN } else { 1.0 },
+        );
+        assert_eq!(asked.len(), 4);
+        assert!(!t.in_warmup());
+        assert!(matches!(
+            t.stop_reason(),
+            Some(StopReason::NonFinite { iteration: 0, .. })
+        ));
+        assert!(t.finish().lrs.is_empty());
+    }
+
+    #[test]
+    fn a_warmup_is_bounded_and_left_out_of_json_when_none() {
+        let e = RangeTest::new(RangeTestConfig {
+            warmup_it: crate::finder::MAX_WARMUP_IT + 1,
+            ..cfg(40)
+        })
+        .unwrap_err();
+        assert_eq!(e.param, "warmup_it");
+        let json = serde_json::to_string(&cfg(40)).unwrap();
+        assert!(!json.contains("warmup_it"), "{json}");
+        let warm = RangeTestConfig {
+            warmup_it: 200,
+            ..cfg(40)
+        };
+        let json = serde_json::to_string(&warm).unwrap();
+        assert!(json.contains("\"warmup_it\":200"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<RangeTestConfig>(&json).unwrap(),
+            warm
+        );
     }
 
     #[test]

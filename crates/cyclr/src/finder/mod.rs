@@ -37,7 +37,7 @@ pub use calibrated::{
     NoRates, calibrated_accuracy_bounds, calibrated_bounds, calibrated_bounds_for,
     pretrained_reading,
 };
-pub use config::{Architecture, Metric, RangeTestConfig, StopRule, exceeds_stop};
+pub use config::{Architecture, MAX_WARMUP_IT, Metric, RangeTestConfig, StopRule, exceeds_stop};
 pub use curve::{
     ACCURACY_NAMES, Curve, CurveFormat, CurveOptions, ITERATION_NAMES, LOSS_NAMES, LR_NAMES,
     LR_PREFIX, Merged, read_curve, read_curve_csv, sort_and_merge, uninformative,
