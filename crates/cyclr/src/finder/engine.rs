@@ -173,7 +173,7 @@ pub struct RangeTest {
     cfg: RangeTestConfig,
     scales: Vec<f64>,
     rec: Recorder,
-    /// Warm-up steps recorded so far (up to `cfg.warmup_it`).
+    /// Warm-up steps told so far (up to `cfg.warmup_it`; their values are not kept).
     warmed: usize,
 }
 
