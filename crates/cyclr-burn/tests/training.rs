@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
-use cyclr::finder::{Metric, RangeTestConfig, StopReason};
+use cyclr::finder::{Metric, RangeTestConfig, RangeTestResult, StopReason};
 use cyclr::schedule::ScheduleConfig;
 use cyclr_burn::optim::{AdamConfig, SgdConfig};
 use cyclr_burn::train::{NoObserver, train_until};
@@ -233,20 +233,13 @@ fn one_step(net: Net, optim: &mut CyclrOptimizer, split: &Split, k: usize) -> Ne
     optim.step(0.01, None, net, grads)
 }
 
-#[test]
-fn lr_find_restores_model_and_optimizer_bit_for_bit() {
-    let split = digits();
-    let (net, mut optim) = pretrained(&split);
+/// Runs `lr_find` with `cfg` on a trained MLP and checks that it leaves no trace: the weights
+/// bit for bit, and the optimizer's next step the one it would have been.
+fn lr_find_leaving_no_trace(split: &Split, cfg: &LrFindConfig) -> RangeTestResult {
+    let (net, mut optim) = pretrained(split);
     let before = weight_bits(&net);
     let optim_before = optim.clone();
-    let mut cfg = LrFindConfig {
-        batch_size: 32,
-        ..LrFindConfig::default()
-    };
-    cfg.range.num_it = 60;
-    let (result, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
-    assert!(result.recorded_points() > 20);
-    assert!(result.suggestions.valley.is_some());
+    let (result, net) = lr_find(net, &mut optim, &split.train, &split.test, cfg).unwrap();
     let after = weight_bits(&net);
     let diff: Vec<usize> = (0..before.len())
         .filter(|&i| before[i] != after[i])
@@ -260,12 +253,48 @@ fn lr_find_restores_model_and_optimizer_bit_for_bit() {
     );
     // The optimizer state is restored too: the next step is the one it would have been.
     let mut optim_before = optim_before;
-    let a = one_step(net.clone(), &mut optim, &split, 5);
-    let b = one_step(net, &mut optim_before, &split, 5);
+    let a = one_step(net.clone(), &mut optim, split, 5);
+    let b = one_step(net, &mut optim_before, split, 5);
     assert!(
         weight_bits(&a) == weight_bits(&b),
         "optimizer state not restored"
     );
+    result
+}
+
+#[test]
+fn lr_find_restores_model_and_optimizer_bit_for_bit() {
+    let mut cfg = LrFindConfig {
+        batch_size: 32,
+        ..LrFindConfig::default()
+    };
+    cfg.range.num_it = 60;
+    let result = lr_find_leaving_no_trace(&digits(), &cfg);
+    assert!(result.recorded_points() > 20);
+    assert!(result.suggestions.valley.is_some());
+}
+
+/// The range test of an MLP on `split` with `optimizer`.
+fn mlp_range_test(
+    split: &Split,
+    optimizer: OptimizerConfig,
+    batch_size: usize,
+) -> cyclr_burn::NetRangeTest {
+    cyclr_burn::NetRangeTest {
+        net: cyclr_burn::NetConfig {
+            kind: ModelKind::Mlp,
+            activation: Activation::Relu,
+            batch_norm: false,
+            input: data::input_shape(&split.train),
+            num_classes: split.train.num_classes,
+            kernels: Kernels::default(),
+        },
+        optimizer,
+        batch_size,
+        seed: 0,
+        eval_every: 1,
+        device: Default::default(),
+    }
 }
 
 /// A warm-up before the sweep trains at its first rate on the batches before the sweep's, is
@@ -280,21 +309,7 @@ fn a_range_test_warmup_trains_first_and_is_undone() {
     }
     let split = digits();
     let test = |warmup_it: usize| {
-        let net = cyclr_burn::NetRangeTest {
-            net: cyclr_burn::NetConfig {
-                kind: ModelKind::Mlp,
-                activation: Activation::Relu,
-                batch_norm: false,
-                input: data::input_shape(&split.train),
-                num_classes: split.train.num_classes,
-                kernels: Kernels::default(),
-            },
-            optimizer: OptimizerConfig::Adam(AdamConfig::default()),
-            batch_size: 32,
-            seed: 0,
-            eval_every: 1,
-            device: Default::default(),
-        };
+        let net = mlp_range_test(&split, OptimizerConfig::Adam(AdamConfig::default()), 32);
         let range = RangeTestConfig {
             num_it: 40,
             warmup_it,
@@ -317,24 +332,13 @@ fn a_range_test_warmup_trains_first_and_is_undone() {
     assert_ne!(warm.raw[0], plain.raw[0]);
 
     // Model and optimizer come back as they were.
-    let (net, mut optim) = pretrained(&split);
-    let before = weight_bits(&net);
-    let optim_before = optim.clone();
     let mut cfg = LrFindConfig {
         batch_size: 32,
         ..LrFindConfig::default()
     };
     cfg.range.num_it = 30;
     cfg.range.warmup_it = 10;
-    let (_, net) = lr_find(net, &mut optim, &split.train, &split.test, &cfg).unwrap();
-    assert!(weight_bits(&net) == before, "parameters changed");
-    let mut optim_before = optim_before;
-    let a = one_step(net.clone(), &mut optim, &split, 5);
-    let b = one_step(net, &mut optim_before, &split, 5);
-    assert!(
-        weight_bits(&a) == weight_bits(&b),
-        "optimizer state not restored"
-    );
+    lr_find_leaving_no_trace(&split, &cfg);
 }
 
 #[test]
@@ -633,21 +637,7 @@ fn a_range_test_observer_sees_points_and_can_stop_it() {
         }
     }
     let split = digits();
-    let net = cyclr_burn::NetRangeTest {
-        net: cyclr_burn::NetConfig {
-            kind: ModelKind::Mlp,
-            activation: Activation::Relu,
-            batch_norm: false,
-            input: data::input_shape(&split.train),
-            num_classes: split.train.num_classes,
-            kernels: Kernels::default(),
-        },
-        optimizer: OptimizerConfig::default(),
-        batch_size: 64,
-        seed: 0,
-        eval_every: 1,
-        device: Default::default(),
-    };
+    let net = mlp_range_test(&split, OptimizerConfig::default(), 64);
     let mut obs = StopAfter(7, Vec::new());
     let e = net
         .run_observed(&split, RangeTestConfig::default(), &mut obs)
