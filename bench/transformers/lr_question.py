@@ -215,9 +215,7 @@ def stage_finders(binary, out, tasks=None):
 
 def compare(binary, out, task, kind, schedules, seeds):
     name = f"{task}-{kind}-{schedules[0]}"
-    d = f"{out}/runs/{name}"
-    if os.path.exists(f"{d}/results.json"):
-        return
+    d = f"{out}/runs/{name}"  # compare keeps the runs already finished there (same config)
     os.makedirs(f"{out}/experiments", exist_ok=True)
     cfg = f"{out}/experiments/{name}.toml"
     with open(cfg, "w") as f:
