@@ -73,8 +73,11 @@ impl Policy {
     /// one-cycle peak); SGDR: `max_lr` (the CLR upper bound) and `min_lr` (the lower bound);
     /// fixed: `lr` (the fixed-LR pick); the decaying policies (`step` … `sigmoid`): `lr`, the
     /// CLR upper bound they decay from; transformers' schedules: `lr`, the one-cycle peak (like
-    /// one-cycle, they warm up to it and anneal). A `sequence` has none (give each part its
-    /// rates). Each policy declares its own (see the [registry](super::registry)).
+    /// one-cycle, they warm up to it and anneal), but `constant-with-warmup`, which never
+    /// anneals: the fixed-LR pick, as `fixed` (BENCHMARKS.md §13: fine-tuning the GPT, its best
+    /// rate was 4–5.6× below the one-cycle peak). `wsd` keeps the peak (from scratch its grids
+    /// favour it, fine-tuning the fixed pick: no one fill wins). A `sequence` has none (give each
+    /// part its rates). Each policy declares its own (see the [registry](super::registry)).
     pub fn auto_keys(self) -> &'static [(&'static str, AutoLr)] {
         self.info().auto
     }

@@ -847,7 +847,7 @@ macro_rules! transformers_policies {
                 /// transformers' `get_constant_schedule_with_warmup`.
                 ConstantWithWarmup = "constant-with-warmup", Transformers {
                     formula: "lr * min(1, t/N)   (transformers get_constant_schedule_with_warmup; N = num_warmup_steps)",
-                    auto: [("lr", OneCyclePeak)],
+                    auto: [("lr", Fixed)],
                     params: {
                         /// The optimizer's lr.
                         req lr: f64,

@@ -103,6 +103,27 @@ fn auto_fills_only_what_is_open() {
         .resolve(&shape(1000), Auto::Filled(&b))
         .unwrap();
     assert!(matches!(f.config, ScheduleConfig::Fixed { lr, .. } if lr == 0.02));
+    // A constant rate after a warm-up takes the fixed pick as well; the schedules that anneal
+    // (WSD in its cooldown) take the peak.
+    let lr_of = |json: &str| {
+        let spec: ScheduleSpec = serde_json::from_str(json).unwrap();
+        let r = spec.resolve(&shape(1000), Auto::Filled(&b)).unwrap();
+        (r.choices[0].value, r.choices[0].source.clone())
+    };
+    let fixed = (0.02, Source::RangeTest(AutoLr::Fixed));
+    let peak = (0.08, Source::RangeTest(AutoLr::OneCyclePeak));
+    assert_eq!(
+        lr_of(r#"{"policy":"constant-with-warmup","num_warmup_steps":10}"#),
+        fixed
+    );
+    assert_eq!(
+        lr_of(r#"{"policy":"wsd","num_warmup_steps":10,"num_decay_steps":200}"#),
+        peak
+    );
+    assert_eq!(
+        lr_of(r#"{"policy":"cosine-with-warmup","num_warmup_steps":10}"#),
+        peak
+    );
 }
 
 #[test]
