@@ -14,7 +14,7 @@ lr_question, seeds 0, 1, 2; the same binary for every variant) runs:
   long     the sweep in 560 steps (`--iters 560`: twice the points per decade)
 
 The report gives, per task and variant, the median one-cycle peak (what `--lr auto` fills
-warm-up+cosine and one-cycle with) and fixed-LR pick (WSD, constant with warm-up), the
+warm-up+cosine, WSD and one-cycle with) and fixed-LR pick (constant with warm-up), the
 sweep-to-sweep spread (largest / smallest of the three seeds' peaks), and each pick against each
 schedule's grid best (picked on validation loss; seed 0): the ratio and the grid's test loss at
 the pick (interpolated in log lr) minus the best's.
@@ -39,8 +39,9 @@ VARIANTS = {
     "warmup": ["--sweep-warmup", "200"],
     "long": ["--iters", "560"],
 }
-PICKS = {"one_cycle_max_lr": ["nanogpt-cosine", "one-cycle"],
-         "fixed_lr": ["wsd", "constant-with-warmup"]}
+# What `--lr auto` fills each schedule with (the registry's declarations).
+PICKS = {"one_cycle_max_lr": ["nanogpt-cosine", "wsd", "one-cycle"],
+         "fixed_lr": ["constant-with-warmup"]}
 
 
 def find_cmd(binary, out, task, variant):
