@@ -12,6 +12,10 @@ lr_question, seeds 0, 1, 2; the same binary for every variant) runs:
   warmup   200 steps at 1e-6 first (`--sweep-warmup 200`: Adam's 2/(1 - beta2) at beta2 = 0.99,
            Ma & Yarats 2019), then the same sweep
   long     the sweep in 560 steps (`--iters 560`: twice the points per decade)
+  val      the same sweep recorded on validation loss (`--metric val-loss`: the last 10% of the
+           training text held out of the sweep's batches, 8 batches of its windows evaluated
+           after each update; torch-lr-finder's val_loader mode). Added in the fifth session,
+           after the other three had run, under the same decision rule, unchanged.
 
 The report gives, per task and variant, the median one-cycle peak (what `--lr auto` fills
 warm-up+cosine, WSD and one-cycle with) and fixed-LR pick (constant with warm-up), the
@@ -38,6 +42,7 @@ VARIANTS = {
     "base": [],
     "warmup": ["--sweep-warmup", "200"],
     "long": ["--iters", "560"],
+    "val": ["--metric", "val-loss"],
 }
 # What `--lr auto` fills each schedule with (the registry's declarations).
 PICKS = {"one_cycle_max_lr": ["nanogpt-cosine", "wsd", "one-cycle"],

@@ -482,8 +482,9 @@ pub struct NetRangeTest {
 }
 
 impl NetRangeTest {
-    /// Runs the test on `split.train` (the loss metrics on the whole training split; val-loss and
-    /// accuracy hold every tenth sample out, see [`held_out`]; 8 held-out batches are evaluated).
+    /// Runs the test on `split.train` (the training loss on the whole training split; val-loss and
+    /// accuracy hold every tenth sample out, see [`held_out`]; [`HELD_OUT_BATCHES`] held-out
+    /// batches are evaluated).
     pub fn run(
         &self,
         split: &Split,
@@ -517,7 +518,11 @@ impl NetRangeTest {
             batch_size: self.batch_size.min(train.len()),
             seed: self.seed,
             eval_every: self.eval_every.max(1),
-            val_batches: if metric == Metric::TrainLoss { 0 } else { 8 },
+            val_batches: if metric == Metric::TrainLoss {
+                0
+            } else {
+                HELD_OUT_BATCHES
+            },
         };
         Ok(lr_find_observed(model, &mut optim, train, val, &cfg, observer)?.0)
     }
@@ -551,8 +556,20 @@ impl<O: FindOptimizer> FindOptimizer for Clipped<'_, O> {
 
 /// The range test of a GPT on text (`--lr auto` on `--model gpt`): every point trains one batch
 /// drawn as a training run draws iteration `t`'s ([`cyclr_data::text_batch`] from `(seed, t)`,
-/// dropout from `(seed, t)`), with the run's gradient clipping; the training-loss metric only
-/// (the test text is never seen). The curve is read by cyclr's calibrated rule for a
+/// dropout from `(seed, t)`), with the run's gradient clipping. The test text is never seen.
+/// Two metrics:
+///
+/// * `TrainLoss` — the batch's training loss before the update (fastai's; the default);
+/// * `ValLoss` — the loss after the update on held-out text (torch-lr-finder's `val_loader`
+///   mode, as [`NetRangeTest`] on images): the contiguous tail of the training text,
+///   [`TEXT_HELD_OUT`] of it ([`TextSplit::validation_tail`](cyclr_data::TextSplit::validation_tail):
+///   a tail, not windows from all over the text, which would overlap the training windows), is
+///   taken out of the sweep's batches, and each point evaluates the model (no dropout) on the
+///   same [`HELD_OUT_BATCHES`] batches of its windows, drawn once as iterations `0 .. 8` of the
+///   tail ([`cyclr_data::text_batch_offsets`] from `(seed, i)`), by
+///   [`evaluate_windows`](crate::train::evaluate_windows).
+///
+/// The curve is read by cyclr's calibrated rule for a
 /// transformer ([`TextRangeTest::sweep`]: [`Architecture::Transformer`], the window read at its
 /// minimum; a pretrained model's curve, from `--init`, by its damage point, see
 /// [`cyclr::finder::calibrated`]); BENCHMARKS.md §13 measures it.
@@ -587,7 +604,45 @@ impl TextRangeTest {
         }
     }
 
-    /// Runs the test on `text.train` (see the [type's documentation](Self)) with
+    /// What would stop this test on `text` with `range`'s metric before it starts: accuracy (a
+    /// GPT's test records a loss), or with `ValLoss` a training text too short to hold out a
+    /// tail ([`TEXT_HELD_OUT`]) with more than a context of characters in each part.
+    pub fn check(
+        &self,
+        text: &cyclr_data::TextSplit,
+        range: &RangeTestConfig,
+    ) -> Result<(), LrFindError> {
+        match range.metric {
+            Metric::TrainLoss => Ok(()),
+            Metric::Accuracy => Err(LrFindError::Config(format!(
+                "metric {} on text: a GPT's range test records a loss ({} or {})",
+                Metric::Accuracy.name(),
+                Metric::TrainLoss.name(),
+                Metric::ValLoss.name()
+            ))),
+            Metric::ValLoss => {
+                let context = self.gpt.context;
+                let (rest, held) = text.validation_tail(TEXT_HELD_OUT);
+                if held.len() > context && rest.len() > context {
+                    return Ok(());
+                }
+                Err(LrFindError::Config(format!(
+                    "metric {} on {}: its {} training characters split into {} to train on and \
+                     a held-out tail of {} (the last {:.0}%); each needs more than the context \
+                     ({context}): use a longer text, or the training loss",
+                    Metric::ValLoss.name(),
+                    text.name,
+                    text.train.len(),
+                    rest.len(),
+                    held.len(),
+                    TEXT_HELD_OUT * 100.0,
+                )))
+            }
+        }
+    }
+
+    /// Runs the test on `text.train` (less its held-out tail with `ValLoss`; see the [type's
+    /// documentation](Self)) with
     /// [`sweep(range)`](Self::sweep).
     pub fn run_observed(
         &self,
@@ -597,12 +652,26 @@ impl TextRangeTest {
     ) -> Result<RangeTestResult, LrFindError> {
         let range = Self::sweep(&range);
         range.validate()?;
-        if range.metric != Metric::TrainLoss {
-            return Err(LrFindError::Config(format!(
-                "metric {} on text: only the training loss is measured on text for now",
-                range.metric.name()
-            )));
-        }
+        self.check(text, &range)?;
+        let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
+        // The held-out tail (val-loss) and its windows; the sweep trains on the rest.
+        let (rest, held_out) = match range.metric {
+            Metric::ValLoss => text.validation_tail(TEXT_HELD_OUT),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let tokens: &[u16] = if range.metric == Metric::ValLoss {
+            &rest
+        } else {
+            &text.train
+        };
+        let windows: Vec<(usize, usize)> = if range.metric == Metric::ValLoss {
+            (0..HELD_OUT_BATCHES as u64)
+                .flat_map(|i| cyclr_data::text_batch_offsets(held_out.len(), b, context, seed, i))
+                .map(|start| (start, context))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let device = self.device.open()?;
         let model = Net::Gpt(
             crate::train::init::start_gpt(
@@ -623,10 +692,14 @@ impl TextRangeTest {
             inner: &mut optim,
             groups,
         };
-        let (b, context, seed) = (self.batch_size, self.gpt.context, self.seed);
-        let tokens = &text.train;
-        let mut data = |m: &Net, t: u64| -> Tensor<1> {
-            crate::train::text_loss(m, tokens, b, context, seed, t, &device)
+        let mut data = TextLoop {
+            tokens,
+            held_out: &held_out,
+            windows,
+            batch_size: b,
+            context,
+            seed,
+            device: &device,
         };
         let result = match self.grad_clip {
             Some(max_norm) => {
@@ -639,6 +712,44 @@ impl TextRangeTest {
             None => lr_find_model_observed(model, &mut grouped, &mut data, &range, 1, observer)?,
         };
         Ok(result.0)
+    }
+}
+
+/// The part of the training text a GPT's val-loss range test holds out: its contiguous tail
+/// ([`TextRangeTest`]), as [`held_out`] holds every tenth image out.
+pub const TEXT_HELD_OUT: f64 = 0.1;
+
+/// Held-out batches a val-loss range test evaluates at each point ([`NetRangeTest`],
+/// [`TextRangeTest`]).
+pub const HELD_OUT_BATCHES: usize = 8;
+
+/// A GPT's range test on text: the training batches of a run, and the held-out windows.
+struct TextLoop<'a> {
+    tokens: &'a [u16],
+    held_out: &'a [u16],
+    windows: Vec<(usize, usize)>,
+    batch_size: usize,
+    context: usize,
+    seed: u64,
+    device: &'a burn::tensor::Device,
+}
+
+impl FindLoop<Net> for TextLoop<'_> {
+    fn train_loss(&mut self, model: &Net, t: u64) -> Result<Tensor<1>, LrFindError> {
+        Ok(crate::train::text_loss(
+            model,
+            self.tokens,
+            self.batch_size,
+            self.context,
+            self.seed,
+            t,
+            self.device,
+        ))
+    }
+
+    fn evaluate(&mut self, model: &Net) -> Option<(f64, f64)> {
+        (!self.windows.is_empty())
+            .then(|| crate::train::evaluate_windows(model, self.held_out, &self.windows))
     }
 }
 

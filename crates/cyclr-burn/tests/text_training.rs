@@ -431,3 +431,96 @@ fn an_averaged_gpt_run_is_read_back_as_its_average() {
     assert_ne!(weight_bits(&read), weight_bits(&live));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A GPT's range test by validation loss (#29): every point reads the model after its update on
+/// the same held-out windows of the training text's tail (the last 10%), not on training batches.
+/// At rates too small to move an f32 weight the model never changes, so every point must read the
+/// starting model's loss on exactly those windows; the training-loss test reads other values.
+#[test]
+fn a_gpt_range_test_by_validation_loss_reads_the_held_out_tail() {
+    use cyclr::finder::{Metric, RangeTestConfig};
+    use cyclr_burn::lr_find::{HELD_OUT_BATCHES, NoFindObserver, TEXT_HELD_OUT, TextRangeTest};
+
+    let text = corpus();
+    let shape = GptShape {
+        layers: 1,
+        heads: 2,
+        width: 16,
+        context: 16,
+        dropout: 0.1,
+        bias: false,
+    };
+    let (batch_size, seed) = (4, 5);
+    let test = TextRangeTest {
+        gpt: shape,
+        optimizer: config(1, None).optimizer,
+        batch_size,
+        seed,
+        grad_clip: Some(1.0),
+        device: Default::default(),
+        init: None,
+        layer_lr_decay: None,
+    };
+    let range = RangeTestConfig {
+        start_lr: 1e-14,
+        end_lr: 1e-13,
+        num_it: 6,
+        metric: Metric::ValLoss,
+        ..Default::default()
+    };
+    let by_val = test
+        .run_observed(&text, range.clone(), &mut NoFindObserver)
+        .expect("val-loss test runs");
+    let (_, tail) = text.validation_tail(TEXT_HELD_OUT);
+    let windows: Vec<(usize, usize)> = (0..HELD_OUT_BATCHES as u64)
+        .flat_map(|i| cyclr_data::text_batch_offsets(tail.len(), batch_size, 16, seed, i))
+        .map(|s| (s, 16))
+        .collect();
+    let device = cyclr_burn::DeviceSpec::default().open().unwrap();
+    let fresh =
+        Net::Gpt(cyclr_burn::train::init::start_gpt(&shape, &text, seed, None, &device).unwrap());
+    let (expected, _) = cyclr_burn::train::evaluate_windows(&fresh, &tail, &windows);
+    assert_eq!(by_val.raw.len(), 6);
+    for v in &by_val.raw {
+        assert!((v - expected).abs() < 1e-6 * expected, "{v} vs {expected}");
+    }
+    // The same offsets in the training text read another loss.
+    let (on_train, _) = cyclr_burn::train::evaluate_windows(&fresh, &text.train, &windows);
+    assert!(
+        (on_train - expected).abs() > 1e-6 * expected,
+        "{on_train} vs {expected}"
+    );
+    let by_train = test
+        .run_observed(
+            &text,
+            RangeTestConfig {
+                metric: Metric::TrainLoss,
+                ..range
+            },
+            &mut NoFindObserver,
+        )
+        .expect("train-loss test runs");
+    // The training loss is each point's own batch: it varies where the held-out loss cannot.
+    let first = by_train.raw[0];
+    assert!(
+        by_train
+            .raw
+            .iter()
+            .any(|v| (v - first).abs() > 1e-6 * first),
+        "{:?}",
+        by_train.raw
+    );
+    // Accuracy is refused on text, naming the losses it can record.
+    let e = test
+        .run_observed(
+            &text,
+            RangeTestConfig {
+                metric: Metric::Accuracy,
+                ..RangeTestConfig::default()
+            },
+            &mut NoFindObserver,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("train_loss") && e.contains("val_loss"), "{e}");
+}

@@ -570,7 +570,9 @@ pub struct FindArgs {
     /// torch-lr-finder's linear modes with those finders).
     #[arg(long, value_enum, default_value = "exp")]
     pub mode: SweepMode,
-    /// What to record: training loss (fastai), validation loss, or accuracy (the paper).
+    /// What to record: training loss (fastai), validation loss (torch-lr-finder's val_loader:
+    /// 8 batches held out of the training data, every tenth image or the text's last 10%), or
+    /// accuracy (the paper; images only).
     #[arg(long, value_enum, default_value = "loss")]
     pub metric: FindMetric,
     /// Evaluate the held-out split every K steps (accuracy / val-loss metrics).

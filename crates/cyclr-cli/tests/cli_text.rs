@@ -757,3 +757,36 @@ fn layer_lr_decay_from_the_command_line() {
         "takes one learning rate",
     );
 }
+
+/// `find --metric val-loss` on text (#29): the GPT's sweep records the loss on the training
+/// text's held-out tail; its files say so, its curve differs from the training-loss sweep's.
+#[test]
+fn find_on_text_by_validation_loss() {
+    let tmp = tempdir();
+    let d = tmp.path();
+    write_text(d);
+    let find = |extra: &[&str], out: &str| {
+        let mut args = find_tiny();
+        args.extend(["--dataset", "text:plays.txt", "--out", out]);
+        args.extend(extra);
+        let o = run_in(d, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        (
+            err,
+            std::fs::read_to_string(d.join(out).join("range_test.csv")).unwrap(),
+        )
+    };
+    let (_, by_train) = find(&[], "t");
+    let (err, by_val) = find(&["--metric", "val-loss"], "v");
+    assert!(err.contains("val_loss"), "{err}");
+    assert_ne!(by_train, by_val);
+    let sug: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("v/suggestions.json")).unwrap())
+            .unwrap();
+    assert_eq!(sug["metric"], "val_loss", "{sug}");
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("v/range_test.json")).unwrap())
+            .unwrap();
+    assert_eq!(rec["sweep"]["metric"], "val_loss", "{rec}");
+}

@@ -120,7 +120,9 @@ pub use run_dir::{DataRecord, Disagreement, RUN_FILES, RunDir, RunRecord};
 use metrics::{LiveMetrics, write_outputs};
 use resume::{RunState, load_checkpoint, save_checkpoint};
 use task::{ImageTask, Task, TextTask};
-pub use task::{RunData, TEXT_EVAL_WINDOWS, Validation, evaluate_text, text_loss};
+pub use task::{
+    RunData, TEXT_EVAL_WINDOWS, Validation, evaluate_text, evaluate_windows, text_loss,
+};
 
 /// A finished run whose final test accuracy is below this many times chance (1 / classes) did
 /// not learn ([`TrainSummary::did_not_learn`]): a classifier stuck at the class prior, or

@@ -166,15 +166,31 @@ pub fn evaluate_text(model: &Net, tokens: &[u16], context: usize) -> (f64, f64) 
     if tokens.len() < 2 {
         return (f64::NAN, 0.0);
     }
+    evaluate_windows(
+        model,
+        tokens,
+        &cyclr_data::full_pass_windows(tokens.len(), context),
+    )
+}
+
+/// Mean cross-entropy (nats per position, every position weighing the same) and next-token
+/// accuracy of `model` (in evaluation mode: no dropout) on the windows `(start, length)` of
+/// `tokens`: window `(s, l)` feeds `tokens[s .. s + l]` and predicts `tokens[s + 1 ..= s + l]`.
+/// Consecutive windows of one length go through the model together, [`TEXT_EVAL_WINDOWS`] at a
+/// time. What [`evaluate_text`] computes on a full pass, and the GPT's range test on its held-out
+/// windows ([`crate::TextRangeTest`]).
+///
+/// # Panics
+/// If a window reaches past the end of `tokens`; `(NaN, NaN)` for no windows.
+pub fn evaluate_windows(model: &Net, tokens: &[u16], windows: &[(usize, usize)]) -> (f64, f64) {
     let model = model.valid();
     let device = model
         .devices()
         .into_iter()
         .next()
         .unwrap_or_else(Device::flex);
-    let windows = cyclr_data::full_pass_windows(tokens.len(), context);
     let (mut loss_sum, mut correct, mut n) = (0.0f64, 0i64, 0usize);
-    // Windows of one length go together (all but the last are `context` long).
+    // Windows of one length go together (a full pass's are `context` long but the last).
     let mut i = 0;
     while i < windows.len() {
         let len = windows[i].1;

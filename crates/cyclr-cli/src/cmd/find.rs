@@ -271,7 +271,8 @@ pub fn plot_range_tests(out: &Path, title: &str, rep: &Repeated) -> Result<()> {
 
 /// `find --dataset shakespeare|text:FILE`: the range test of a GPT on the training text
 /// ([`cyclr_burn::TextRangeTest`]: the batches, dropout and clipping of a training run; the
-/// loss metric only), its record and outputs as for images.
+/// training loss, or with `--metric val-loss` the loss on the text's held-out tail), its record
+/// and outputs as for images.
 fn run_text(
     a: &FindArgs,
     mut s: setup::Setup,
@@ -285,11 +286,11 @@ fn run_text(
     if a.setup.batch_size.is_none() {
         s.batch_size = setup::GPT_DEFAULT_BATCH_SIZE;
     }
-    if range.metric != Metric::TrainLoss {
-        return Err(CliError::usage(format!(
-            "--metric {}: on text only the training loss is measured for now (--metric loss)",
-            range.metric.name()
-        )));
+    if range.metric == Metric::Accuracy {
+        return Err(CliError::usage(
+            "--metric accuracy: a GPT's range test on text records a loss: --metric loss (the \
+             training loss) or --metric val-loss (the loss on the training text's held-out tail)",
+        ));
     }
     let Some(gpt) = setup::gpt_shape(&a.gpt, s.model)? else {
         return Err(CliError::usage(format!(
@@ -321,6 +322,7 @@ fn run_text(
         init: init.clone(),
         layer_lr_decay,
     };
+    test.check(&text, &range).map_err(find_error)?;
     announce(
         a,
         lib,
