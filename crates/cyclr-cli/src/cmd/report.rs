@@ -214,7 +214,7 @@ pub fn plot_range_test(
         .collect();
     let p = plot::RangePlot {
         title,
-        metric: metric_word(r),
+        metric: r.config.metric,
         log_x: r.config.sweep.is_exponential(),
         curves: vec![plot::RangeCurve {
             label: "test".into(),
@@ -244,14 +244,6 @@ pub fn library_picks<'a>(runs: impl IntoIterator<Item = &'a FinderRun>) -> Vec<(
                 .map(|s| (format!("{} pick", f.finder.name()), s.lr))
         })
         .collect()
-}
-
-fn metric_word(r: &RangeTestResult) -> &'static str {
-    if r.config.metric == cyclr::finder::Metric::Accuracy {
-        "accuracy"
-    } else {
-        "loss"
-    }
 }
 
 /// Several seeds' tests on one plot: each seed's curves, each pick's spread over the seeds
@@ -298,7 +290,7 @@ pub fn plot_repeated(
         .unwrap_or_default();
     let p = plot::RangePlot {
         title,
-        metric: metric_word(first),
+        metric: first.config.metric,
         log_x: first.config.sweep.is_exponential(),
         curves,
         marks: Vec::new(),

@@ -67,7 +67,7 @@ pub fn run(a: SuggestArgs) -> Result<()> {
                  accuracy for a curve of accuracies)"
             ))
         })?;
-        (loss, Metric::TrainLoss, curve.loss_column.clone())
+        (loss, curve.loss_metric(), curve.loss_column.clone())
     };
     // Any order of rows: sorted by lr, repeated lrs averaged (and said so).
     let merged = finder::sort_and_merge(&curve.lrs, &values);

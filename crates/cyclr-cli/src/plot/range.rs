@@ -1,6 +1,7 @@
 //! The range-test plot: the curve (raw, smoothed, and the no-lag line cyclr's rule reads), the suggestions marked, notes on why a curve is cut.
 use std::path::Path;
 
+use cyclr::finder::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -27,8 +28,8 @@ pub struct RangeCurve<'a> {
 /// shaded, the picked rates drawn, and (several seeds) each pick's spread.
 pub struct RangePlot<'a> {
     pub title: &'a str,
-    /// `loss` or `accuracy`.
-    pub metric: &'a str,
+    /// What the curve records (the y axis).
+    pub metric: Metric,
     /// The sweep is exponential (log x axis) or linear.
     pub log_x: bool,
     pub curves: Vec<RangeCurve<'a>>,
@@ -96,7 +97,7 @@ pub fn range_layout(p: &RangePlot<'_>) -> RangeLayout {
     let mut hi = f64::NEG_INFINITY;
     for c in &p.curves {
         let n = c.raw.len().min(c.smoothed.len()).min(c.lrs.len());
-        let keep = if p.metric == "accuracy" {
+        let keep = if p.metric == Metric::Accuracy {
             n
         } else {
             // Up to where, past the smoothed minimum, the loss is back above its start (the
@@ -176,10 +177,10 @@ where
                 } else {
                     "learning rate"
                 })
-                .y_desc(if p.metric == "accuracy" {
-                    "accuracy (held out)"
-                } else {
-                    "training loss"
+                .y_desc(match p.metric {
+                    Metric::Accuracy => "accuracy (held out)",
+                    Metric::ValLoss => "validation loss (held out)",
+                    Metric::TrainLoss => "training loss",
                 })
                 .x_label_formatter(&number_format([l.x.0, l.x.1]))
                 .y_label_formatter(&ticks_for(ylo, yhi))
@@ -334,7 +335,7 @@ mod tests {
         let smoothed = cyclr::finder::smooth(&raw, 0.98);
         let p = RangePlot {
             title: "t",
-            metric: "loss",
+            metric: Metric::TrainLoss,
             log_x: true,
             curves: vec![RangeCurve {
                 label: "seed 0".into(),
@@ -366,7 +367,7 @@ mod tests {
         // Accuracy: a rising curve keeps its whole range.
         let acc: Vec<f64> = (0..100).map(|i| 0.1 + 0.0076 * i as f64).collect();
         let p = RangePlot {
-            metric: "accuracy",
+            metric: Metric::Accuracy,
             log_x: false,
             curves: vec![RangeCurve {
                 label: "a".into(),
@@ -396,7 +397,7 @@ mod tests {
         assert!(smoothed.iter().any(|&v| v != 2.3), "the EMA rounds");
         let p = RangePlot {
             title: "t",
-            metric: "loss",
+            metric: Metric::TrainLoss,
             log_x: true,
             curves: vec![RangeCurve {
                 label: "x".into(),

@@ -3,6 +3,7 @@
 //! making a logged curve ready for the pipeline ([`sort_and_merge`]).
 use std::io::Read;
 
+use super::Metric;
 use super::error::{FinderError, Input};
 
 /// A range-test curve read from a file: learning rates and the raw (unsmoothed) values logged at
@@ -44,6 +45,22 @@ pub enum CurveFormat {
     Json,
     /// Another delimiter, given by [`CurveOptions::delimiter`].
     Delimited(u8),
+}
+
+impl Curve {
+    /// What the loss column records: [`Metric::ValLoss`] when its header names a held-out loss
+    /// (it starts with `val` or `raw_val`, ASCII-case-insensitively: `val_loss`, W&B's
+    /// `val/loss`, `valid_loss`, this crate's `raw_val_loss`), else [`Metric::TrainLoss`]. The
+    /// rules read both alike; the name goes into the reports and the plot's axis.
+    pub fn loss_metric(&self) -> Metric {
+        let name = self.loss_column.as_deref().unwrap_or("").trim();
+        let name = name.to_ascii_lowercase();
+        if name.starts_with("val") || name.starts_with("raw_val") {
+            Metric::ValLoss
+        } else {
+            Metric::TrainLoss
+        }
+    }
 }
 
 impl CurveFormat {
@@ -662,9 +679,27 @@ mod tests {
         .unwrap();
         assert_eq!(c.losses, Some(vec![2.5]));
         assert_eq!(c.loss_column.as_deref(), Some("train/loss"));
+        assert_eq!(c.loss_metric(), Metric::TrainLoss);
         // Both train_loss and val_loss: train_loss is taken, and named.
         let c = read("lr,val_loss,train_loss\n0.1,2.6,2.5\n").unwrap();
         assert_eq!(c.loss_column.as_deref(), Some("train_loss"));
+        assert_eq!(c.loss_metric(), Metric::TrainLoss);
+        // A held-out loss is named so: this crate's val-loss files, Lightning's, W&B's.
+        for (file, column) in [
+            (
+                "iteration,lr,raw_val_loss,smoothed_val_loss\n0,0.1,2.6,2.6\n",
+                None,
+            ),
+            ("lr,val_loss\n0.1,2.6\n", None),
+            ("lr,Val/Loss\n0.1,2.6\n", Some("val/loss".to_string())),
+        ] {
+            let opts = CurveOptions {
+                loss_column: column,
+                ..CurveOptions::default()
+            };
+            let c = read_curve(file.as_bytes(), &opts).unwrap();
+            assert_eq!(c.loss_metric(), Metric::ValLoss, "{file}");
+        }
         let e = read_curve(
             "lr,loss\n0.1,2\n".as_bytes(),
             &CurveOptions {
