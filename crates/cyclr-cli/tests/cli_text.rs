@@ -779,7 +779,10 @@ fn find_on_text_by_validation_loss() {
     };
     let (_, by_train) = find(&[], "t");
     let (err, by_val) = find(&["--metric", "val-loss"], "v");
-    assert!(err.contains("val_loss"), "{err}");
+    assert!(
+        err.contains("val_loss") && err.contains("recorded the held-out loss"),
+        "{err}"
+    );
     assert_ne!(by_train, by_val);
     let sug: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("v/suggestions.json")).unwrap())

@@ -379,6 +379,28 @@ pub fn gpt_rule_note(rep: &Repeated) -> String {
         .filter_map(|b| b.window.map(|w| calibrated::ONE_CYCLE_FACTOR * w.centre()))
         .collect();
     centre_peaks.sort_by(f64::total_cmp);
+    let note = gpt_rule_note_training_loss(&bounds, &centre_peaks);
+    if rep
+        .results
+        .iter()
+        .any(|r| r.config.metric == Metric::ValLoss)
+    {
+        // What §13 measured for the other metric.
+        return format!(
+            "this sweep recorded the held-out loss (--metric val-loss): on BENCHMARKS.md §13's four \
+             GPT tasks its one-cycle peak was 1.3-1.9x from the best warm-up+cosine rate of an \
+             AdamW grid, where the training loss's (the default) was 1.1-1.4x; what follows was \
+             measured on the training loss: {note}"
+        );
+    }
+    note
+}
+
+/// [`gpt_rule_note`] for a sweep of the training loss.
+fn gpt_rule_note_training_loss(
+    bounds: &[&cyclr::finder::ClrBounds],
+    centre_peaks: &[f64],
+) -> String {
     if bounds.iter().any(|b| b.pretrained.is_some()) {
         "a pretrained model's curve: on nanoGPT's CPU GPT fine-tuned from one corpus to another \
          (BENCHMARKS.md §13), this reading's peak was 1.1-1.4x the best warm-up+cosine rate of an \
