@@ -565,8 +565,8 @@ impl<O: FindOptimizer> FindOptimizer for Clipped<'_, O> {
 ///   [`TEXT_HELD_OUT`] of it ([`TextSplit::validation_tail`](cyclr_data::TextSplit::validation_tail):
 ///   a tail, not windows from all over the text, which would overlap the training windows), is
 ///   taken out of the sweep's batches, and each point evaluates the model (no dropout) on the
-///   same [`HELD_OUT_BATCHES`] batches of its windows, drawn once as iterations `0 .. 8` of the
-///   tail ([`cyclr_data::text_batch_offsets`] from `(seed, i)`), by
+///   same [`HELD_OUT_BATCHES`] batches of its windows, drawn once as the tail's batches
+///   `0 .. HELD_OUT_BATCHES` ([`cyclr_data::text_batch_offsets`] from `(seed, i)`), by
 ///   [`evaluate_windows`](crate::train::evaluate_windows).
 ///
 /// The curve is read by cyclr's calibrated rule for a

@@ -49,13 +49,15 @@ pub enum CurveFormat {
 
 impl Curve {
     /// What the loss column records: [`Metric::ValLoss`] when its header names a held-out loss
-    /// (it starts with `val` or `raw_val`, ASCII-case-insensitively: `val_loss`, W&B's
-    /// `val/loss`, `valid_loss`, this crate's `raw_val_loss`), else [`Metric::TrainLoss`]. The
-    /// rules read both alike; the name goes into the reports and the plot's axis.
+    /// (it starts with `val_`, `val/`, `val-`, `valid` or `raw_val_`, ASCII-case-insensitively:
+    /// `val_loss`, W&B's `val/loss`, `valid_loss`, `validation_loss`, this crate's
+    /// `raw_val_loss`), else [`Metric::TrainLoss`]. The rules read both alike; the name goes into
+    /// the reports and the plot's axis.
     pub fn loss_metric(&self) -> Metric {
         let name = self.loss_column.as_deref().unwrap_or("").trim();
         let name = name.to_ascii_lowercase();
-        if name.starts_with("val") || name.starts_with("raw_val") {
+        let held_out = ["val_", "val/", "val-", "valid", "raw_val_"];
+        if held_out.iter().any(|p| name.starts_with(p)) {
             Metric::ValLoss
         } else {
             Metric::TrainLoss
@@ -692,6 +694,10 @@ mod tests {
             ),
             ("lr,val_loss\n0.1,2.6\n", None),
             ("lr,Val/Loss\n0.1,2.6\n", Some("val/loss".to_string())),
+            (
+                "lr,validation_loss\n0.1,2.6\n",
+                Some("validation_loss".to_string()),
+            ),
         ] {
             let opts = CurveOptions {
                 loss_column: column,
@@ -700,6 +706,13 @@ mod tests {
             let c = read_curve(file.as_bytes(), &opts).unwrap();
             assert_eq!(c.loss_metric(), Metric::ValLoss, "{file}");
         }
+        // A column that only starts like one is not.
+        let opts = CurveOptions {
+            loss_column: Some("value".into()),
+            ..CurveOptions::default()
+        };
+        let c = read_curve("lr,value\n0.1,2.6\n".as_bytes(), &opts).unwrap();
+        assert_eq!(c.loss_metric(), Metric::TrainLoss);
         let e = read_curve(
             "lr,loss\n0.1,2\n".as_bytes(),
             &CurveOptions {
