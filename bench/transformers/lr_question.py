@@ -23,6 +23,9 @@ Stages, in the order `run` does them when none is named (each skips what exists)
   ft-lld        the fine-tuning `--lr auto` warm-up+cosine runs with ULMFiT's discriminative
                 rates (layer_lr_decay 0.385 = 1/2.6 per block), the tied embedding at the top
                 block's rate and at the bottom's, seeds 0,1,2
+  ft-lld-grid   the fine-tuning grids of warm-up+cosine with those discriminative rates (the
+                schedule's rate is the top block's), seed 0 (STAGE:top or STAGE:bottom for one
+                placement of the tied embedding)
   ft-h2h, scratch-h2h
                 the head-to-head's other contestants, seeds 0,1,2 (STAGE:CONTESTANT for one):
                 Schedule-Free AdamW at its package's defaults with the task's warm-up
@@ -116,8 +119,9 @@ def experiment(out, task, kind, schedules, seeds):
     ]
     if init:
         lines.append(f'init = "{out}/{init}"')
-    if kind.startswith("lld-"):  # ULMFiT's 1/2.6 per block, the tied matrix at the top or bottom
-        lines.append(f'layer_lr_decay = {{ factor = 0.385, tied = "{kind[4:]}" }}')
+    if kind.startswith(("lld-", "lldgrid-")):  # ULMFiT's 1/2.6 per block, the tied matrix at
+        tied = kind.split("-", 1)[1]              # the top or the bottom
+        lines.append(f'layer_lr_decay = {{ factor = 0.385, tied = "{tied}" }}')
     lines += ["", "[gpt]", "layers = 4", "heads = 4", "width = 128", "context = 64",
               "dropout = 0.0", "bias = false", "", "[optimizer]", 'kind = "adamw"', "beta1 = 0.9",
               "beta2 = 0.99", "weight_decay = 0.1"]
@@ -127,7 +131,7 @@ def experiment(out, task, kind, schedules, seeds):
             continue
         table, key = schedule(s, iters, warmup)
         lines += ["", "[[run]]", f'name = "{s}-{kind}"', f"schedule = {toml_value(table)}"]
-        if kind == "grid":
+        if kind == "grid" or kind.startswith("lldgrid-"):
             lines.append(f"grid = {{ {key} = {toml_value(grid)} }}")
         else:  # "auto", "lld-top", "lld-bottom"
             lines.append("auto_lr = true")
@@ -246,6 +250,13 @@ def stage_lld(binary, out):
                 compare(binary, out, task, f"lld-{tied}", ["nanogpt-cosine"], SEEDS)
 
 
+def stage_lld_grid(binary, out, placements=None):
+    for tied in placements or ["top", "bottom"]:
+        for task, t in TASKS.items():
+            if t[1] is not None:
+                compare(binary, out, task, f"lldgrid-{tied}", ["nanogpt-cosine"], [0])
+
+
 def stage_h2h(binary, out, scratch, contestants=None):
     for c in contestants or H2H:
         for task, t in TASKS.items():
@@ -263,6 +274,7 @@ STAGES = {
     "scratch-auto": lambda b, o: stage_auto(b, o, True),
     "ft-h2h": lambda b, o: stage_h2h(b, o, False),
     "ft-lld": stage_lld,
+    "ft-lld-grid": stage_lld_grid,
     "scratch-h2h": lambda b, o: stage_h2h(b, o, True),
 }
 
@@ -273,11 +285,11 @@ def runs_of(path):
     return json.load(open(path))["runs"] if os.path.exists(path) else []
 
 
-def grid_points(out, task, sched):
-    """[(rate, val loss, test loss)] of one schedule's grid, seed 0, sorted by rate; a diverged
-    or non-finite run scores +inf."""
+def grid_points(out, task, sched, name=None):
+    """[(rate, val loss, test loss)] of one schedule's grid (or of the grid experiment `name`),
+    seed 0, sorted by rate; a diverged or non-finite run scores +inf."""
     pts = []
-    for r in runs_of(f"{out}/runs/{task}-grid-{sched}/results.json"):
+    for r in runs_of(f"{out}/runs/{name or f'{task}-grid-{sched}'}/results.json"):
         key = "max_lr" if sched == "one-cycle" else "lr"
         v = r.get("val_loss")
         t = r.get("final_test_loss")
@@ -459,6 +471,29 @@ def lld_report(out, summary):
             cells.append(f"{a['test_mean']:.4f} ± {a['test_std']:.4f} (lr {st.median(a['lrs']):.3g})"
                          if a else "–")
         print(f"| {task} | " + " | ".join(cells) + " |")
+    grids = {task: {"none": grid_points(out, task, "nanogpt-cosine"),
+                    **{tied: grid_points(out, task, "nanogpt-cosine", f"{task}-lldgrid-{tied}-nanogpt-cosine")
+                       for tied in ["top", "bottom"]}}
+             for task, _ in rows}
+    if not any(g["top"] or g["bottom"] for g in grids.values()):
+        return
+    print("\n## The same with a grid (seed 0, warm-up+cosine, the rate the top block's): the "
+          "validation pick, its test loss, and `--lr auto`'s mean − it\n")
+    print("| task | no decay | decay 0.385, tied at the top | at the bottom |")
+    print("|---|---|---|---|")
+    for task, got in rows:
+        cells = []
+        for k in ["none", "top", "bottom"]:
+            pts = grids[task][k]
+            if not pts:
+                cells.append("–")
+                continue
+            best = min(pts, key=lambda p: p[1])
+            a = got[k]
+            gap = f", auto {a['test_mean'] - best[2]:+.4f}" if a else ""
+            cells.append(f"{best[0]:.3g}: {best[2]:.4f}{gap}")
+        summary[task]["layer_lr_decay_grids"] = grids[task]
+        print(f"| {task} | " + " | ".join(cells) + " |")
 
 
 def h2h_report(out, summary):
@@ -568,6 +603,10 @@ def main():
             f = stage_grid if stage.endswith("grid") else stage_auto
             STAGES[n] = (lambda f, sc, ss: lambda b, o: f(b, o, sc, [ss]))(
                 f, stage.startswith("scratch"), sched)
+        elif stage == "ft-lld-grid" and sched:
+            if sched not in ("top", "bottom"):
+                sys.exit(f"unknown placement {sched!r}: top or bottom")
+            STAGES[n] = (lambda p: lambda b, o: stage_lld_grid(b, o, [p]))(sched)
         if n not in STAGES:
             sys.exit(f"unknown stage {n!r}: one of {', '.join(STAGES)}")
     for n in names:
