@@ -35,6 +35,19 @@ fn find_tiny() -> Vec<&'static str> {
     [&["find"], TINY_GPT, &["--iters", "40"]].concat()
 }
 
+/// `find` on the tiny GPT over plays.txt in `d` with `extra` flags into `out`, which must
+/// succeed: its stderr and its `range_test.csv`.
+fn find_plays(d: &std::path::Path, extra: &[&str], out: &str) -> (String, String) {
+    let mut args = find_tiny();
+    args.extend(["--dataset", "text:plays.txt", "--out", out]);
+    args.extend(extra);
+    let o = run_in(d, &args);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let csv = std::fs::read_to_string(d.join(out).join("range_test.csv")).unwrap();
+    (err, csv)
+}
+
 /// `train` of the tiny GPT on plays.txt with nanoGPT's recipe, 0.01, into `run`.
 fn train_args() -> Vec<&'static str> {
     [
@@ -727,16 +740,8 @@ fn layer_lr_decay_from_the_command_line() {
     );
     // The range test applies the decay as the run does: its record says so, and its curve
     // differs from the same test without it.
-    let find = |extra: &[&str], out: &str| {
-        let mut args = find_tiny();
-        args.extend(["--dataset", "text:plays.txt", "--out", out]);
-        args.extend(extra);
-        let o = run_in(d, &args);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        std::fs::read_to_string(d.join(out).join("range_test.csv")).unwrap()
-    };
-    let plain = find(&[], "f0");
-    let decayed = find(&["--layer-lr-decay", "0.25"], "f1");
+    let plain = find_plays(d, &[], "f0").1;
+    let decayed = find_plays(d, &["--layer-lr-decay", "0.25"], "f1").1;
     assert_ne!(plain, decayed);
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("f1/range_test.json")).unwrap())
@@ -765,20 +770,8 @@ fn find_on_text_by_validation_loss() {
     let tmp = tempdir();
     let d = tmp.path();
     write_text(d);
-    let find = |extra: &[&str], out: &str| {
-        let mut args = find_tiny();
-        args.extend(["--dataset", "text:plays.txt", "--out", out]);
-        args.extend(extra);
-        let o = run_in(d, &args);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        (
-            err,
-            std::fs::read_to_string(d.join(out).join("range_test.csv")).unwrap(),
-        )
-    };
-    let (_, by_train) = find(&[], "t");
-    let (err, by_val) = find(&["--metric", "val-loss"], "v");
+    let (_, by_train) = find_plays(d, &[], "t");
+    let (err, by_val) = find_plays(d, &["--metric", "val-loss"], "v");
     assert!(
         err.contains("val_loss") && err.contains("recorded the held-out loss"),
         "{err}"
