@@ -26,6 +26,8 @@ Stages, in the order `run` does them when none is named (each skips what exists)
   ft-lld-grid   the fine-tuning grids of warm-up+cosine with those discriminative rates (the
                 schedule's rate is the top block's), seed 0 (STAGE:top or STAGE:bottom for one
                 placement of the tied embedding)
+  ft-4x         ft-fortunes-to-shakespeare at 4x its budget (1200 steps, 120 warm-up): the
+                warm-up+cosine grid, `--lr auto` with it, Schedule-Free AdamW at its defaults
   ft-h2h, scratch-h2h
                 the head-to-head's other contestants, seeds 0,1,2 (STAGE:CONTESTANT for one):
                 Schedule-Free AdamW at its package's defaults with the task's warm-up
@@ -64,7 +66,12 @@ TASKS = {
     "scratch-fortunes": ("fortunes", None, 2000, 100, SCRATCH_GRID, True),
     "ft-fortunes-to-shakespeare": ("shakespeare", "pre-fortunes", 300, 30, FT_GRID, False),
     "ft-shakespeare-to-fortunes": ("fortunes", "pre-shakespeare", 300, 30, FT_GRID, True),
+    # The first fine-tuning task at 4x the budget (fifth session; stage ft-4x): is the 1x
+    # head-to-head's order kept when the tuned baseline has more steps?
+    "ft-fortunes-to-shakespeare-4x": ("shakespeare", "pre-fortunes", 1200, 120, FT_GRID, False),
 }
+# Tasks only the stages that name them run (not the default stages' loops).
+EXTRA_TASKS = {"ft-fortunes-to-shakespeare-4x"}
 SCHEDULES = ["nanogpt-cosine", "wsd", "constant-with-warmup", "one-cycle"]
 FINDERS = ["cyclr", "fastai", "lightning", "torch-lr-finder"]
 SEEDS = [0, 1, 2]
@@ -197,7 +204,8 @@ def stage_pretrain(binary, out):
 
 def stage_finders(binary, out, tasks=None):
     cmds = []
-    for task in tasks or TASKS:
+    tasks = tasks or [t for t in TASKS if t not in EXTRA_TASKS]
+    for task in tasks:
         corpus, init, *_ = TASKS[task]
         for finder in FINDERS:
             d = f"{out}/finders/{task}/{finder}"
@@ -212,7 +220,7 @@ def stage_finders(binary, out, tasks=None):
             cmds.append((["sh", "-c", " ".join(f"'{c}'" for c in cmd) + f" > '{d}.json.tmp'"
                           + f" && mv '{d}.json.tmp' '{d}.json'"], f"{d}.log"))
     os.makedirs(f"{out}/finders", exist_ok=True)
-    for task in tasks or TASKS:
+    for task in tasks:
         os.makedirs(f"{out}/finders/{task}", exist_ok=True)
     parallel(cmds)
 
@@ -232,36 +240,45 @@ def compare(binary, out, task, kind, schedules, seeds):
 def stage_grid(binary, out, scratch, schedules=None):
     for s in schedules or SCHEDULES:
         for task, t in TASKS.items():
-            if (t[1] is None) == scratch:
+            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
                 compare(binary, out, task, "grid", [s], [0])
 
 
 def stage_auto(binary, out, scratch, schedules=None):
     for s in schedules or SCHEDULES:
         for task, t in TASKS.items():
-            if (t[1] is None) == scratch:
+            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
                 compare(binary, out, task, "auto", [s], SEEDS)
 
 
 def stage_lld(binary, out):
     for tied in ["top", "bottom"]:
         for task, t in TASKS.items():
-            if t[1] is not None:
+            if t[1] is not None and task not in EXTRA_TASKS:
                 compare(binary, out, task, f"lld-{tied}", ["nanogpt-cosine"], SEEDS)
 
 
 def stage_lld_grid(binary, out, placements=None):
     for tied in placements or ["top", "bottom"]:
         for task, t in TASKS.items():
-            if t[1] is not None:
+            if t[1] is not None and task not in EXTRA_TASKS:
                 compare(binary, out, task, f"lldgrid-{tied}", ["nanogpt-cosine"], [0])
 
 
 def stage_h2h(binary, out, scratch, contestants=None):
     for c in contestants or H2H:
         for task, t in TASKS.items():
-            if (t[1] is None) == scratch:
+            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
                 compare(binary, out, task, "h2h", [c], SEEDS)
+
+
+def stage_ft_4x(binary, out):
+    """The 4x fine-tuning budget: warm-up+cosine's grid (seed 0), `--lr auto` with it and
+    Schedule-Free AdamW at its defaults (seeds 0,1,2), 1200 steps with 120 of warm-up."""
+    task = "ft-fortunes-to-shakespeare-4x"
+    compare(binary, out, task, "grid", ["nanogpt-cosine"], [0])
+    compare(binary, out, task, "auto", ["nanogpt-cosine"], SEEDS)
+    compare(binary, out, task, "h2h", ["adamw-schedulefree"], SEEDS)
 
 
 STAGES = {
@@ -275,6 +292,7 @@ STAGES = {
     "ft-h2h": lambda b, o: stage_h2h(b, o, False),
     "ft-lld": stage_lld,
     "ft-lld-grid": stage_lld_grid,
+    "ft-4x": stage_ft_4x,
     "scratch-h2h": lambda b, o: stage_h2h(b, o, True),
 }
 
@@ -451,7 +469,7 @@ def h2h_contestants(out, task):
 def lld_report(out, summary):
     rows = []
     for task, t in TASKS.items():
-        if t[1] is None:
+        if t[1] is None or task in EXTRA_TASKS:
             continue
         got = {"none": auto_runs(out, task, "nanogpt-cosine")}
         for tied in ["top", "bottom"]:
