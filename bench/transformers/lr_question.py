@@ -72,6 +72,11 @@ TASKS = {
 }
 # Tasks only the stages that name them run (not the default stages' loops).
 EXTRA_TASKS = {"ft-fortunes-to-shakespeare-4x"}
+
+
+def base_tasks():
+    """TASKS less EXTRA_TASKS: what the default stages (and the range-test candidates) run."""
+    return {k: v for k, v in TASKS.items() if k not in EXTRA_TASKS}
 SCHEDULES = ["nanogpt-cosine", "wsd", "constant-with-warmup", "one-cycle"]
 FINDERS = ["cyclr", "fastai", "lightning", "torch-lr-finder"]
 SEEDS = [0, 1, 2]
@@ -204,7 +209,7 @@ def stage_pretrain(binary, out):
 
 def stage_finders(binary, out, tasks=None):
     cmds = []
-    tasks = tasks or [t for t in TASKS if t not in EXTRA_TASKS]
+    tasks = tasks or list(base_tasks())
     for task in tasks:
         corpus, init, *_ = TASKS[task]
         for finder in FINDERS:
@@ -239,36 +244,36 @@ def compare(binary, out, task, kind, schedules, seeds):
 
 def stage_grid(binary, out, scratch, schedules=None):
     for s in schedules or SCHEDULES:
-        for task, t in TASKS.items():
-            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
+        for task, t in base_tasks().items():
+            if (t[1] is None) == scratch:
                 compare(binary, out, task, "grid", [s], [0])
 
 
 def stage_auto(binary, out, scratch, schedules=None):
     for s in schedules or SCHEDULES:
-        for task, t in TASKS.items():
-            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
+        for task, t in base_tasks().items():
+            if (t[1] is None) == scratch:
                 compare(binary, out, task, "auto", [s], SEEDS)
 
 
 def stage_lld(binary, out):
     for tied in ["top", "bottom"]:
-        for task, t in TASKS.items():
-            if t[1] is not None and task not in EXTRA_TASKS:
+        for task, t in base_tasks().items():
+            if t[1] is not None:
                 compare(binary, out, task, f"lld-{tied}", ["nanogpt-cosine"], SEEDS)
 
 
 def stage_lld_grid(binary, out, placements=None):
     for tied in placements or ["top", "bottom"]:
-        for task, t in TASKS.items():
-            if t[1] is not None and task not in EXTRA_TASKS:
+        for task, t in base_tasks().items():
+            if t[1] is not None:
                 compare(binary, out, task, f"lldgrid-{tied}", ["nanogpt-cosine"], [0])
 
 
 def stage_h2h(binary, out, scratch, contestants=None):
     for c in contestants or H2H:
-        for task, t in TASKS.items():
-            if (t[1] is None) == scratch and task not in EXTRA_TASKS:
+        for task, t in base_tasks().items():
+            if (t[1] is None) == scratch:
                 compare(binary, out, task, "h2h", [c], SEEDS)
 
 
@@ -468,8 +473,8 @@ def h2h_contestants(out, task):
 
 def lld_report(out, summary):
     rows = []
-    for task, t in TASKS.items():
-        if t[1] is None or task in EXTRA_TASKS:
+    for task, t in base_tasks().items():
+        if t[1] is None:
             continue
         got = {"none": auto_runs(out, task, "nanogpt-cosine")}
         for tied in ["top", "bottom"]:

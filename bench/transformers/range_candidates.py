@@ -64,9 +64,7 @@ def find_cmd(binary, out, task, variant):
 
 def run(binary, out):
     cmds = []
-    for task in lq.TASKS:
-        if task in lq.EXTRA_TASKS:
-            continue
+    for task in lq.base_tasks():
         os.makedirs(f"{out}/candidates/{task}", exist_ok=True)
         for v in VARIANTS:
             if not os.path.exists(f"{out}/candidates/{task}/{v}.json"):
